@@ -1,0 +1,101 @@
+/* base: the lowest layer of openum. String slices that point into a buffer someone
+ * else owns, growable byte buffers, error codes, and the character classes every
+ * parser shares. No I/O, no allocation except in ou_buf.
+ *
+ * Ownership: an ou_slice never owns its bytes; it is valid as long as the buffer it
+ * points into. An ou_buf owns its bytes; ou_buf_free() releases them. */
+#ifndef OPENUM_BASE_H
+#define OPENUM_BASE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define OPENUM_VERSION "0.1.0"
+
+/* Error codes: functions return 0 on success or one of these (negative). */
+enum {
+	OPENUM_OK = 0,
+	OPENUM_EAGAIN = -1,   /* incomplete input: need more bytes */
+	OPENUM_EBADMSG = -2,  /* malformed input */
+	OPENUM_ETOOBIG = -3,  /* a named limit was exceeded */
+	OPENUM_ENOMEM = -4,   /* allocation failed */
+	OPENUM_ENOTFOUND = -5,/* the thing asked for is absent */
+	OPENUM_EINVAL = -6,   /* caller passed something invalid */
+	OPENUM_EDUP = -7,     /* a header that must appear once appeared again */
+	OPENUM_EIO = -8,      /* an operating-system call failed */
+};
+
+/* A short English name for an error code ("malformed", "too big", ...). */
+const char *ou_strerror(int err);
+
+/* A pointer and a length into a buffer owned elsewhere. p may be NULL when n == 0. */
+typedef struct ou_slice {
+	const char *p;
+	size_t n;
+} ou_slice;
+
+#define OU_SLICE_NULL ((ou_slice){NULL, 0})
+#define OU_SLICE_LIT(s) ((ou_slice){(s), sizeof(s) - 1})
+
+static inline ou_slice ou_slice_make(const char *p, size_t n)
+{
+	ou_slice s = {p, n};
+	return s;
+}
+ou_slice ou_slice_cstr(const char *s);
+static inline bool ou_slice_present(ou_slice s) { return s.p != NULL; }
+bool ou_slice_eq(ou_slice a, ou_slice b);
+bool ou_slice_caseeq(ou_slice a, ou_slice b);
+bool ou_slice_caseeq_cstr(ou_slice a, const char *s);
+bool ou_slice_eq_cstr(ou_slice a, const char *s);
+/* Removes leading and trailing LWS (SP, HTAB, CR, LF). */
+ou_slice ou_slice_trim(ou_slice s);
+/* Parses a decimal number of at most max_digits digits that fits in *out.
+ * The whole slice must be digits. */
+int ou_slice_u32(ou_slice s, uint32_t *out);
+/* Copies into dst (size cap, always NUL-terminated); returns the slice length. */
+size_t ou_slice_copy(ou_slice s, char *dst, size_t cap);
+int ou_memcasecmp(const char *a, const char *b, size_t n);
+
+/* Character classes (one table lookup per byte, see base/ctype.c). */
+extern const uint16_t ou_ctype[256];
+enum {
+	OU_C_DIGIT = 1 << 0,
+	OU_C_ALPHA = 1 << 1,
+	OU_C_HEX = 1 << 2,
+	OU_C_TOKEN = 1 << 3,    /* RFC 3261 token */
+	OU_C_LWS = 1 << 4,      /* SP HTAB CR LF: inside a header value CR/LF only come from folding */
+	OU_C_UNRESERVED = 1 << 5, /* alphanum / mark */
+	OU_C_USER = 1 << 6,     /* unreserved / user-unreserved (escapes handled apart) */
+	OU_C_PASSWORD = 1 << 7, /* unreserved / "&" "=" "+" "$" "," */
+	OU_C_PARAM = 1 << 8,    /* unreserved / param-unreserved (escapes handled apart) */
+	OU_C_HNV = 1 << 9,      /* unreserved / hnv-unreserved (escapes handled apart) */
+	OU_C_HOST = 1 << 10,    /* alphanum / "-" / "." (hostname and IPv4) */
+	OU_C_WORD = 1 << 11,    /* RFC 3261 word (Call-ID) */
+	OU_C_UTF8 = 1 << 12,    /* bytes >= 0x80, allowed in quoted strings and reason phrases */
+	OU_C_QDTEXT = 1 << 13,  /* qdtext without UTF-8: %x21 / %x23-5B / %x5D-7E / LWS */
+};
+static inline bool ou_is(unsigned char c, uint16_t cls) { return (ou_ctype[c] & cls) != 0; }
+static inline char ou_lower(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c; }
+
+/* A growable byte buffer. Owns data; free with ou_buf_free. */
+typedef struct ou_buf {
+	char *data;
+	size_t len;
+	size_t cap;
+	bool failed; /* an allocation failed; later appends are ignored */
+} ou_buf;
+
+void ou_buf_init(ou_buf *b);
+void ou_buf_free(ou_buf *b);
+void ou_buf_reset(ou_buf *b);
+int ou_buf_reserve(ou_buf *b, size_t extra);
+int ou_buf_append(ou_buf *b, const void *p, size_t n);
+int ou_buf_append_slice(ou_buf *b, ou_slice s);
+int ou_buf_append_cstr(ou_buf *b, const char *s);
+int ou_buf_printf(ou_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Removes the first n bytes (for stream buffers that consumed a message). */
+void ou_buf_consume(ou_buf *b, size_t n);
+
+#endif

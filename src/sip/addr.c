@@ -1,0 +1,137 @@
+/* name-addr and addr-spec (RFC 3261 20.10, 25.1): the values of From, To, Contact,
+ * Route, Record-Route, Refer-To and friends. Splits display name, URI and header
+ * parameters in one pass; the URI itself goes to sip_uri_parse. */
+#include <string.h>
+
+#include "sip/sip.h"
+
+#define BAD(msg)                                                                           \
+	do {                                                                               \
+		if (why)                                                                   \
+			*why = "Bad address: " msg;                                        \
+		return OPENUM_EBADMSG;                                                     \
+	} while (0)
+
+static inline size_t skip_lws(const char *p, size_t n, size_t i)
+{
+	while (i < n && ou_is((unsigned char)p[i], OU_C_LWS))
+		i++;
+	return i;
+}
+
+/* Checks the header parameters and picks out ;tag. */
+static int parse_params(ou_slice params, sip_addr *out, const char **why)
+{
+	size_t pos = 0;
+	ou_slice n, v;
+	int rc;
+
+	while ((rc = sip_param_next(params, &pos, &n, &v)) == 0) {
+		if (n.n == 3 && ou_memcasecmp(n.p, "tag", 3) == 0) {
+			if (v.n == 0 || v.p[0] == '"')
+				BAD("bad tag");
+			if (!ou_slice_present(out->tag))
+				out->tag = v;
+		}
+	}
+	if (rc != OPENUM_ENOTFOUND)
+		BAD("bad parameter");
+	return 0;
+}
+
+static int addr_parse(ou_slice s, sip_addr *out, const char **why)
+{
+	s = ou_slice_trim(s);
+	const char *p = s.p;
+	size_t n = s.n, i = 0;
+	int rc;
+
+	if (n == 0)
+		BAD("empty");
+	out->raw = s;
+	if (n == 1 && p[0] == '*') {
+		out->star = true;
+		return 0;
+	}
+
+	if (p[0] == '"') {
+		for (i = 1; i < n && p[i] != '"'; i++) {
+			unsigned char c = (unsigned char)p[i];
+			if (c == '\\') {
+				i++;
+				if (i >= n)
+					break;
+			} else if (!ou_is(c, OU_C_QDTEXT | OU_C_UTF8)) {
+				BAD("bad display name");
+			}
+		}
+		if (i >= n)
+			BAD("unbalanced quotes");
+		out->display = ou_slice_make(p + 1, i - 1);
+		i = skip_lws(p, n, i + 1);
+		if (i >= n || p[i] != '<')
+			BAD("missing <");
+	} else {
+		/* *(token LWS) "<" is a display name; stopping anywhere else (the ':' of a
+		 * scheme, usually) means an addr-spec. */
+		size_t last = 0;
+		while (i < n && ou_is((unsigned char)p[i], OU_C_TOKEN | OU_C_LWS)) {
+			if (!ou_is((unsigned char)p[i], OU_C_LWS))
+				last = i + 1;
+			i++;
+		}
+		if (i < n && p[i] == '<') {
+			if (last)
+				out->display = ou_slice_make(p, last);
+		} else {
+			i = 0;
+		}
+	}
+
+	ou_slice rest;
+	if (p[i] == '<') {
+		const char *e = memchr(p + i, '>', n - i);
+		if (!e)
+			BAD("unbalanced <>");
+		size_t end = (size_t)(e - p);
+		out->angle = true;
+		rc = sip_uri_parse(ou_slice_make(p + i + 1, end - i - 1), &out->uri, why);
+		if (rc)
+			return rc;
+		rest = ou_slice_make(p + end + 1, n - end - 1);
+	} else {
+		/* RFC 3261 20.10: without <>, a ';' ends the URI and starts the header
+		 * parameters. */
+		size_t e = i;
+		while (e < n && p[e] != ';' && !ou_is((unsigned char)p[e], OU_C_LWS))
+			e++;
+		if (memchr(p, '>', e) || memchr(p, '<', e))
+			BAD("unbalanced <>");
+		rc = sip_uri_parse(ou_slice_make(p, e), &out->uri, why);
+		if (rc)
+			return rc;
+		rest = ou_slice_make(p + e, n - e);
+	}
+
+	size_t r = skip_lws(rest.p, rest.n, 0);
+	if (r < rest.n) {
+		if (rest.p[r] != ';') {
+			if (why)
+				*why = out->angle ? "Bad address: junk after >"
+						  : "Bad address: junk after URI";
+			return OPENUM_EBADMSG;
+		}
+		out->params = ou_slice_make(rest.p + r, rest.n - r);
+		return parse_params(out->params, out, why);
+	}
+	return 0;
+}
+
+int sip_addr_parse(ou_slice s, sip_addr *out, const char **why)
+{
+	memset(out, 0, sizeof(*out));
+	int rc = addr_parse(s, out, why);
+	if (rc)
+		memset(out, 0, sizeof(*out)); /* no half-filled result on failure */
+	return rc;
+}

@@ -1,0 +1,260 @@
+/* The SIP message parser: checks the start line and indexes every header in one pass
+ * over the caller's buffer (memchr for line ends, a table for name characters, one
+ * hash for the header id). Typed values are parsed later, on demand (msg_get.c). */
+#include <string.h>
+
+#include "sip.h"
+
+#define FAIL(code, reason)                                                                         \
+	do {                                                                                       \
+		if (why)                                                                           \
+			*why = (reason);                                                           \
+		return (code);                                                                     \
+	} while (0)
+
+/* SIP-Version = "SIP" "/" 1*DIGIT "." 1*DIGIT (RFC 3261 25.1; "SIP" is case-insensitive). */
+static bool version_ok(const char *p, size_t n)
+{
+	if (n < 7 || ou_memcasecmp(p, "SIP/", 4) != 0)
+		return false;
+	size_t i = 4, d = 0;
+	while (i < n && ou_is((unsigned char)p[i], OU_C_DIGIT))
+		i++, d++;
+	if (d == 0 || i >= n || p[i] != '.')
+		return false;
+	i++;
+	d = 0;
+	while (i < n && ou_is((unsigned char)p[i], OU_C_DIGIT))
+		i++, d++;
+	return d > 0 && i == n;
+}
+
+static int parse_start_line(const char *p, size_t n, sip_msg *m, const char **why)
+{
+	if (n == 0)
+		FAIL(OPENUM_EBADMSG, "Empty start line");
+	/* Status-Line = SIP-Version SP Status-Code SP Reason-Phrase */
+	if (n >= 4 && ou_memcasecmp(p, "SIP/", 4) == 0) {
+		const char *sp = memchr(p, ' ', n);
+		if (!sp || !version_ok(p, (size_t)(sp - p)))
+			FAIL(OPENUM_EBADMSG, "Bad SIP version in status line");
+		size_t i = (size_t)(sp - p) + 1;
+		if (n - i < 3)
+			FAIL(OPENUM_EBADMSG, "Bad status code");
+		unsigned code = 0;
+		for (size_t k = 0; k < 3; k++) {
+			unsigned char c = (unsigned char)p[i + k];
+			if (!ou_is(c, OU_C_DIGIT))
+				FAIL(OPENUM_EBADMSG, "Bad status code");
+			code = code * 10 + (c - '0');
+		}
+		if (code < 100 || code > 699)
+			FAIL(OPENUM_EBADMSG, "Status code out of range");
+		i += 3;
+		if (i < n && p[i] != ' ')
+			FAIL(OPENUM_EBADMSG, "Bad status code");
+		m->is_request = false;
+		m->version = ou_slice_make(p, (size_t)(sp - p));
+		m->status = (uint16_t)code;
+		/* The reason phrase may be empty; a missing SP before it is tolerated. */
+		m->reason = i < n ? ou_slice_make(p + i + 1, n - i - 1) : ou_slice_make(p + n, 0);
+		for (size_t k = 0; k < m->reason.n; k++) {
+			unsigned char c = (unsigned char)m->reason.p[k];
+			if (c < 0x20 && c != '\t')
+				FAIL(OPENUM_EBADMSG, "Control character in reason phrase");
+		}
+		return 0;
+	}
+	/* Request-Line = Method SP Request-URI SP SIP-Version: exactly one SP each. */
+	size_t i = 0;
+	while (i < n && ou_is((unsigned char)p[i], OU_C_TOKEN))
+		i++;
+	if (i == 0 || i >= n || p[i] != ' ')
+		FAIL(OPENUM_EBADMSG, "Bad method in request line");
+	m->method_s = ou_slice_make(p, i);
+	size_t u = ++i;
+	while (i < n && p[i] != ' ' && (unsigned char)p[i] > 0x20 && p[i] != 0x7f)
+		i++;
+	if (i == u)
+		FAIL(OPENUM_EBADMSG, "Missing Request-URI");
+	if (i >= n || p[i] != ' ')
+		FAIL(OPENUM_EBADMSG, "Bad request line: Request-URI must be followed by one space");
+	if (i - u > SIP_MAX_URI)
+		FAIL(OPENUM_ETOOBIG, "Request-URI too long");
+	m->ruri_s = ou_slice_make(p + u, i - u);
+	i++;
+	if (!version_ok(p + i, n - i))
+		FAIL(OPENUM_EBADMSG, "Bad SIP version in request line");
+	m->version = ou_slice_make(p + i, n - i);
+	m->is_request = true;
+	m->method = sip_method_from(m->method_s);
+	return 0;
+}
+
+/* Adds a header to the index and the per-id chain. */
+static int index_header(sip_msg *m, const char *name, size_t nlen, const char *v, size_t vlen,
+			const char **why)
+{
+	if (m->nhdr >= SIP_MAX_HEADERS)
+		FAIL(OPENUM_ETOOBIG, "Too many headers");
+	uint16_t idx = m->nhdr++;
+	sip_hdr *h = &m->hdr[idx];
+	sip_hdr_id id = sip_hdr_id_from(name, nlen);
+	h->name = ou_slice_make(name, nlen);
+	h->value = ou_slice_make(v, vlen);
+	h->id = (uint16_t)id;
+	h->next = SIP_HDR_NONE;
+	if (m->last[id] != SIP_HDR_NONE)
+		m->hdr[m->last[id]].next = idx;
+	else
+		m->first[id] = idx;
+	m->last[id] = idx;
+	return 0;
+}
+
+/* Trims trailing LWS off a value [v, end). */
+static size_t value_len(const char *v, const char *end)
+{
+	while (end > v && ou_is((unsigned char)end[-1], OU_C_LWS))
+		end--;
+	return (size_t)(end - v);
+}
+
+int sip_msg_parse(const char *buf, size_t len, sip_msg *m, const char **why)
+{
+	m->nhdr = 0;
+	m->cached = 0;
+	m->has_clen = false;
+	m->method = SIP_METHOD_OTHER;
+	m->method_s = m->ruri_s = m->reason = OU_SLICE_NULL;
+	m->status = 0;
+	memset(m->first, 0xff, sizeof(m->first));
+	memset(m->last, 0xff, sizeof(m->last));
+	if (len > SIP_MAX_MSG)
+		FAIL(OPENUM_ETOOBIG, "Message too large");
+	m->raw = ou_slice_make(buf, len);
+
+	const char *p = buf, *end = buf + len;
+	const char *nl = memchr(p, '\n', len < SIP_MAX_STARTLINE ? len : SIP_MAX_STARTLINE);
+	if (!nl)
+		FAIL(len < SIP_MAX_STARTLINE ? OPENUM_EBADMSG : OPENUM_ETOOBIG,
+		     len < SIP_MAX_STARTLINE ? "Missing end of start line" : "Start line too long");
+	size_t sl = (size_t)(nl - p);
+	if (sl && p[sl - 1] == '\r')
+		sl--;
+	int err = parse_start_line(p, sl, m, why);
+	if (err)
+		return err;
+	p = nl + 1;
+
+	/* Header lines. A header's value runs until a line that does not start with
+	 * SP/HTAB (RFC 3261 7.3.1 folding). */
+	const char *name = NULL, *val = NULL, *vend = NULL;
+	size_t nlen = 0;
+	for (;;) {
+		if (p >= end)
+			FAIL(OPENUM_EBADMSG, "Missing empty line after headers");
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl)
+			FAIL(OPENUM_EBADMSG, "Missing empty line after headers");
+		const char *le = (nl > p && nl[-1] == '\r') ? nl - 1 : nl;
+		/* A bare CR or a NUL inside a line could end a line for another parser:
+		 * refuse it rather than forward it (header injection). */
+		if (memchr(p, '\r', (size_t)(le - p)))
+			FAIL(OPENUM_EBADMSG, "Control character in header line");
+		for (const char *z = p; (z = memchr(z, '\0', (size_t)(le - z))) != NULL; z++)
+			if (z == p || z[-1] != '\\') /* only as a quoted-pair (RFC 4475 3.1.1.3) */
+				FAIL(OPENUM_EBADMSG, "Control character in header line");
+		if (le == p) { /* empty line: end of headers */
+			if (name) {
+				err = index_header(m, name, nlen, val, value_len(val, vend), why);
+				if (err)
+					return err;
+			}
+			p = nl + 1;
+			break;
+		}
+		if (*p == ' ' || *p == '\t') {
+			if (!name)
+				FAIL(OPENUM_EBADMSG, "Folded line before the first header");
+			vend = le;
+			p = nl + 1;
+			continue;
+		}
+		if (name) {
+			err = index_header(m, name, nlen, val, value_len(val, vend), why);
+			if (err)
+				return err;
+		}
+		const char *q = p;
+		while (q < le && ou_is((unsigned char)*q, OU_C_TOKEN))
+			q++;
+		name = p;
+		nlen = (size_t)(q - p);
+		while (q < le && (*q == ' ' || *q == '\t'))
+			q++;
+		if (nlen == 0 || q >= le || *q != ':')
+			FAIL(OPENUM_EBADMSG, "Bad header line: expected name and ':'");
+		q++;
+		while (q < le && (*q == ' ' || *q == '\t'))
+			q++;
+		val = q;
+		vend = le;
+		p = nl + 1;
+	}
+
+	/* Body: Content-Length bytes when given, else the rest of the buffer. */
+	size_t avail = (size_t)(end - p);
+	uint16_t cl = m->first[SIP_H_CONTENT_LENGTH];
+	if (cl != SIP_HDR_NONE) {
+		uint32_t n = 0;
+		for (uint16_t i = cl; i != SIP_HDR_NONE; i = m->hdr[i].next) {
+			uint32_t v;
+			if (sip_uint_parse(m->hdr[i].value, &v, NULL))
+				FAIL(OPENUM_EBADMSG, "Bad Content-Length");
+			if (i != cl && v != n)
+				FAIL(OPENUM_EBADMSG, "Conflicting Content-Length headers");
+			n = v;
+		}
+		if (n > avail)
+			FAIL(OPENUM_EBADMSG, "Content-Length larger than the body");
+		m->has_clen = true;
+		m->content_length = n;
+		m->cached |= SIP_CACHE_CLEN;
+		m->body = ou_slice_make(p, n);
+	} else {
+		m->body = ou_slice_make(p, avail);
+	}
+	return 0;
+}
+
+const sip_hdr *sip_msg_hdr(const sip_msg *m, sip_hdr_id id)
+{
+	uint16_t i = m->first[id];
+	return i == SIP_HDR_NONE ? NULL : &m->hdr[i];
+}
+
+const sip_hdr *sip_msg_hdr_next(const sip_msg *m, const sip_hdr *h)
+{
+	return h->next == SIP_HDR_NONE ? NULL : &m->hdr[h->next];
+}
+
+const sip_hdr *sip_msg_hdr_named(const sip_msg *m, const char *name)
+{
+	size_t n = strlen(name);
+	sip_hdr_id id = sip_hdr_id_from(name, n);
+	if (id != SIP_H_OTHER)
+		return sip_msg_hdr(m, id);
+	for (const sip_hdr *h = sip_msg_hdr(m, SIP_H_OTHER); h; h = sip_msg_hdr_next(m, h))
+		if (h->name.n == n && ou_memcasecmp(h->name.p, name, n) == 0)
+			return h;
+	return NULL;
+}
+
+unsigned sip_msg_hdr_count(const sip_msg *m, sip_hdr_id id)
+{
+	unsigned n = 0;
+	for (uint16_t i = m->first[id]; i != SIP_HDR_NONE; i = m->hdr[i].next)
+		n++;
+	return n;
+}

@@ -1,0 +1,322 @@
+/* Typed access to an indexed message: each accessor parses its header on first use
+ * and caches the result in the sip_msg; sip_msg_check runs the ones every proxy
+ * needs. Failures are not cached, so a failing accessor reports the same reason again. */
+#include "sip.h"
+
+#define FAIL(code, reason)                                                                         \
+	do {                                                                                       \
+		if (why)                                                                           \
+			*why = (reason);                                                           \
+		return (code);                                                                     \
+	} while (0)
+
+/* The value of a header that must appear at most once. */
+static int single(const sip_msg *m, sip_hdr_id id, ou_slice *v, const char *dup_reason,
+		  const char **why)
+{
+	uint16_t i = m->first[id];
+	if (i == SIP_HDR_NONE)
+		return OPENUM_ENOTFOUND;
+	if (m->hdr[i].next != SIP_HDR_NONE)
+		FAIL(OPENUM_EDUP, dup_reason);
+	*v = m->hdr[i].value;
+	return 0;
+}
+
+int sip_msg_ruri(sip_msg *m, const sip_uri **out, const char **why)
+{
+	if (!m->is_request)
+		return OPENUM_ENOTFOUND;
+	if (!(m->cached & SIP_CACHE_RURI)) {
+		int err = sip_uri_parse(m->ruri_s, &m->ruri, why);
+		if (err)
+			return err;
+		m->cached |= SIP_CACHE_RURI;
+	}
+	*out = &m->ruri;
+	return 0;
+}
+
+static int addr_get(sip_msg *m, sip_hdr_id id, uint32_t bit, sip_addr *a, const char *dup,
+		    const char **why)
+{
+	if (m->cached & bit)
+		return 0;
+	ou_slice v;
+	int err = single(m, id, &v, dup, why);
+	if (err)
+		return err;
+	err = sip_addr_parse(v, a, why);
+	if (err)
+		return err;
+	if (a->star)
+		FAIL(OPENUM_EBADMSG, id == SIP_H_FROM ? "Bad From: '*'" : "Bad To: '*'");
+	m->cached |= bit;
+	return 0;
+}
+
+int sip_msg_from(sip_msg *m, const sip_addr **out, const char **why)
+{
+	int err = addr_get(m, SIP_H_FROM, SIP_CACHE_FROM, &m->from, "Repeated From header", why);
+	if (!err)
+		*out = &m->from;
+	return err;
+}
+
+int sip_msg_to(sip_msg *m, const sip_addr **out, const char **why)
+{
+	int err = addr_get(m, SIP_H_TO, SIP_CACHE_TO, &m->to, "Repeated To header", why);
+	if (!err)
+		*out = &m->to;
+	return err;
+}
+
+int sip_msg_callid(sip_msg *m, ou_slice *out, const char **why)
+{
+	if (!(m->cached & SIP_CACHE_CALLID)) {
+		ou_slice v;
+		int err = single(m, SIP_H_CALL_ID, &v, "Repeated Call-ID header", why);
+		if (err)
+			return err;
+		err = sip_callid_check(v, why);
+		if (err)
+			return err;
+		m->call_id = v;
+		m->cached |= SIP_CACHE_CALLID;
+	}
+	*out = m->call_id;
+	return 0;
+}
+
+int sip_msg_cseq(sip_msg *m, const sip_cseq **out, const char **why)
+{
+	if (!(m->cached & SIP_CACHE_CSEQ)) {
+		ou_slice v;
+		int err = single(m, SIP_H_CSEQ, &v, "Repeated CSeq header", why);
+		if (err)
+			return err;
+		err = sip_cseq_parse(v, &m->cseq, why);
+		if (err)
+			return err;
+		m->cached |= SIP_CACHE_CSEQ;
+	}
+	*out = &m->cseq;
+	return 0;
+}
+
+static int uint_get(sip_msg *m, sip_hdr_id id, uint32_t bit, uint32_t *slot, const char *dup,
+		    uint32_t *out, const char **why)
+{
+	if (!(m->cached & bit)) {
+		ou_slice v;
+		int err = single(m, id, &v, dup, why);
+		if (err)
+			return err;
+		err = sip_uint_parse(v, slot, why);
+		if (err)
+			return err;
+		m->cached |= bit;
+	}
+	*out = *slot;
+	return 0;
+}
+
+int sip_msg_max_forwards(sip_msg *m, uint32_t *out, const char **why)
+{
+	int err = uint_get(m, SIP_H_MAX_FORWARDS, SIP_CACHE_MAXFWD, &m->max_forwards,
+			   "Repeated Max-Forwards header", out, why);
+	if (!err && *out > 255) /* RFC 3261 25.1: Max-Forwards is 1*DIGIT, 0-255 in practice */
+		FAIL(OPENUM_EBADMSG, "Bad Max-Forwards: over 255");
+	return err;
+}
+
+int sip_msg_content_length(sip_msg *m, uint32_t *out, const char **why)
+{
+	/* sip_msg_parse already checked and cached it when present. */
+	if (!(m->cached & SIP_CACHE_CLEN))
+		return OPENUM_ENOTFOUND;
+	*out = m->content_length;
+	return 0;
+}
+
+int sip_msg_expires(sip_msg *m, uint32_t *out, const char **why)
+{
+	return uint_get(m, SIP_H_EXPIRES, SIP_CACHE_EXPIRES, &m->expires,
+			"Repeated Expires header", out, why);
+}
+
+/* Parses every element of a list header with `parse`; caches up to `cap` of them. */
+typedef int (*elem_parse_fn)(ou_slice s, void *out, const char **why);
+
+static int list_get(sip_msg *m, sip_hdr_id id, elem_parse_fn parse, void *cache, size_t size,
+		    unsigned cap, void *scratch, uint8_t *n, const char **why)
+{
+	unsigned count = 0, total = 0;
+	for (uint16_t i = m->first[id]; i != SIP_HDR_NONE; i = m->hdr[i].next) {
+		size_t pos = 0;
+		ou_slice elem;
+		int err;
+		while ((err = sip_list_next(m->hdr[i].value, &pos, &elem, why)) == 0) {
+			if (++total > SIP_MAX_LIST * 4)
+				FAIL(OPENUM_ETOOBIG, "Too many list elements");
+			void *slot = count < cap ? (char *)cache + count * size : scratch;
+			err = parse(elem, slot, why);
+			if (err)
+				return err;
+			if (count < cap)
+				count++;
+		}
+		if (err != OPENUM_ENOTFOUND)
+			return err;
+	}
+	*n = (uint8_t)count;
+	return 0;
+}
+
+static int via_parse_cb(ou_slice s, void *out, const char **why)
+{
+	return sip_via_parse(s, out, why);
+}
+
+static int addr_parse_cb(ou_slice s, void *out, const char **why)
+{
+	return sip_addr_parse(s, out, why);
+}
+
+int sip_msg_vias(sip_msg *m, const sip_via **out, unsigned *n, const char **why)
+{
+	if (!(m->cached & SIP_CACHE_VIAS)) {
+		sip_via scratch;
+		int err = list_get(m, SIP_H_VIA, via_parse_cb, m->via, sizeof(m->via[0]),
+				   SIP_MAX_VIA_CACHE, &scratch, &m->nvia, why);
+		if (err)
+			return err;
+		m->cached |= SIP_CACHE_VIAS;
+	}
+	*out = m->via;
+	*n = m->nvia;
+	return m->nvia ? 0 : OPENUM_ENOTFOUND;
+}
+
+int sip_msg_contacts(sip_msg *m, const sip_addr **out, unsigned *n, const char **why)
+{
+	if (!(m->cached & SIP_CACHE_CONTACTS)) {
+		sip_addr scratch;
+		int err = list_get(m, SIP_H_CONTACT, addr_parse_cb, m->contact,
+				   sizeof(m->contact[0]), SIP_MAX_CONTACT_CACHE, &scratch,
+				   &m->ncontact, why);
+		if (err)
+			return err;
+		/* "*" is only valid alone (RFC 3261 10.2.2). */
+		for (unsigned i = 0; i < m->ncontact; i++)
+			if (m->contact[i].star &&
+			    (m->ncontact > 1 || sip_msg_hdr_count(m, SIP_H_CONTACT) > 1))
+				FAIL(OPENUM_EBADMSG, "Bad Contact: '*' must stand alone");
+		m->cached |= SIP_CACHE_CONTACTS;
+	}
+	*out = m->contact;
+	*n = m->ncontact;
+	return m->ncontact ? 0 : OPENUM_ENOTFOUND;
+}
+
+int sip_msg_ms_cmd(sip_msg *m, const sip_ms_cmd **out, const char **why)
+{
+	if (!(m->cached & SIP_CACHE_MSCMD)) {
+		sip_ms_cmd all = {false, OU_SLICE_NULL};
+		for (uint16_t i = m->first[SIP_H_MS_EXCHANGE_COMMAND]; i != SIP_HDR_NONE;
+		     i = m->hdr[i].next) {
+			sip_ms_cmd one;
+			int err = sip_ms_cmd_parse(m->hdr[i].value, &one, why);
+			if (err)
+				return err;
+			all.skip_pin |= one.skip_pin;
+			if (one.item_id.p) {
+				if (all.item_id.p)
+					FAIL(OPENUM_EDUP,
+					     "Bad Ms-Exchange-Command: more than one itemId");
+				all.item_id = one.item_id;
+			}
+		}
+		m->ms_cmd = all;
+		m->cached |= SIP_CACHE_MSCMD;
+	}
+	*out = &m->ms_cmd;
+	return 0;
+}
+
+int sip_msg_sensitivity(sip_msg *m, sip_sens *out, const char **why)
+{
+	if (!(m->cached & SIP_CACHE_SENS)) {
+		ou_slice v;
+		int err = single(m, SIP_H_MS_SENSITIVITY, &v, "Repeated Ms-Sensitivity header", why);
+		if (err == OPENUM_ENOTFOUND) {
+			m->sens = SIP_SENS_NORMAL;
+		} else if (err) {
+			return err;
+		} else {
+			err = sip_sens_parse(v, &m->sens, why);
+			if (err)
+				return err;
+		}
+		m->cached |= SIP_CACHE_SENS;
+	}
+	*out = m->sens;
+	return 0;
+}
+
+int sip_msg_from_equals_to(sip_msg *m, bool *eq, const char **why)
+{
+	const sip_addr *from, *to;
+	int err = sip_msg_from(m, &from, why);
+	if (err)
+		return err;
+	err = sip_msg_to(m, &to, why);
+	if (err)
+		return err;
+	*eq = sip_uri_equal(&from->uri, &to->uri);
+	return 0;
+}
+
+/* Calls an accessor and turns "absent" into the reason `missing`. */
+#define NEED(expr, missing)                                                                        \
+	do {                                                                                       \
+		int e_ = (expr);                                                                   \
+		if (e_ == OPENUM_ENOTFOUND)                                                        \
+			FAIL(OPENUM_EBADMSG, missing);                                             \
+		if (e_)                                                                            \
+			return e_;                                                                 \
+	} while (0)
+
+int sip_msg_check(sip_msg *m, const char **why)
+{
+	if (!ou_slice_caseeq_cstr(m->version, "SIP/2.0"))
+		FAIL(OPENUM_EBADMSG, "SIP Version Not Supported");
+	const sip_uri *ruri;
+	const sip_addr *a;
+	const sip_via *v;
+	const sip_cseq *cs;
+	ou_slice cid;
+	unsigned n;
+	uint32_t u;
+	if (m->is_request)
+		NEED(sip_msg_ruri(m, &ruri, why), "Missing Request-URI");
+	NEED(sip_msg_vias(m, &v, &n, why), "Missing Via header");
+	NEED(sip_msg_from(m, &a, why), "Missing From header");
+	NEED(sip_msg_to(m, &a, why), "Missing To header");
+	NEED(sip_msg_callid(m, &cid, why), "Missing Call-ID header");
+	NEED(sip_msg_cseq(m, &cs, why), "Missing CSeq header");
+	if (m->is_request && !ou_slice_eq(cs->method_s, m->method_s))
+		FAIL(OPENUM_EBADMSG, "CSeq method does not match the request method");
+	int err = sip_msg_max_forwards(m, &u, why);
+	if (err && err != OPENUM_ENOTFOUND)
+		return err;
+	err = sip_msg_contacts(m, &a, &n, why);
+	if (err && err != OPENUM_ENOTFOUND)
+		return err;
+	const sip_ms_cmd *cmd;
+	err = sip_msg_ms_cmd(m, &cmd, why);
+	if (err)
+		return err;
+	sip_sens s;
+	return sip_msg_sensitivity(m, &s, why);
+}

@@ -1,0 +1,592 @@
+/* URIs: SIP and SIPS (RFC 3261 19.1, 25.1), tel (RFC 3966) and, for anything else, a
+ * checked absoluteURI. Parsing is one forward pass that records slices of the input;
+ * equality follows RFC 3261 19.1.4 and RFC 3966 section 5, unescaping on the fly. */
+#include <string.h>
+
+#include "sip/sip.h"
+
+#define BAD(msg)                                                                           \
+	do {                                                                               \
+		if (why)                                                                   \
+			*why = "Bad URI: " msg;                                            \
+		return OPENUM_EBADMSG;                                                     \
+	} while (0)
+
+static inline int hexval(unsigned char c)
+{
+	if (c <= '9')
+		return c - '0';
+	return (c | 0x20) - 'a' + 10;
+}
+
+/* True when p[i] opens a well-formed %HH escape inside n bytes. */
+static inline bool escape_ok(const char *p, size_t n, size_t i)
+{
+	return i + 2 < n && ou_is((unsigned char)p[i + 1], OU_C_HEX) &&
+	       ou_is((unsigned char)p[i + 2], OU_C_HEX);
+}
+
+/* Scans 1*(cls / escaped) from i; returns the end, or (size_t)-1 on a bad escape. */
+static inline size_t scan_esc(const char *p, size_t n, size_t i, uint16_t cls)
+{
+	while (i < n) {
+		unsigned char c = (unsigned char)p[i];
+		if (ou_is(c, cls)) {
+			i++;
+		} else if (c == '%') {
+			if (!escape_ok(p, n, i))
+				return (size_t)-1;
+			i += 3;
+		} else {
+			break;
+		}
+	}
+	return i;
+}
+
+/* IPv4address: four dec-octets of 1-3 digits, each <= 255. */
+static bool ipv4_parse(const char *p, size_t n, uint8_t out[4])
+{
+	size_t i = 0;
+	for (int k = 0; k < 4; k++) {
+		unsigned v = 0, d = 0;
+		while (i < n && ou_is((unsigned char)p[i], OU_C_DIGIT) && d < 3) {
+			v = v * 10 + (unsigned)(p[i] - '0');
+			i++;
+			d++;
+		}
+		if (d == 0 || v > 255)
+			return false;
+		out[k] = (uint8_t)v;
+		if (k < 3) {
+			if (i >= n || p[i] != '.')
+				return false;
+			i++;
+		}
+	}
+	return i == n;
+}
+
+/* IPv6address (RFC 4291 2.2 text forms, with an optional IPv4 tail) between the
+ * brackets; fills the 16 address bytes so that equality ignores the spelling. */
+static bool ipv6_parse(const char *p, size_t n, uint8_t out[16])
+{
+	uint16_t g[8];
+	int ng = 0, gap = -1;
+	size_t i = 0;
+
+	if (n < 2)
+		return false;
+	if (p[0] == ':') {
+		if (p[1] != ':')
+			return false;
+		gap = 0;
+		i = 2;
+	}
+	while (i < n) {
+		size_t s = i;
+		unsigned v = 0;
+		while (i < n && i - s < 4 && ou_is((unsigned char)p[i], OU_C_HEX))
+			v = (v << 4) | (unsigned)hexval((unsigned char)p[i++]);
+		if (i < n && p[i] == '.') {
+			uint8_t v4[4];
+			if (ng > 6 || !ipv4_parse(p + s, n - s, v4))
+				return false;
+			g[ng++] = (uint16_t)(v4[0] << 8 | v4[1]);
+			g[ng++] = (uint16_t)(v4[2] << 8 | v4[3]);
+			i = n;
+			break;
+		}
+		if (i == s || ng == 8)
+			return false;
+		g[ng++] = (uint16_t)v;
+		if (i == n)
+			break;
+		if (p[i] != ':')
+			return false;
+		i++;
+		if (i < n && p[i] == ':') {
+			if (gap >= 0)
+				return false;
+			gap = ng;
+			i++;
+		} else if (i == n) {
+			return false; /* a single trailing ':' */
+		}
+	}
+	if (gap < 0 ? ng != 8 : ng > 7)
+		return false;
+	int fill = 8 - ng, o = 0;
+	for (int k = 0; k < ng; k++) {
+		if (k == gap)
+			for (int z = 0; z < fill; z++, o += 2)
+				out[o] = out[o + 1] = 0;
+		out[o++] = (uint8_t)(g[k] >> 8);
+		out[o++] = (uint8_t)g[k];
+	}
+	if (gap == ng)
+		for (int z = 0; z < fill; z++, o += 2)
+			out[o] = out[o + 1] = 0;
+	return true;
+}
+
+/* Host bytes: the low nibble says what a byte is, the high nibble which kinds may
+ * not follow it (a '.' forbids '.' and '-', a '-' forbids '.'); 0 ends the host. */
+enum { H_DOT = 0x01, H_DASH = 0x02, H_ALPHA = 0x04, H_DIGIT = 0x08 };
+static const uint8_t host_code[256] = {
+	['0' ... '9'] = H_DIGIT,
+	['a' ... 'z'] = H_ALPHA,
+	['A' ... 'Z'] = H_ALPHA,
+	['-'] = H_DASH | H_DOT << 4,
+	['.'] = H_DOT | (H_DOT | H_DASH) << 4,
+};
+
+/* hostname / IPv4address / "[" IPv6address "]" from i; sets u->host and returns the
+ * end, or 0 with *err set. */
+static size_t parse_host(const char *p, size_t n, size_t i, sip_uri *u, const char **err)
+{
+	size_t s = i;
+
+	if (i < n && p[i] == '[') {
+		const char *e = memchr(p + i, ']', n - i);
+		uint8_t a[16];
+		if (!e) {
+			*err = "Bad URI: unbalanced [";
+			return 0;
+		}
+		size_t end = (size_t)(e - p) + 1;
+		if (!ipv6_parse(p + i + 1, end - i - 2, a)) {
+			*err = "Bad URI: bad IPv6 address";
+			return 0;
+		}
+		u->host = ou_slice_make(p + s, end - s);
+		u->host_ipv6 = true;
+		return end;
+	}
+
+	/* One pass with no branch but the end test; it starts as if after a '.', so
+	 * a leading '.' or '-' is caught like "..", ".-" and "-.". */
+	unsigned forbid = H_DOT | H_DASH, kinds = 0, bad = 0;
+	for (; i < n; i++) {
+		unsigned t = host_code[(unsigned char)p[i]];
+		if (!t)
+			break;
+		bad |= forbid & t;
+		forbid = t >> 4;
+		kinds |= t;
+	}
+	if (i == s) {
+		*err = "Bad URI: empty host";
+		return 0;
+	}
+	if (!(kinds & (H_ALPHA | H_DASH))) {
+		uint8_t a[4];
+		if (!ipv4_parse(p + s, i - s, a)) {
+			*err = "Bad URI: bad IPv4 address";
+			return 0;
+		}
+	} else {
+		/* the top label (before an optional trailing dot) starts with a letter */
+		size_t e = p[i - 1] == '.' ? i - 1 : i, t = e;
+		while (t > s && p[t - 1] != '.')
+			t--;
+		if (bad || forbid == H_DOT || t == e || !(host_code[(unsigned char)p[t]] & H_ALPHA)) {
+			*err = "Bad URI: bad host name";
+			return 0;
+		}
+	}
+	u->host = ou_slice_make(p + s, i - s);
+	return i;
+}
+
+static int parse_sip(const char *p, size_t n, size_t i, sip_uri *u, const char **why)
+{
+	const char *err = NULL;
+	size_t s = i, colon = 0;
+
+	/* userinfo: user bytes, then password bytes after the first ':', up to '@'. If
+	 * anything else comes first there is no userinfo and the host starts at s. */
+	uint16_t cls = OU_C_USER;
+	for (; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+		if (ou_is(c, cls))
+			continue;
+		if (c == '%') {
+			if (!escape_ok(p, n, i))
+				BAD("bad escape");
+			i += 2;
+		} else if (c == ':' && !colon) {
+			colon = i;
+			cls = OU_C_PASSWORD;
+		} else {
+			break;
+		}
+	}
+	if (i < n && p[i] == '@') {
+		size_t ue = colon ? colon : i;
+		if (ue == s)
+			BAD("empty user");
+		u->user = ou_slice_make(p + s, ue - s);
+		if (colon)
+			u->password = ou_slice_make(p + colon + 1, i - colon - 1);
+		i++;
+	} else {
+		i = s;
+	}
+
+	i = parse_host(p, n, i, u, &err);
+	if (!i) {
+		if (why)
+			*why = err;
+		return OPENUM_EBADMSG;
+	}
+
+	if (i < n && p[i] == ':') {
+		uint32_t port = 0;
+		size_t ds = ++i;
+		while (i < n && ou_is((unsigned char)p[i], OU_C_DIGIT) && i - ds < 5)
+			port = port * 10 + (uint32_t)(p[i++] - '0');
+		if (i == ds || port == 0 || port > 65535 ||
+		    (i < n && ou_is((unsigned char)p[i], OU_C_DIGIT)))
+			BAD("bad port");
+		u->port = (uint16_t)port;
+	}
+
+	if (i < n && p[i] == ';') {
+		size_t ps = i;
+		while (i < n && p[i] == ';') {
+			size_t ns = i + 1;
+			i = scan_esc(p, n, ns, OU_C_PARAM);
+			if (i == (size_t)-1)
+				BAD("bad escape");
+			if (i == ns)
+				BAD("bad parameter");
+			if (i < n && p[i] == '=') {
+				size_t vs = i + 1;
+				i = scan_esc(p, n, vs, OU_C_PARAM);
+				if (i == (size_t)-1)
+					BAD("bad escape");
+				if (i == vs)
+					BAD("bad parameter");
+			}
+		}
+		u->params = ou_slice_make(p + ps, i - ps);
+	}
+
+	if (i < n && p[i] == '?') {
+		size_t hs = ++i;
+		for (;;) {
+			size_t ns = i;
+			i = scan_esc(p, n, ns, OU_C_HNV);
+			if (i == (size_t)-1)
+				BAD("bad escape");
+			if (i == ns || i >= n || p[i] != '=')
+				BAD("bad header");
+			i = scan_esc(p, n, i + 1, OU_C_HNV);
+			if (i == (size_t)-1)
+				BAD("bad escape");
+			if (i >= n || p[i] != '&')
+				break;
+			i++;
+		}
+		u->headers = ou_slice_make(p + hs, i - hs);
+	}
+
+	if (i != n)
+		BAD("bad character");
+	return 0;
+}
+
+/* RFC 3966 visual separators, ignored when numbers are compared. */
+static inline bool is_visual(unsigned char c)
+{
+	return c == '-' || c == '.' || c == '(' || c == ')';
+}
+
+static int parse_tel(const char *p, size_t n, size_t i, sip_uri *u, const char **why)
+{
+	size_t s = i;
+	bool global = i < n && p[i] == '+', digit = false;
+
+	if (global)
+		i++;
+	for (; i < n && p[i] != ';'; i++) {
+		unsigned char c = (unsigned char)p[i];
+		if (global ? ou_is(c, OU_C_DIGIT)
+			   : (ou_is(c, OU_C_HEX) || c == '*' || c == '#'))
+			digit = true;
+		else if (!is_visual(c))
+			BAD("bad tel number");
+	}
+	if (!digit)
+		BAD("bad tel number");
+	u->user = ou_slice_make(p + s, i - s);
+
+	bool context = false;
+	size_t ps = i;
+	while (i < n) {
+		/* only ';' can be here: the loops stop at it or at the end */
+		size_t ns = ++i;
+		while (i < n && (ou_is((unsigned char)p[i], OU_C_ALPHA | OU_C_DIGIT) || p[i] == '-'))
+			i++;
+		if (i == ns)
+			BAD("bad tel parameter");
+		bool is_ctx = i - ns == 13 && ou_memcasecmp(p + ns, "phone-context", 13) == 0;
+		if (i < n && p[i] == '=') {
+			size_t vs = i + 1;
+			i = scan_esc(p, n, vs, OU_C_PARAM);
+			if (i == (size_t)-1)
+				BAD("bad escape");
+			if (i == vs)
+				BAD("bad tel parameter");
+		} else if (is_ctx) {
+			BAD("empty phone-context");
+		}
+		context |= is_ctx;
+		if (i < n && p[i] != ';')
+			BAD("bad character");
+	}
+	if (!global && !context)
+		BAD("local tel number without phone-context");
+	u->params = ou_slice_make(p + ps, i - ps);
+	return 0;
+}
+
+static int parse_other(const char *p, size_t n, size_t i, const char **why)
+{
+	if (i == n)
+		BAD("empty");
+	for (; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+		if (c <= 0x20 || c >= 0x7f || c == '<' || c == '>' || c == '"')
+			BAD("bad character");
+		if (c == '%' && !escape_ok(p, n, i))
+			BAD("bad escape");
+	}
+	return 0;
+}
+
+int sip_uri_parse(ou_slice s, sip_uri *out, const char **why)
+{
+	const char *p = s.p;
+	size_t n = s.n, i;
+
+	memset(out, 0, sizeof(*out));
+	if (n > SIP_MAX_URI) {
+		if (why)
+			*why = "Bad URI: too long";
+		return OPENUM_ETOOBIG;
+	}
+	if (n == 0)
+		BAD("empty");
+	if (!ou_is((unsigned char)p[0], OU_C_ALPHA))
+		BAD("bad scheme");
+	for (i = 1; i < n && p[i] != ':'; i++) {
+		unsigned char c = (unsigned char)p[i];
+		if (!ou_is(c, OU_C_ALPHA | OU_C_DIGIT) && c != '+' && c != '-' && c != '.')
+			BAD("bad scheme");
+	}
+	if (i == n)
+		BAD("missing scheme");
+
+	out->raw = s;
+	out->scheme_s = ou_slice_make(p, i);
+	out->scheme = SIP_URI_OTHER;
+	/* Scheme characters are letters, digits and "+-."; OR-ing 0x20 lowers the
+	 * letters and leaves the others outside a-z, so one compare per byte is enough. */
+	if (i == 3 && (p[0] | 0x20) == 's' && (p[1] | 0x20) == 'i' && (p[2] | 0x20) == 'p')
+		out->scheme = SIP_URI_SIP;
+	else if (i == 4 && (p[0] | 0x20) == 's' && (p[1] | 0x20) == 'i' &&
+		 (p[2] | 0x20) == 'p' && (p[3] | 0x20) == 's')
+		out->scheme = SIP_URI_SIPS;
+	else if (i == 3 && (p[0] | 0x20) == 't' && (p[1] | 0x20) == 'e' &&
+		 (p[2] | 0x20) == 'l')
+		out->scheme = SIP_URI_TEL;
+
+	int rc;
+	switch (out->scheme) {
+	case SIP_URI_SIP:
+	case SIP_URI_SIPS: rc = parse_sip(p, n, i + 1, out, why); break;
+	case SIP_URI_TEL: rc = parse_tel(p, n, i + 1, out, why); break;
+	default: rc = parse_other(p, n, i + 1, why); break;
+	}
+	if (rc)
+		memset(out, 0, sizeof(*out));
+	return rc;
+}
+
+/* ---- equality ------------------------------------------------------------- */
+
+/* The next byte of s with %HH decoded, or -1 at the end. */
+static inline int unesc_next(ou_slice s, size_t *i)
+{
+	if (*i >= s.n)
+		return -1;
+	unsigned char c = (unsigned char)s.p[*i];
+	if (c == '%' && escape_ok(s.p, s.n, *i)) {
+		c = (unsigned char)(hexval((unsigned char)s.p[*i + 1]) << 4 |
+				    hexval((unsigned char)s.p[*i + 2]));
+		*i += 3;
+	} else {
+		*i += 1;
+	}
+	return c;
+}
+
+static bool unesc_eq(ou_slice a, ou_slice b, bool icase)
+{
+	size_t i = 0, j = 0;
+	for (;;) {
+		int x = unesc_next(a, &i), y = unesc_next(b, &j);
+		if (icase && x >= 0 && y >= 0) {
+			x = ou_lower((char)x);
+			y = ou_lower((char)y);
+		}
+		if (x != y)
+			return false;
+		if (x < 0)
+			return true;
+	}
+}
+
+static bool name_is(ou_slice name, const char *lit)
+{
+	return unesc_eq(name, ou_slice_cstr(lit), true);
+}
+
+/* RFC 3261 19.1.4: these parameters must match when either URI has them. */
+static bool param_must_match(ou_slice name)
+{
+	return name_is(name, "user") || name_is(name, "ttl") || name_is(name, "method") ||
+	       name_is(name, "maddr") || name_is(name, "transport");
+}
+
+/* RFC 3966 5: numbers and phone-context digits compare without visual separators. */
+static bool phone_eq(ou_slice a, ou_slice b)
+{
+	size_t i = 0, j = 0;
+	for (;;) {
+		int x, y;
+		do
+			x = unesc_next(a, &i);
+		while (x >= 0 && is_visual((unsigned char)x));
+		do
+			y = unesc_next(b, &j);
+		while (y >= 0 && is_visual((unsigned char)y));
+		if (x >= 0 && y >= 0) {
+			x = ou_lower((char)x);
+			y = ou_lower((char)y);
+		}
+		if (x != y)
+			return false;
+		if (x < 0)
+			return true;
+	}
+}
+
+/* Every parameter of a that b also names has a value equal to one of b's values for
+ * that name (duplicates are compared as a set); with `strict`, every parameter of a
+ * must be named in b, otherwise only the RFC 3261 must-match ones. */
+static bool params_sub(ou_slice a, ou_slice b, bool tel)
+{
+	size_t pa = 0;
+	ou_slice na, va;
+	while (sip_param_next(a, &pa, &na, &va) == 0) {
+		size_t pb = 0;
+		ou_slice nb, vb;
+		bool named = false, matched = false;
+		bool phone = tel && (name_is(na, "ext") ||
+				     (va.n && va.p[0] == '+' && name_is(na, "phone-context")));
+		while (!matched && sip_param_next(b, &pb, &nb, &vb) == 0) {
+			if (!unesc_eq(na, nb, true))
+				continue;
+			named = true;
+			if ((va.n == 0) != (vb.n == 0))
+				continue;
+			matched = phone ? phone_eq(va, vb) : unesc_eq(va, vb, true);
+		}
+		if (named ? !matched : (tel || param_must_match(na)))
+			return false;
+	}
+	return true;
+}
+
+/* Next `hname=hvalue` of a URI headers component. */
+static bool header_next(ou_slice h, size_t *pos, ou_slice *name, ou_slice *value)
+{
+	size_t i = *pos;
+	if (i >= h.n)
+		return false;
+	size_t s = i;
+	while (i < h.n && h.p[i] != '&' && h.p[i] != '=')
+		i++;
+	*name = ou_slice_make(h.p + s, i - s);
+	size_t vs = i < h.n && h.p[i] == '=' ? i + 1 : i;
+	i = vs;
+	while (i < h.n && h.p[i] != '&')
+		i++;
+	*value = ou_slice_make(h.p + vs, i - vs);
+	*pos = i + 1;
+	return true;
+}
+
+/* Every header of a is in b: names case-insensitive, values exact, both unescaped. */
+static bool headers_sub(ou_slice a, ou_slice b)
+{
+	size_t pa = 0;
+	ou_slice na, va;
+	while (header_next(a, &pa, &na, &va)) {
+		size_t pb = 0;
+		ou_slice nb, vb;
+		bool found = false;
+		while (!found && header_next(b, &pb, &nb, &vb))
+			found = unesc_eq(na, nb, true) && unesc_eq(va, vb, false);
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+static bool host_eq(const sip_uri *a, const sip_uri *b)
+{
+	if (a->host_ipv6 != b->host_ipv6)
+		return false;
+	if (a->host_ipv6 && a->host.n >= 2 && b->host.n >= 2) {
+		uint8_t x[16], y[16];
+		if (ipv6_parse(a->host.p + 1, a->host.n - 2, x) &&
+		    ipv6_parse(b->host.p + 1, b->host.n - 2, y))
+			return memcmp(x, y, 16) == 0;
+	}
+	return ou_slice_caseeq(a->host, b->host);
+}
+
+bool sip_uri_equal(const sip_uri *a, const sip_uri *b)
+{
+	if (a->scheme != b->scheme)
+		return false;
+	switch (a->scheme) {
+	case SIP_URI_OTHER: {
+		/* no rule of ours applies: the scheme ignores case, the rest is exact */
+		size_t sa = a->scheme_s.n, sb = b->scheme_s.n;
+		return ou_slice_caseeq(a->scheme_s, b->scheme_s) && a->raw.n >= sa &&
+		       b->raw.n >= sb &&
+		       ou_slice_eq(ou_slice_make(a->raw.p + sa, a->raw.n - sa),
+				   ou_slice_make(b->raw.p + sb, b->raw.n - sb));
+	}
+	case SIP_URI_TEL:
+		return phone_eq(a->user, b->user) && params_sub(a->params, b->params, true) &&
+		       params_sub(b->params, a->params, true);
+	default: break;
+	}
+	if (ou_slice_present(a->user) != ou_slice_present(b->user) ||
+	    !unesc_eq(a->user, b->user, false))
+		return false;
+	if (ou_slice_present(a->password) != ou_slice_present(b->password) ||
+	    !unesc_eq(a->password, b->password, false))
+		return false;
+	if (a->port != b->port || !host_eq(a, b))
+		return false;
+	if (!params_sub(a->params, b->params, false) || !params_sub(b->params, a->params, false))
+		return false;
+	return headers_sub(a->headers, b->headers) && headers_sub(b->headers, a->headers);
+}

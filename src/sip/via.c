@@ -1,0 +1,405 @@
+/* Via: one element of a Via header value (RFC 3261 20.42 and 25.1; rport from RFC 3581).
+ * A single left-to-right pass picks out what routing needs (transport, sent-by, branch,
+ * received, maddr, rport, ttl) while it checks the parameter syntax. */
+#include <string.h>
+
+#include "sip.h"
+
+#define VIA_BAD(msg)                                                                               \
+	do {                                                                                       \
+		if (why)                                                                           \
+			*why = "Bad Via: " msg;                                                    \
+		return OPENUM_EBADMSG;                                                             \
+	} while (0)
+
+static inline bool is_c(char c, uint16_t cls)
+{
+	return ou_is((unsigned char)c, cls);
+}
+
+static inline const char *skip_lws(const char *p, const char *e)
+{
+	while (p < e && is_c(*p, OU_C_LWS))
+		p++;
+	return p;
+}
+
+static inline const char *skip_cls(const char *p, const char *e, uint16_t cls)
+{
+	/* Four bytes per bound check: these scans are most of the parsing time. */
+	while (e - p >= 4) {
+		if (!is_c(p[0], cls))
+			return p;
+		if (!is_c(p[1], cls))
+			return p + 1;
+		if (!is_c(p[2], cls))
+			return p + 2;
+		if (!is_c(p[3], cls))
+			return p + 3;
+		p += 4;
+	}
+	while (p < e && is_c(*p, cls))
+		p++;
+	return p;
+}
+
+/* 1*3DIGIT "." x4, each at most 255 (the range is what makes it an address). */
+static bool is_ipv4(const char *p, size_t n)
+{
+	const char *e = p + n;
+	for (int part = 0; part < 4; part++) {
+		if (part) {
+			if (p == e || *p != '.')
+				return false;
+			p++;
+		}
+		unsigned v = 0, digits = 0;
+		while (p < e && is_c(*p, OU_C_DIGIT) && digits < 4) {
+			v = v * 10 + (unsigned)(*p - '0');
+			p++;
+			digits++;
+		}
+		if (digits == 0 || digits > 3 || v > 255)
+			return false;
+	}
+	return p == e;
+}
+
+/* IPv6address without brackets: eight 1-4 hex groups, "::" standing for one or more
+ * zero groups, an IPv4 tail counting for two groups. */
+static bool is_ipv6(const char *p, size_t n)
+{
+	const char *e = p + n;
+	unsigned groups = 0;
+	bool gap = false;
+
+	if (n < 2)
+		return false;
+	if (p[0] == ':') {
+		if (p[1] != ':')
+			return false;
+		gap = true;
+		p += 2;
+		if (p == e)
+			return true;
+	}
+	while (p < e) {
+		const char *g = skip_cls(p, e, OU_C_HEX);
+		if (g < e && *g == '.') {
+			if (!is_ipv4(p, (size_t)(e - p)))
+				return false;
+			groups += 2;
+			break;
+		}
+		if (g == p || g - p > 4)
+			return false;
+		groups++;
+		p = g;
+		if (p == e)
+			break;
+		if (*p != ':' || ++p == e)
+			return false;
+		if (*p == ':') {
+			if (gap)
+				return false;
+			gap = true;
+			p++;
+		}
+	}
+	return gap ? groups <= 7 : groups == 8;
+}
+
+/* hostname = *( domainlabel "." ) toplabel [ "." ]; labels are alphanum with inner
+ * '-', the top label starts with a letter. Scans host characters from p and returns
+ * where they stop, or NULL when they do not form a hostname or an IPv4 address. */
+static const char *scan_hostname(const char *p, const char *e)
+{
+	const char *t = p, *label = p, *top = p;
+	for (;;) {
+		t = skip_cls(t, e, OU_C_ALPHA | OU_C_DIGIT);
+		if (t == e)
+			break;
+		if (*t == '.') {
+			if (t == label || t[-1] == '-')
+				return NULL; /* empty label, or one ending with '-' */
+			top = label;
+			label = ++t;
+		} else if (*t == '-') {
+			if (t == label)
+				return NULL;
+			t++;
+		} else {
+			break;
+		}
+	}
+	if (t == p)
+		return NULL;
+	if (label < t) {
+		if (t[-1] == '-')
+			return NULL;
+		top = label;
+	}
+	if (is_c(*top, OU_C_ALPHA) || is_ipv4(p, (size_t)(t - p)))
+		return t;
+	return NULL;
+}
+
+/* host = hostname / IPv4address / IPv6reference, the whole of p[0..n). */
+static bool is_host(const char *p, size_t n)
+{
+	if (n >= 2 && p[0] == '[')
+		return p[n - 1] == ']' && is_ipv6(p + 1, n - 2);
+	return n && scan_hostname(p, p + n) == p + n;
+}
+
+/* RFC 3261 says IPv6address (no brackets) for received; brackets are common too. */
+static bool is_ip(const char *p, size_t n)
+{
+	if (n >= 2 && p[0] == '[')
+		return p[n - 1] == ']' && is_ipv6(p + 1, n - 2);
+	return is_ipv4(p, n) || is_ipv6(p, n);
+}
+
+/* Case-insensitive match against a lowercase literal made only of letters: for such
+ * a literal, OR-ing 0x20 into the input folds letters and matches nothing else. */
+static inline bool lit_eq(const char *p, const char *lit, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (((unsigned char)p[i] | 0x20) != (unsigned char)lit[i])
+			return false;
+	return true;
+}
+
+static sip_transport transport_from(const char *p, size_t n)
+{
+	switch (n) {
+	case 2:
+		if (lit_eq(p, "ws", 2))
+			return SIP_TP_WS;
+		break;
+	case 3:
+		switch (p[0] | 0x20) {
+		case 'u': return lit_eq(p, "udp", 3) ? SIP_TP_UDP : SIP_TP_OTHER;
+		case 'w': return lit_eq(p, "wss", 3) ? SIP_TP_WSS : SIP_TP_OTHER;
+		case 't':
+			if (lit_eq(p, "tcp", 3))
+				return SIP_TP_TCP;
+			if (lit_eq(p, "tls", 3))
+				return SIP_TP_TLS;
+			break;
+		default: break;
+		}
+		break;
+	case 4:
+		if (lit_eq(p, "sctp", 4))
+			return SIP_TP_SCTP;
+		break;
+	default: break;
+	}
+	return SIP_TP_OTHER;
+}
+
+/* A decimal in [lo, hi] of at most 5 digits (ports, ttl): -1 when not one. */
+static int32_t small_uint(const char *p, size_t n, int32_t lo, int32_t hi)
+{
+	if (n == 0 || n > 5)
+		return -1;
+	int32_t v = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!is_c(p[i], OU_C_DIGIT))
+			return -1;
+		v = v * 10 + (p[i] - '0');
+	}
+	return (v < lo || v > hi) ? -1 : v;
+}
+
+/* p at the opening quote; returns the byte after the closing quote, NULL if the
+ * quoted-string is unterminated or holds a byte it may not. */
+static const char *skip_quoted(const char *p, const char *e)
+{
+	for (p++;;) {
+		/* qdtext and UTF-8 exclude the two bytes that need a decision */
+		p = skip_cls(p, e, OU_C_QDTEXT | OU_C_UTF8);
+		if (p == e)
+			return NULL;
+		if (*p == '"')
+			return p + 1;
+		if (*p != '\\')
+			return NULL;
+		/* quoted-pair: any ASCII but CR and LF */
+		if (++p == e || *p == '\r' || *p == '\n' || (unsigned char)*p > 0x7f)
+			return NULL;
+		p++;
+	}
+}
+
+int sip_via_parse(ou_slice s, sip_via *out, const char **why)
+{
+	const char *p = s.p, *e = s.n ? s.p + s.n : s.p, *t;
+
+	p = skip_lws(p, e);
+	while (e > p && is_c(e[-1], OU_C_LWS))
+		e--;
+	memset(out, 0, sizeof(*out));
+	out->rport = -1;
+	out->ttl = -1;
+	if (p == e)
+		VIA_BAD("empty");
+	out->raw = ou_slice_make(p, (size_t)(e - p));
+
+	/* sent-protocol = protocol-name SLASH protocol-version SLASH transport; nearly
+	 * every Via starts with exactly "SIP/2.0/", which one compare settles. */
+	const char *proto = p;
+	if (e - p > 8 && memcmp(p, "SIP/2.0/", 8) == 0) {
+		out->protocol = ou_slice_make(p, 7);
+		p += 8;
+	} else {
+		t = skip_cls(p, e, OU_C_TOKEN);
+		if (t == p)
+			VIA_BAD("missing protocol");
+		p = skip_lws(t, e);
+		if (p == e || *p != '/')
+			VIA_BAD("missing protocol");
+		p = skip_lws(p + 1, e);
+		t = skip_cls(p, e, OU_C_TOKEN);
+		if (t == p)
+			VIA_BAD("missing protocol version");
+		out->protocol = ou_slice_make(proto, (size_t)(t - proto));
+		p = skip_lws(t, e);
+		if (p == e || *p != '/')
+			VIA_BAD("missing transport");
+		p = skip_lws(p + 1, e);
+	}
+	t = skip_cls(p, e, OU_C_TOKEN);
+	if (t == p)
+		VIA_BAD("missing transport");
+	out->transport_s = ou_slice_make(p, (size_t)(t - p));
+	out->transport = transport_from(p, (size_t)(t - p));
+	if (t == e || !is_c(*t, OU_C_LWS))
+		VIA_BAD("missing sent-by");
+	p = skip_lws(t, e);
+
+	/* sent-by = host [ COLON port ] */
+	if (*p == '[') {
+		t = p + 1;
+		while (t < e && (is_c(*t, OU_C_HEX) || *t == ':' || *t == '.'))
+			t++;
+		if (t == e || *t != ']' || !is_ipv6(p + 1, (size_t)(t - p - 1)))
+			VIA_BAD("bad host");
+		t++;
+	} else {
+		if (!is_c(*p, OU_C_HOST))
+			VIA_BAD("missing host");
+		t = scan_hostname(p, e);
+		if (!t)
+			VIA_BAD("bad host");
+	}
+	out->host = ou_slice_make(p, (size_t)(t - p));
+	p = skip_lws(t, e);
+	if (p < e && *p == ':') {
+		p = skip_lws(p + 1, e);
+		t = skip_cls(p, e, OU_C_DIGIT);
+		int32_t port = small_uint(p, (size_t)(t - p), 1, 65535);
+		if (port < 0)
+			VIA_BAD("bad port");
+		out->port = (uint16_t)port;
+		p = skip_lws(t, e);
+	}
+	if (p == e)
+		return 0;
+	if (*p != ';')
+		VIA_BAD("junk after sent-by");
+	out->params = ou_slice_make(p, (size_t)(e - p));
+
+	/* *( SEMI via-params ), p at a ';' */
+	while (p < e) {
+		const char *name = skip_lws(p + 1, e);
+		t = skip_cls(name, e, OU_C_TOKEN);
+		size_t nlen = (size_t)(t - name);
+		if (nlen == 0)
+			VIA_BAD("empty parameter");
+		p = skip_lws(t, e);
+		ou_slice val = OU_SLICE_NULL;
+		/* plain: a token, neither a quoted-string nor a host with ':' or [] */
+		bool plain = true, quoted = false;
+		if (p < e && *p == '=') {
+			p = skip_lws(p + 1, e);
+			if (p < e && *p == '"') {
+				t = skip_quoted(p, e);
+				if (!t)
+					VIA_BAD("bad quoted parameter");
+				val = ou_slice_make(p + 1, (size_t)(t - p - 2));
+				plain = false;
+				quoted = true;
+			} else {
+				/* gen-value = token / host */
+				t = p;
+				for (;;) {
+					t = skip_cls(t, e, OU_C_TOKEN);
+					if (t == e || (*t != ':' && *t != '[' && *t != ']'))
+						break;
+					plain = false;
+					t++;
+				}
+				if (t == p)
+					VIA_BAD("empty parameter value");
+				val = ou_slice_make(p, (size_t)(t - p));
+			}
+			p = skip_lws(t, e);
+		}
+		if (p < e && *p != ';')
+			VIA_BAD("junk in parameters");
+
+		switch (nlen) {
+		case 3:
+			if (!lit_eq(name, "ttl", 3))
+				break;
+			if (out->ttl >= 0)
+				VIA_BAD("repeated ttl");
+			/* ttl = 1*3DIGIT, 0 to 255 */
+			if (!val.p || !plain || val.n > 3 ||
+			    (out->ttl = small_uint(val.p, val.n, 0, 255)) < 0)
+				VIA_BAD("bad ttl");
+			break;
+		case 5:
+			if (lit_eq(name, "rport", 5)) {
+				if (out->rport >= 0)
+					VIA_BAD("repeated rport");
+				if (!val.p)
+					out->rport = 0;
+				else if (!plain ||
+				         (out->rport = small_uint(val.p, val.n, 1, 65535)) < 0)
+					VIA_BAD("bad rport");
+			} else if (lit_eq(name, "maddr", 5)) {
+				if (out->maddr.p)
+					VIA_BAD("repeated maddr");
+				if (!val.p || quoted || !is_host(val.p, val.n))
+					VIA_BAD("bad maddr");
+				out->maddr = val;
+			}
+			break;
+		case 6:
+			if (!lit_eq(name, "branch", 6))
+				break;
+			if (out->branch.p)
+				VIA_BAD("repeated branch");
+			if (!val.p)
+				VIA_BAD("empty branch");
+			if (!plain)
+				VIA_BAD("bad branch");
+			out->branch = val;
+			break;
+		case 8:
+			if (!lit_eq(name, "received", 8))
+				break;
+			if (out->received.p)
+				VIA_BAD("repeated received");
+			if (!val.p || quoted || !is_ip(val.p, val.n))
+				VIA_BAD("bad received");
+			out->received = val;
+			break;
+		default: break;
+		}
+	}
+	return 0;
+}

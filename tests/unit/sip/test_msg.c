@@ -1,0 +1,421 @@
+/* Tests for src/sip/msg.c, msg_get.c, hdr_name.c, method.c and list.c: start lines,
+ * the header index (compact forms, case, folding, lists), bodies, limits, and the
+ * reasons given for bad input. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "sip/sip.h"
+
+static sip_msg m; /* large: keep it off the stack */
+
+static int parse(const char *s, const char **why)
+{
+	return sip_msg_parse(s, strlen(s), &m, why);
+}
+
+static const char INVITE[] =
+	"INVITE sip:alice@contoso.com;opaque=app:voicemail SIP/2.0\r\n"
+	"v: SIP/2.0/TLS 10.56.65.37:33876;branch=z9hG4bK776asdhds, SIP/2.0/TCP "
+	"proxy.contoso.com;branch=z9hG4bKnashds8;received=192.0.2.1\r\n"
+	"VIA: SIP/2.0/TCP [2001:db8::9]:5070;branch=z9hG4bK3;rport=5070\r\n"
+	"Max-Forwards: 70\r\n"
+	"f: \"Alice A.\" <sip:alice@contoso.com>;tag=01742a55e6;epid=6b5d10e663\r\n"
+	"t: <sip:alice@contoso.com;opaque=app:voicemail>\r\n"
+	"i: f7c2efff9240413cb6e5125fdca4b63a@10.0.0.1\r\n"
+	"CSeq: 1 INVITE\r\n"
+	"m: <sip:alice@10.0.0.1:5061;transport=tls>;expires=60, \"B, C\" <sip:b@h>\r\n"
+	"Subject: first line\r\n"
+	"  continued\r\n"
+	"\tand more\r\n"
+	"Ms-Exchange-Command: skip-pin\r\n"
+	"X-Custom:value:with:colons\r\n"
+	"c: application/sdp\r\n"
+	"l: 4\r\n"
+	"\r\n"
+	"v=0\n";
+
+static void test_request_index(void **state)
+{
+	(void)state;
+	const char *why = NULL;
+	assert_int_equal(parse(INVITE, &why), 0);
+	assert_true(m.is_request);
+	assert_int_equal(m.method, SIP_METHOD_INVITE);
+	assert_true(ou_slice_eq_cstr(m.ruri_s, "sip:alice@contoso.com;opaque=app:voicemail"));
+	assert_true(ou_slice_eq_cstr(m.version, "SIP/2.0"));
+	assert_int_equal(m.nhdr, 13);
+	assert_int_equal(sip_msg_hdr_count(&m, SIP_H_VIA), 2);
+	assert_int_equal(sip_msg_hdr_count(&m, SIP_H_FROM), 1);
+	assert_true(ou_slice_eq_cstr(sip_msg_hdr(&m, SIP_H_FROM)->name, "f"));
+	assert_true(ou_slice_eq_cstr(m.body, "v=0\n"));
+
+	/* Folded value keeps its line breaks inside; the end is trimmed. */
+	const sip_hdr *subj = sip_msg_hdr(&m, SIP_H_SUBJECT);
+	assert_non_null(subj);
+	assert_true(ou_slice_eq_cstr(subj->value, "first line\r\n  continued\r\n\tand more"));
+
+	const sip_hdr *x = sip_msg_hdr_named(&m, "x-custom");
+	assert_non_null(x);
+	assert_true(ou_slice_eq_cstr(x->value, "value:with:colons"));
+	assert_null(sip_msg_hdr_named(&m, "X-Missing"));
+	assert_non_null(sip_msg_hdr_named(&m, "content-type"));
+
+	assert_int_equal(sip_msg_check(&m, &why), 0);
+	const sip_via *v;
+	unsigned n;
+	assert_int_equal(sip_msg_vias(&m, &v, &n, NULL), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(v[0].transport, SIP_TP_TLS);
+	assert_true(ou_slice_eq_cstr(v[0].host, "10.56.65.37"));
+	assert_int_equal(v[0].port, 33876);
+	assert_true(ou_slice_eq_cstr(v[1].received, "192.0.2.1"));
+	assert_true(ou_slice_eq_cstr(v[2].host, "[2001:db8::9]"));
+	assert_int_equal(v[2].rport, 5070);
+
+	const sip_addr *a;
+	assert_int_equal(sip_msg_contacts(&m, &a, &n, NULL), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(a[0].uri.port, 5061);
+	assert_true(ou_slice_eq_cstr(a[1].display, "B, C"));
+
+	assert_int_equal(sip_msg_from(&m, &a, NULL), 0);
+	assert_true(ou_slice_eq_cstr(a->tag, "01742a55e6"));
+	assert_true(ou_slice_eq_cstr(a->display, "Alice A."));
+	const sip_cseq *cs;
+	assert_int_equal(sip_msg_cseq(&m, &cs, NULL), 0);
+	assert_int_equal(cs->num, 1);
+	assert_int_equal(cs->method, SIP_METHOD_INVITE);
+	uint32_t u;
+	assert_int_equal(sip_msg_max_forwards(&m, &u, NULL), 0);
+	assert_int_equal(u, 70);
+	assert_int_equal(sip_msg_content_length(&m, &u, NULL), 0);
+	assert_int_equal(u, 4);
+	ou_slice cid;
+	assert_int_equal(sip_msg_callid(&m, &cid, NULL), 0);
+	assert_true(ou_slice_eq_cstr(cid, "f7c2efff9240413cb6e5125fdca4b63a@10.0.0.1"));
+	const sip_ms_cmd *cmd;
+	assert_int_equal(sip_msg_ms_cmd(&m, &cmd, NULL), 0);
+	assert_true(cmd->skip_pin);
+	const sip_uri *ru;
+	assert_int_equal(sip_msg_ruri(&m, &ru, NULL), 0);
+	assert_true(ou_slice_eq_cstr(ru->user, "alice"));
+	ou_slice op;
+	assert_int_equal(sip_param_get(ru->params, "opaque", &op), 0);
+	assert_true(ou_slice_eq_cstr(op, "app:voicemail"));
+}
+
+static void test_response(void **state)
+{
+	(void)state;
+	const char *why = NULL;
+	assert_int_equal(parse("SIP/2.0 486 Busy Here\r\n"
+			       "Via: SIP/2.0/TCP h;branch=z9hG4bK1\r\n"
+			       "From: <sip:a@b>;tag=1\r\nTo: <sip:c@d>;tag=2\r\n"
+			       "Call-ID: x\r\nCSeq: 7 INVITE\r\nContent-Length: 0\r\n\r\n",
+			       &why),
+			 0);
+	assert_false(m.is_request);
+	assert_int_equal(m.status, 486);
+	assert_true(ou_slice_eq_cstr(m.reason, "Busy Here"));
+	assert_int_equal(sip_msg_check(&m, &why), 0);
+
+	/* Empty reason phrase, with and without the SP. */
+	assert_int_equal(parse("SIP/2.0 100 \r\nContent-Length: 0\r\n\r\n", NULL), 0);
+	assert_int_equal(m.reason.n, 0);
+	assert_int_equal(parse("SIP/2.0 180\r\n\r\n", NULL), 0);
+	assert_int_equal(m.status, 180);
+	/* UTF-8 reason phrase. */
+	assert_int_equal(parse("SIP/2.0 200 \xc3\xa9t\xc3\xa9\r\n\r\n", NULL), 0);
+}
+
+struct bad {
+	const char *msg;
+	int err;
+	const char *why;
+};
+
+static void test_bad_start_lines(void **state)
+{
+	(void)state;
+	const struct bad bad[] = {
+		{"", OPENUM_EBADMSG, "Missing end of start line"},
+		{"INVITE sip:a@b SIP/2.0", OPENUM_EBADMSG, "Missing end of start line"},
+		{"\r\n\r\n", OPENUM_EBADMSG, "Empty start line"},
+		{"INVITE  sip:a@b SIP/2.0\r\n\r\n", OPENUM_EBADMSG, "Missing Request-URI"},
+		{"INVITE sip:a@b  SIP/2.0\r\n\r\n", OPENUM_EBADMSG,
+		 "Bad SIP version in request line"},
+		{"INVITE sip:a@b\r\n\r\n", OPENUM_EBADMSG,
+		 "Bad request line: Request-URI must be followed by one space"},
+		{"INVITE sip:a@b SIP/2.0 \r\n\r\n", OPENUM_EBADMSG,
+		 "Bad SIP version in request line"},
+		{"INV(TE sip:a@b SIP/2.0\r\n\r\n", OPENUM_EBADMSG, "Bad method in request line"},
+		{" INVITE sip:a@b SIP/2.0\r\n\r\n", OPENUM_EBADMSG, "Bad method in request line"},
+		{"INVITE sip:a@b HTTP/1.1\r\n\r\n", OPENUM_EBADMSG,
+		 "Bad SIP version in request line"},
+		{"SIP/2.0 99 Low\r\n\r\n", OPENUM_EBADMSG, "Bad status code"},
+		{"SIP/2.0 700 High\r\n\r\n", OPENUM_EBADMSG, "Status code out of range"},
+		{"SIP/2.0 2000 OK\r\n\r\n", OPENUM_EBADMSG, "Bad status code"},
+		{"SIP/2.0 20x OK\r\n\r\n", OPENUM_EBADMSG, "Bad status code"},
+		{"SIP/2.0x 200 OK\r\n\r\n", OPENUM_EBADMSG, "Bad SIP version in status line"},
+		{"SIP/2.0 200 O\x01K\r\n\r\n", OPENUM_EBADMSG, "Control character in reason phrase"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *why = NULL;
+		int err = parse(bad[i].msg, &why);
+		if (err != bad[i].err || !why || strcmp(why, bad[i].why) != 0)
+			fail_msg("case %zu: got %d '%s', want %d '%s'", i, err, why ? why : "(null)",
+				 bad[i].err, bad[i].why);
+	}
+}
+
+static void test_bad_headers(void **state)
+{
+	(void)state;
+	const struct bad bad[] = {
+		{"OPTIONS sip:a@b SIP/2.0\r\nVia: x\r\n", OPENUM_EBADMSG,
+		 "Missing empty line after headers"},
+		{"OPTIONS sip:a@b SIP/2.0\r\n  folded\r\n\r\n", OPENUM_EBADMSG,
+		 "Folded line before the first header"},
+		{"OPTIONS sip:a@b SIP/2.0\r\nNo colon here\r\n\r\n", OPENUM_EBADMSG,
+		 "Bad header line: expected name and ':'"},
+		{"OPTIONS sip:a@b SIP/2.0\r\n: empty name\r\n\r\n", OPENUM_EBADMSG,
+		 "Bad header line: expected name and ':'"},
+		{"OPTIONS sip:a@b SIP/2.0\r\nBad Name: x\r\n\r\n", OPENUM_EBADMSG,
+		 "Bad header line: expected name and ':'"},
+		{"OPTIONS sip:a@b SIP/2.0\r\nSubject: a\rInjected: b\r\n\r\n", OPENUM_EBADMSG,
+		 "Control character in header line"},
+		{"OPTIONS sip:a@b SIP/2.0\r\nContent-Length: 5\r\n\r\nabc", OPENUM_EBADMSG,
+		 "Content-Length larger than the body"},
+		{"OPTIONS sip:a@b SIP/2.0\r\nContent-Length: -1\r\n\r\n", OPENUM_EBADMSG,
+		 "Bad Content-Length"},
+		{"OPTIONS sip:a@b SIP/2.0\r\nl: 1\r\nContent-Length: 2\r\n\r\nab", OPENUM_EBADMSG,
+		 "Conflicting Content-Length headers"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *why = NULL;
+		int err = parse(bad[i].msg, &why);
+		if (err != bad[i].err || !why || strcmp(why, bad[i].why) != 0)
+			fail_msg("case %zu: got %d '%s', want %d '%s'", i, err, why ? why : "(null)",
+				 bad[i].err, bad[i].why);
+	}
+	/* NUL bytes inside a header line. */
+	const char nul[] = "OPTIONS sip:a@b SIP/2.0\r\nSubject: a\0b\r\n\r\n";
+	const char *why = NULL;
+	assert_int_equal(sip_msg_parse(nul, sizeof(nul) - 1, &m, &why), OPENUM_EBADMSG);
+	/* Same Content-Length twice is fine; body shorter than the buffer is cut. */
+	assert_int_equal(parse("OPTIONS sip:a@b SIP/2.0\r\nl: 2\r\nContent-Length: 2\r\n\r\nabc",
+			       NULL),
+			 0);
+	assert_true(ou_slice_eq_cstr(m.body, "ab"));
+}
+
+static const char BASE[] = "Via: SIP/2.0/TCP h;branch=z9hG4bK1\r\n"
+			   "From: <sip:a@b>;tag=1\r\n"
+			   "To: <sip:c@d>\r\n"
+			   "Call-ID: x@y\r\n";
+
+static void check_fails(const char *start, const char *extra, const char *want)
+{
+	char buf[1024];
+	snprintf(buf, sizeof(buf), "%s\r\n%s%s\r\n", start, BASE, extra);
+	const char *why = NULL;
+	assert_int_equal(parse(buf, &why), 0);
+	why = NULL;
+	int err = sip_msg_check(&m, &why);
+	if (err >= 0 || !why || strcmp(why, want) != 0)
+		fail_msg("'%s' + '%s': got %d '%s', want '%s'", start, extra, err,
+			 why ? why : "(null)", want);
+}
+
+static void test_check(void **state)
+{
+	(void)state;
+	check_fails("OPTIONS sip:a@b SIP/2.0", "", "Missing CSeq header");
+	check_fails("OPTIONS sip:a@b SIP/2.0", "CSeq: 1 INVITE\r\n",
+		    "CSeq method does not match the request method");
+	check_fails("OPTIONS sip:a@b SIP/2.0", "CSeq: 1 OPTIONS\r\nCSeq: 2 OPTIONS\r\n",
+		    "Repeated CSeq header");
+	check_fails("OPTIONS sip:a@b SIP/2.0", "CSeq: 1 OPTIONS\r\nCall-ID: z\r\n",
+		    "Repeated Call-ID header");
+	check_fails("OPTIONS sip:a@b SIP/2.0", "CSeq: 1 OPTIONS\r\nMax-Forwards: 256\r\n",
+		    "Bad Max-Forwards: over 255");
+	check_fails("OPTIONS sip:a@b SIP/3.0", "CSeq: 1 OPTIONS\r\n", "SIP Version Not Supported");
+	check_fails("REGISTER sip:b SIP/2.0", "CSeq: 1 REGISTER\r\nContact: *, <sip:a@b>\r\n",
+		    "Bad Contact: '*' must stand alone");
+	check_fails("REGISTER sip:b SIP/2.0", "CSeq: 1 REGISTER\r\nContact: *\r\nContact: *\r\n",
+		    "Bad Contact: '*' must stand alone");
+	check_fails("INVITE sip:a@b SIP/2.0",
+		    "CSeq: 1 INVITE\r\nMs-Exchange-Command: itemId=%%%\r\n",
+		    "Bad Ms-Exchange-Command: itemId is not base64");
+
+	/* A missing mandatory header is named. */
+	const char *why = NULL;
+	assert_int_equal(parse("OPTIONS sip:a@b SIP/2.0\r\nCSeq: 1 OPTIONS\r\n\r\n", NULL), 0);
+	assert_int_equal(sip_msg_check(&m, &why), OPENUM_EBADMSG);
+	assert_string_equal(why, "Missing Via header");
+
+	/* Contact: * alone is fine. */
+	char buf[512];
+	snprintf(buf, sizeof(buf), "REGISTER sip:b SIP/2.0\r\n%sCSeq: 1 REGISTER\r\nContact: *\r\n"
+				   "Expires: 0\r\n\r\n", BASE);
+	assert_int_equal(parse(buf, NULL), 0);
+	assert_int_equal(sip_msg_check(&m, &why), 0);
+	const sip_addr *a;
+	unsigned n;
+	assert_int_equal(sip_msg_contacts(&m, &a, &n, NULL), 0);
+	assert_int_equal(n, 1);
+	assert_true(a[0].star);
+	uint32_t e;
+	assert_int_equal(sip_msg_expires(&m, &e, NULL), 0);
+	assert_int_equal(e, 0);
+}
+
+static void test_limits(void **state)
+{
+	(void)state;
+	/* SIP_MAX_HEADERS header lines fit; one more does not. */
+	size_t cap = 64 + (SIP_MAX_HEADERS + 1) * 8;
+	char *buf = malloc(cap);
+	for (int extra = 0; extra <= 1; extra++) {
+		size_t n = (size_t)sprintf(buf, "OPTIONS sip:a@b SIP/2.0\r\n");
+		for (int i = 0; i < SIP_MAX_HEADERS + extra; i++)
+			n += (size_t)sprintf(buf + n, "X: %d\r\n", i % 10);
+		n += (size_t)sprintf(buf + n, "\r\n");
+		const char *why = NULL;
+		int err = sip_msg_parse(buf, n, &m, &why);
+		if (extra == 0) {
+			assert_int_equal(err, 0);
+			assert_int_equal(m.nhdr, SIP_MAX_HEADERS);
+		} else {
+			assert_int_equal(err, OPENUM_ETOOBIG);
+			assert_string_equal(why, "Too many headers");
+		}
+	}
+	free(buf);
+
+	/* Messages over SIP_MAX_MSG and start lines over SIP_MAX_STARTLINE. */
+	buf = malloc(SIP_MAX_MSG + 2);
+	memset(buf, 'a', SIP_MAX_MSG + 1);
+	const char *why = NULL;
+	assert_int_equal(sip_msg_parse(buf, SIP_MAX_MSG + 1, &m, &why), OPENUM_ETOOBIG);
+	assert_int_equal(sip_msg_parse(buf, SIP_MAX_MSG, &m, &why), OPENUM_ETOOBIG);
+	assert_string_equal(why, "Start line too long");
+	/* A Request-URI over SIP_MAX_URI. */
+	memcpy(buf, "INVITE sip:", 11);
+	memcpy(buf + 11 + SIP_MAX_URI, "@h SIP/2.0\r\n\r\n", 15);
+	assert_int_equal(sip_msg_parse(buf, 11 + SIP_MAX_URI + 15, &m, &why), OPENUM_ETOOBIG);
+	assert_string_equal(why, "Request-URI too long");
+	free(buf);
+}
+
+static void test_header_names(void **state)
+{
+	(void)state;
+	struct {
+		const char *name;
+		sip_hdr_id id;
+	} t[] = {
+		{"Via", SIP_H_VIA},
+		{"v", SIP_H_VIA},
+		{"V", SIP_H_VIA},
+		{"call-id", SIP_H_CALL_ID},
+		{"i", SIP_H_CALL_ID},
+		{"CONTENT-LENGTH", SIP_H_CONTENT_LENGTH},
+		{"l", SIP_H_CONTENT_LENGTH},
+		{"c", SIP_H_CONTENT_TYPE},
+		{"e", SIP_H_CONTENT_ENCODING},
+		{"f", SIP_H_FROM},
+		{"t", SIP_H_TO},
+		{"m", SIP_H_CONTACT},
+		{"k", SIP_H_SUPPORTED},
+		{"s", SIP_H_SUBJECT},
+		{"o", SIP_H_EVENT},
+		{"u", SIP_H_ALLOW_EVENTS},
+		{"r", SIP_H_REFER_TO},
+		{"b", SIP_H_REFERRED_BY},
+		{"x", SIP_H_SESSION_EXPIRES},
+		{"Ms-Exchange-Command", SIP_H_MS_EXCHANGE_COMMAND},
+		{"ms-sensitivity", SIP_H_MS_SENSITIVITY},
+		{"P-Asserted-Identity", SIP_H_P_ASSERTED_IDENTITY},
+		{"History-Info", SIP_H_HISTORY_INFO},
+		{"Diversion", SIP_H_DIVERSION},
+		{"www-authenticate", SIP_H_WWW_AUTHENTICATE},
+		{"Proxy-Authorization", SIP_H_PROXY_AUTHORIZATION},
+		{"Record-Route", SIP_H_RECORD_ROUTE},
+		{"z", SIP_H_OTHER},
+		{"Vias", SIP_H_OTHER},
+		{"Tox", SIP_H_OTHER},
+		{"X-Ms-Sensitivity", SIP_H_OTHER},
+		{"Ms-Sensitivit", SIP_H_OTHER},
+		{"1", SIP_H_OTHER},
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		sip_hdr_id id = sip_hdr_id_from(t[i].name, strlen(t[i].name));
+		if (id != t[i].id)
+			fail_msg("%s: got %d want %d", t[i].name, id, t[i].id);
+	}
+	/* Every known id round-trips through its canonical name. */
+	for (int id = 1; id < SIP_H__COUNT; id++) {
+		const char *name = sip_hdr_name((sip_hdr_id)id);
+		assert_non_null(name);
+		assert_int_equal(sip_hdr_id_from(name, strlen(name)), id);
+	}
+	assert_null(sip_hdr_name(SIP_H_OTHER));
+}
+
+static void test_methods(void **state)
+{
+	(void)state;
+	for (int i = 1; i <= SIP_METHOD_PUBLISH; i++) {
+		const char *n = sip_method_name((sip_method)i);
+		assert_non_null(n);
+		assert_int_equal(sip_method_from(ou_slice_cstr(n)), i);
+	}
+	assert_int_equal(sip_method_from(ou_slice_cstr("invite")), SIP_METHOD_OTHER);
+	assert_int_equal(sip_method_from(ou_slice_cstr("INVITES")), SIP_METHOD_OTHER);
+	assert_int_equal(sip_method_from(ou_slice_cstr("NEWMETHOD")), SIP_METHOD_OTHER);
+	assert_null(sip_method_name(SIP_METHOD_OTHER));
+}
+
+static void test_list_split(void **state)
+{
+	(void)state;
+	ou_slice v = ou_slice_cstr(" a , \"x,y\" <sip:b> ,, <sip:c?h=1,2> ;p=\"q,r\"");
+	size_t pos = 0;
+	ou_slice e;
+	assert_int_equal(sip_list_next(v, &pos, &e, NULL), 0);
+	assert_true(ou_slice_eq_cstr(e, "a"));
+	assert_int_equal(sip_list_next(v, &pos, &e, NULL), 0);
+	assert_true(ou_slice_eq_cstr(e, "\"x,y\" <sip:b>"));
+	assert_int_equal(sip_list_next(v, &pos, &e, NULL), 0);
+	assert_true(ou_slice_eq_cstr(e, "<sip:c?h=1,2> ;p=\"q,r\""));
+	assert_int_equal(sip_list_next(v, &pos, &e, NULL), OPENUM_ENOTFOUND);
+
+	const char *why = NULL;
+	pos = 0;
+	assert_int_equal(sip_list_next(ou_slice_cstr("\"open, <sip:a>"), &pos, &e, &why),
+			 OPENUM_EBADMSG);
+	assert_string_equal(why, "Unterminated quoted string");
+	pos = 0;
+	assert_int_equal(sip_list_next(ou_slice_cstr("<sip:a, b"), &pos, &e, &why),
+			 OPENUM_EBADMSG);
+	assert_string_equal(why, "Unbalanced <> in header");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_request_index),  cmocka_unit_test(test_response),
+		cmocka_unit_test(test_bad_start_lines), cmocka_unit_test(test_bad_headers),
+		cmocka_unit_test(test_check),          cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_header_names),   cmocka_unit_test(test_methods),
+		cmocka_unit_test(test_list_split),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
