@@ -1,13 +1,31 @@
 # openum: the README's commands. `make run` and `make check` install what is missing
-# (scripts/install-deps), build, and then run or test.
+# (scripts/install-deps), build, and then run or test. Every target works from a clean
+# clone; each one that needs tools runs the deps script first.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CC_CHECK ?= clang
 BUILD_CHECK := build/check
 BUILD_RELEASE := build/release
+FUZZ_SECONDS ?= 60
+# Arguments for bench/parse, e.g. make bench BENCH_ARGS="/path/to/traces --time=5".
+BENCH_ARGS ?=
 
-.PHONY: all deps build check run bench fuzz format lint clean
+# Our C sources (not bench's build output).
+SOURCES = $(shell find src tests bench -path bench/build -prune -o -type f \
+	  \( -name '*.c' -o -name '*.h' \) -print 2>/dev/null | sort)
+
+.PHONY: all deps build check run bench fuzz format lint clean help
 
 all: build
+
+help:
+	@echo "make run     build (release) and run openum demo"
+	@echo "make check   build with ASan+UBSan and run every test (unit, cli, fuzz replay)"
+	@echo "make build   release build into $(BUILD_RELEASE)"
+	@echo "make lint    clang-format check, clang-tidy, cppcheck"
+	@echo "make format  clang-format -i on src, tests, bench"
+	@echo "make fuzz    run every fuzz harness FUZZ_SECONDS (default 60) each"
+	@echo "make bench   bench/parse: openum's parser against the installed peers"
+	@echo "make clean   remove build/"
 
 deps:
 	@scripts/install-deps
@@ -30,6 +48,18 @@ check: deps $(BUILD_CHECK)/build.ninja
 
 run: build
 	$(BUILD_RELEASE)/openum demo
+
+format: deps
+	clang-format -i $(SOURCES)
+
+lint: deps
+	JOBS=$(JOBS) scripts/lint
+
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) JOBS=$(JOBS) scripts/fuzz-campaign
+
+bench: deps
+	bench/parse $(BENCH_ARGS)
 
 clean:
 	rm -rf build

@@ -56,7 +56,6 @@ ou_slice ou_slice_trim(ou_slice s);
 int ou_slice_u32(ou_slice s, uint32_t *out);
 /* Copies into dst (size cap, always NUL-terminated); returns the slice length. */
 size_t ou_slice_copy(ou_slice s, char *dst, size_t cap);
-int ou_memcasecmp(const char *a, const char *b, size_t n);
 
 /* Character classes (one table lookup per byte, see base/ctype.c). */
 extern const uint16_t ou_ctype[256];
@@ -77,7 +76,18 @@ enum {
 	OU_C_QDTEXT = 1 << 13,  /* qdtext without UTF-8: %x21 / %x23-5B / %x5D-7E / LWS */
 };
 static inline bool ou_is(unsigned char c, uint16_t cls) { return (ou_ctype[c] & cls) != 0; }
-static inline char ou_lower(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c; }
+extern const unsigned char ou_lower_tab[256]; /* ASCII A-Z to a-z, other bytes unchanged */
+static inline char ou_lower(char c) { return (char)ou_lower_tab[(unsigned char)c]; }
+/* ASCII case-insensitive compare of n bytes: 0 when equal. */
+static inline int ou_memcasecmp(const char *a, const char *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int d = ou_lower_tab[(unsigned char)a[i]] - ou_lower_tab[(unsigned char)b[i]];
+		if (d)
+			return d;
+	}
+	return 0;
+}
 
 /* A growable byte buffer. Owns data; free with ou_buf_free. */
 typedef struct ou_buf {

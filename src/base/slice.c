@@ -9,16 +9,6 @@ ou_slice ou_slice_cstr(const char *s)
 	return ou_slice_make(s, s ? strlen(s) : 0);
 }
 
-int ou_memcasecmp(const char *a, const char *b, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		char x = ou_lower(a[i]), y = ou_lower(b[i]);
-		if (x != y)
-			return (unsigned char)x - (unsigned char)y;
-	}
-	return 0;
-}
-
 bool ou_slice_eq(ou_slice a, ou_slice b)
 {
 	return a.n == b.n && (a.n == 0 || memcmp(a.p, b.p, a.n) == 0);

@@ -42,7 +42,6 @@ typedef struct cli_parse_stats {
 /* Parses each file ("-" is stdin) as one SIP message and prints what openum sees in
  * it: start line, headers by canonical name, the MS-OCEXUM facts, the check verdict.
  * Returns 0 when every message was good, else 1; stats (may be NULL) gets the counts. */
-int cli_parse_files(int nfiles, const char *const *files, bool show_body,
-		    cli_parse_stats *stats);
+int cli_parse_files(int nfiles, const char *const *files, bool show_body, cli_parse_stats *stats);
 
 #endif

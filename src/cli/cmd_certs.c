@@ -14,8 +14,8 @@ static void usage(FILE *out)
 }
 
 const cli_cmd cli_cmd_certs = {
-	.name = "certs",
-	.summary = "create the TLS certificates for mutual TLS",
-	.run = NULL,
-	.usage = usage,
+    .name = "certs",
+    .summary = "create the TLS certificates for mutual TLS",
+    .run = NULL,
+    .usage = usage,
 };

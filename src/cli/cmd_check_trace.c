@@ -16,8 +16,8 @@ static void usage(FILE *out)
 }
 
 const cli_cmd cli_cmd_check_trace = {
-	.name = "check-trace",
-	.summary = "check a SIP trace against the MS-OCEXUM rules",
-	.run = NULL,
-	.usage = usage,
+    .name = "check-trace",
+    .summary = "check a SIP trace against the MS-OCEXUM rules",
+    .run = NULL,
+    .usage = usage,
 };

@@ -42,9 +42,9 @@ static int run(int argc, char **argv)
 
 	char skip_pin[4096], play_on_phone[4096];
 	if ((size_t)snprintf(skip_pin, sizeof(skip_pin), "%s/skip-pin-invite.sip", dir) >=
-		    sizeof(skip_pin) ||
+	        sizeof(skip_pin) ||
 	    (size_t)snprintf(play_on_phone, sizeof(play_on_phone), "%s/play-on-phone-invite.sip",
-			     dir) >= sizeof(play_on_phone)) {
+	                     dir) >= sizeof(play_on_phone)) {
 		fprintf(stderr, "openum demo: --data-dir path too long\n");
 		return CLI_EXIT_USAGE;
 	}
@@ -66,15 +66,16 @@ static int run(int argc, char **argv)
 	printf("\n");
 	if (st.unreadable || st.unparsed) {
 		fprintf(stderr, "openum demo: %u of 2 examples could not be read or parsed\n",
-		       st.unreadable + st.unparsed);
+		        st.unreadable + st.unparsed);
 		return CLI_EXIT_FAIL;
 	}
 	if (st.rejected)
-		printf("Note: %u example(s) failed the checks every proxy makes. The spec's\n"
-		       "examples are excerpts of traces (4.2 carries no Via header, which RFC 3261\n"
-		       "requires in every request), so openum would answer them 400; the\n"
-		       "MS-OCEXUM facts are read all the same.\n\n",
-		       st.rejected);
+		printf(
+		    "Note: %u example(s) failed the checks every proxy makes. The spec's\n"
+		    "examples are excerpts of traces (4.2 carries no Via header, which RFC 3261\n"
+		    "requires in every request), so openum would answer them 400; the\n"
+		    "MS-OCEXUM facts are read all the same.\n\n",
+		    st.rejected);
 	printf("What the servers will do with these facts, once built: the UM server skips\n"
 	       "the PIN only when skip-pin arrives over mutual TLS from an allow-listed peer;\n"
 	       "the proxy never forwards or diverts to voicemail a private-no-diversion call.\n");
@@ -82,8 +83,8 @@ static int run(int argc, char **argv)
 }
 
 const cli_cmd cli_cmd_demo = {
-	.name = "demo",
-	.summary = "show what works today on the MS-OCEXUM spec examples",
-	.run = run,
-	.usage = usage,
+    .name = "demo",
+    .summary = "show what works today on the MS-OCEXUM spec examples",
+    .run = run,
+    .usage = usage,
 };

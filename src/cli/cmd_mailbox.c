@@ -14,8 +14,8 @@ static void usage(FILE *out)
 }
 
 const cli_cmd cli_cmd_mailbox = {
-	.name = "mailbox",
-	.summary = "administer UM mailboxes",
-	.run = NULL,
-	.usage = usage,
+    .name = "mailbox",
+    .summary = "administer UM mailboxes",
+    .run = NULL,
+    .usage = usage,
 };

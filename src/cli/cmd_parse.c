@@ -232,8 +232,7 @@ static void parse_one(const char *path, sip_msg *m, bool show_body, cli_parse_st
 	free(buf);
 }
 
-int cli_parse_files(int nfiles, const char *const *files, bool show_body,
-		    cli_parse_stats *stats)
+int cli_parse_files(int nfiles, const char *const *files, bool show_body, cli_parse_stats *stats)
 {
 	cli_parse_stats st = {0};
 	static const char *const stdin_only[] = {"-"};
@@ -276,8 +275,8 @@ static int run(int argc, char **argv)
 }
 
 const cli_cmd cli_cmd_parse = {
-	.name = "parse",
-	.summary = "parse SIP messages and show the MS-OCEXUM facts (works today)",
-	.run = run,
-	.usage = usage,
+    .name = "parse",
+    .summary = "parse SIP messages and show the MS-OCEXUM facts (works today)",
+    .run = run,
+    .usage = usage,
 };

@@ -1,5 +1,5 @@
-/* openum phone: the MS-OCEXUM protocol client role. Not built yet; this file keeps its usage text honest
- * (what it does today, what is planned) until the code lands. */
+/* openum phone: the MS-OCEXUM protocol client role. Not built yet; this file keeps its usage text
+ * honest (what it does today, what is planned) until the code lands. */
 #include "cli.h"
 
 static void usage(FILE *out)
@@ -14,8 +14,8 @@ static void usage(FILE *out)
 }
 
 const cli_cmd cli_cmd_phone = {
-	.name = "phone",
-	.summary = "protocol client: command-line SIP phone",
-	.run = NULL,
-	.usage = usage,
+    .name = "phone",
+    .summary = "protocol client: command-line SIP phone",
+    .run = NULL,
+    .usage = usage,
 };

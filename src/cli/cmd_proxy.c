@@ -1,5 +1,5 @@
-/* openum proxy: the MS-OCEXUM protocol server role. Not built yet; this file keeps its usage text honest
- * (what it does today, what is planned) until the code lands. */
+/* openum proxy: the MS-OCEXUM protocol server role. Not built yet; this file keeps its usage text
+ * honest (what it does today, what is planned) until the code lands. */
 #include "cli.h"
 
 static void usage(FILE *out)
@@ -17,8 +17,8 @@ static void usage(FILE *out)
 }
 
 const cli_cmd cli_cmd_proxy = {
-	.name = "proxy",
-	.summary = "protocol server: SIP registrar and proxy",
-	.run = NULL,
-	.usage = usage,
+    .name = "proxy",
+    .summary = "protocol server: SIP registrar and proxy",
+    .run = NULL,
+    .usage = usage,
 };

@@ -24,8 +24,8 @@ static int run(int argc, char **argv)
 }
 
 const cli_cmd cli_cmd_version = {
-	.name = "version",
-	.summary = "print the version",
-	.run = run,
-	.usage = usage,
+    .name = "version",
+    .summary = "print the version",
+    .run = run,
+    .usage = usage,
 };

@@ -9,8 +9,8 @@
 
 /* In the order `openum --help` lists them: the three MS-OCEXUM roles first. */
 static const cli_cmd *const cmds[] = {
-	&cli_cmd_um,   &cli_cmd_proxy, &cli_cmd_phone, &cli_cmd_mailbox, &cli_cmd_user,
-	&cli_cmd_certs, &cli_cmd_demo, &cli_cmd_parse, &cli_cmd_check_trace, &cli_cmd_version,
+    &cli_cmd_um,    &cli_cmd_proxy, &cli_cmd_phone, &cli_cmd_mailbox,     &cli_cmd_user,
+    &cli_cmd_certs, &cli_cmd_demo,  &cli_cmd_parse, &cli_cmd_check_trace, &cli_cmd_version,
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 
@@ -24,23 +24,24 @@ static const cli_cmd *find_cmd(const char *name)
 
 static void main_usage(FILE *out)
 {
-	fprintf(out, "usage: openum SUBCOMMAND [OPTIONS] [ARGS]\n"
-		     "       openum help SUBCOMMAND | openum SUBCOMMAND --help\n"
-		     "       openum --help | -h | --version\n"
-		     "\n"
-		     "openum %s: an open Unified Messaging system (SIP voicemail) implementing\n"
-		     "Microsoft's MS-OCEXUM extensions (Ms-Exchange-Command: skip-pin,\n"
-		     "Ms-Sensitivity: private-no-diversion).\n"
-		     "\n"
-		     "Subcommands:\n",
-		OPENUM_VERSION);
+	fprintf(out,
+	        "usage: openum SUBCOMMAND [OPTIONS] [ARGS]\n"
+	        "       openum help SUBCOMMAND | openum SUBCOMMAND --help\n"
+	        "       openum --help | -h | --version\n"
+	        "\n"
+	        "openum %s: an open Unified Messaging system (SIP voicemail) implementing\n"
+	        "Microsoft's MS-OCEXUM extensions (Ms-Exchange-Command: skip-pin,\n"
+	        "Ms-Sensitivity: private-no-diversion).\n"
+	        "\n"
+	        "Subcommands:\n",
+	        OPENUM_VERSION);
 	for (size_t i = 0; i < NCMDS; i++)
 		fprintf(out, "  %-12s %s%s\n", cmds[i]->name, cmds[i]->summary,
-			cmds[i]->run ? "" : " [not built yet]");
+		        cmds[i]->run ? "" : " [not built yet]");
 	fprintf(out, "\n"
-		     "A subcommand marked [not built yet] prints a notice and exits 2.\n"
-		     "Exit codes: 0 success, 1 bad input or failed check, 2 usage error or not "
-		     "built.\n");
+	             "A subcommand marked [not built yet] prints a notice and exits 2.\n"
+	             "Exit codes: 0 success, 1 bad input or failed check, 2 usage error or not "
+	             "built.\n");
 }
 
 int cli_not_built(const char *name)
@@ -51,8 +52,7 @@ int cli_not_built(const char *name)
 
 int cli_bad_option(const char *name, const char *opt)
 {
-	fprintf(stderr, "openum %s: unknown option '%s' (see openum %s --help)\n", name, opt,
-		name);
+	fprintf(stderr, "openum %s: unknown option '%s' (see openum %s --help)\n", name, opt, name);
 	return CLI_EXIT_USAGE;
 }
 
@@ -74,7 +74,7 @@ static int help_cmd(int argc, char **argv)
 	const cli_cmd *c = find_cmd(argv[2]);
 	if (!c) {
 		fprintf(stderr, "openum help: unknown subcommand '%s' (see openum --help)\n",
-			argv[2]);
+		        argv[2]);
 		return CLI_EXIT_USAGE;
 	}
 	c->usage(stdout);

@@ -5,11 +5,11 @@
 
 #include "sip/sip.h"
 
-#define BAD(msg)                                                                           \
-	do {                                                                               \
-		if (why)                                                                   \
-			*why = "Bad address: " msg;                                        \
-		return OPENUM_EBADMSG;                                                     \
+#define BAD(msg)                                                                                   \
+	do {                                                                                       \
+		if (why)                                                                           \
+			*why = "Bad address: " msg;                                                \
+		return OPENUM_EBADMSG;                                                             \
 	} while (0)
 
 static inline size_t skip_lws(const char *p, size_t n, size_t i)
@@ -27,7 +27,9 @@ static int parse_params(ou_slice params, sip_addr *out, const char **why)
 	int rc;
 
 	while ((rc = sip_param_next(params, &pos, &n, &v)) == 0) {
-		if (n.n == 3 && ou_memcasecmp(n.p, "tag", 3) == 0) {
+		/* x | 0x20 equals a lowercase letter only for that letter in either case */
+		if (n.n == 3 && (n.p[0] | 0x20) == 't' && (n.p[1] | 0x20) == 'a' &&
+		    (n.p[2] | 0x20) == 'g') {
 			if (v.n == 0 || v.p[0] == '"')
 				BAD("bad tag");
 			if (!ou_slice_present(out->tag))
@@ -75,10 +77,11 @@ static int addr_parse(ou_slice s, sip_addr *out, const char **why)
 		/* *(token LWS) "<" is a display name; stopping anywhere else (the ':' of a
 		 * scheme, usually) means an addr-spec. */
 		size_t last = 0;
-		while (i < n && ou_is((unsigned char)p[i], OU_C_TOKEN | OU_C_LWS)) {
-			if (!ou_is((unsigned char)p[i], OU_C_LWS))
-				last = i + 1;
-			i++;
+		for (; i < n; i++) {
+			uint16_t t = ou_ctype[(unsigned char)p[i]];
+			if (!(t & (OU_C_TOKEN | OU_C_LWS)))
+				break;
+			last = t & OU_C_TOKEN ? i + 1 : last;
 		}
 		if (i < n && p[i] == '<') {
 			if (last)
@@ -118,7 +121,7 @@ static int addr_parse(ou_slice s, sip_addr *out, const char **why)
 		if (rest.p[r] != ';') {
 			if (why)
 				*why = out->angle ? "Bad address: junk after >"
-						  : "Bad address: junk after URI";
+				                  : "Bad address: junk after URI";
 			return OPENUM_EBADMSG;
 		}
 		out->params = ou_slice_make(rest.p + r, rest.n - r);

@@ -58,6 +58,7 @@ static inline bool lit_eq(const char *p, const char *lit, size_t n)
  * NULL for a parameter we do not use. Dispatch by length, then by first letter. */
 static ou_slice *known_param(sip_auth *a, const char *n, size_t len, const char **dup)
 {
+/* Returns from known_param either way: the field if the name matches, else NULL. */
 #define K(name, field)                                                                             \
 	do {                                                                                       \
 		if (lit_eq(n, name, sizeof(name) - 1)) {                                           \

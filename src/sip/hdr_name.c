@@ -1,6 +1,8 @@
 /* Header names to ids: one hash of length, first, middle and last character into a
  * collision-free table (generated from the list of known headers), then one
  * case-insensitive compare. Compact forms (RFC 3261 7.3.3) are a 26-entry table. */
+#include <string.h>
+
 #include "sip.h"
 
 static const char *const hdr_names[SIP_H__COUNT] = {
@@ -97,6 +99,53 @@ static const uint8_t hdr_len[SIP_H__COUNT] = {
 	[SIP_H_MS_SENSITIVITY] = 14,
 };
 
+static const char hdr_lc[SIP_H__COUNT][32] = {
+	[SIP_H_VIA] = "via",
+	[SIP_H_FROM] = "from",
+	[SIP_H_TO] = "to",
+	[SIP_H_CALL_ID] = "call-id",
+	[SIP_H_CSEQ] = "cseq",
+	[SIP_H_CONTACT] = "contact",
+	[SIP_H_MAX_FORWARDS] = "max-forwards",
+	[SIP_H_CONTENT_LENGTH] = "content-length",
+	[SIP_H_CONTENT_TYPE] = "content-type",
+	[SIP_H_CONTENT_ENCODING] = "content-encoding",
+	[SIP_H_ROUTE] = "route",
+	[SIP_H_RECORD_ROUTE] = "record-route",
+	[SIP_H_EXPIRES] = "expires",
+	[SIP_H_MIN_EXPIRES] = "min-expires",
+	[SIP_H_AUTHORIZATION] = "authorization",
+	[SIP_H_PROXY_AUTHORIZATION] = "proxy-authorization",
+	[SIP_H_WWW_AUTHENTICATE] = "www-authenticate",
+	[SIP_H_PROXY_AUTHENTICATE] = "proxy-authenticate",
+	[SIP_H_ALLOW] = "allow",
+	[SIP_H_SUPPORTED] = "supported",
+	[SIP_H_REQUIRE] = "require",
+	[SIP_H_PROXY_REQUIRE] = "proxy-require",
+	[SIP_H_UNSUPPORTED] = "unsupported",
+	[SIP_H_ACCEPT] = "accept",
+	[SIP_H_USER_AGENT] = "user-agent",
+	[SIP_H_SERVER] = "server",
+	[SIP_H_SUBJECT] = "subject",
+	[SIP_H_EVENT] = "event",
+	[SIP_H_ALLOW_EVENTS] = "allow-events",
+	[SIP_H_SUBSCRIPTION_STATE] = "subscription-state",
+	[SIP_H_REFER_TO] = "refer-to",
+	[SIP_H_REFERRED_BY] = "referred-by",
+	[SIP_H_SESSION_EXPIRES] = "session-expires",
+	[SIP_H_HISTORY_INFO] = "history-info",
+	[SIP_H_DIVERSION] = "diversion",
+	[SIP_H_P_ASSERTED_IDENTITY] = "p-asserted-identity",
+	[SIP_H_P_PREFERRED_IDENTITY] = "p-preferred-identity",
+	[SIP_H_PRIVACY] = "privacy",
+	[SIP_H_ORGANIZATION] = "organization",
+	[SIP_H_DATE] = "date",
+	[SIP_H_TIMESTAMP] = "timestamp",
+	[SIP_H_REASON] = "reason",
+	[SIP_H_MS_EXCHANGE_COMMAND] = "ms-exchange-command",
+	[SIP_H_MS_SENSITIVITY] = "ms-sensitivity",
+};
+
 #define HDR_HASH_SIZE 128
 static const uint8_t hdr_hash[HDR_HASH_SIZE] = {
 	[2] = SIP_H_EVENT,
@@ -179,9 +228,23 @@ sip_hdr_id sip_hdr_id_from(const char *name, size_t len)
 	if (len < 2 || len > 32)
 		return SIP_H_OTHER;
 	unsigned id = hdr_hash[hdr_key(name, len)];
-	if (id == SIP_H_OTHER || hdr_len[id] != len ||
-	    ou_memcasecmp(name, hdr_names[id], len) != 0)
+	if (id == SIP_H_OTHER || hdr_len[id] != len)
 		return SIP_H_OTHER;
+	/* Known names hold only letters and '-': OR-ing 0x20 into each byte folds the
+	 * case of letters and keeps '-', so whole words compare at once. (CR would fold
+	 * onto '-': names are tokens, see sip.h.) */
+	const char *lc = hdr_lc[id];
+	size_t i = 0;
+	for (; i + 8 <= len; i += 8) {
+		uint64_t a, b;
+		memcpy(&a, name + i, 8);
+		memcpy(&b, lc + i, 8);
+		if ((a | 0x2020202020202020ull) != b)
+			return SIP_H_OTHER;
+	}
+	for (; i < len; i++)
+		if ((name[i] | 0x20) != lc[i])
+			return SIP_H_OTHER;
 	return (sip_hdr_id)id;
 }
 

@@ -1,5 +1,7 @@
 /* Splitting comma-separated header values (Via, Contact, Route, ...) into elements.
  * A comma inside a quoted-string or inside <...> does not separate elements. */
+#include <string.h>
+
 #include "sip.h"
 
 int sip_list_next(ou_slice v, size_t *pos, ou_slice *elem, const char **why)
@@ -13,6 +15,13 @@ int sip_list_next(ou_slice v, size_t *pos, ou_slice *elem, const char **why)
 		return OPENUM_ENOTFOUND;
 	}
 	size_t start = i;
+	/* Most values hold one element: without a comma there is nothing to split, and
+	 * the element's own parser checks its quotes and brackets. */
+	if (!memchr(v.p + i, ',', v.n - i)) {
+		*elem = ou_slice_trim(ou_slice_make(v.p + start, v.n - start));
+		*pos = v.n;
+		return 0;
+	}
 	bool quoted = false, angle = false;
 	for (; i < v.n; i++) {
 		char c = v.p[i];

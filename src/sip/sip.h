@@ -103,7 +103,7 @@ typedef enum sip_hdr_id {
 } sip_hdr_id;
 
 /* Maps a header name (full or compact form, any case) to its id; SIP_H_OTHER if
- * unknown. */
+ * unknown. The name must be an RFC 3261 token (the parser guarantees it). */
 sip_hdr_id sip_hdr_id_from(const char *name, size_t len);
 /* The canonical full name of a known header ("Call-ID"); NULL for SIP_H_OTHER. */
 const char *sip_hdr_name(sip_hdr_id id);

@@ -5,11 +5,11 @@
 
 #include "sip/sip.h"
 
-#define BAD(msg)                                                                           \
-	do {                                                                               \
-		if (why)                                                                   \
-			*why = "Bad URI: " msg;                                            \
-		return OPENUM_EBADMSG;                                                     \
+#define BAD(msg)                                                                                   \
+	do {                                                                                       \
+		if (why)                                                                           \
+			*why = "Bad URI: " msg;                                                    \
+		return OPENUM_EBADMSG;                                                             \
 	} while (0)
 
 static inline int hexval(unsigned char c)
@@ -130,15 +130,13 @@ static bool ipv6_parse(const char *p, size_t n, uint8_t out[16])
 	return true;
 }
 
-/* Host bytes: the low nibble says what a byte is, the high nibble which kinds may
- * not follow it (a '.' forbids '.' and '-', a '-' forbids '.'); 0 ends the host. */
-enum { H_DOT = 0x01, H_DASH = 0x02, H_ALPHA = 0x04, H_DIGIT = 0x08 };
-static const uint8_t host_code[256] = {
-	['0' ... '9'] = H_DIGIT,
-	['a' ... 'z'] = H_ALPHA,
-	['A' ... 'Z'] = H_ALPHA,
-	['-'] = H_DASH | H_DOT << 4,
-	['.'] = H_DOT | (H_DOT | H_DASH) << 4,
+/* Bytes of one hostname label (alphanum / "-"); the '.' between labels is not one. */
+enum { H_ALPHA = 1, H_DIGIT = 2, H_DASH = 4 };
+static const uint8_t label_code[256] = {
+    ['0' ... '9'] = H_DIGIT,
+    ['a' ... 'z'] = H_ALPHA,
+    ['A' ... 'Z'] = H_ALPHA,
+    ['-'] = H_DASH,
 };
 
 /* hostname / IPv4address / "[" IPv6address "]" from i; sets u->host and returns the
@@ -164,36 +162,41 @@ static size_t parse_host(const char *p, size_t n, size_t i, sip_uri *u, const ch
 		return end;
 	}
 
-	/* One pass with no branch but the end test; it starts as if after a '.', so
-	 * a leading '.' or '-' is caught like "..", ".-" and "-.". */
-	unsigned forbid = H_DOT | H_DASH, kinds = 0, bad = 0;
-	for (; i < n; i++) {
-		unsigned t = host_code[(unsigned char)p[i]];
-		if (!t)
+	/* Label by label: the inner loop is one lookup per byte, the checks run once
+	 * per label. A label is non-empty and neither starts nor ends with '-'; only
+	 * the last may be empty (a trailing dot). */
+	size_t ls = i, top = i;
+	bool bad = false;
+	for (;;) {
+		while (i < n && label_code[(unsigned char)p[i]])
+			i++;
+		if (i == ls) {
+			bad |= ls == s || (i < n && p[i] == '.');
 			break;
-		bad |= forbid & t;
-		forbid = t >> 4;
-		kinds |= t;
+		}
+		bad |= p[ls] == '-' || p[i - 1] == '-';
+		top = ls;
+		if (i >= n || p[i] != '.')
+			break;
+		ls = ++i;
 	}
-	if (i == s) {
+	if (i == s && (i >= n || p[i] != '.')) {
 		*err = "Bad URI: empty host";
 		return 0;
 	}
-	if (!(kinds & (H_ALPHA | H_DASH))) {
+	/* A top label that starts with a digit can only be the end of an IPv4address. */
+	if (label_code[(unsigned char)p[top]] == H_DIGIT) {
 		uint8_t a[4];
 		if (!ipv4_parse(p + s, i - s, a)) {
-			*err = "Bad URI: bad IPv4 address";
+			size_t k = s;
+			while (k < i && (p[k] == '.' || label_code[(unsigned char)p[k]] == H_DIGIT))
+				k++;
+			*err = k == i ? "Bad URI: bad IPv4 address" : "Bad URI: bad host name";
 			return 0;
 		}
-	} else {
-		/* the top label (before an optional trailing dot) starts with a letter */
-		size_t e = p[i - 1] == '.' ? i - 1 : i, t = e;
-		while (t > s && p[t - 1] != '.')
-			t--;
-		if (bad || forbid == H_DOT || t == e || !(host_code[(unsigned char)p[t]] & H_ALPHA)) {
-			*err = "Bad URI: bad host name";
-			return 0;
-		}
+	} else if (bad || label_code[(unsigned char)p[top]] != H_ALPHA) {
+		*err = "Bad URI: bad host name";
+		return 0;
 	}
 	u->host = ou_slice_make(p + s, i - s);
 	return i;
@@ -312,8 +315,7 @@ static int parse_tel(const char *p, size_t n, size_t i, sip_uri *u, const char *
 		i++;
 	for (; i < n && p[i] != ';'; i++) {
 		unsigned char c = (unsigned char)p[i];
-		if (global ? ou_is(c, OU_C_DIGIT)
-			   : (ou_is(c, OU_C_HEX) || c == '*' || c == '#'))
+		if (global ? ou_is(c, OU_C_DIGIT) : (ou_is(c, OU_C_HEX) || c == '*' || c == '#'))
 			digit = true;
 		else if (!is_visual(c))
 			BAD("bad tel number");
@@ -327,7 +329,8 @@ static int parse_tel(const char *p, size_t n, size_t i, sip_uri *u, const char *
 	while (i < n) {
 		/* only ';' can be here: the loops stop at it or at the end */
 		size_t ns = ++i;
-		while (i < n && (ou_is((unsigned char)p[i], OU_C_ALPHA | OU_C_DIGIT) || p[i] == '-'))
+		while (i < n &&
+		       (ou_is((unsigned char)p[i], OU_C_ALPHA | OU_C_DIGIT) || p[i] == '-'))
 			i++;
 		if (i == ns)
 			BAD("bad tel parameter");
@@ -396,11 +399,10 @@ int sip_uri_parse(ou_slice s, sip_uri *out, const char **why)
 	 * letters and leaves the others outside a-z, so one compare per byte is enough. */
 	if (i == 3 && (p[0] | 0x20) == 's' && (p[1] | 0x20) == 'i' && (p[2] | 0x20) == 'p')
 		out->scheme = SIP_URI_SIP;
-	else if (i == 4 && (p[0] | 0x20) == 's' && (p[1] | 0x20) == 'i' &&
-		 (p[2] | 0x20) == 'p' && (p[3] | 0x20) == 's')
+	else if (i == 4 && (p[0] | 0x20) == 's' && (p[1] | 0x20) == 'i' && (p[2] | 0x20) == 'p' &&
+	         (p[3] | 0x20) == 's')
 		out->scheme = SIP_URI_SIPS;
-	else if (i == 3 && (p[0] | 0x20) == 't' && (p[1] | 0x20) == 'e' &&
-		 (p[2] | 0x20) == 'l')
+	else if (i == 3 && (p[0] | 0x20) == 't' && (p[1] | 0x20) == 'e' && (p[2] | 0x20) == 'l')
 		out->scheme = SIP_URI_TEL;
 
 	int rc;
@@ -425,7 +427,7 @@ static inline int unesc_next(ou_slice s, size_t *i)
 	unsigned char c = (unsigned char)s.p[*i];
 	if (c == '%' && escape_ok(s.p, s.n, *i)) {
 		c = (unsigned char)(hexval((unsigned char)s.p[*i + 1]) << 4 |
-				    hexval((unsigned char)s.p[*i + 2]));
+		                    hexval((unsigned char)s.p[*i + 2]));
 		*i += 3;
 	} else {
 		*i += 1;
@@ -485,8 +487,9 @@ static bool phone_eq(ou_slice a, ou_slice b)
 }
 
 /* Every parameter of a that b also names has a value equal to one of b's values for
- * that name (duplicates are compared as a set); with `strict`, every parameter of a
- * must be named in b, otherwise only the RFC 3261 must-match ones. */
+ * that name (so repeated names compare as a set). A parameter b lacks is ignored,
+ * except for tel (RFC 3966 5: every parameter counts) and for the five that RFC 3261
+ * 19.1.4 makes decisive. Called both ways round. */
 static bool params_sub(ou_slice a, ou_slice b, bool tel)
 {
 	size_t pa = 0;
@@ -496,7 +499,7 @@ static bool params_sub(ou_slice a, ou_slice b, bool tel)
 		ou_slice nb, vb;
 		bool named = false, matched = false;
 		bool phone = tel && (name_is(na, "ext") ||
-				     (va.n && va.p[0] == '+' && name_is(na, "phone-context")));
+		                     (va.n && va.p[0] == '+' && name_is(na, "phone-context")));
 		while (!matched && sip_param_next(b, &pb, &nb, &vb) == 0) {
 			if (!unesc_eq(na, nb, true))
 				continue;
@@ -571,7 +574,7 @@ bool sip_uri_equal(const sip_uri *a, const sip_uri *b)
 		return ou_slice_caseeq(a->scheme_s, b->scheme_s) && a->raw.n >= sa &&
 		       b->raw.n >= sb &&
 		       ou_slice_eq(ou_slice_make(a->raw.p + sa, a->raw.n - sa),
-				   ou_slice_make(b->raw.p + sb, b->raw.n - sb));
+		                   ou_slice_make(b->raw.p + sb, b->raw.n - sb));
 	}
 	case SIP_URI_TEL:
 		return phone_eq(a->user, b->user) && params_sub(a->params, b->params, true) &&

@@ -9,12 +9,12 @@
 #include "sip/sip.h"
 
 /* Checked in every build type, unlike CHECK(). */
-#define CHECK(x)                                                                           \
-	do {                                                                               \
-		if (!(x)) {                                                                \
-			fprintf(stderr, "fuzz_uri: %s:%d: %s\n", __FILE__, __LINE__, #x);  \
-			abort();                                                           \
-		}                                                                          \
+#define CHECK(x)                                                                                   \
+	do {                                                                                       \
+		if (!(x)) {                                                                        \
+			fprintf(stderr, "fuzz_uri: %s:%d: %s\n", __FILE__, __LINE__, #x);          \
+			abort();                                                                   \
+		}                                                                                  \
 	} while (0)
 
 static const char *g_lo, *g_hi;

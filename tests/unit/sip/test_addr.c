@@ -10,7 +10,10 @@
 
 #include "sip/sip.h"
 
-static ou_slice S(const char *s) { return ou_slice_cstr(s); }
+static ou_slice S(const char *s)
+{
+	return ou_slice_cstr(s);
+}
 
 static void assert_slice(ou_slice got, const char *want)
 {
@@ -68,11 +71,13 @@ static void test_name_addr(void **state)
 	assert_slice(a.tag, NULL);
 
 	/* several tokens with LWS between them form one display name */
-	a = parse_ok("  Mr.  Watson \t<sip:watson@worcester.bell-telephone.com> ;q=0.7; expires=3600 ");
+	a = parse_ok(
+	    "  Mr.  Watson \t<sip:watson@worcester.bell-telephone.com> ;q=0.7; expires=3600 ");
 	assert_slice(a.display, "Mr.  Watson");
 	assert_slice(a.uri.host, "worcester.bell-telephone.com");
 	assert_slice(a.params, ";q=0.7; expires=3600");
-	assert_slice(a.raw, "Mr.  Watson \t<sip:watson@worcester.bell-telephone.com> ;q=0.7; expires=3600");
+	assert_slice(
+	    a.raw, "Mr.  Watson \t<sip:watson@worcester.bell-telephone.com> ;q=0.7; expires=3600");
 
 	/* a URI with its own headers and parameters inside <> */
 	a = parse_ok("<sip:a@h;lr?subject=x>;tag=1");
@@ -204,14 +209,10 @@ static void test_from_equals_to(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_name_addr),
-		cmocka_unit_test(test_quoted_display),
-		cmocka_unit_test(test_addr_spec),
-		cmocka_unit_test(test_star),
-		cmocka_unit_test(test_tag),
-		cmocka_unit_test(test_bad),
-		cmocka_unit_test(test_bounds),
-		cmocka_unit_test(test_from_equals_to),
+	    cmocka_unit_test(test_name_addr), cmocka_unit_test(test_quoted_display),
+	    cmocka_unit_test(test_addr_spec), cmocka_unit_test(test_star),
+	    cmocka_unit_test(test_tag),       cmocka_unit_test(test_bad),
+	    cmocka_unit_test(test_bounds),    cmocka_unit_test(test_from_equals_to),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

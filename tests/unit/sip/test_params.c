@@ -10,7 +10,10 @@
 
 #include "sip/sip.h"
 
-static ou_slice S(const char *s) { return ou_slice_cstr(s); }
+static ou_slice S(const char *s)
+{
+	return ou_slice_cstr(s);
+}
 
 static void assert_slice(ou_slice got, const char *want)
 {
@@ -146,13 +149,13 @@ static void test_bounds(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_get_basic),
-		cmocka_unit_test(test_quoted),
-		cmocka_unit_test(test_lws),
-		cmocka_unit_test(test_iterate),
-		cmocka_unit_test(test_no_leading_semicolon_and_trailing),
-		cmocka_unit_test(test_malformed),
-		cmocka_unit_test(test_bounds),
+	    cmocka_unit_test(test_get_basic),
+	    cmocka_unit_test(test_quoted),
+	    cmocka_unit_test(test_lws),
+	    cmocka_unit_test(test_iterate),
+	    cmocka_unit_test(test_no_leading_semicolon_and_trailing),
+	    cmocka_unit_test(test_malformed),
+	    cmocka_unit_test(test_bounds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

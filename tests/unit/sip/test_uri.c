@@ -11,7 +11,10 @@
 
 #include "sip/sip.h"
 
-static ou_slice S(const char *s) { return ou_slice_cstr(s); }
+static ou_slice S(const char *s)
+{
+	return ou_slice_cstr(s);
+}
 
 static void assert_slice(ou_slice got, const char *want)
 {
@@ -153,6 +156,21 @@ static void test_host_port(void **state)
 	parse_bad("sip:1.2.3.256", OPENUM_EBADMSG, "Bad URI: bad IPv4 address");
 	parse_bad("sip:1.2.3.4.5", OPENUM_EBADMSG, "Bad URI: bad IPv4 address");
 	parse_bad("sip:a@b@c", OPENUM_EBADMSG, "Bad URI: bad character");
+	parse_bad("sip:.a", OPENUM_EBADMSG, "Bad URI: bad host name");
+	parse_bad("sip:.", OPENUM_EBADMSG, "Bad URI: bad host name");
+	parse_bad("sip:a.b..", OPENUM_EBADMSG, "Bad URI: bad host name");
+	parse_bad("sip:a.-b.com", OPENUM_EBADMSG, "Bad URI: bad host name");
+	parse_bad("sip:a.b-.com", OPENUM_EBADMSG, "Bad URI: bad host name");
+	parse_bad("sip:a.1", OPENUM_EBADMSG, "Bad URI: bad host name");
+	parse_bad("sip:1.2.3.4.", OPENUM_EBADMSG, "Bad URI: bad IPv4 address");
+	parse_bad("sip:a_b.com", OPENUM_EBADMSG, "Bad URI: bad character");
+	u = parse_ok("sip:1a.x-y.com");
+	assert_slice(u.host, "1a.x-y.com");
+	u = parse_ok("sip:x.y.z.:5");
+	assert_slice(u.host, "x.y.z.");
+	assert_int_equal(u.port, 5);
+	u = parse_ok("sip:010.000.0.255");
+	assert_slice(u.host, "010.000.0.255");
 }
 
 static void test_ipv6(void **state)
@@ -325,17 +343,20 @@ static void test_tel(void **state)
 	/* RFC 3966 5: visual separators do not count, parameters are a set */
 	assert_true(eq("tel:+1-201-555-0123", "tel:+1(201)555.0123"));
 	assert_true(eq("tel:+12015550123;ext=1;foo=A", "tel:+1-201-555-0123;FOO=a;ext=1"));
-	assert_true(eq("tel:7042;phone-context=example.com", "tel:70-42;phone-context=EXAMPLE.com"));
-	assert_true(eq("tel:863-1234;phone-context=+1-914-555",
-		       "tel:8631234;phone-context=+1914555"));
+	assert_true(
+	    eq("tel:7042;phone-context=example.com", "tel:70-42;phone-context=EXAMPLE.com"));
+	assert_true(
+	    eq("tel:863-1234;phone-context=+1-914-555", "tel:8631234;phone-context=+1914555"));
 	assert_true(eq("tel:+1234;ext=1-2", "tel:+1234;ext=12"));
 	assert_false(eq("tel:+12015550123", "tel:+12015550124"));
 	assert_false(eq("tel:+12015550123", "tel:12015550123;phone-context=+1"));
 	assert_false(eq("tel:+1234;ext=1", "tel:+1234"));
 	assert_false(eq("tel:+1234;foo", "tel:+1234;foo=1"));
-	assert_false(eq("tel:7042;phone-context=example.com", "tel:7042;phone-context=example.net"));
+	assert_false(
+	    eq("tel:7042;phone-context=example.com", "tel:7042;phone-context=example.net"));
 	/* the separators of a domain name are significant */
-	assert_false(eq("tel:7042;phone-context=ex-ample.com", "tel:7042;phone-context=example.com"));
+	assert_false(
+	    eq("tel:7042;phone-context=ex-ample.com", "tel:7042;phone-context=example.com"));
 	assert_false(eq("tel:+1234", "sip:+1234@h;user=phone"));
 }
 
@@ -360,21 +381,22 @@ static void test_other(void **state)
 /* RFC 3261 19.1.4: the pairs it lists as equivalent. */
 static void test_equal_rfc(void **state)
 {
-	assert_true(eq("sip:%61lice@atlanta.com;transport=TCP",
-		       "sip:alice@AtLanTa.CoM;Transport=tcp"));
+	assert_true(
+	    eq("sip:%61lice@atlanta.com;transport=TCP", "sip:alice@AtLanTa.CoM;Transport=tcp"));
 	assert_true(eq("sip:carol@chicago.com", "sip:carol@chicago.com;newparam=5"));
 	assert_true(eq("sip:carol@chicago.com", "sip:carol@chicago.com;security=on"));
 	assert_true(eq("sip:carol@chicago.com;newparam=5", "sip:carol@chicago.com;security=on"));
 	assert_true(eq("sip:biloxi.com;transport=tcp;method=REGISTER?to=sip:bob%40biloxi.com",
-		       "sip:biloxi.com;method=REGISTER;transport=tcp?to=sip:bob%40biloxi.com"));
+	               "sip:biloxi.com;method=REGISTER;transport=tcp?to=sip:bob%40biloxi.com"));
 	assert_true(eq("sip:alice@atlanta.com?subject=project%20x&priority=urgent",
-		       "sip:alice@atlanta.com?priority=urgent&subject=project%20x"));
+	               "sip:alice@atlanta.com?priority=urgent&subject=project%20x"));
 }
 
 /* RFC 3261 19.1.4: the pairs it lists as not equivalent, and the rules behind them. */
 static void test_not_equal_rfc(void **state)
 {
-	assert_false(eq("SIP:ALICE@AtLanTa.CoM;Transport=udp", "sip:alice@AtLanTa.CoM;Transport=UDP"));
+	assert_false(
+	    eq("SIP:ALICE@AtLanTa.CoM;Transport=udp", "sip:alice@AtLanTa.CoM;Transport=UDP"));
 	assert_false(eq("sip:bob@biloxi.com", "sip:bob@biloxi.com:5060"));
 	assert_false(eq("sip:bob@biloxi.com", "sip:bob@biloxi.com;transport=udp"));
 	assert_false(eq("sip:bob@biloxi.com", "sip:bob@biloxi.com:6000;transport=tcp"));
@@ -424,18 +446,18 @@ static void test_equal_rules(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rfc3261_examples),
-		cmocka_unit_test(test_host_port),
-		cmocka_unit_test(test_ipv6),
-		cmocka_unit_test(test_escapes),
-		cmocka_unit_test(test_params_headers_syntax),
-		cmocka_unit_test(test_reject),
-		cmocka_unit_test(test_bounds),
-		cmocka_unit_test(test_tel),
-		cmocka_unit_test(test_other),
-		cmocka_unit_test(test_equal_rfc),
-		cmocka_unit_test(test_not_equal_rfc),
-		cmocka_unit_test(test_equal_rules),
+	    cmocka_unit_test(test_rfc3261_examples),
+	    cmocka_unit_test(test_host_port),
+	    cmocka_unit_test(test_ipv6),
+	    cmocka_unit_test(test_escapes),
+	    cmocka_unit_test(test_params_headers_syntax),
+	    cmocka_unit_test(test_reject),
+	    cmocka_unit_test(test_bounds),
+	    cmocka_unit_test(test_tel),
+	    cmocka_unit_test(test_other),
+	    cmocka_unit_test(test_equal_rfc),
+	    cmocka_unit_test(test_not_equal_rfc),
+	    cmocka_unit_test(test_equal_rules),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
