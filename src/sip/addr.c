@@ -108,11 +108,13 @@ static int addr_parse(ou_slice s, sip_addr *out, const char **why)
 		size_t e = i;
 		while (e < n && p[e] != ';' && !ou_is((unsigned char)p[e], OU_C_LWS))
 			e++;
-		if (memchr(p, '>', e) || memchr(p, '<', e))
-			BAD("unbalanced <>");
 		rc = sip_uri_parse(ou_slice_make(p, e), &out->uri, why);
-		if (rc)
+		if (rc) {
+			/* no URI holds '<' or '>': name the likelier mistake */
+			if (rc == OPENUM_EBADMSG && (memchr(p, '>', e) || memchr(p, '<', e)))
+				BAD("unbalanced <>");
 			return rc;
+		}
 		rest = ou_slice_make(p + e, n - e);
 	}
 

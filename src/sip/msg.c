@@ -1,6 +1,7 @@
 /* The SIP message parser: checks the start line and indexes every header in one pass
  * over the caller's buffer (memchr for line ends, a table for name characters, one
  * hash for the header id). Typed values are parsed later, on demand (msg_get.c). */
+#include <stdlib.h>
 #include <string.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -115,15 +116,32 @@ static inline const char *find_ctl(const char *p, const char *end)
 	return p;
 }
 
+/* The first `c` in [p, end), or end; same stepping as find_ctl. */
+static inline const char *find_byte(const char *p, const char *end, char c)
+{
+#ifdef __SSE2__
+	const __m128i want = _mm_set1_epi8(c);
+	while (end - p >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+		unsigned mask = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, want));
+		if (mask)
+			return p + __builtin_ctz(mask);
+		p += 16;
+	}
+#endif
+	while (p < end && *p != c)
+		p++;
+	return p;
+}
+
 /* Adds a header to the index and the per-id chain. */
-static int index_header(sip_msg *m, const char *name, size_t nlen, const char *v, size_t vlen,
-			const char **why)
+static inline int index_header(sip_msg *m, sip_hdr_id id, const char *name, size_t nlen,
+			       const char *v, size_t vlen, const char **why)
 {
 	if (m->nhdr >= SIP_MAX_HEADERS)
 		FAIL(OPENUM_ETOOBIG, "Too many headers");
 	uint16_t idx = m->nhdr++;
 	sip_hdr *h = &m->hdr[idx];
-	sip_hdr_id id = sip_hdr_id_from(name, nlen);
 	h->name = ou_slice_make(name, nlen);
 	h->value = ou_slice_make(v, vlen);
 	h->id = (uint16_t)id;
@@ -175,6 +193,7 @@ int sip_msg_parse(const char *buf, size_t len, sip_msg *m, const char **why)
 	 * SP/HTAB (RFC 3261 7.3.1 folding). */
 	const char *name = NULL, *val = NULL, *vend = NULL;
 	size_t nlen = 0;
+	sip_hdr_id id = SIP_H_OTHER;
 	for (;;) {
 		if (p >= end)
 			FAIL(OPENUM_EBADMSG, "Missing empty line after headers");
@@ -196,7 +215,7 @@ int sip_msg_parse(const char *buf, size_t len, sip_msg *m, const char **why)
 		}
 		if (le == p) { /* empty line: end of headers */
 			if (name) {
-				err = index_header(m, name, nlen, val, value_len(val, vend), why);
+				err = index_header(m, id, name, nlen, val, value_len(val, vend), why);
 				if (err)
 					return err;
 			}
@@ -211,20 +230,26 @@ int sip_msg_parse(const char *buf, size_t len, sip_msg *m, const char **why)
 			continue;
 		}
 		if (name) {
-			err = index_header(m, name, nlen, val, value_len(val, vend), why);
+			err = index_header(m, id, name, nlen, val, value_len(val, vend), why);
 			if (err)
 				return err;
 		}
-		const char *q = p;
-		while (q < le && ou_is((unsigned char)*q, OU_C_TOKEN))
-			q++;
-		name = p;
-		nlen = (size_t)(q - p);
-		while (q < le && (*q == ' ' || *q == '\t'))
-			q++;
-		if (nlen == 0 || q >= le || *q != ':')
+		/* HCOLON = *( SP / HTAB ) ":" SWS. A known name is proved a token by the
+		 * compare in sip_hdr_id_from; only unknown names are checked byte by byte. */
+		const char *colon = find_byte(p, le, ':');
+		const char *ne = colon;
+		while (ne > p && (ne[-1] == ' ' || ne[-1] == '\t'))
+			ne--;
+		if (colon >= le || ne == p)
 			FAIL(OPENUM_EBADMSG, "Bad header line: expected name and ':'");
-		q++;
+		name = p;
+		nlen = (size_t)(ne - p);
+		id = sip_hdr_id_from(name, nlen);
+		if (id == SIP_H_OTHER)
+			for (const char *c = p; c < ne; c++)
+				if (!ou_is((unsigned char)*c, OU_C_TOKEN))
+					FAIL(OPENUM_EBADMSG, "Bad header line: expected name and ':'");
+		const char *q = colon + 1;
 		while (q < le && (*q == ' ' || *q == '\t'))
 			q++;
 		val = q;
@@ -286,4 +311,21 @@ unsigned sip_msg_hdr_count(const sip_msg *m, sip_hdr_id id)
 	for (uint16_t i = m->first[id]; i != SIP_HDR_NONE; i = m->hdr[i].next)
 		n++;
 	return n;
+}
+
+int sip_msg_clone(const sip_msg *m, sip_msg **out)
+{
+	sip_msg *c = malloc(sizeof(*c) + m->raw.n + 1);
+	if (!c)
+		return OPENUM_ENOMEM;
+	char *bytes = (char *)(c + 1);
+	memcpy(bytes, m->raw.p, m->raw.n);
+	bytes[m->raw.n] = '\0';
+	int err = sip_msg_parse(bytes, m->raw.n, c, NULL);
+	if (err) {
+		free(c);
+		return err;
+	}
+	*out = c;
+	return 0;
 }

@@ -309,6 +309,11 @@ typedef struct sip_msg {
  * (not enforced: RFC 3261 16.6 allows absence), Via) are checked by sip_msg_check. */
 int sip_msg_parse(const char *buf, size_t len, sip_msg *m, const char **why);
 
+/* Copies a parsed message into one new allocation (the sip_msg and its bytes) so it
+ * can outlive the buffer it was parsed from; free it with free(). Typed values are
+ * parsed again on demand in the copy. */
+int sip_msg_clone(const sip_msg *m, sip_msg **out);
+
 /* Checks what every proxy touches: the mandatory headers are present once and
  * parse (Via, From, To, Call-ID, CSeq; CSeq method equals the request method),
  * the Request-URI parses, Max-Forwards and Content-Length are numbers, the Ms-

@@ -408,6 +408,24 @@ static void test_list_split(void **state)
 	assert_string_equal(why, "Unbalanced <> in header");
 }
 
+static void test_clone(void **state)
+{
+	(void)state;
+	char *copy = strdup(INVITE);
+	assert_int_equal(sip_msg_parse(copy, strlen(copy), &m, NULL), 0);
+	sip_msg *c = NULL;
+	assert_int_equal(sip_msg_clone(&m, &c), 0);
+	memset(copy, 'x', strlen(copy)); /* the clone must not point into the original */
+	free(copy);
+	assert_int_equal(c->nhdr, 13);
+	assert_int_equal(sip_msg_check(c, NULL), 0);
+	const sip_addr *from;
+	assert_int_equal(sip_msg_from(c, &from, NULL), 0);
+	assert_true(ou_slice_eq_cstr(from->tag, "01742a55e6"));
+	assert_true(ou_slice_eq_cstr(c->body, "v=0\n"));
+	free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -415,7 +433,7 @@ int main(void)
 		cmocka_unit_test(test_bad_start_lines), cmocka_unit_test(test_bad_headers),
 		cmocka_unit_test(test_check),          cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_header_names),   cmocka_unit_test(test_methods),
-		cmocka_unit_test(test_list_split),
+		cmocka_unit_test(test_list_split),     cmocka_unit_test(test_clone),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

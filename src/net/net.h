@@ -1,0 +1,125 @@
+/* net: SIP over TCP and TLS on a libuv loop. Listeners, outgoing connections with
+ * reuse, stream framing (sip_frame), RFC 5626 keep-alive pongs, limits, and the peer
+ * record that says who sent a message and whether that peer is trusted.
+ *
+ * Signalling is TCP and TLS only (MS-OCEXUM 2.1): there is no UDP listener.
+ *
+ * Contract:
+ * - One `net` per loop; everything runs on the loop thread.
+ * - A received message reaches net_recv_cb already parsed (sip_msg_parse succeeded;
+ *   sip_msg_check has NOT been run: the receiver decides what to answer). The sip_msg
+ *   and its bytes belong to net and are valid only during the callback: keep a copy
+ *   with sip_msg_clone(). A message that fails sip_msg_parse is answered by net itself
+ *   with 400 and the reason (when it is a request), or dropped (a response).
+ * - `trusted` in net_peer is set by net and nothing else: TLS, the peer certificate
+ *   verified against the configured CA, and one of its identities (SAN DNS names, SAN
+ *   URIs, subject CN) on the configured trusted_peers list. Plain TCP is never trusted.
+ * - net_conn is reference counted: net holds one reference while the connection is
+ *   open; whoever keeps a conn past the callback takes net_conn_ref() and drops it
+ *   with net_conn_unref(). A closed conn stays valid (net_conn_is_open() false) until
+ *   the last reference goes; sends on it fail with OPENUM_EIO.
+ * - Errors: 0 or a negative OPENUM_E* code.
+ */
+#ifndef OPENUM_NET_H
+#define OPENUM_NET_H
+
+#include <uv.h>
+
+#include "../sip/sip.h"
+
+/* ---- limits and defaults (each overridable through net_config) ------------- */
+#define NET_DEFAULT_TCP_PORT 5060
+#define NET_DEFAULT_TLS_PORT 5061
+#define NET_DEFAULT_MAX_CONNS 4096
+#define NET_DEFAULT_MAX_MSG SIP_MAX_MSG          /* over it: 513 if possible, then close */
+#define NET_DEFAULT_HEADER_TIMEOUT_MS 10000      /* a started message must be complete by then */
+#define NET_DEFAULT_IDLE_TIMEOUT_MS 600000       /* no bytes in either direction: close */
+#define NET_DEFAULT_HANDSHAKE_TIMEOUT_MS 10000   /* TLS handshake must finish by then */
+#define NET_DEFAULT_MAX_WRITE_QUEUE (1u << 20)   /* bytes queued to a peer that does not read */
+#define NET_MAX_IDENTITIES 16
+#define NET_MAX_IDENTITY 256
+
+typedef enum net_transport {
+	NET_TCP = 1,
+	NET_TLS = 2,
+} net_transport;
+
+const char *net_transport_name(net_transport tp); /* "TCP", "TLS" (as in Via) */
+
+/* Who sent a message. Filled by net only. */
+typedef struct net_peer {
+	net_transport transport;
+	char remote_ip[48];   /* textual address, IPv6 without brackets */
+	uint16_t remote_port;
+	char local_ip[48];    /* the listener's (or our outgoing socket's) address */
+	uint16_t local_port;
+	bool outgoing;        /* we opened this connection */
+	bool tls_verified;    /* TLS and the peer's certificate chain verified */
+	unsigned nidentity;   /* certificate identities: "dns:NAME", "uri:URI", "cn:NAME" */
+	char identity[NET_MAX_IDENTITIES][NET_MAX_IDENTITY];
+	bool trusted;         /* TLS + verified + an identity on trusted_peers */
+} net_peer;
+
+typedef struct net_config {
+	/* limits; 0 means the NET_DEFAULT_* value */
+	unsigned max_conns;
+	size_t max_msg;
+	unsigned header_timeout_ms;
+	unsigned idle_timeout_ms;
+	unsigned handshake_timeout_ms;
+	size_t max_write_queue;
+	/* TLS (needed for NET_TLS listeners and for presenting a client certificate) */
+	const char *cert_file;   /* PEM certificate (chain) */
+	const char *key_file;    /* PEM private key */
+	const char *ca_file;     /* PEM CA bundle: verifies client and server certificates */
+	/* Identities whose verified certificates make a peer trusted, each written as
+	 * the peer record writes it ("dns:proxy.example.com", "uri:sip:proxy.example.com",
+	 * "cn:proxy.example.com"), or a bare name, which matches dns: and cn:. */
+	const char *const *trusted_peers;
+	size_t ntrusted;
+} net_config;
+
+typedef struct net net;
+typedef struct net_conn net_conn;
+
+/* A message arrived on conn. See the contract above for lifetimes. */
+typedef void (*net_recv_cb)(void *arg, net_conn *conn, const net_peer *peer, sip_msg *msg);
+/* conn closed (by the peer, a limit, an error, or us). err is 0 for an orderly
+ * close, else a negative OPENUM_E* code; `why` is a short English reason. */
+typedef void (*net_close_cb)(void *arg, net_conn *conn, int err, const char *why);
+
+int net_new(uv_loop_t *loop, const net_config *cfg, net_recv_cb on_recv, net_close_cb on_close,
+	    void *arg, net **out);
+/* Closes every listener and connection; the loop must run until they are closed
+ * before the loop itself is closed (uv_run after net_free). */
+void net_free(net *n);
+
+/* Listens on ip ("0.0.0.0", "::", "127.0.0.1", ...) and port (0 = any free port).
+ * *bound_port (may be NULL) receives the port actually bound. */
+int net_listen(net *n, net_transport tp, const char *ip, uint16_t port, uint16_t *bound_port);
+
+/* Returns a connection to host:port over tp: an open one to the same address and
+ * transport is reused; otherwise a new one is started and sends are queued until it
+ * is up. For TLS the server certificate is verified against ca_file and tls_name
+ * (NULL: host). The caller gets a reference (net_conn_unref when done). */
+int net_connect(net *n, net_transport tp, const char *host, uint16_t port, const char *tls_name,
+		net_conn **out);
+
+/* Queues bytes (one whole SIP message) on conn. OPENUM_EIO if conn is closed;
+ * OPENUM_ETOOBIG if the write queue limit would be passed (the conn is then closed). */
+int net_send(net_conn *c, const char *buf, size_t len);
+
+const net_peer *net_conn_peer(const net_conn *c);
+bool net_conn_is_open(const net_conn *c);
+void net_conn_close(net_conn *c);
+net_conn *net_conn_ref(net_conn *c);
+void net_conn_unref(net_conn *c);
+
+/* Counters for tests and /metrics. */
+typedef struct net_stats {
+	unsigned conns_open;
+	unsigned long conns_accepted, conns_refused, msgs_in, msgs_out, bad_msgs, pings;
+} net_stats;
+void net_get_stats(const net *n, net_stats *out);
+
+#endif
