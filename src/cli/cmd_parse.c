@@ -48,6 +48,23 @@ static void put_slice(ou_slice v)
 	}
 }
 
+/* Prints a body line by line (CRLF shown as a line break), escaping other control
+ * bytes for the same reason as put_slice. */
+static void put_body(ou_slice b)
+{
+	for (size_t i = 0; i < b.n; i++) {
+		unsigned char c = (unsigned char)b.p[i];
+		if (c == '\r' && i + 1 < b.n && b.p[i + 1] == '\n')
+			continue;
+		if (c == '\n' || c == '\t' || (c >= 0x20 && c != 0x7f))
+			putchar(c);
+		else
+			printf("\\x%02x", c);
+	}
+	if (b.p[b.n - 1] != '\n')
+		putchar('\n');
+}
+
 /* Reads at most SIP_MAX_MSG bytes into a buffer of exactly the message's size, so a
  * parser over-read shows up under AddressSanitizer. */
 static int read_input(const char *path, char **out, size_t *len, const char **why)
@@ -155,6 +172,7 @@ static void parse_one(const char *path, sip_msg *m, bool show_body, cli_parse_st
 	printf("== %s\n", label);
 	int rc = read_input(path, &buf, &len, &why);
 	if (rc == OPENUM_ETOOBIG) {
+		printf("parse: 513 %s\n", why);
 		fflush(stdout);
 		fprintf(stderr, "%s: 513 %s (over %d bytes)\n", label, why, SIP_MAX_MSG);
 		st->unparsed++;
@@ -203,11 +221,8 @@ static void parse_one(const char *path, sip_msg *m, bool show_body, cli_parse_st
 	}
 	printf("body: %zu bytes%s\n", m->body.n,
 	       m->has_clen ? "" : " (no Content-Length: the rest of the input)");
-	if (show_body && m->body.n) {
-		fwrite(m->body.p, 1, m->body.n, stdout);
-		if (m->body.p[m->body.n - 1] != '\n')
-			putchar('\n');
-	}
+	if (show_body && m->body.n)
+		put_body(m->body);
 
 	const char *first_why = NULL;
 	bool ok = print_ms_facts(m, &first_why);

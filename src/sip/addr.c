@@ -3,6 +3,7 @@
  * parameters in one pass; the URI itself goes to sip_uri_parse. */
 #include <string.h>
 
+#include "base/scan.h"
 #include "sip/sip.h"
 
 #define BAD(msg)                                                                                   \
@@ -52,12 +53,14 @@ static int addr_parse(ou_slice s, sip_addr *out, const char **why)
 		BAD("empty");
 	out->raw = s;
 	if (n == 1 && p[0] == '*') {
+		memset(&out->uri, 0, sizeof(out->uri));
 		out->star = true;
 		return 0;
 	}
 
 	if (p[0] == '"') {
-		for (i = 1; i < n && p[i] != '"'; i++) {
+		i = (size_t)(ou_skip_qdtext(p + 1, p + n) - p);
+		for (; i < n && p[i] != '"'; i++) {
 			unsigned char c = (unsigned char)p[i];
 			if (c == '\\') {
 				i++;
@@ -134,7 +137,10 @@ static int addr_parse(ou_slice s, sip_addr *out, const char **why)
 
 int sip_addr_parse(ou_slice s, sip_addr *out, const char **why)
 {
-	memset(out, 0, sizeof(*out));
+	/* out->uri is set by sip_uri_parse (or cleared for '*'), on every path that
+	 * succeeds; a failure clears everything below. */
+	out->raw = out->display = out->params = out->tag = OU_SLICE_NULL;
+	out->star = out->angle = false;
 	int rc = addr_parse(s, out, why);
 	if (rc)
 		memset(out, 0, sizeof(*out)); /* no half-filled result on failure */

@@ -3,6 +3,7 @@
  * Each is one pass over the trimmed value with the shared character table. */
 #include <string.h>
 
+#include "../base/scan.h"
 #include "sip.h"
 
 #define BAD(prefix, msg)                                                                           \
@@ -116,7 +117,7 @@ int sip_callid_check(ou_slice s, const char **why)
 	e = trim_end(p, e);
 
 	/* callid = word [ "@" word ] */
-	const char *w = skip_cls(p, e, OU_C_WORD);
+	const char *w = skip_cls(ou_skip_alnum(p, e, s.p), e, OU_C_WORD);
 	if (w == p)
 		BAD("Bad Call-ID: ", "empty");
 	if (w == e)
@@ -124,7 +125,7 @@ int sip_callid_check(ou_slice s, const char **why)
 	if (*w != '@')
 		BAD("Bad Call-ID: ", "bad character");
 	p = w + 1;
-	w = skip_cls(p, e, OU_C_WORD);
+	w = skip_cls(ou_skip_alnum(p, e, s.p), e, OU_C_WORD);
 	if (w == p)
 		BAD("Bad Call-ID: ", "empty host part");
 	if (w != e)

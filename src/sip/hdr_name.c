@@ -212,11 +212,34 @@ static const uint8_t hdr_compact[26] = {
 	['x' - 'a'] = SIP_H_SESSION_EXPIRES,
 };
 
+/* Known names hold only letters and '-', for which OR-ing 0x20 is the same as
+ * lowering; any other byte only lands in some slot and then fails the compare. */
 static inline unsigned hdr_key(const char *s, size_t n)
 {
-	return (unsigned)(n * 12 + (unsigned char)ou_lower(s[0]) +
-			  (unsigned char)ou_lower(s[n - 1]) * 11 +
-			  (unsigned char)ou_lower(s[n / 2])) % HDR_HASH_SIZE;
+	return (unsigned)(n * 12 + ((unsigned char)s[0] | 0x20) +
+			  ((unsigned char)s[n - 1] | 0x20) * 11 +
+			  ((unsigned char)s[n / 2] | 0x20)) % HDR_HASH_SIZE;
+}
+
+static inline uint64_t load8(const char *p)
+{
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return v;
+}
+
+static inline uint32_t load4(const char *p)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return v;
+}
+
+static inline uint16_t load2(const char *p)
+{
+	uint16_t v;
+	memcpy(&v, p, 2);
+	return v;
 }
 
 sip_hdr_id sip_hdr_id_from(const char *name, size_t len)
@@ -232,20 +255,26 @@ sip_hdr_id sip_hdr_id_from(const char *name, size_t len)
 		return SIP_H_OTHER;
 	/* Known names hold only letters and '-': OR-ing 0x20 into each byte folds the
 	 * case of letters and keeps '-', so whole words compare at once. (CR would fold
-	 * onto '-': names are tokens, see sip.h.) */
+	 * onto '-': names are tokens, see sip.h.) Known names are 2 to 20 bytes; two or
+	 * three loads that may overlap cover the name without reading outside it. */
 	const char *lc = hdr_lc[id];
-	size_t i = 0;
-	for (; i + 8 <= len; i += 8) {
-		uint64_t a, b;
-		memcpy(&a, name + i, 8);
-		memcpy(&b, lc + i, 8);
-		if ((a | 0x2020202020202020ull) != b)
-			return SIP_H_OTHER;
+	if (len >= 8) {
+		const uint64_t f = 0x2020202020202020ull;
+		uint64_t d = ((load8(name) | f) ^ load8(lc)) |
+			     ((load8(name + len - 8) | f) ^ load8(lc + len - 8));
+		if (len > 16)
+			d |= (load8(name + 8) | f) ^ load8(lc + 8);
+		return d ? SIP_H_OTHER : (sip_hdr_id)id;
 	}
-	for (; i < len; i++)
-		if ((name[i] | 0x20) != lc[i])
-			return SIP_H_OTHER;
-	return (sip_hdr_id)id;
+	if (len >= 4) {
+		const uint32_t f = 0x20202020u;
+		uint32_t d = ((load4(name) | f) ^ load4(lc)) |
+			     ((load4(name + len - 4) | f) ^ load4(lc + len - 4));
+		return d ? SIP_H_OTHER : (sip_hdr_id)id;
+	}
+	uint16_t d = (uint16_t)(((load2(name) | 0x2020u) ^ load2(lc)) |
+				((load2(name + len - 2) | 0x2020u) ^ load2(lc + len - 2)));
+	return d ? SIP_H_OTHER : (sip_hdr_id)id;
 }
 
 const char *sip_hdr_name(sip_hdr_id id)

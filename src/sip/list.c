@@ -18,7 +18,10 @@ int sip_list_next(ou_slice v, size_t *pos, ou_slice *elem, const char **why)
 	/* Most values hold one element: without a comma there is nothing to split, and
 	 * the element's own parser checks its quotes and brackets. */
 	if (!memchr(v.p + i, ',', v.n - i)) {
-		*elem = ou_slice_trim(ou_slice_make(v.p + start, v.n - start));
+		size_t e = v.n; /* v.p[start] is not LWS: only the end needs trimming */
+		while (ou_is((unsigned char)v.p[e - 1], OU_C_LWS))
+			e--;
+		*elem = ou_slice_make(v.p + start, e - start);
 		*pos = v.n;
 		return 0;
 	}

@@ -15,36 +15,47 @@ static const char *const method_names[] = {
 	[SIP_METHOD_PUBLISH] = "PUBLISH",
 };
 
+/* memcmp with a constant length compiles to a load or two and a compare. */
+#define IS(lit) (memcmp(s.p, lit, sizeof(lit) - 1) == 0)
+
 sip_method sip_method_from(ou_slice s)
 {
-	if (s.n < 3 || s.n > 9)
-		return SIP_METHOD_OTHER;
-	/* Dispatch on the first byte; at most three candidates share one. */
-	switch (s.p[0]) {
-	case 'I':
-		if (ou_slice_eq_cstr(s, "INVITE")) return SIP_METHOD_INVITE;
-		if (ou_slice_eq_cstr(s, "INFO")) return SIP_METHOD_INFO;
+	/* Dispatch on the length; at most four candidates share one. */
+	switch (s.n) {
+	case 3:
+		if (IS("ACK")) return SIP_METHOD_ACK;
+		if (IS("BYE")) return SIP_METHOD_BYE;
 		break;
-	case 'A': if (ou_slice_eq_cstr(s, "ACK")) return SIP_METHOD_ACK; break;
-	case 'B': if (ou_slice_eq_cstr(s, "BYE")) return SIP_METHOD_BYE; break;
-	case 'C': if (ou_slice_eq_cstr(s, "CANCEL")) return SIP_METHOD_CANCEL; break;
-	case 'O': if (ou_slice_eq_cstr(s, "OPTIONS")) return SIP_METHOD_OPTIONS; break;
-	case 'R':
-		if (ou_slice_eq_cstr(s, "REGISTER")) return SIP_METHOD_REGISTER;
-		if (ou_slice_eq_cstr(s, "REFER")) return SIP_METHOD_REFER;
+	case 4:
+		if (IS("INFO")) return SIP_METHOD_INFO;
 		break;
-	case 'P':
-		if (ou_slice_eq_cstr(s, "PRACK")) return SIP_METHOD_PRACK;
-		if (ou_slice_eq_cstr(s, "PUBLISH")) return SIP_METHOD_PUBLISH;
+	case 5:
+		if (IS("PRACK")) return SIP_METHOD_PRACK;
+		if (IS("REFER")) return SIP_METHOD_REFER;
 		break;
-	case 'U': if (ou_slice_eq_cstr(s, "UPDATE")) return SIP_METHOD_UPDATE; break;
-	case 'S': if (ou_slice_eq_cstr(s, "SUBSCRIBE")) return SIP_METHOD_SUBSCRIBE; break;
-	case 'N': if (ou_slice_eq_cstr(s, "NOTIFY")) return SIP_METHOD_NOTIFY; break;
-	case 'M': if (ou_slice_eq_cstr(s, "MESSAGE")) return SIP_METHOD_MESSAGE; break;
+	case 6:
+		if (IS("INVITE")) return SIP_METHOD_INVITE;
+		if (IS("CANCEL")) return SIP_METHOD_CANCEL;
+		if (IS("UPDATE")) return SIP_METHOD_UPDATE;
+		if (IS("NOTIFY")) return SIP_METHOD_NOTIFY;
+		break;
+	case 7:
+		if (IS("OPTIONS")) return SIP_METHOD_OPTIONS;
+		if (IS("MESSAGE")) return SIP_METHOD_MESSAGE;
+		if (IS("PUBLISH")) return SIP_METHOD_PUBLISH;
+		break;
+	case 8:
+		if (IS("REGISTER")) return SIP_METHOD_REGISTER;
+		break;
+	case 9:
+		if (IS("SUBSCRIBE")) return SIP_METHOD_SUBSCRIBE;
+		break;
 	default: break;
 	}
 	return SIP_METHOD_OTHER;
 }
+
+#undef IS
 
 const char *sip_method_name(sip_method m)
 {

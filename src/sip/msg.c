@@ -16,9 +16,21 @@
 		return (code);                                                                     \
 	} while (0)
 
+static inline uint32_t load4(const char *p)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return v;
+}
+
 /* SIP-Version = "SIP" "/" 1*DIGIT "." 1*DIGIT (RFC 3261 25.1; "SIP" is case-insensitive). */
 static bool version_ok(const char *p, size_t n)
 {
+	/* Nearly always exactly "SIP/2.0": OR-ing 0x20 into the three letters folds their
+	 * case and maps no other byte onto them; "/2.0" compares exactly. */
+	if (n == 7 && (load4(p) | load4("\x20\x20\x20\0")) == load4("sip/") &&
+	    load4(p + 3) == load4("/2.0"))
+		return true;
 	if (n < 7 || ou_memcasecmp(p, "SIP/", 4) != 0)
 		return false;
 	size_t i = 4, d = 0;
@@ -31,6 +43,28 @@ static bool version_ok(const char *p, size_t n)
 	while (i < n && ou_is((unsigned char)p[i], OU_C_DIGIT))
 		i++, d++;
 	return d > 0 && i == n;
+}
+
+/* The first byte of [p, end) that cannot be in a Request-URI (CTL, SP, DEL), or end;
+ * 16 bytes per step where SSE2 exists. Never reads at or past end. */
+static inline const char *find_uri_end(const char *p, const char *end)
+{
+#ifdef __SSE2__
+	const __m128i sp = _mm_set1_epi8(' '), del = _mm_set1_epi8(0x7f);
+	while (end - p >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+		/* unsigned v <= 0x20 exactly where min(v, 0x20) == v */
+		__m128i hit = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(v, sp), v),
+					   _mm_cmpeq_epi8(v, del));
+		unsigned mask = (unsigned)_mm_movemask_epi8(hit);
+		if (mask)
+			return p + __builtin_ctz(mask);
+		p += 16;
+	}
+#endif
+	while (p < end && (unsigned char)*p > 0x20 && *p != 0x7f)
+		p++;
+	return p;
 }
 
 static int parse_start_line(const char *p, size_t n, sip_msg *m, const char **why)
@@ -77,8 +111,7 @@ static int parse_start_line(const char *p, size_t n, sip_msg *m, const char **wh
 		FAIL(OPENUM_EBADMSG, "Bad method in request line");
 	m->method_s = ou_slice_make(p, i);
 	size_t u = ++i;
-	while (i < n && p[i] != ' ' && (unsigned char)p[i] > 0x20 && p[i] != 0x7f)
-		i++;
+	i = (size_t)(find_uri_end(p + i, p + n) - p);
 	if (i == u)
 		FAIL(OPENUM_EBADMSG, "Missing Request-URI");
 	if (i >= n || p[i] != ' ')
@@ -100,20 +133,58 @@ static int parse_start_line(const char *p, size_t n, sip_msg *m, const char **wh
 static inline const char *find_ctl(const char *p, const char *end)
 {
 #ifdef __SSE2__
-	const __m128i cr = _mm_set1_epi8('\r'), lf = _mm_set1_epi8('\n'), nul = _mm_setzero_si128();
+	/* One compare flags every byte <= CR; the few other controls that it also
+	 * flags (HTAB in folded values, mostly) are sorted out bit by bit. */
+	const __m128i cr = _mm_set1_epi8('\r');
 	while (end - p >= 16) {
 		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-		__m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, cr), _mm_cmpeq_epi8(v, lf)),
-					   _mm_cmpeq_epi8(v, nul));
-		unsigned mask = (unsigned)_mm_movemask_epi8(hit);
-		if (mask)
-			return p + __builtin_ctz(mask);
+		unsigned mask = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(v, cr), v));
+		while (mask) {
+			const char *q = p + __builtin_ctz(mask);
+			if (*q == '\r' || *q == '\n' || *q == '\0')
+				return q;
+			mask &= mask - 1;
+		}
 		p += 16;
 	}
 #endif
 	while (p < end && *p != '\r' && *p != '\n' && *p != '\0')
 		p++;
 	return p;
+}
+
+/* find_ctl for a line that starts at p, which also notes in *colon the first ':' of
+ * the line's first 16 bytes, or else where the search for one must go on (at most
+ * 16 bytes on, never past the line end). A header name is nearly always shorter, so
+ * one load serves both searches. */
+static inline const char *find_line(const char *p, const char *end, const char **colon)
+{
+#ifdef __SSE2__
+	if (end - p >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+		unsigned cm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(':')));
+		unsigned mask = (unsigned)_mm_movemask_epi8(
+		    _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8('\r')), v));
+		const char *le = NULL;
+		while (mask) {
+			const char *q = p + __builtin_ctz(mask);
+			if (*q == '\r' || *q == '\n' || *q == '\0') {
+				le = q;
+				break;
+			}
+			mask &= mask - 1;
+		}
+		if (!le)
+			le = find_ctl(p + 16, end);
+		if (cm)
+			*colon = p + __builtin_ctz(cm);
+		else
+			*colon = le < p + 16 ? le : p + 16;
+		return le;
+	}
+#endif
+	*colon = p;
+	return find_ctl(p, end);
 }
 
 /* The first `c` in [p, end), or end; same stepping as find_ctl. */
@@ -199,11 +270,15 @@ int sip_msg_parse(const char *buf, size_t len, sip_msg *m, const char **why)
 			FAIL(OPENUM_EBADMSG, "Missing empty line after headers");
 		/* One vector pass finds the line end; a bare CR or a NUL inside a line could
 		 * end a line for another parser: refuse it rather than forward it. */
-		const char *le = find_ctl(p, end);
-		while (le < end && *le == '\0') {
-			if (le == p || le[-1] != '\\') /* only as a quoted-pair (RFC 4475 3.1.1.2) */
-				FAIL(OPENUM_EBADMSG, "Control character in header line");
-			le = find_ctl(le + 1, end);
+		const char *colon;
+		const char *le = find_line(p, end, &colon);
+		if (__builtin_expect(le < end && *le == '\0', 0)) {
+			do {
+				/* only as a quoted-pair (RFC 4475 3.1.1.2) */
+				if (le == p || le[-1] != '\\')
+					FAIL(OPENUM_EBADMSG, "Control character in header line");
+				le = find_ctl(le + 1, end);
+			} while (le < end && *le == '\0');
 		}
 		if (le >= end || (*le == '\r' && le + 1 >= end))
 			FAIL(OPENUM_EBADMSG, "Missing empty line after headers");
@@ -236,7 +311,8 @@ int sip_msg_parse(const char *buf, size_t len, sip_msg *m, const char **why)
 		}
 		/* HCOLON = *( SP / HTAB ) ":" SWS. A known name is proved a token by the
 		 * compare in sip_hdr_id_from; only unknown names are checked byte by byte. */
-		const char *colon = find_byte(p, le, ':');
+		if (colon < le && *colon != ':')
+			colon = find_byte(colon, le, ':');
 		const char *ne = colon;
 		while (ne > p && (ne[-1] == ' ' || ne[-1] == '\t'))
 			ne--;
@@ -250,6 +326,8 @@ int sip_msg_parse(const char *buf, size_t len, sip_msg *m, const char **why)
 				if (!ou_is((unsigned char)*c, OU_C_TOKEN))
 					FAIL(OPENUM_EBADMSG, "Bad header line: expected name and ':'");
 		const char *q = colon + 1;
+		if (q < le && *q == ' ') /* the usual single SP */
+			q++;
 		while (q < le && (*q == ' ' || *q == '\t'))
 			q++;
 		val = q;

@@ -1,6 +1,8 @@
 /* Typed access to an indexed message: each accessor parses its header on first use
  * and caches the result in the sip_msg; sip_msg_check runs the ones every proxy
  * needs. Failures are not cached, so a failing accessor reports the same reason again. */
+#include <string.h>
+
 #include "sip.h"
 
 #define FAIL(code, reason)                                                                         \
@@ -9,6 +11,13 @@
 			*why = (reason);                                                           \
 		return (code);                                                                     \
 	} while (0)
+
+static inline uint32_t load4(const char *p)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return v;
+}
 
 /* The value of a header that must appear at most once. */
 static int single(const sip_msg *m, sip_hdr_id id, ou_slice *v, const char *dup_reason,
@@ -289,7 +298,11 @@ int sip_msg_from_equals_to(sip_msg *m, bool *eq, const char **why)
 
 int sip_msg_check(sip_msg *m, const char **why)
 {
-	if (!ou_slice_caseeq_cstr(m->version, "SIP/2.0"))
+	/* Case-insensitive "SIP/2.0": OR-ing 0x20 folds the three letters and maps no
+	 * other byte onto them; "/2.0" must match exactly. */
+	if (m->version.n != 7 ||
+	    (load4(m->version.p) | load4("\x20\x20\x20\0")) != load4("sip/") ||
+	    load4(m->version.p + 3) != load4("/2.0"))
 		FAIL(OPENUM_EBADMSG, "SIP Version Not Supported");
 	const sip_uri *ruri;
 	const sip_addr *a;
@@ -305,7 +318,11 @@ int sip_msg_check(sip_msg *m, const char **why)
 	NEED(sip_msg_to(m, &a, why), "Missing To header");
 	NEED(sip_msg_callid(m, &cid, why), "Missing Call-ID header");
 	NEED(sip_msg_cseq(m, &cs, why), "Missing CSeq header");
-	if (m->is_request && !ou_slice_eq(cs->method_s, m->method_s))
+	/* Known methods are exact spellings: equal ids settle it; two unknown ones
+	 * compare as written. */
+	if (m->is_request &&
+	    (cs->method != m->method ||
+	     (m->method == SIP_METHOD_OTHER && !ou_slice_eq(cs->method_s, m->method_s))))
 		FAIL(OPENUM_EBADMSG, "CSeq method does not match the request method");
 	int err = sip_msg_max_forwards(m, &u, why);
 	if (err && err != OPENUM_ENOTFOUND)

@@ -3,6 +3,7 @@
  * escapes so that callers decide how to compare them. */
 #include <string.h>
 
+#include "base/scan.h"
 #include "sip/sip.h"
 
 /* Name and unquoted-value bytes: RFC 3261 token, plus the URI paramchar set so that
@@ -18,6 +19,17 @@ static inline size_t skip_lws(const char *p, size_t n, size_t i)
 
 static inline size_t skip_chars(const char *p, size_t n, size_t i)
 {
+	/* Four bytes per bound check: names and values are most of the bytes. */
+	for (; i + 4 <= n; i += 4) {
+		if (!ou_is((unsigned char)p[i], PARAM_CHARS))
+			return i;
+		if (!ou_is((unsigned char)p[i + 1], PARAM_CHARS))
+			return i + 1;
+		if (!ou_is((unsigned char)p[i + 2], PARAM_CHARS))
+			return i + 2;
+		if (!ou_is((unsigned char)p[i + 3], PARAM_CHARS))
+			return i + 3;
+	}
 	while (i < n && ou_is((unsigned char)p[i], PARAM_CHARS))
 		i++;
 	return i;
@@ -27,7 +39,8 @@ static inline size_t skip_chars(const char *p, size_t n, size_t i)
  * or 0 when it is not terminated or holds a byte a quoted-string cannot hold. */
 static size_t skip_quoted(const char *p, size_t n, size_t i)
 {
-	for (i++; i < n; i++) {
+	i = (size_t)(ou_skip_qdtext(p + i + 1, p + n) - p);
+	for (; i < n; i++) {
 		unsigned char c = (unsigned char)p[i];
 		if (c == '"')
 			return i + 1;

@@ -382,4 +382,129 @@ int sip_msg_print(const sip_msg *m, ou_buf *b);
 /* Default reason phrase for a status code ("Not Found"); "Unknown" if none. */
 const char *sip_reason_phrase(unsigned status);
 
+/* ==== SDP (added for issue 3: src/sip/sdp.c) ================================== */
+/* SDP (RFC 8866) parsed into slices of the body, and RFC 3264 offer/answer for the
+ * one audio stream openum speaks: G.711 (PCMU 0, PCMA 8) and RFC 4733
+ * telephone-event. sdp_parse allocates nothing; sdp_offer and sdp_answer print into
+ * a caller's ou_buf. Errors: OPENUM_EBADMSG (answer 400 with *why), OPENUM_ETOOBIG
+ * (a limit below), and OPENUM_ENOTFOUND from sdp_answer when nothing in the offer is
+ * acceptable: answer 488 with *why. */
+#define SDP_MAX_MEDIA 8  /* m= lines in one description */
+#define SDP_MAX_FMTS 32  /* formats on one m= line */
+#define SDP_PT_PCMU 0
+#define SDP_PT_PCMA 8
+#define SDP_PT_TE_DEFAULT 101     /* our telephone-event payload type in offers */
+#define SDP_TE_EVENTS_DEFAULT "0-16" /* DTMF 0-9 * # A-D and flash */
+#define SDP_PTIME_DEFAULT 20
+#define SDP_MAX_LOCAL_CODECS 4
+
+/* Bit 0: the describing side sends; bit 1: it receives. */
+typedef enum sdp_dir {
+	SDP_INACTIVE = 0,
+	SDP_SENDONLY = 1,
+	SDP_RECVONLY = 2,
+	SDP_SENDRECV = 3,
+	SDP_DIR_UNSET = 4, /* parser only: no direction attribute at this level */
+} sdp_dir;
+const char *sdp_dir_name(sdp_dir d); /* "sendrecv", ...; NULL for SDP_DIR_UNSET */
+/* The direction the other side must answer with: sendonly <-> recvonly. */
+static inline sdp_dir sdp_dir_mirror(sdp_dir d)
+{
+	return d == SDP_SENDONLY ? SDP_RECVONLY : d == SDP_RECVONLY ? SDP_SENDONLY : d;
+}
+
+typedef struct sdp_conn {
+	bool present;
+	bool ipv6;        /* addrtype IP6 */
+	ou_slice addr;    /* without /ttl or /count */
+} sdp_conn;
+
+typedef struct sdp_fmt {
+	ou_slice fmt;     /* as written on the m= line */
+	int16_t pt;       /* 0..127, or -1 when fmt is not an RTP payload type */
+	uint8_t channels; /* a=rtpmap channels, 0 when absent */
+	uint32_t clock;   /* a=rtpmap clock rate, 0 without a=rtpmap */
+	ou_slice enc;     /* a=rtpmap encoding name, p == NULL without a=rtpmap */
+	ou_slice fmtp;    /* a=fmtp parameters, p == NULL without a=fmtp */
+} sdp_fmt;
+
+typedef struct sdp_media {
+	ou_slice media;   /* "audio", "video", ... */
+	ou_slice proto;   /* "RTP/AVP", "RTP/SAVP", ... */
+	uint16_t port;    /* 0: stream rejected or disabled */
+	uint16_t nports;  /* the /count after the port, 0 when absent */
+	sdp_conn conn;    /* media-level c=, present == false when absent */
+	sdp_dir dir;      /* media-level direction attribute, SDP_DIR_UNSET when absent */
+	uint32_t ptime, maxptime; /* 0 when absent */
+	int32_t rtcp_port;        /* a=rtcp port, -1 when absent */
+	ou_slice rtcp_addr;       /* a=rtcp address, p == NULL when absent */
+	unsigned nfmt;
+	sdp_fmt fmt[SDP_MAX_FMTS];
+} sdp_media;
+
+typedef struct sdp_session {
+	ou_slice origin_user;
+	uint64_t sess_id, sess_version;
+	sdp_conn origin;  /* o= address */
+	ou_slice name;    /* s= */
+	sdp_conn conn;    /* session-level c= */
+	uint64_t t_start, t_stop; /* the first t= line; 0 0 when absent */
+	sdp_dir dir;      /* session-level direction attribute, SDP_DIR_UNSET when absent */
+	unsigned nmedia;
+	sdp_media media[SDP_MAX_MEDIA];
+} sdp_session;
+
+/* Parses a whole SDP body. Lines end in CRLF or a lone LF; unknown line types and
+ * attributes (a=x-*, a=candidate, a=crypto, ...) are skipped. Requires v=0 first, one
+ * o= and one s=, and a c= for every m= line with a non-zero port. */
+int sdp_parse(ou_slice body, sdp_session *out, const char **why);
+/* The direction that applies to media i: its own, else the session's, else sendrecv. */
+sdp_dir sdp_media_dir(const sdp_session *s, unsigned i);
+/* The connection that applies to media i: its own c=, else the session's. */
+const sdp_conn *sdp_media_conn(const sdp_session *s, unsigned i);
+
+/* Our side of a session. addr is our RTP address (written in o= and c=); sess_id is
+ * chosen once per session and sess_version must grow with every changed description
+ * we send (RFC 3264 8). */
+typedef struct sdp_local {
+	ou_slice addr;        /* IPv4 or IPv6 literal (IPv6 when it holds ':') */
+	uint16_t port;        /* RTP port, not 0 */
+	uint64_t sess_id, sess_version;
+	sdp_dir dir;          /* what we want: SDP_SENDRECV, SDP_SENDONLY to hold, ... */
+	uint8_t codecs[SDP_MAX_LOCAL_CODECS]; /* SDP_PT_PCMU/SDP_PT_PCMA, our order */
+	unsigned ncodecs;     /* 0: PCMU then PCMA */
+	int16_t te_pt;        /* telephone-event PT in our offers; -1: no events at all */
+	const char *te_events;/* our event list; NULL: SDP_TE_EVENTS_DEFAULT */
+	uint32_t ptime;       /* 0: SDP_PTIME_DEFAULT */
+} sdp_local;
+
+/* What an offer/answer exchange settled for the audio stream. */
+typedef struct sdp_nego {
+	unsigned media;       /* index of the audio m= line in use */
+	uint8_t pt;           /* payload type of the codec, as the peer numbers it */
+	uint8_t codec;        /* SDP_PT_PCMU or SDP_PT_PCMA: which G.711 law */
+	int16_t te_pt;        /* peer's telephone-event payload type, -1 if none */
+	sdp_dir remote_dir;   /* the peer's direction (c=0.0.0.0 counts as not receiving) */
+	sdp_dir dir;          /* ours: what we may do (send bit: send RTP; recv bit: listen) */
+	sdp_conn remote;      /* where to send RTP; addr points into the peer's body */
+	uint16_t remote_port;
+	uint16_t remote_rtcp_port; /* a=rtcp, else port + 1 */
+	uint32_t remote_ptime;     /* 0 when the peer gave none */
+} sdp_nego;
+
+/* Writes an offer for one audio stream (our codecs, telephone-event, local->dir). */
+int sdp_offer(const sdp_local *local, ou_buf *b);
+/* RFC 3264 6: accepts the first audio RTP/AVP stream that offers a codec we support
+ * (the offerer's order wins), keeps the offered telephone-event PT, mirrors the
+ * direction (limited by local->dir), rejects every other m= line with port 0, and
+ * writes the answer. OPENUM_ENOTFOUND (+why): no acceptable stream, answer 488.
+ * nego may be NULL. On error b is unchanged. */
+int sdp_answer(const sdp_session *offer, const sdp_local *local, ou_buf *b, sdp_nego *nego,
+	       const char **why);
+/* Reads the answer to one of our offers: the stream and codec the peer accepted.
+ * OPENUM_ENOTFOUND when it rejected the audio stream or picked no codec of ours. */
+int sdp_answer_read(const sdp_session *answer, const sdp_local *local, sdp_nego *nego,
+		    const char **why);
+/* ==== end SDP ================================================================= */
+
 #endif

@@ -12,6 +12,13 @@
 		return OPENUM_EBADMSG;                                                             \
 	} while (0)
 
+static inline uint32_t load4(const char *p)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return v;
+}
+
 static inline int hexval(unsigned char c)
 {
 	if (c <= '9')
@@ -44,27 +51,34 @@ static inline size_t scan_esc(const char *p, size_t n, size_t i, uint16_t cls)
 	return i;
 }
 
-/* IPv4address: four dec-octets of 1-3 digits, each <= 255. */
+/* IPv4address: four dec-octets of 1-3 digits, each <= 255. Returns the index after
+ * the fourth octet (whatever follows), or 0 when p[i..n) does not start with one. */
+static size_t ipv4_scan(const char *p, size_t n, size_t i, uint8_t out[4])
+{
+	for (int k = 0;; k++) {
+		if (i >= n || (unsigned)(p[i] - '0') > 9)
+			return 0;
+		unsigned v = (unsigned)(p[i++] - '0');
+		if (i < n && (unsigned)(p[i] - '0') <= 9) {
+			v = v * 10 + (unsigned)(p[i++] - '0');
+			if (i < n && (unsigned)(p[i] - '0') <= 9) {
+				v = v * 10 + (unsigned)(p[i++] - '0');
+				if (v > 255)
+					return 0;
+			}
+		}
+		out[k] = (uint8_t)v;
+		if (k == 3)
+			return i;
+		if (i >= n || p[i] != '.')
+			return 0;
+		i++;
+	}
+}
+
 static bool ipv4_parse(const char *p, size_t n, uint8_t out[4])
 {
-	size_t i = 0;
-	for (int k = 0; k < 4; k++) {
-		unsigned v = 0, d = 0;
-		while (i < n && ou_is((unsigned char)p[i], OU_C_DIGIT) && d < 3) {
-			v = v * 10 + (unsigned)(p[i] - '0');
-			i++;
-			d++;
-		}
-		if (d == 0 || v > 255)
-			return false;
-		out[k] = (uint8_t)v;
-		if (k < 3) {
-			if (i >= n || p[i] != '.')
-				return false;
-			i++;
-		}
-	}
-	return i == n;
+	return n && ipv4_scan(p, n, 0, out) == n;
 }
 
 /* IPv6address (RFC 4291 2.2 text forms, with an optional IPv4 tail) between the
@@ -94,7 +108,6 @@ static bool ipv6_parse(const char *p, size_t n, uint8_t out[16])
 				return false;
 			g[ng++] = (uint16_t)(v4[0] << 8 | v4[1]);
 			g[ng++] = (uint16_t)(v4[2] << 8 | v4[3]);
-			i = n;
 			break;
 		}
 		if (i == s || ng == 8)
@@ -116,17 +129,17 @@ static bool ipv6_parse(const char *p, size_t n, uint8_t out[16])
 	}
 	if (gap < 0 ? ng != 8 : ng > 7)
 		return false;
-	int fill = 8 - ng, o = 0;
-	for (int k = 0; k < ng; k++) {
-		if (k == gap)
-			for (int z = 0; z < fill; z++, o += 2)
-				out[o] = out[o + 1] = 0;
-		out[o++] = (uint8_t)(g[k] >> 8);
-		out[o++] = (uint8_t)g[k];
+	/* Expand "::" into zero groups: g[0..gap) then zeros then g[gap..ng). */
+	uint16_t full[8] = {0};
+	int head = gap < 0 ? ng : gap;
+	for (int k = 0; k < head; k++)
+		full[k] = g[k];
+	for (int k = head; k < ng; k++)
+		full[8 - ng + k] = g[k];
+	for (int k = 0; k < 8; k++) {
+		out[2 * k] = (uint8_t)(full[k] >> 8);
+		out[2 * k + 1] = (uint8_t)full[k];
 	}
-	if (gap == ng)
-		for (int z = 0; z < fill; z++, o += 2)
-			out[o] = out[o + 1] = 0;
 	return true;
 }
 
@@ -160,6 +173,17 @@ static size_t parse_host(const char *p, size_t n, size_t i, sip_uri *u, const ch
 		u->host = ou_slice_make(p + s, end - s);
 		u->host_ipv6 = true;
 		return end;
+	}
+
+	/* Most hosts that start with a digit are a dotted quad; when no host byte
+	 * follows it, the label walk below would accept exactly that span. */
+	if (i < n && (unsigned)(p[i] - '0') <= 9) {
+		uint8_t a[4];
+		size_t e = ipv4_scan(p, n, i, a);
+		if (e && (e == n || (!label_code[(unsigned char)p[e]] && p[e] != '.'))) {
+			u->host = ou_slice_make(p + s, e - s);
+			return e;
+		}
 	}
 
 	/* Label by label: the inner loop is one lookup per byte, the checks run once
@@ -369,12 +393,22 @@ static int parse_other(const char *p, size_t n, size_t i, const char **why)
 	return 0;
 }
 
+/* Field by field: cheaper than clearing the whole struct, padding included. */
+static inline void uri_clear(sip_uri *u)
+{
+	u->scheme = SIP_URI_SIP;
+	u->raw = u->scheme_s = u->user = u->password = u->host = OU_SLICE_NULL;
+	u->port = 0;
+	u->host_ipv6 = false;
+	u->params = u->headers = OU_SLICE_NULL;
+}
+
 int sip_uri_parse(ou_slice s, sip_uri *out, const char **why)
 {
 	const char *p = s.p;
 	size_t n = s.n, i;
 
-	memset(out, 0, sizeof(*out));
+	uri_clear(out);
 	if (n > SIP_MAX_URI) {
 		if (why)
 			*why = "Bad URI: too long";
@@ -382,6 +416,17 @@ int sip_uri_parse(ou_slice s, sip_uri *out, const char **why)
 	}
 	if (n == 0)
 		BAD("empty");
+	/* "sip:" in any case settles the scheme with one compare: OR-ing 0x20 into the
+	 * three letters folds their case and maps no other byte onto them. */
+	if (n > 4 && (load4(p) | load4("\x20\x20\x20\0")) == load4("sip:")) {
+		out->raw = s;
+		out->scheme_s = ou_slice_make(p, 3);
+		out->scheme = SIP_URI_SIP;
+		int rc = parse_sip(p, n, 4, out, why);
+		if (rc)
+			memset(out, 0, sizeof(*out));
+		return rc;
+	}
 	if (!ou_is((unsigned char)p[0], OU_C_ALPHA))
 		BAD("bad scheme");
 	for (i = 1; i < n && p[i] != ':'; i++) {

@@ -3,6 +3,7 @@
  * received, maddr, rport, ttl) while it checks the parameter syntax. */
 #include <string.h>
 
+#include "../base/scan.h"
 #include "sip.h"
 
 #define VIA_BAD(msg)                                                                               \
@@ -43,26 +44,34 @@ static inline const char *skip_cls(const char *p, const char *e, uint16_t cls)
 	return p;
 }
 
-/* 1*3DIGIT "." x4, each at most 255 (the range is what makes it an address). */
+/* Where a dotted quad starting at p ends: 1*3DIGIT "." x4, each at most 255 (the range
+ * is what makes it an address). NULL when p does not start with one; the caller
+ * decides whether anything may follow. */
+static const char *ipv4_end(const char *p, const char *e)
+{
+	for (int part = 0;; part++) {
+		if (p == e || (unsigned)(*p - '0') > 9)
+			return NULL;
+		unsigned v = (unsigned)(*p++ - '0');
+		if (p < e && (unsigned)(*p - '0') <= 9) {
+			v = v * 10 + (unsigned)(*p++ - '0');
+			if (p < e && (unsigned)(*p - '0') <= 9) {
+				v = v * 10 + (unsigned)(*p++ - '0');
+				if (v > 255)
+					return NULL;
+			}
+		}
+		if (part == 3)
+			return p;
+		if (p == e || *p != '.')
+			return NULL;
+		p++;
+	}
+}
+
 static bool is_ipv4(const char *p, size_t n)
 {
-	const char *e = p + n;
-	for (int part = 0; part < 4; part++) {
-		if (part) {
-			if (p == e || *p != '.')
-				return false;
-			p++;
-		}
-		unsigned v = 0, digits = 0;
-		while (p < e && is_c(*p, OU_C_DIGIT) && digits < 4) {
-			v = v * 10 + (unsigned)(*p - '0');
-			p++;
-			digits++;
-		}
-		if (digits == 0 || digits > 3 || v > 255)
-			return false;
-	}
-	return p == e;
+	return ipv4_end(p, p + n) == p + n;
 }
 
 /* IPv6address without brackets: eight 1-4 hex groups, "::" standing for one or more
@@ -115,6 +124,12 @@ static bool is_ipv6(const char *p, size_t n)
 static const char *scan_hostname(const char *p, const char *e)
 {
 	const char *t = p, *label = p, *top = p;
+	/* Most sent-by hosts are addresses: a dotted quad that no host character
+	 * follows is the whole host, and the label walk below would say the same. */
+	if ((t = ipv4_end(p, e)) != NULL &&
+	    (t == e || !(is_c(*t, OU_C_ALPHA | OU_C_DIGIT) || *t == '.' || *t == '-')))
+		return t;
+	t = p;
 	for (;;) {
 		t = skip_cls(t, e, OU_C_ALPHA | OU_C_DIGIT);
 		if (t == e)
@@ -160,14 +175,16 @@ static bool is_ip(const char *p, size_t n)
 	return is_ipv4(p, n) || is_ipv6(p, n);
 }
 
-/* Case-insensitive match against a lowercase literal made only of letters: for such
- * a literal, OR-ing 0x20 into the input folds letters and matches nothing else. */
+/* Case-insensitive match against a lowercase literal of 2 to 8 letters: for such a
+ * literal, OR-ing 0x20 into the input folds letters and matches nothing else. Two
+ * loads that may overlap cover the n bytes without reading outside them. */
 static inline bool lit_eq(const char *p, const char *lit, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		if (((unsigned char)p[i] | 0x20) != (unsigned char)lit[i])
-			return false;
-	return true;
+	if (n >= 4)
+		return ((ou_load4(p) | 0x20202020u) ^ ou_load4(lit)) == 0 &&
+		       ((ou_load4(p + n - 4) | 0x20202020u) ^ ou_load4(lit + n - 4)) == 0;
+	return ((ou_load2(p) | 0x2020u) ^ ou_load2(lit)) == 0 &&
+	       ((ou_load2(p + n - 2) | 0x2020u) ^ ou_load2(lit + n - 2)) == 0;
 }
 
 static sip_transport transport_from(const char *p, size_t n)
@@ -219,7 +236,7 @@ static const char *skip_quoted(const char *p, const char *e)
 {
 	for (p++;;) {
 		/* qdtext and UTF-8 exclude the two bytes that need a decision */
-		p = skip_cls(p, e, OU_C_QDTEXT | OU_C_UTF8);
+		p = skip_cls(ou_skip_qdtext(p, e), e, OU_C_QDTEXT | OU_C_UTF8);
 		if (p == e)
 			return NULL;
 		if (*p == '"')
@@ -240,7 +257,11 @@ int sip_via_parse(ou_slice s, sip_via *out, const char **why)
 	p = skip_lws(p, e);
 	while (e > p && is_c(e[-1], OU_C_LWS))
 		e--;
-	memset(out, 0, sizeof(*out));
+	/* field by field: cheaper than clearing the whole struct, padding included */
+	out->raw = out->protocol = out->transport_s = out->host = out->params = OU_SLICE_NULL;
+	out->branch = out->received = out->maddr = OU_SLICE_NULL;
+	out->transport = SIP_TP_OTHER;
+	out->port = 0;
 	out->rport = -1;
 	out->ttl = -1;
 	if (p == e)
@@ -335,7 +356,7 @@ int sip_via_parse(ou_slice s, sip_via *out, const char **why)
 				/* gen-value = token / host */
 				t = p;
 				for (;;) {
-					t = skip_cls(t, e, OU_C_TOKEN);
+					t = skip_cls(ou_skip_alnum(t, e, s.p), e, OU_C_TOKEN);
 					if (t == e || (*t != ':' && *t != '[' && *t != ']'))
 						break;
 					plain = false;

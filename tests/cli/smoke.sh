@@ -5,6 +5,10 @@
 set -u
 
 BIN=${1:?usage: smoke.sh PATH/TO/openum}
+if [ ! -x "$BIN" ]; then
+	echo "FAIL: $BIN is not an executable (build it first)" >&2
+	exit 1
+fi
 HERE=$(cd "$(dirname "$0")" && pwd)
 DATA="$HERE/../data/ms-ocexum"
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/openum-smoke.XXXXXX") || exit 1
