@@ -1,0 +1,67 @@
+/* store/sqlite_schema.c: every schema migration of the SQLite back end, in order.
+ * PRAGMA user_version holds the number of migrations applied; a migration is never
+ * edited once released, only followed by a new one. Names and enumerations are text
+ * ('new', 'pcmu', 'pin-ok') so that the file reads well in the sqlite3 shell and the
+ * same schema translates to PostgreSQL. */
+#include "store_int.h"
+
+const store_migration store_sqlite_migrations[] = {
+    {1, "CREATE TABLE mailbox (\n"
+        "  id INTEGER PRIMARY KEY,\n"
+        "  address TEXT NOT NULL UNIQUE,\n"
+        "  name TEXT NOT NULL,\n"
+        "  ext TEXT NOT NULL UNIQUE CHECK (ext <> '' AND ext NOT GLOB '*[^0-9]*'),\n"
+        "  email TEXT NOT NULL DEFAULT '',\n"
+        "  pin_hash BLOB,\n"
+        "  pin_salt BLOB,\n"
+        "  pin_iter INTEGER NOT NULL DEFAULT 0,\n"
+        "  pin_set_ms INTEGER NOT NULL DEFAULT 0,\n"
+        "  failed_logons INTEGER NOT NULL DEFAULT 0 CHECK (failed_logons >= 0),\n"
+        "  locked INTEGER NOT NULL DEFAULT 0 CHECK (locked IN (0, 1)),\n"
+        "  greeting_codec TEXT CHECK (greeting_codec IN ('pcmu', 'pcma', 'l16')),\n"
+        "  greeting BLOB,\n"
+        "  created_ms INTEGER NOT NULL\n"
+        ");\n"
+        "CREATE TABLE pin_history (\n"
+        "  id INTEGER PRIMARY KEY,\n"
+        "  mailbox_id INTEGER NOT NULL REFERENCES mailbox(id) ON DELETE CASCADE,\n"
+        "  hash BLOB NOT NULL,\n"
+        "  salt BLOB NOT NULL,\n"
+        "  iter INTEGER NOT NULL,\n"
+        "  set_ms INTEGER NOT NULL\n"
+        ");\n"
+        "CREATE INDEX pin_history_by_mailbox ON pin_history(mailbox_id, id);\n"
+        "CREATE TABLE message (\n"
+        "  id INTEGER PRIMARY KEY,\n"
+        "  mailbox_id INTEGER NOT NULL REFERENCES mailbox(id) ON DELETE CASCADE,\n"
+        "  received_ms INTEGER NOT NULL,\n"
+        "  caller TEXT NOT NULL,\n"
+        "  duration_ms INTEGER NOT NULL CHECK (duration_ms >= 0),\n"
+        "  state TEXT NOT NULL CHECK (state IN ('new', 'saved', 'deleted')),\n"
+        "  diversion TEXT NOT NULL DEFAULT '',\n"
+        "  codec TEXT NOT NULL CHECK (codec IN ('pcmu', 'pcma', 'l16')),\n"
+        "  audio BLOB NOT NULL\n"
+        ");\n"
+        "CREATE INDEX message_by_mailbox ON message(mailbox_id, received_ms, id);\n"
+        "CREATE TABLE call_log (\n"
+        "  id INTEGER PRIMARY KEY,\n"
+        "  time_ms INTEGER NOT NULL,\n"
+        "  call_id TEXT NOT NULL,\n"
+        "  transport TEXT NOT NULL,\n"
+        "  peer TEXT NOT NULL,\n"
+        "  trusted INTEGER NOT NULL CHECK (trusted IN (0, 1)),\n"
+        "  skip_pin_requested INTEGER NOT NULL CHECK (skip_pin_requested IN (0, 1)),\n"
+        "  logon TEXT NOT NULL CHECK (logon IN ('none', 'skip-pin', 'pin-ok', 'pin-failed',\n"
+        "                                      'locked', 'not-found')),\n"
+        "  kind TEXT NOT NULL CHECK (kind IN ('subscriber-access', 'call-answering',\n"
+        "                                    'play-on-phone')),\n"
+        "  mailbox TEXT NOT NULL DEFAULT '',\n"
+        "  duration_ms INTEGER NOT NULL CHECK (duration_ms >= 0),\n"
+        "  detail TEXT NOT NULL DEFAULT ''\n"
+        ");\n"
+        "CREATE INDEX call_log_by_time ON call_log(time_ms, id);\n"
+        "CREATE INDEX call_log_by_mailbox ON call_log(mailbox, time_ms, id);\n"},
+};
+
+const size_t store_sqlite_nmigrations =
+    sizeof(store_sqlite_migrations) / sizeof(store_sqlite_migrations[0]);

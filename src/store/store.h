@@ -1,0 +1,328 @@
+/* store: the mailbox store of the UM server. Mailboxes (address, extension, PIN hash,
+ * lockout), voice messages with their audio, and the call log, behind one API with
+ * interchangeable back ends: SQLite (embedded default) now, PostgreSQL later.
+ *
+ * Contract:
+ * - No back-end type appears here: a store is opened from a connection string and
+ *   every value crosses this API as plain C (fixed-size strings, int64 times, byte
+ *   buffers). "sqlite:/path/file.db" or a bare path selects SQLite; "postgresql://..."
+ *   or "pg:..." is reserved for the PostgreSQL back end (OPENUM_EINVAL until built).
+ * - The synchronous functions block (disk, locks, PBKDF2). They are safe to call from
+ *   any number of threads at once on one `store`: the back end keeps a small pool of
+ *   connections, one per thread in use. On the event loop thread call only the
+ *   store_async_* functions, which run the synchronous call on libuv's thread pool
+ *   and call back on the loop thread.
+ * - Errors: 0 or a negative OPENUM_E* code; `why` (may be NULL) gets a static English
+ *   reason. OPENUM_ENOTFOUND: no such mailbox/message; OPENUM_EDUP: the address or
+ *   extension is taken; OPENUM_EINVAL: bad argument or PIN policy; OPENUM_EIO: the
+ *   database failed (busy beyond the timeout, disk, corrupt file).
+ * - Memory: records are filled into caller-owned structs whose strings are fixed-size
+ *   NUL-terminated arrays (longer input is refused with OPENUM_ETOOBIG, never cut).
+ *   Audio and list arrays are malloc'd by the store and owned by the caller from then
+ *   on: free them with store_audio_free, store_msg_clear and free() (lists).
+ * - Times are milliseconds since the Unix epoch (UTC); durations are milliseconds.
+ * - Audio is 8 kHz mono: G.711 mu-law or A-law (one byte per sample) or 16-bit signed
+ *   little-endian linear PCM.
+ */
+#ifndef OPENUM_STORE_H
+#define OPENUM_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+/* ---- limits and defaults (each overridable through store_options) --------- */
+#define STORE_ADDR_MAX 256 /* normalised "sip:user@host[:port]", NUL included */
+#define STORE_NAME_MAX 128 /* display name */
+#define STORE_EXT_MAX 25   /* extension: 1-24 digits */
+#define STORE_EMAIL_MAX 256
+#define STORE_URI_MAX 512   /* caller of a message */
+#define STORE_REASON_MAX 64 /* diversion reason ("no-answer", "user-busy", ...) */
+#define STORE_CALLID_MAX 256
+#define STORE_TRANSPORT_MAX 8 /* "TCP", "TLS" */
+#define STORE_PEER_MAX 64     /* "192.0.2.1:5061", "[2001:db8::1]:5061" */
+#define STORE_DETAIL_MAX 256
+#define STORE_AUDIO_MAX (64u << 20) /* bytes of one message or greeting */
+
+#define STORE_PIN_ITERATIONS 100000 /* PBKDF2-HMAC-SHA256 rounds for new PIN hashes */
+#define STORE_PIN_SALT_LEN 16
+#define STORE_PIN_HASH_LEN 32
+#define STORE_PIN_HISTORY 5    /* set_pin refuses the last 5 PINs (current included) */
+#define STORE_PIN_MIN_LEN 6    /* default minimum PIN length */
+#define STORE_PIN_MIN_LOWEST 4 /* the minimum length can be configured down to this */
+#define STORE_PIN_MAX_LEN 24
+#define STORE_MAX_FAILED_LOGONS 15 /* a mailbox locks at this many failed logons */
+#define STORE_BUSY_TIMEOUT_MS 5000 /* wait for a database lock at most this long */
+#define STORE_POOL_MAX 8           /* connections one store opens at most */
+
+/* ---- enums and their names ---------------------------------------------- */
+typedef enum store_codec {
+	STORE_CODEC_PCMU = 0, /* G.711 mu-law */
+	STORE_CODEC_PCMA = 1, /* G.711 A-law */
+	STORE_CODEC_L16 = 2,  /* 16-bit signed little-endian PCM */
+} store_codec;
+
+typedef enum store_msg_state {
+	STORE_MSG_NEW = 0,
+	STORE_MSG_SAVED = 1,
+	STORE_MSG_DELETED = 2, /* kept until store_msg_delete or a purge */
+} store_msg_state;
+/* State masks for store_msg_list. */
+#define STORE_MSG_MASK(st) (1u << (st))
+#define STORE_MSG_MASK_ALL 0x7u
+
+typedef enum store_logon_result {
+	STORE_LOGON_NONE = 0, /* no logon took place (call answering, early hang-up) */
+	STORE_LOGON_SKIP_PIN, /* skip-pin honoured: trusted peer, subscriber access */
+	STORE_LOGON_PIN_OK,
+	STORE_LOGON_PIN_FAILED, /* wrong PIN (every try of the call) */
+	STORE_LOGON_LOCKED,     /* the mailbox is locked: refused even with a correct PIN */
+	STORE_LOGON_NOT_FOUND,  /* no mailbox for the address or extension */
+} store_logon_result;
+
+typedef enum store_call_kind {
+	STORE_CALL_SUBSCRIBER_ACCESS = 0,
+	STORE_CALL_ANSWERING = 1,
+	STORE_CALL_PLAY_ON_PHONE = 2,
+} store_call_kind;
+
+/* Names as stored and printed: "pcmu" "pcma" "l16"; "new" "saved" "deleted";
+ * "none" "skip-pin" "pin-ok" "pin-failed" "locked" "not-found";
+ * "subscriber-access" "call-answering" "play-on-phone". Out of range: "?". */
+const char *store_codec_name(store_codec c);
+const char *store_msg_state_name(store_msg_state s);
+const char *store_logon_result_name(store_logon_result r);
+const char *store_call_kind_name(store_call_kind k);
+/* The reverse (exact, lower case); OPENUM_EINVAL for an unknown name. */
+int store_codec_parse(const char *name, store_codec *out);
+int store_msg_state_parse(const char *name, store_msg_state *out);
+int store_logon_result_parse(const char *name, store_logon_result *out);
+int store_call_kind_parse(const char *name, store_call_kind *out);
+
+/* ---- records --------------------------------------------------------------- */
+typedef struct store_mailbox {
+	int64_t id;
+	char address[STORE_ADDR_MAX]; /* normalised, see store_address_normalize */
+	char name[STORE_NAME_MAX];
+	char ext[STORE_EXT_MAX];
+	char email[STORE_EMAIL_MAX]; /* "" when none */
+	bool has_pin;
+	int64_t pin_set_ms;     /* 0 when no PIN was ever set */
+	uint32_t failed_logons; /* since the last successful logon or unlock */
+	bool locked;
+	bool has_greeting;
+	int64_t created_ms;
+} store_mailbox;
+
+/* Audio bytes, 8 kHz mono. data is malloc'd and owned by whoever holds the struct. */
+typedef struct store_audio {
+	store_codec codec;
+	uint8_t *data;
+	size_t len;
+} store_audio;
+void store_audio_free(store_audio *a); /* frees data, zeroes the struct; NULL ok */
+/* Playing time of len bytes in codec (1 byte/sample G.711, 2 bytes L16). */
+uint32_t store_audio_duration_ms(store_codec c, size_t len);
+
+typedef struct store_msg {
+	int64_t id;
+	int64_t mailbox_id;
+	int64_t received_ms;
+	uint32_t duration_ms;
+	store_msg_state state;
+	char caller[STORE_URI_MAX];       /* as the caller presented it (From URI) */
+	char diversion[STORE_REASON_MAX]; /* "" when none */
+	store_audio audio;                /* filled by store_msg_get only: release with
+	                                   * store_msg_clear; lists carry codec and len only */
+} store_msg;
+void store_msg_clear(store_msg *m); /* frees audio.data */
+
+typedef struct store_call {
+	int64_t id;      /* set by the store */
+	int64_t time_ms; /* when the call began */
+	char call_id[STORE_CALLID_MAX];
+	char transport[STORE_TRANSPORT_MAX];
+	char peer[STORE_PEER_MAX]; /* remote address and port */
+	bool trusted;              /* net_peer.trusted */
+	bool skip_pin_requested;   /* the INVITE carried skip-pin */
+	store_logon_result logon;
+	store_call_kind kind;
+	char mailbox[STORE_ADDR_MAX]; /* address; "" when no mailbox was found.
+	                               * Text, not a key: the log outlives mailboxes */
+	uint32_t duration_ms;
+	char detail[STORE_DETAIL_MAX]; /* free text: "3 PIN tries", "BYE mid-PIN" */
+} store_call;
+
+/* ---- opening ------------------------------------------------------------- */
+typedef struct store store;
+
+typedef struct store_options {
+	unsigned pin_iterations;    /* 0: STORE_PIN_ITERATIONS (tests lower it) */
+	unsigned pin_min_len;       /* 0: STORE_PIN_MIN_LEN; else STORE_PIN_MIN_LOWEST..MAX_LEN */
+	unsigned max_failed_logons; /* 0: STORE_MAX_FAILED_LOGONS */
+	unsigned busy_timeout_ms;   /* 0: STORE_BUSY_TIMEOUT_MS */
+	bool no_create;             /* fail with OPENUM_ENOTFOUND if the database is absent */
+} store_options;
+
+/* Opens (and creates, and migrates to the latest schema) the store named by conninfo.
+ * opt may be NULL (defaults). *out is set only on success; close with store_close. */
+int store_open(const char *conninfo, const store_options *opt, store **out, const char **why);
+/* Closes every connection. No store_async_* request may be in flight. NULL is ok. */
+void store_close(store *s);
+/* The schema version the store runs (PRAGMA user_version for SQLite). */
+int store_schema_version(store *s, int *out);
+
+/* ---- addresses and PINs (pure, no store needed) ------------------------------ */
+/* "alice@Example.COM", "sips:alice@example.com;opaque=app:voicemail" and the like
+ * become "sip:alice@example.com": scheme sip, user kept as written except that %XX
+ * escapes of unreserved characters are decoded, host lower-cased, port kept, URI
+ * parameters and headers dropped. Refuses a URI without user or with a password. */
+int store_address_normalize(const char *in, char *out, size_t cap, const char **why);
+/* Extension: 1..24 ASCII digits. */
+bool store_ext_valid(const char *ext);
+/* PIN policy (see docs/mailbox-store.md): digits only, min_len..STORE_PIN_MAX_LEN
+ * digits (min_len 0 = STORE_PIN_MIN_LEN), not all the same digit, not one ascending or
+ * descending run (each digit one more, or one less, than the one before, wrapping 9-0).
+ * Returns 0 or OPENUM_EINVAL with why. */
+int store_pin_policy_check(const char *pin, unsigned min_len, const char **why);
+/* PBKDF2-HMAC-SHA256(pin, salt, iterations) into out. */
+int store_pin_hash(const char *pin, const uint8_t salt[STORE_PIN_SALT_LEN], unsigned iterations,
+                   uint8_t out[STORE_PIN_HASH_LEN]);
+/* Constant-time compare of two hashes. */
+bool store_pin_hash_equal(const uint8_t a[STORE_PIN_HASH_LEN], const uint8_t b[STORE_PIN_HASH_LEN]);
+
+/* ---- mailboxes ----------------------------------------------------------- */
+/* Adds a mailbox. address is normalised; ext must be valid; pin may be NULL (no PIN
+ * yet: PIN logon always fails until one is set) else it must pass the policy.
+ * id (may be NULL) gets the new id. OPENUM_EDUP when address or ext is taken. */
+int store_mailbox_add(store *s, const char *address, const char *name, const char *ext,
+                      const char *pin, int64_t *id, const char **why);
+/* Lookups. get_by_address normalises its argument first. */
+int store_mailbox_get(store *s, int64_t id, store_mailbox *out, const char **why);
+int store_mailbox_get_by_address(store *s, const char *address, store_mailbox *out,
+                                 const char **why);
+int store_mailbox_get_by_ext(store *s, const char *ext, store_mailbox *out, const char **why);
+/* All mailboxes ordered by address; *out is malloc'd (free()), NULL when *n == 0. */
+int store_mailbox_list(store *s, store_mailbox **out, size_t *n, const char **why);
+/* Deletes the mailbox, its messages and PIN history (the call log stays). */
+int store_mailbox_del(store *s, int64_t id, const char **why);
+/* e-mail ("" or NULL clears it) and display name. */
+int store_mailbox_set_email(store *s, int64_t id, const char *email, const char **why);
+int store_mailbox_set_name(store *s, int64_t id, const char *name, const char **why);
+
+/* Sets a new PIN: the policy applies, and a PIN among the last STORE_PIN_HISTORY
+ * ones (the current included) is refused with OPENUM_EINVAL "PIN used recently".
+ * Does not unlock a locked mailbox (store_mailbox_unlock does). */
+int store_mailbox_set_pin(store *s, int64_t id, const char *pin, const char **why);
+/* Compares pin with the mailbox's PIN in constant time; *ok false also when no PIN is
+ * set. Pure check: it neither counts failures nor looks at the locked flag. */
+int store_mailbox_verify_pin(store *s, int64_t id, const char *pin, bool *ok, const char **why);
+/* Adds one failed logon in one atomic statement (concurrent callers, even in other
+ * processes sharing the database, never lose an update) and locks the mailbox when
+ * the count reaches max_failed_logons. count and locked (may be NULL) get the values
+ * after the update. */
+int store_mailbox_record_failed_logon(store *s, int64_t id, uint32_t *count, bool *locked,
+                                      const char **why);
+/* A successful logon: failed-logon count back to 0 (a locked mailbox stays locked). */
+int store_mailbox_logon_succeeded(store *s, int64_t id, const char **why);
+/* Unlocks and zeroes the failed-logon count. */
+int store_mailbox_unlock(store *s, int64_t id, const char **why);
+/* One PIN try the way the UM server makes it: LOCKED if locked (the PIN is not even
+ * compared), PIN_OK (count reset) or PIN_FAILED (count incremented, may lock: then
+ * LOCKED). *result always set on success; count (may be NULL) gets the failed count. */
+int store_mailbox_pin_logon(store *s, int64_t id, const char *pin, store_logon_result *result,
+                            uint32_t *count, const char **why);
+
+/* Greeting: set (audio NULL or len 0 clears it) and get (OPENUM_ENOTFOUND when none;
+ * *out owned by the caller, free with store_audio_free). */
+int store_greeting_set(store *s, int64_t mailbox_id, const store_audio *audio, const char **why);
+int store_greeting_get(store *s, int64_t mailbox_id, store_audio *out, const char **why);
+
+/* ---- messages ------------------------------------------------------------ */
+/* Adds a message in state m->state (normally NEW) with m->audio (copied; the caller
+ * keeps ownership). m->duration_ms 0 means "compute from the audio"; m->received_ms 0
+ * means now. id (may be NULL) gets the new id. m->id is ignored. */
+int store_msg_add(store *s, const store_msg *m, int64_t *id, const char **why);
+/* One message with its audio (release with store_msg_clear). */
+int store_msg_get(store *s, int64_t id, store_msg *out, const char **why);
+/* Messages of a mailbox whose state is in mask, oldest first, without audio data
+ * (audio.codec and audio.len are set, audio.data is NULL). *out malloc'd (free()). */
+int store_msg_list(store *s, int64_t mailbox_id, unsigned mask, store_msg **out, size_t *n,
+                   const char **why);
+int store_msg_count(store *s, int64_t mailbox_id, unsigned *nnew, unsigned *nsaved,
+                    const char **why);
+int store_msg_set_state(store *s, int64_t id, store_msg_state st, const char **why);
+/* Removes a message for good (DELETED is only a state). */
+int store_msg_delete(store *s, int64_t id, const char **why);
+
+/* ---- call log -------------------------------------------------------------- */
+/* Appends c (c->id ignored; c->time_ms 0 means now); id (may be NULL) gets the id. */
+int store_call_append(store *s, const store_call *c, int64_t *id, const char **why);
+/* Newest first; mailbox NULL or "" for all (else normalised and matched exactly);
+ * limit 0 for no limit. *out malloc'd (free()), NULL when *n == 0. */
+int store_call_list(store *s, const char *mailbox, unsigned limit, store_call **out, size_t *n,
+                    const char **why);
+
+/* ---- async wrappers for the event loop --------------------------------------
+ * Each runs its synchronous twin on libuv's thread pool (uv_queue_work) and calls
+ * done(err, why, arg) on the loop thread. Inputs (strings, the message and its audio,
+ * the call record) are copied before return, so the caller may free them at once.
+ * Outputs (the pointers passed in) must stay valid until done runs; a request cannot
+ * be cancelled. The store must outlive every request. The return value is 0 when the
+ * request was queued (done will run exactly once) or an error (done will not run). */
+typedef void (*store_done_cb)(int err, const char *why, void *arg);
+
+/* A custom job: fn(s, fn_arg) runs on a pool thread and returns 0 or an error. */
+typedef int (*store_job_fn)(store *s, void *fn_arg, const char **why);
+int store_async_run(uv_loop_t *loop, store *s, store_job_fn fn, void *fn_arg, store_done_cb done,
+                    void *arg);
+
+int store_async_mailbox_get_by_address(uv_loop_t *loop, store *s, const char *address,
+                                       store_mailbox *out, store_done_cb done, void *arg);
+int store_async_mailbox_get_by_ext(uv_loop_t *loop, store *s, const char *ext, store_mailbox *out,
+                                   store_done_cb done, void *arg);
+int store_async_mailbox_pin_logon(uv_loop_t *loop, store *s, int64_t id, const char *pin,
+                                  store_logon_result *result, uint32_t *count, store_done_cb done,
+                                  void *arg);
+int store_async_mailbox_record_failed_logon(uv_loop_t *loop, store *s, int64_t id, uint32_t *count,
+                                            bool *locked, store_done_cb done, void *arg);
+int store_async_greeting_get(uv_loop_t *loop, store *s, int64_t mailbox_id, store_audio *out,
+                             store_done_cb done, void *arg);
+int store_async_msg_add(uv_loop_t *loop, store *s, const store_msg *m, int64_t *id,
+                        store_done_cb done, void *arg);
+int store_async_msg_get(uv_loop_t *loop, store *s, int64_t id, store_msg *out, store_done_cb done,
+                        void *arg);
+int store_async_msg_list(uv_loop_t *loop, store *s, int64_t mailbox_id, unsigned mask,
+                         store_msg **out, size_t *n, store_done_cb done, void *arg);
+int store_async_msg_count(uv_loop_t *loop, store *s, int64_t mailbox_id, unsigned *nnew,
+                          unsigned *nsaved, store_done_cb done, void *arg);
+int store_async_msg_set_state(uv_loop_t *loop, store *s, int64_t id, store_msg_state st,
+                              store_done_cb done, void *arg);
+int store_async_call_append(uv_loop_t *loop, store *s, const store_call *c, int64_t *id,
+                            store_done_cb done, void *arg);
+
+/* ---- WAV files (store/wav_io.c; used by `openum mailbox import|export`) ----
+ * RIFF/WAVE, 8000 Hz, mono: 16-bit PCM (format 1), A-law (6) or mu-law (7). */
+typedef struct store_wav_fmt {
+	uint16_t format; /* WAVE format tag (WAVE_FORMAT_EXTENSIBLE resolved to its subtype) */
+	uint16_t channels;
+	uint32_t rate;
+	uint16_t bits;
+} store_wav_fmt;
+/* Parses a WAV image of len bytes; out->data is a malloc'd copy of the samples.
+ * Anything else fails with OPENUM_EINVAL (or OPENUM_EBADMSG when it is not a sound
+ * RIFF/WAVE file) and a static why; found (may be NULL) gets the format that was
+ * read, so that the caller can say what it found (store_wav_describe). */
+int store_wav_parse(const uint8_t *buf, size_t len, store_audio *out, store_wav_fmt *found,
+                    const char **why);
+/* "44100 Hz, 2 channels, 16-bit PCM" into buf (always NUL-terminated). */
+void store_wav_describe(const store_wav_fmt *f, char *buf, size_t cap);
+/* Builds a WAV image of the audio; *out malloc'd (free()), *outlen its size. */
+int store_wav_build(const store_audio *a, uint8_t **out, size_t *outlen);
+/* File helpers around the two above (read refuses files over STORE_AUDIO_MAX + 1 MiB). */
+int store_wav_read_file(const char *path, store_audio *out, store_wav_fmt *found, const char **why);
+int store_wav_write_file(const char *path, const store_audio *a, const char **why);
+
+#endif

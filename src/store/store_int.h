@@ -1,0 +1,94 @@
+/* store internals: the back-end vtable that store.c dispatches through, and the PIN
+ * record that never leaves the store. A back end only moves rows; policy (PIN rules,
+ * hashing, normalisation, defaults) lives in store.c and pin.c, so a second back end
+ * cannot get it wrong. Not a public header: only src/store/ includes it. */
+#ifndef OPENUM_STORE_INT_H
+#define OPENUM_STORE_INT_H
+
+#include "store.h"
+
+/* One PIN hash: current or from the history. */
+typedef struct store_pin_rec {
+	uint8_t hash[STORE_PIN_HASH_LEN];
+	uint8_t salt[STORE_PIN_SALT_LEN];
+	uint32_t iterations;
+	int64_t set_ms;
+} store_pin_rec;
+
+typedef enum store_key {
+	STORE_KEY_ID,
+	STORE_KEY_ADDRESS,
+	STORE_KEY_EXT,
+} store_key;
+
+typedef enum store_text_field {
+	STORE_FIELD_NAME,
+	STORE_FIELD_EMAIL,
+} store_text_field;
+
+/* Every function returns 0 or OPENUM_E* with a static why; arguments are already
+ * validated and normalised by store.c. */
+typedef struct store_backend {
+	const char *name;
+	int (*open)(const char *target, const store_options *opt, void **impl, const char **why);
+	void (*close)(void *impl);
+	int (*schema_version)(void *impl, int *out, const char **why);
+
+	int (*mailbox_add)(void *impl, const store_mailbox *mb, const store_pin_rec *pin,
+	                   int64_t *id, const char **why);
+	/* key: STORE_KEY_ID uses id, the others text */
+	int (*mailbox_get)(void *impl, store_key key, int64_t id, const char *text,
+	                   store_mailbox *out, const char **why);
+	int (*mailbox_list)(void *impl, store_mailbox **out, size_t *n, const char **why);
+	int (*mailbox_del)(void *impl, int64_t id, const char **why);
+	int (*mailbox_set_text)(void *impl, int64_t id, store_text_field f, const char *value,
+	                        const char **why);
+	/* Current PIN: OPENUM_ENOTFOUND when no mailbox; *has false when no PIN. */
+	int (*pin_get)(void *impl, int64_t id, store_pin_rec *out, bool *has, const char **why);
+	/* Up to max history entries, newest first (the current PIN is the first). */
+	int (*pin_history)(void *impl, int64_t id, store_pin_rec *out, size_t max, size_t *n,
+	                   const char **why);
+	/* In one transaction: current PIN = pin, pin appended to the history, history cut
+	 * to the newest keep entries. */
+	int (*pin_set)(void *impl, int64_t id, const store_pin_rec *pin, unsigned keep,
+	               const char **why);
+	/* Atomic: failed += 1, locked |= failed >= limit; returns both after the update. */
+	int (*failed_logon)(void *impl, int64_t id, uint32_t limit, uint32_t *count, bool *locked,
+	                    const char **why);
+	/* failed = 0; and locked = 0 when unlock. */
+	int (*reset_failed)(void *impl, int64_t id, bool unlock, const char **why);
+	int (*greeting_set)(void *impl, int64_t id, const store_audio *a, const char **why);
+	int (*greeting_get)(void *impl, int64_t id, store_audio *out, const char **why);
+
+	int (*msg_add)(void *impl, const store_msg *m, int64_t *id, const char **why);
+	int (*msg_get)(void *impl, int64_t id, store_msg *out, const char **why);
+	int (*msg_list)(void *impl, int64_t mailbox_id, unsigned mask, store_msg **out, size_t *n,
+	                const char **why);
+	int (*msg_count)(void *impl, int64_t mailbox_id, unsigned *nnew, unsigned *nsaved,
+	                 const char **why);
+	int (*msg_set_state)(void *impl, int64_t id, store_msg_state st, const char **why);
+	int (*msg_delete)(void *impl, int64_t id, const char **why);
+
+	int (*call_append)(void *impl, const store_call *c, int64_t *id, const char **why);
+	int (*call_list)(void *impl, const char *mailbox, unsigned limit, store_call **out,
+	                 size_t *n, const char **why);
+} store_backend;
+
+extern const store_backend store_sqlite_backend;
+
+/* sqlite_schema.c: the migrations, applied in order; migration i brings the schema
+ * from version i to i + 1. */
+typedef struct store_migration {
+	int version; /* the user_version after it ran */
+	const char *sql;
+} store_migration;
+extern const store_migration store_sqlite_migrations[];
+extern const size_t store_sqlite_nmigrations;
+
+/* pin.c */
+int store_pin_make(const char *pin, unsigned iterations, store_pin_rec *out);
+bool store_pin_matches(const char *pin, const store_pin_rec *rec);
+
+int64_t store_now_ms(void);
+
+#endif
