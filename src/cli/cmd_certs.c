@@ -1,21 +1,120 @@
-/* openum certs: certificate generation. Not built yet; this file keeps its usage text honest
- * (what it does today, what is planned) until the code lands. */
+/* openum certs: makes a local certificate authority and the server and client
+ * certificates that mutual TLS between the proxy and the UM server needs (the trust
+ * that skip-pin depends on). The work is net_certs_make in src/net/certs.c. */
+#include <stdlib.h>
+#include <string.h>
+
 #include "cli.h"
+#include "net/net.h"
+
+#define MAX_NAMES 32
 
 static void usage(FILE *out)
 {
-	fputs("usage: openum certs [OPTIONS]\n"
+	fputs("usage: openum certs DIR [--name NAME]... [--client-name NAME]... [--days N]\n"
+	      "                        [--ca CADIR] [--force]\n"
 	      "\n"
-	      "Not built yet in this version: it prints a notice and exits 2.\n"
-	      "Planned: create a local certificate authority and the certificates of the proxy,\n"
-	      "the UM server and phones, so that the proxy and the UM server can authenticate\n"
-	      "each other by mutual TLS (the trust that skip-pin depends on).\n",
+	      "Makes a local certificate authority and two certificates signed by it, with\n"
+	      "EC P-256 keys, and writes them as PEM files into DIR (created if missing):\n"
+	      "  ca.pem, ca.key          the CA (give ca.pem to every peer as its CA bundle)\n"
+	      "  server.pem, server.key  a TLS server certificate for DNS localhost, each\n"
+	      "                          --name (a DNS name or IP address), IP 127.0.0.1, ::1\n"
+	      "  client.pem, client.key  a TLS client certificate for each --client-name\n"
+	      "                          (default: proxy.openum.test)\n"
+	      "Key files are written with mode 0600.\n"
+	      "\n"
+	      "Options:\n"
+	      "  --name NAME         add NAME to the server certificate (repeatable)\n"
+	      "  --client-name NAME  name the client certificate NAME (repeatable); list it\n"
+	      "                      in the UM server's trusted_peers to make it trusted\n"
+	      "  --days N            validity in days (default 365)\n"
+	      "  --ca CADIR          sign with CADIR/ca.pem and CADIR/ca.key instead of making\n"
+	      "                      a new CA (DIR then gets no ca.pem/ca.key)\n"
+	      "  --force             overwrite existing files (default: refuse, write nothing)\n"
+	      "\n"
+	      "These certificates are for tests, the demo and small sites; operators with\n"
+	      "their own PKI configure its files instead (see docs/transport.md).\n"
+	      "Exit status: 0 written, 1 failed (the reason is on standard error), 2 usage.\n",
 	      out);
+}
+
+static int need_arg(int argc, char **argv, int i)
+{
+	if (i + 1 >= argc) {
+		fprintf(stderr, "openum certs: %s needs a value (see openum certs --help)\n",
+		        argv[i]);
+		return 0;
+	}
+	return 1;
+}
+
+static int run(int argc, char **argv)
+{
+	const char *dir = NULL;
+	const char *names[MAX_NAMES], *cnames[MAX_NAMES];
+	net_certs_opts o = {.server_names = names, .client_names = cnames};
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--name") == 0 || strcmp(a, "--client-name") == 0) {
+			if (!need_arg(argc, argv, i))
+				return CLI_EXIT_USAGE;
+			bool srv = a[2] == 'n';
+			size_t *n = srv ? &o.nserver_names : &o.nclient_names;
+			if (*n >= MAX_NAMES) {
+				fprintf(stderr, "openum certs: at most %d %s options\n", MAX_NAMES,
+				        a);
+				return CLI_EXIT_USAGE;
+			}
+			(srv ? names : cnames)[(*n)++] = argv[++i];
+		} else if (strcmp(a, "--days") == 0) {
+			if (!need_arg(argc, argv, i))
+				return CLI_EXIT_USAGE;
+			char *end;
+			unsigned long d = strtoul(argv[++i], &end, 10);
+			if (*end || end == argv[i] || d == 0 || d > 36500) {
+				fprintf(stderr,
+				        "openum certs: --days wants a number from 1 to 36500, not "
+				        "'%s'\n",
+				        argv[i]);
+				return CLI_EXIT_USAGE;
+			}
+			o.days = (unsigned)d;
+		} else if (strcmp(a, "--ca") == 0) {
+			if (!need_arg(argc, argv, i))
+				return CLI_EXIT_USAGE;
+			o.ca_dir = argv[++i];
+		} else if (strcmp(a, "--force") == 0) {
+			o.force = true;
+		} else if (strcmp(a, "--") == 0 && i + 1 < argc && !dir) {
+			dir = argv[++i];
+		} else if (a[0] == '-' && a[1]) {
+			return cli_bad_option("certs", a);
+		} else if (!dir) {
+			dir = a;
+		} else {
+			fprintf(stderr, "openum certs: one DIR only (see openum certs --help)\n");
+			return CLI_EXIT_USAGE;
+		}
+	}
+	if (!dir) {
+		fprintf(stderr, "openum certs: which DIR? (see openum certs --help)\n");
+		return CLI_EXIT_USAGE;
+	}
+	char err[512] = "";
+	if (net_certs_make(dir, &o, err, sizeof(err))) {
+		fprintf(stderr, "openum certs: %s\n", err[0] ? err : "failed");
+		return CLI_EXIT_FAIL;
+	}
+	if (!o.ca_dir)
+		printf("%s/ca.pem\n%s/ca.key\n", dir, dir);
+	printf("%s/server.pem\n%s/server.key\n%s/client.pem\n%s/client.key\n", dir, dir, dir, dir);
+	return CLI_EXIT_OK;
 }
 
 const cli_cmd cli_cmd_certs = {
     .name = "certs",
     .summary = "create the TLS certificates for mutual TLS",
-    .run = NULL,
+    .run = run,
     .usage = usage,
 };

@@ -85,9 +85,14 @@ typedef struct net_conn net_conn;
 /* A message arrived on conn. See the contract above for lifetimes. */
 typedef void (*net_recv_cb)(void *arg, net_conn *conn, const net_peer *peer, sip_msg *msg);
 /* conn closed (by the peer, a limit, an error, or us). err is 0 for an orderly
- * close, else a negative OPENUM_E* code; `why` is a short English reason. */
+ * close, else a negative OPENUM_E* code (OPENUM_ETOOBIG: a limit or timeout was hit,
+ * OPENUM_EBADMSG: bad framing, OPENUM_EIO: socket or TLS failure); `why` is a short
+ * static English reason. It runs from the loop once the socket is closed, never inside
+ * a net_* call, and not at all for connections closed by net_free. */
 typedef void (*net_close_cb)(void *arg, net_conn *conn, int err, const char *why);
 
+/* net_new ignores SIGPIPE (when no handler is installed) so that a write to a reset
+ * connection fails with an error instead of ending the process. */
 int net_new(uv_loop_t *loop, const net_config *cfg, net_recv_cb on_recv, net_close_cb on_close,
 	    void *arg, net **out);
 /* Closes every listener and connection; the loop must run until they are closed
@@ -121,5 +126,30 @@ typedef struct net_stats {
 	unsigned long conns_accepted, conns_refused, msgs_in, msgs_out, bad_msgs, pings;
 } net_stats;
 void net_get_stats(const net *n, net_stats *out);
+
+/* ---- a local PKI for tests, the demo and operators without one (net/certs.c) -- */
+#define NET_CERTS_DEFAULT_DAYS 365
+#define NET_CERTS_DEFAULT_CLIENT "proxy.openum.test"
+
+typedef struct net_certs_opts {
+	/* server.pem SAN DNS names besides "localhost" (IP 127.0.0.1 and ::1 always) */
+	const char *const *server_names;
+	size_t nserver_names;
+	/* client.pem SAN DNS names; none: NET_CERTS_DEFAULT_CLIENT */
+	const char *const *client_names;
+	size_t nclient_names;
+	unsigned days;      /* validity; 0: NET_CERTS_DEFAULT_DAYS */
+	bool force;         /* overwrite existing files */
+	/* Sign with ca_dir/ca.pem and ca_dir/ca.key instead of making a new CA in dir
+	 * (then dir gets no ca.pem/ca.key). NULL: make a new CA. */
+	const char *ca_dir;
+} net_certs_opts;
+
+/* Writes into dir (created, mode 0700, if missing): ca.pem ca.key, server.pem
+ * server.key, client.pem client.key. EC P-256 keys (files mode 0600), X509 v3 with
+ * SAN, basicConstraints, keyUsage and extKeyUsage. Refuses (OPENUM_EDUP) to
+ * overwrite any existing file unless o->force; nothing is written then. o may be
+ * NULL. On failure err (may be NULL) gets a one-line English message naming the file. */
+int net_certs_make(const char *dir, const net_certs_opts *o, char *err, size_t errlen);
 
 #endif
