@@ -1,0 +1,140 @@
+/* ua: a SIP user agent with calls and media, the common ground of `openum um`,
+ * `openum phone` and the test UAS. It wires the layers below into one object: net
+ * (TCP/TLS), txn (transactions), dialog (dialogs, SDP offer/answer) and media (RTP
+ * sessions, DTMF), and gives applications calls they answer, dial, play into, record
+ * from and hang up. A proxy does not use it (it works on txn directly).
+ *
+ * Contract:
+ * - One ua per loop; everything runs on the loop thread; callbacks never run inside a
+ *   ua_* call the application made (they come from the loop), so the application may
+ *   call any ua_* function from a callback except ua_free.
+ * - Ownership: the ua owns every ua_call. A call pointer is valid from the callback
+ *   that first presents it (incoming, or ua_call_dial's *out) until the `ended`
+ *   callback for it has returned; the ua frees it after that. Every call ends with
+ *   exactly one `ended` callback, also at ua_free (reason UA_END_SHUTDOWN).
+ * - Messages and peers passed to callbacks are valid only during the callback; copy
+ *   what you keep. ua_call_peer() returns the call's own copy of the peer record of
+ *   the INVITE (incoming) or of the connection (outgoing): valid as long as the call.
+ * - SDP: an incoming INVITE's offer is answered by ua_call_answer with G.711 (PCMU,
+ *   PCMA) and telephone-event; no offer or no common codec gives 488 automatically and
+ *   the `ended` callback. Outgoing calls offer the same.
+ * - DTMF arrives from RFC 4733 events (media) and SIP INFO application/dtmf-relay
+ *   (signalling) through one callback; the source is told.
+ * - Errors: 0 or a negative OPENUM_E* code.
+ */
+#ifndef OPENUM_UA_H
+#define OPENUM_UA_H
+
+#include <uv.h>
+
+#include "../media/media.h"
+#include "../net/net.h"
+#include "../sip/sip.h"
+
+#define UA_DEFAULT_RTP_PORT_MIN 16384
+#define UA_DEFAULT_RTP_PORT_MAX 32767
+#define UA_DEFAULT_DIAL_TIMEOUT_MS 60000 /* outgoing: CANCEL when nobody answers */
+#define UA_DEFAULT_USER_AGENT "openum/" OPENUM_VERSION
+#define UA_MAX_EXTRA_HEADERS 8
+
+typedef struct ua ua;
+typedef struct ua_call ua_call;
+
+typedef struct ua_config {
+	net_config net;          /* limits, TLS files, trusted_peers */
+	const char *contact_host;/* host for Contact and Via (default: the listener's IP) */
+	const char *rtp_ip;      /* address RTP binds to and SDP announces (default 127.0.0.1) */
+	uint16_t rtp_port_min, rtp_port_max; /* 0: UA_DEFAULT_RTP_PORT_* */
+	const char *user_agent;  /* NULL: UA_DEFAULT_USER_AGENT */
+	unsigned t1_ms;          /* 0: RFC 3261 default; tests use a few ms */
+} ua_config;
+
+typedef enum ua_dtmf_source {
+	UA_DTMF_RFC4733 = 1,
+	UA_DTMF_INFO,
+} ua_dtmf_source;
+
+typedef enum ua_end_reason {
+	UA_END_LOCAL_HANGUP = 1, /* ua_call_hangup: BYE sent, or CANCEL before answer */
+	UA_END_REMOTE_HANGUP,    /* BYE or CANCEL received */
+	UA_END_REJECTED,         /* incoming: ua_call_reject or 488; outgoing: a final >= 300 */
+	UA_END_TIMEOUT,          /* no answer within the dial timeout, or a 408 */
+	UA_END_TRANSPORT,        /* the connection failed (503 for outgoing) */
+	UA_END_SHUTDOWN,         /* ua_free */
+} ua_end_reason;
+
+typedef struct ua_end {
+	ua_end_reason reason;
+	unsigned status;      /* the SIP final status that ended it, 0 if none (BYE) */
+	const char *text;     /* reason phrase or a short English cause; valid in callback */
+	uint64_t duration_ms; /* from answer to end; 0 if never answered */
+} ua_end;
+
+typedef struct ua_events {
+	/* A new incoming INVITE. The application calls ua_call_ring / ua_call_answer /
+	 * ua_call_reject now or later (a call left unanswered is its responsibility). */
+	void (*incoming)(void *arg, ua_call *c, sip_msg *invite, const net_peer *peer);
+	/* Outgoing: a provisional response (180, 183). */
+	void (*progress)(void *arg, ua_call *c, unsigned status);
+	/* Media flows: outgoing got a 2xx (ACK sent); incoming got the ACK of its 2xx. */
+	void (*answered)(void *arg, ua_call *c);
+	void (*dtmf)(void *arg, ua_call *c, char digit, ua_dtmf_source src);
+	/* Everything queued with ua_call_play has been sent. */
+	void (*play_done)(void *arg, ua_call *c);
+	void (*ended)(void *arg, ua_call *c, const ua_end *end);
+	/* Optional: an out-of-dialog request other than INVITE, ACK, CANCEL, OPTIONS (which
+	 * the ua answers itself). Answer it with ua_respond. NULL: 405 Method Not Allowed. */
+	void (*request)(void *arg, ua *u, void *st, sip_msg *req, const net_peer *peer);
+} ua_events;
+
+int ua_new(uv_loop_t *loop, const ua_config *cfg, const ua_events *ev, void *arg, ua **out);
+/* Ends every call (ended callbacks with UA_END_SHUTDOWN), closes sockets; run the loop
+ * afterwards until it has no more handles. */
+void ua_free(ua *u);
+int ua_listen(ua *u, net_transport tp, const char *ip, uint16_t port, uint16_t *bound_port);
+/* Answers a request handed to events.request (st is its server transaction). */
+int ua_respond(ua *u, void *st, unsigned status, const char *reason);
+
+/* ---- calls ------------------------------------------------------------------- */
+int ua_call_ring(ua_call *c); /* 180 Ringing */
+/* 200 OK with the SDP answer; extra_headers: "Name: value" lines without CRLF, may be
+ * NULL. 488 and `ended` when the offer has no common codec. */
+int ua_call_answer(ua_call *c, const char *const *extra_headers, size_t nextra);
+int ua_call_reject(ua_call *c, unsigned status, const char *reason);
+/* BYE after answer, CANCEL before; `ended` follows from the loop. */
+int ua_call_hangup(ua_call *c);
+
+typedef struct ua_dial {
+	const char *request_uri;  /* whom to call */
+	const char *from_uri, *from_name; /* From (a tag is added) */
+	const char *to_uri;       /* To; NULL: request_uri */
+	/* Where to send it: the next hop (an outbound proxy, or the target itself). */
+	net_transport transport;
+	const char *host;
+	uint16_t port;
+	const char *tls_name;     /* server name to verify (NULL: host) */
+	const char *const *extra_headers; /* "Name: value", e.g. "Ms-Sensitivity: private-no-diversion" */
+	size_t nextra;
+	unsigned timeout_ms;      /* 0: UA_DEFAULT_DIAL_TIMEOUT_MS */
+} ua_dial;
+int ua_call_dial(ua *u, const ua_dial *d, void *call_arg, ua_call **out);
+
+/* Media: G.711 mu-law bytes (8 kHz) queued for playing, in order; play_done when the
+ * queue is empty. The bytes are copied. */
+int ua_call_play(ua_call *c, const uint8_t *ulaw, size_t n);
+void ua_call_play_stop(ua_call *c);
+int ua_call_record_start(ua_call *c, size_t max_samples);
+/* Takes the PCM recorded so far (malloc'd, caller frees) and stops recording. */
+int ua_call_record_take(ua_call *c, int16_t **pcm, size_t *n);
+/* RFC 4733 (or INFO when use_info) digits. */
+int ua_call_send_dtmf(ua_call *c, const char *digits, bool use_info);
+
+void ua_call_set_arg(ua_call *c, void *arg);
+void *ua_call_get_arg(const ua_call *c);
+const net_peer *ua_call_peer(const ua_call *c);
+ou_slice ua_call_id(const ua_call *c);      /* Call-ID */
+bool ua_call_is_incoming(const ua_call *c);
+media_session *ua_call_media(ua_call *c);   /* NULL before answer */
+void ua_call_media_stats(const ua_call *c, media_session_stats *out);
+
+#endif
