@@ -16,14 +16,14 @@
 /* Error codes: functions return 0 on success or one of these (negative). */
 enum {
 	OPENUM_OK = 0,
-	OPENUM_EAGAIN = -1,   /* incomplete input: need more bytes */
-	OPENUM_EBADMSG = -2,  /* malformed input */
-	OPENUM_ETOOBIG = -3,  /* a named limit was exceeded */
-	OPENUM_ENOMEM = -4,   /* allocation failed */
-	OPENUM_ENOTFOUND = -5,/* the thing asked for is absent */
-	OPENUM_EINVAL = -6,   /* caller passed something invalid */
-	OPENUM_EDUP = -7,     /* a header that must appear once appeared again */
-	OPENUM_EIO = -8,      /* an operating-system call failed */
+	OPENUM_EAGAIN = -1,    /* incomplete input: need more bytes */
+	OPENUM_EBADMSG = -2,   /* malformed input */
+	OPENUM_ETOOBIG = -3,   /* a named limit was exceeded */
+	OPENUM_ENOMEM = -4,    /* allocation failed */
+	OPENUM_ENOTFOUND = -5, /* the thing asked for is absent */
+	OPENUM_EINVAL = -6,    /* caller passed something invalid */
+	OPENUM_EDUP = -7,      /* a header that must appear once appeared again */
+	OPENUM_EIO = -8,       /* an operating-system call failed */
 };
 
 /* A short English name for an error code ("malformed", "too big", ...). */
@@ -44,7 +44,10 @@ static inline ou_slice ou_slice_make(const char *p, size_t n)
 	return s;
 }
 ou_slice ou_slice_cstr(const char *s);
-static inline bool ou_slice_present(ou_slice s) { return s.p != NULL; }
+static inline bool ou_slice_present(ou_slice s)
+{
+	return s.p != NULL;
+}
 bool ou_slice_eq(ou_slice a, ou_slice b);
 bool ou_slice_caseeq(ou_slice a, ou_slice b);
 bool ou_slice_caseeq_cstr(ou_slice a, const char *s);
@@ -63,21 +66,27 @@ enum {
 	OU_C_DIGIT = 1 << 0,
 	OU_C_ALPHA = 1 << 1,
 	OU_C_HEX = 1 << 2,
-	OU_C_TOKEN = 1 << 3,    /* RFC 3261 token */
-	OU_C_LWS = 1 << 4,      /* SP HTAB CR LF: inside a header value CR/LF only come from folding */
+	OU_C_TOKEN = 1 << 3, /* RFC 3261 token */
+	OU_C_LWS = 1 << 4,   /* SP HTAB CR LF: inside a header value CR/LF only come from folding */
 	OU_C_UNRESERVED = 1 << 5, /* alphanum / mark */
-	OU_C_USER = 1 << 6,     /* unreserved / user-unreserved (escapes handled apart) */
-	OU_C_PASSWORD = 1 << 7, /* unreserved / "&" "=" "+" "$" "," */
-	OU_C_PARAM = 1 << 8,    /* unreserved / param-unreserved (escapes handled apart) */
-	OU_C_HNV = 1 << 9,      /* unreserved / hnv-unreserved (escapes handled apart) */
-	OU_C_HOST = 1 << 10,    /* alphanum / "-" / "." (hostname and IPv4) */
-	OU_C_WORD = 1 << 11,    /* RFC 3261 word (Call-ID) */
-	OU_C_UTF8 = 1 << 12,    /* bytes >= 0x80, allowed in quoted strings and reason phrases */
-	OU_C_QDTEXT = 1 << 13,  /* qdtext without UTF-8: %x21 / %x23-5B / %x5D-7E / LWS */
+	OU_C_USER = 1 << 6,       /* unreserved / user-unreserved (escapes handled apart) */
+	OU_C_PASSWORD = 1 << 7,   /* unreserved / "&" "=" "+" "$" "," */
+	OU_C_PARAM = 1 << 8,      /* unreserved / param-unreserved (escapes handled apart) */
+	OU_C_HNV = 1 << 9,        /* unreserved / hnv-unreserved (escapes handled apart) */
+	OU_C_HOST = 1 << 10,      /* alphanum / "-" / "." (hostname and IPv4) */
+	OU_C_WORD = 1 << 11,      /* RFC 3261 word (Call-ID) */
+	OU_C_UTF8 = 1 << 12,      /* bytes >= 0x80, allowed in quoted strings and reason phrases */
+	OU_C_QDTEXT = 1 << 13,    /* qdtext without UTF-8: %x21 / %x23-5B / %x5D-7E / LWS */
 };
-static inline bool ou_is(unsigned char c, uint16_t cls) { return (ou_ctype[c] & cls) != 0; }
+static inline bool ou_is(unsigned char c, uint16_t cls)
+{
+	return (ou_ctype[c] & cls) != 0;
+}
 extern const unsigned char ou_lower_tab[256]; /* ASCII A-Z to a-z, other bytes unchanged */
-static inline char ou_lower(char c) { return (char)ou_lower_tab[(unsigned char)c]; }
+static inline char ou_lower(char c)
+{
+	return (char)ou_lower_tab[(unsigned char)c];
+}
 /* ASCII case-insensitive compare of n bytes: 0 when equal. */
 static inline int ou_memcasecmp(const char *a, const char *b, size_t n)
 {

@@ -2,6 +2,8 @@
  * Generated once from the ABNF sets named in base.h; edit both together. */
 #include "base.h"
 
+/* The tables keep one line per byte (or eight bytes), to read against the ABNF. */
+/* clang-format off */
 const uint16_t ou_ctype[256] = {
 	[0x09] = OU_C_LWS | OU_C_QDTEXT,
 	[0x0a] = OU_C_LWS | OU_C_QDTEXT,
@@ -265,3 +267,4 @@ const unsigned char ou_lower_tab[256] = {
 	0xf0, 0xf1, 0xf2, 0xf3, 0xf4, 0xf5, 0xf6, 0xf7,
 	0xf8, 0xf9, 0xfa, 0xfb, 0xfc, 0xfd, 0xfe, 0xff,
 };
+/* clang-format on */

@@ -11,6 +11,7 @@
 
 #include "base/base.h"
 #include "cli.h"
+#include "media/media.h"
 #include "store/store.h"
 
 #define DEFAULT_DB_DIR "openum-data"
@@ -491,20 +492,38 @@ static int act_import(mb_args *a)
 	const char *why = NULL;
 	if (caller && store_address_normalize(caller, ncaller, sizeof(ncaller), &why) != 0)
 		return op_fail(a, "bad --caller", why, caller);
-	store_audio au;
-	store_wav_fmt f;
-	int err = store_wav_read_file(file, &au, &f, &why);
+	ou_buf img;
+	ou_buf_init(&img);
+	media_wav_info w;
+	errno = 0;
+	int err = media_wav_load(file, &img, &w, &why);
 	if (err == OPENUM_EINVAL) {
-		char desc[96];
-		store_wav_describe(&f, desc, sizeof(desc));
+		char desc[160];
+		media_wav_describe(&w, desc, sizeof(desc));
 		fprintf(stderr,
-		        "openum %s: %s: %s; found %s (convert with: sox IN.wav -r 8000 -c 1 -b 16 "
-		        "OUT.wav)\n",
-		        a->label, file, why, desc);
+		        "openum %s: %s: %s (convert with: sox IN.wav -r 8000 -c 1 -b 16 OUT.wav)\n",
+		        a->label, file, desc);
+		ou_buf_free(&img);
 		return CLI_EXIT_FAIL;
 	}
-	if (err)
+	if (err == OPENUM_EIO && errno == ENOENT)
+		why = "file not found";
+	if (err == 0 && w.data_len > STORE_AUDIO_MAX) {
+		err = OPENUM_ETOOBIG;
+		why = "WAV audio too long";
+	}
+	if (err) {
+		ou_buf_free(&img);
 		return op_fail(a, file, why, NULL);
+	}
+	/* The store keeps the samples as the file holds them: no transcoding. */
+	store_audio au = {
+	    .codec = w.format == MEDIA_WAV_PCM16  ? STORE_CODEC_L16
+	             : w.format == MEDIA_WAV_ALAW ? STORE_CODEC_PCMA
+	                                          : STORE_CODEC_PCMU,
+	    .data = (uint8_t *)w.data, /* inside img, which outlives store_msg_add */
+	    .len = w.data_len,
+	};
 	int rc = open_store(a, false);
 	if (rc == 0) {
 		store_mailbox mb;
@@ -526,7 +545,7 @@ static int act_import(mb_args *a)
 			}
 		}
 	}
-	store_audio_free(&au);
+	ou_buf_free(&img);
 	return rc;
 }
 
@@ -554,7 +573,10 @@ static int act_export(mb_args *a)
 	}
 	if (err)
 		return op_fail(a, "cannot read the message", why, NULL);
-	err = store_wav_write_file(a->pos[2], &m.audio, &why);
+	media_wav_format fmt = m.audio.codec == STORE_CODEC_L16    ? MEDIA_WAV_PCM16
+	                       : m.audio.codec == STORE_CODEC_PCMA ? MEDIA_WAV_ALAW
+	                                                           : MEDIA_WAV_ULAW;
+	err = media_wav_write_encoded(a->pos[2], fmt, m.audio.data, m.audio.len, &why);
 	if (err) {
 		store_msg_clear(&m);
 		return op_fail(a, a->pos[2], why, NULL);

@@ -1,24 +1,237 @@
-/* openum proxy: the MS-OCEXUM protocol server role. Not built yet; this file keeps its usage text
- * honest (what it does today, what is planned) until the code lands. */
+/* openum proxy: the MS-OCEXUM protocol server role. Parses the command line into a
+ * proxy_config and runs proxy/proxy.h on a libuv loop until SIGINT or SIGTERM. */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <uv.h>
+
 #include "cli.h"
+#include "proxy/proxy.h"
+
+#define DEFAULT_DB "openum-data/openum.db"
+#define DEFAULT_LISTEN "127.0.0.1"
 
 static void usage(FILE *out)
 {
-	fputs("usage: openum proxy [OPTIONS]\n"
-	      "\n"
-	      "Not built yet in this version: it prints a notice and exits 2.\n"
-	      "Planned: registrar with digest authentication and a stateful proxy with call\n"
-	      "forwarding and voicemail routing. It applies no forwarding and no voicemail\n"
-	      "diversion to an INVITE carrying \"Ms-Sensitivity: private-no-diversion\", and\n"
-	      "forwards \"Ms-Exchange-Command\" only from a caller authenticated as the owner of\n"
-	      "the mailbox it calls (stripped otherwise), over mutual TLS to the UM server.\n"
-	      "Signalling over TCP and TLS only (MS-OCEXUM 2.1).\n",
-	      out);
+	fprintf(out,
+	        "usage: openum proxy --domain DOMAIN [OPTIONS]\n"
+	        "\n"
+	        "Runs the protocol server: a registrar with digest authentication (SHA-256 and\n"
+	        "MD5, qop=auth) and a stateful proxy (RFC 3261 16) with call forwarding and\n"
+	        "voicemail routing to the UM servers over mutual TLS. It applies no forwarding\n"
+	        "and no voicemail diversion to an INVITE carrying \"Ms-Sensitivity:\n"
+	        "normal-no-diversion\" or \"private-no-diversion\", and passes\n"
+	        "\"Ms-Exchange-Command\" to a UM server only from a caller authenticated by digest\n"
+	        "as the owner of the mailbox it calls (stripped otherwise). Signalling over TCP\n"
+	        "and TLS only (MS-OCEXUM 2.1). Users come from `openum user`.\n"
+	        "\n"
+	        "Options:\n"
+	        "  --domain DOMAIN       our SIP domain: users are user@DOMAIN (required)\n"
+	        "  --realm REALM         digest realm (default: DOMAIN); users' passwords must\n"
+	        "                        have been set for this realm\n"
+	        "  --db PATH             users and registrations (default: $OPENUM_DB, else\n"
+	        "                        ./" DEFAULT_DB ")\n"
+	        "  --listen IP           address of both listeners (default " DEFAULT_LISTEN
+	        ": local only,\n"
+	        "                        for safety; 0.0.0.0 or :: to serve the network)\n"
+	        "  --tcp-port PORT       TCP port (default %u; 0 = off)\n"
+	        "  --tls-port PORT       TLS port (default %u; 0 = off; needs --cert and --key)\n"
+	        "  --advertise HOST      host written in Via and Record-Route (default: --listen)\n"
+	        "  --cert FILE --key FILE\n"
+	        "                        our certificate: served on TLS and presented as the client\n"
+	        "                        certificate to the UM servers (mutual TLS)\n"
+	        "  --ca FILE             CA bundle that verifies UM servers and TLS clients\n"
+	        "  --trusted-peer NAME   a certificate identity whose requests skip digest\n"
+	        "                        authentication (the UM server's Play-On-Phone); repeatable\n"
+	        "  --um-server HOST:PORT a UM server, over TLS; repeatable: the first that answers,\n"
+	        "                        then the next on 503, timeout or transport failure\n"
+	        "  --um-tls-name NAME    name expected in the UM servers' certificates (default:\n"
+	        "                        HOST)\n"
+	        "  --ring-timeout SECONDS\n"
+	        "                        give up on an unanswered call with 408 (default %u)\n"
+	        "  --min-expires SECONDS registrations shorter than this get 423 (default %u)\n"
+	        "  --max-expires SECONDS registrations are cut to this (default %u)\n"
+	        "  --nonce-ttl SECONDS   digest nonces go stale after this (default %u)\n"
+	        "  --quiet               no log lines on standard error\n"
+	        "\n"
+	        "Per-user forwarding (voicemail after N seconds unanswered, on busy, when not\n"
+	        "registered, immediate forwarding) is set with `openum user forward`.\n"
+	        "\n"
+	        "Exit status: 0 after SIGINT/SIGTERM, 1 when it cannot start, 2 usage error.\n"
+	        "\n"
+	        "Example:\n"
+	        "  openum proxy --domain example.com --cert server.pem --key server.key \\\n"
+	        "      --ca ca.pem --um-server um1.example.com:5071\n",
+	        NET_DEFAULT_TCP_PORT, NET_DEFAULT_TLS_PORT, PROXY_DEFAULT_RING_TIMEOUT_S,
+	        PROXY_DEFAULT_MIN_EXPIRES, PROXY_DEFAULT_MAX_EXPIRES, AUTH_DEFAULT_NONCE_TTL_S);
+}
+
+#define MAX_LIST 16
+
+static int bad(const char *msg, const char *arg)
+{
+	fprintf(stderr, "openum proxy: %s%s%s (see openum proxy --help)\n", msg, arg ? " " : "",
+	        arg ? arg : "");
+	return CLI_EXIT_USAGE;
+}
+
+static bool num(const char *s, unsigned max, unsigned *out)
+{
+	uint32_t v;
+	if (ou_slice_u32(ou_slice_cstr(s), &v) != 0 || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+	(void)signum;
+	uv_stop(h->loop);
+}
+
+static void close_walk(uv_handle_t *h, void *arg)
+{
+	(void)arg;
+	if (!uv_is_closing(h))
+		uv_close(h, NULL);
+}
+
+static int run(int argc, char **argv)
+{
+	proxy_config c = {0};
+	const char *listen = DEFAULT_LISTEN;
+	unsigned tcp_port = NET_DEFAULT_TCP_PORT, tls_port = NET_DEFAULT_TLS_PORT;
+	const char *um[MAX_LIST], *trusted[MAX_LIST];
+	size_t num_um = 0, ntrusted = 0;
+	for (int i = 1; i < argc; i++) {
+		const char *o = argv[i];
+		if (strcmp(o, "--quiet") == 0) {
+			c.quiet = true;
+			continue;
+		}
+		static const char *const with_value[] = {
+		    "--domain",    "--realm",        "--db",        "--listen",      "--tcp-port",
+		    "--tls-port",  "--advertise",    "--cert",      "--key",         "--ca",
+		    "--trusted-peer", "--um-server", "--um-tls-name", "--ring-timeout",
+		    "--min-expires", "--max-expires", "--nonce-ttl"};
+		bool known = false;
+		for (size_t k = 0; k < sizeof(with_value) / sizeof(with_value[0]); k++)
+			known |= strcmp(o, with_value[k]) == 0;
+		if (!known)
+			return o[0] == '-' ? cli_bad_option("proxy", o) : bad("unexpected argument", o);
+		if (i + 1 >= argc)
+			return bad("option needs a value:", o);
+		const char *v = argv[++i];
+		unsigned n = 0;
+		if (strcmp(o, "--domain") == 0)
+			c.domain = v;
+		else if (strcmp(o, "--realm") == 0)
+			c.realm = v;
+		else if (strcmp(o, "--db") == 0)
+			c.db = v;
+		else if (strcmp(o, "--listen") == 0)
+			listen = v;
+		else if (strcmp(o, "--advertise") == 0)
+			c.advertise = v;
+		else if (strcmp(o, "--cert") == 0)
+			c.net.cert_file = v;
+		else if (strcmp(o, "--key") == 0)
+			c.net.key_file = v;
+		else if (strcmp(o, "--ca") == 0)
+			c.net.ca_file = v;
+		else if (strcmp(o, "--um-tls-name") == 0)
+			c.um_tls_name = v;
+		else if (strcmp(o, "--trusted-peer") == 0) {
+			if (ntrusted == MAX_LIST)
+				return bad("too many --trusted-peer", NULL);
+			trusted[ntrusted++] = v;
+		} else if (strcmp(o, "--um-server") == 0) {
+			if (num_um == PROXY_MAX_UM_SERVERS)
+				return bad("too many --um-server", NULL);
+			const char *colon = strrchr(v, ':');
+			if (!colon || colon == v || !num(colon + 1, 65535, &n) || n == 0)
+				return bad("--um-server needs HOST:PORT:", v);
+			um[num_um++] = v;
+		} else if (strcmp(o, "--tcp-port") == 0 || strcmp(o, "--tls-port") == 0) {
+			if (!num(v, 65535, &n))
+				return bad("bad port:", v);
+			*(o[2] == 't' && o[3] == 'c' ? &tcp_port : &tls_port) = n;
+		} else {
+			if (!num(v, 86400, &n) || n == 0)
+				return bad("expected a number of seconds:", v);
+			if (strcmp(o, "--ring-timeout") == 0)
+				c.ring_timeout_s = n;
+			else if (strcmp(o, "--min-expires") == 0)
+				c.reg.min_expires = n;
+			else if (strcmp(o, "--max-expires") == 0)
+				c.reg.max_expires = n;
+			else
+				c.nonce_ttl_s = n;
+		}
+	}
+	if (!c.domain)
+		return bad("--domain is required", NULL);
+	if (tls_port && (!c.net.cert_file || !c.net.key_file)) {
+		if (tcp_port == 0)
+			return bad("TLS needs --cert and --key", NULL);
+		tls_port = 0; /* TLS off without a certificate */
+		fprintf(stderr, "openum proxy: no --cert/--key: TLS listener off\n");
+	}
+	if (num_um && (!c.net.cert_file || !c.net.ca_file))
+		return bad("--um-server needs --cert, --key and --ca (mutual TLS)", NULL);
+	if (c.reg.min_expires && c.reg.max_expires && c.reg.min_expires > c.reg.max_expires)
+		return bad("--min-expires is above --max-expires", NULL);
+	if (!c.db) {
+		c.db = getenv("OPENUM_DB");
+		if (!c.db || !*c.db)
+			c.db = DEFAULT_DB;
+	}
+	c.tcp_ip = tcp_port ? listen : NULL;
+	c.tcp_port = (uint16_t)tcp_port;
+	c.tls_ip = tls_port ? listen : NULL;
+	c.tls_port = (uint16_t)tls_port;
+	c.um_servers = um;
+	c.num_servers = num_um;
+	c.net.trusted_peers = trusted;
+	c.net.ntrusted = ntrusted;
+
+	uv_loop_t loop;
+	uv_loop_init(&loop);
+	proxy *p = NULL;
+	const char *why = "error";
+	int err = proxy_new(&loop, &c, &p, &why);
+	if (err) {
+		fprintf(stderr, "openum proxy: cannot start: %s\n", why);
+		uv_loop_close(&loop);
+		return CLI_EXIT_FAIL;
+	}
+	fprintf(stderr, "openum proxy: domain %s, listening on %s", c.domain, listen);
+	if (c.tcp_ip)
+		fprintf(stderr, " TCP %u", proxy_tcp_port(p));
+	if (c.tls_ip)
+		fprintf(stderr, " TLS %u", proxy_tls_port(p));
+	fprintf(stderr, ", %zu UM server(s)\n", num_um);
+	uv_signal_t sint, sterm;
+	uv_signal_init(&loop, &sint);
+	uv_signal_init(&loop, &sterm);
+	uv_signal_start(&sint, on_signal, SIGINT);
+	uv_signal_start(&sterm, on_signal, SIGTERM);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	uv_close((uv_handle_t *)&sint, NULL);
+	uv_close((uv_handle_t *)&sterm, NULL);
+	proxy_free(p);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	uv_walk(&loop, close_walk, NULL);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	uv_loop_close(&loop);
+	return CLI_EXIT_OK;
 }
 
 const cli_cmd cli_cmd_proxy = {
     .name = "proxy",
     .summary = "protocol server: SIP registrar and proxy",
-    .run = NULL,
+    .run = run,
     .usage = usage,
 };

@@ -257,16 +257,6 @@ static bool safe_value(ou_slice s)
 	return true;
 }
 
-static bool is_token(ou_slice s)
-{
-	if (s.n == 0)
-		return false;
-	for (size_t i = 0; i < s.n; i++)
-		if (!ou_is((unsigned char)s.p[i], OU_C_TOKEN))
-			return false;
-	return true;
-}
-
 int dialog_uas_create(sip_msg *req, ou_slice local_tag, ou_slice local_contact, bool tls,
                       dialog **out, const char **why)
 {
@@ -278,7 +268,7 @@ int dialog_uas_create(sip_msg *req, ou_slice local_tag, ou_slice local_contact, 
 	memset(&s, 0, sizeof(s));
 	if (!req->is_request || req->method == SIP_METHOD_ACK || req->method == SIP_METHOD_CANCEL)
 		FAIL(OPENUM_EINVAL, "Not a dialog-creating request");
-	if (!is_token(local_tag) || !safe_value(local_contact))
+	if (!sip_is_token(local_tag) || !safe_value(local_contact))
 		FAIL(OPENUM_EINVAL, "Bad local tag or Contact");
 	if ((err = sip_msg_callid(req, &s.call_id, why)) || (err = sip_msg_from(req, &from, why)) ||
 	    (err = sip_msg_to(req, &to, why)) || (err = sip_msg_cseq(req, &cseq, why)))

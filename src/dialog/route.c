@@ -63,7 +63,7 @@ static int print_request(dialog *d, sip_method method, const char *mname, uint32
 	if ((err = sip_print_request_line(b, ou_slice_cstr(mname), ruri)) ||
 	    (err = hdr(b, "Via", r->via)))
 		return err;
-	snprintf(line, sizeof(line), "%u", DIALOG_MAX_FORWARDS);
+	snprintf(line, sizeof(line), "%d", DIALOG_MAX_FORWARDS);
 	if ((err = sip_print_header_cstr(b, "Max-Forwards", line)))
 		return err;
 	for (unsigned i = strict ? 1 : 0; i < d->nroute; i++)

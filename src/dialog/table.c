@@ -30,7 +30,7 @@ int dialog_table_init(dialog_table *t)
 {
 	t->count = 0;
 	t->nbucket = DIALOG_TABLE_MIN_BUCKETS;
-	t->bucket = calloc(t->nbucket, sizeof(*t->bucket));
+	t->bucket = calloc(t->nbucket, sizeof(dialog *));
 	return t->bucket ? 0 : OPENUM_ENOMEM;
 }
 
@@ -52,7 +52,7 @@ void dialog_table_free(dialog_table *t)
 static void grow(dialog_table *t)
 {
 	size_t n = t->nbucket * 2;
-	dialog **nb = calloc(n, sizeof(*nb));
+	dialog **nb = calloc(n, sizeof(dialog *));
 	if (!nb)
 		return;
 	for (size_t i = 0; i < t->nbucket; i++) {

@@ -107,8 +107,7 @@ int media_jb_pop(media_jb *jb, bool flush, media_jb_frame *f)
 		}
 		int32_t gap = (int32_t)(ts - jb->out_ts);
 		if (gap > MEDIA_JB_MAX_GAP || gap < -MEDIA_JB_MAX_GAP) {
-			jb->resyncs++;
-			jb->out_ts = ts;
+			jb->resyncs++; /* out_ts restarts from this packet, below */
 		} else if (gap > 0) {
 			/* the packet stays in its slot until the silence before it is out */
 			jb->pending_silence = (uint32_t)gap;

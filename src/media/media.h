@@ -12,6 +12,7 @@
  *   copied: it must stay valid until on_play_done fires or media_session_play_stop
  *   returns. media_session_record_take hands its PCM buffer to the caller, who free()s
  *   it. media_wav_read allocates media_audio.pcm; media_audio_free releases it.
+ *   (Of the WAV functions, media_wav_read, media_wav_load and media_wav_write* do file I/O.)
  * - Errors: 0 or a negative OPENUM_E* code; `why` (may be NULL) gets a short static reason.
  */
 #ifndef OPENUM_MEDIA_H
@@ -282,8 +283,13 @@ typedef struct media_wav_info {
 
 /* Parses a WAV file held in memory. Unknown chunks are skipped; a data or RIFF size that
  * runs past the end is clipped to what is there. EBADMSG for a broken file, EINVAL
- * (with why) for a valid file in a format other than 8 kHz mono PCM16/A-law/mu-law. */
+ * (with why) for a valid file in a format other than 8 kHz mono PCM16/A-law/mu-law; out
+ * then holds the format, channels, rate and bits that were found (media_wav_describe). */
 int media_wav_parse(const uint8_t *buf, size_t len, media_wav_info *out, const char **why);
+/* For a file media_wav_parse refused with EINVAL, what it must be and what it is, in
+ * plain words for a person: "WAV must be mono; found 8000 Hz, 2 channels, 16-bit PCM".
+ * For a supported format, just what it is. Always NUL-terminates buf (cap > 0). */
+void media_wav_describe(const media_wav_info *found, char *buf, size_t cap);
 
 typedef struct media_audio {
 	int16_t *pcm; /* owned: media_audio_free */
@@ -293,9 +299,19 @@ typedef struct media_audio {
 /* Reads a WAV file and decodes it to 16-bit PCM. EIO when the file cannot be read. */
 int media_wav_read(const char *path, media_audio *out, const char **why);
 void media_audio_free(media_audio *a);
+/* Reads a whole WAV file (at most MEDIA_WAV_MAX_BYTES) into file (initialised by the
+ * caller, who ou_buf_free()s it, also on failure) and parses it into info, whose data
+ * points into file: the samples as stored, not decoded. Errors as media_wav_read and
+ * media_wav_parse; after EIO from opening the file, errno says why. */
+int media_wav_load(const char *path, ou_buf *file, media_wav_info *info, const char **why);
 /* Encodes PCM into a WAV file image in out (appended). */
 int media_wav_build(media_wav_format fmt, const int16_t *pcm, size_t n, ou_buf *out);
 int media_wav_write(const char *path, media_wav_format fmt, const int16_t *pcm, size_t n);
+/* The same image around samples already in fmt (len bytes: little-endian PCM16, or
+ * A-law/mu-law bytes), copied as they are; a stray odd byte of PCM16 is dropped. */
+int media_wav_build_encoded(media_wav_format fmt, const uint8_t *data, size_t len, ou_buf *out);
+int media_wav_write_encoded(const char *path, media_wav_format fmt, const uint8_t *data, size_t len,
+                            const char **why);
 
 /* ==== clock and sessions (libuv) ==================================================== */
 typedef struct media_clock media_clock;
@@ -350,6 +366,9 @@ int media_session_open(media_clock *c, const media_session_config *cfg, media_se
                        const char **why);
 void media_session_close(media_session *s);
 uint16_t media_session_port(const media_session *s);
+/* The codec and payload types an SDP exchange settled after the session was opened
+ * (an offer names its port before the answer picks the codec); same rules as open. */
+int media_session_set_format(media_session *s, media_codec codec, uint8_t pt, uint8_t dtmf_pt);
 /* New SDP address (re-INVITE): forgets the latch. */
 int media_session_set_remote(media_session *s, const char *ip, uint16_t port);
 /* Plays n samples of G.711 (in `enc`; transcoded if it differs from the session codec),

@@ -656,6 +656,17 @@ uint16_t media_session_port(const media_session *s)
 	return s->port;
 }
 
+int media_session_set_format(media_session *s, media_codec codec, uint8_t pt, uint8_t dtmf_pt)
+{
+	if ((codec != MEDIA_PCMU && codec != MEDIA_PCMA) || pt > 127 || dtmf_pt > 127 ||
+	    (dtmf_pt && dtmf_pt == pt))
+		return OPENUM_EINVAL;
+	s->cfg.codec = codec;
+	s->cfg.pt = pt;
+	s->cfg.dtmf_pt = dtmf_pt;
+	return 0;
+}
+
 int media_session_set_remote(media_session *s, const char *ip, uint16_t port)
 {
 	struct sockaddr_storage a;

@@ -31,11 +31,11 @@
 #define NET_DEFAULT_TCP_PORT 5060
 #define NET_DEFAULT_TLS_PORT 5061
 #define NET_DEFAULT_MAX_CONNS 4096
-#define NET_DEFAULT_MAX_MSG SIP_MAX_MSG          /* over it: 513 if possible, then close */
-#define NET_DEFAULT_HEADER_TIMEOUT_MS 10000      /* a started message must be complete by then */
-#define NET_DEFAULT_IDLE_TIMEOUT_MS 600000       /* no bytes in either direction: close */
-#define NET_DEFAULT_HANDSHAKE_TIMEOUT_MS 10000   /* TLS handshake must finish by then */
-#define NET_DEFAULT_MAX_WRITE_QUEUE (1u << 20)   /* bytes queued to a peer that does not read */
+#define NET_DEFAULT_MAX_MSG SIP_MAX_MSG        /* over it: 513 if possible, then close */
+#define NET_DEFAULT_HEADER_TIMEOUT_MS 10000    /* a started message must be complete by then */
+#define NET_DEFAULT_IDLE_TIMEOUT_MS 600000     /* no bytes in either direction: close */
+#define NET_DEFAULT_HANDSHAKE_TIMEOUT_MS 10000 /* TLS handshake must finish by then */
+#define NET_DEFAULT_MAX_WRITE_QUEUE (1u << 20) /* bytes queued to a peer that does not read */
 #define NET_MAX_IDENTITIES 16
 #define NET_MAX_IDENTITY 256
 
@@ -49,15 +49,15 @@ const char *net_transport_name(net_transport tp); /* "TCP", "TLS" (as in Via) */
 /* Who sent a message. Filled by net only. */
 typedef struct net_peer {
 	net_transport transport;
-	char remote_ip[48];   /* textual address, IPv6 without brackets */
+	char remote_ip[48]; /* textual address, IPv6 without brackets */
 	uint16_t remote_port;
-	char local_ip[48];    /* the listener's (or our outgoing socket's) address */
+	char local_ip[48]; /* the listener's (or our outgoing socket's) address */
 	uint16_t local_port;
-	bool outgoing;        /* we opened this connection */
-	bool tls_verified;    /* TLS and the peer's certificate chain verified */
-	unsigned nidentity;   /* certificate identities: "dns:NAME", "uri:URI", "cn:NAME" */
+	bool outgoing;      /* we opened this connection */
+	bool tls_verified;  /* TLS and the peer's certificate chain verified */
+	unsigned nidentity; /* certificate identities: "dns:NAME", "uri:URI", "cn:NAME" */
 	char identity[NET_MAX_IDENTITIES][NET_MAX_IDENTITY];
-	bool trusted;         /* TLS + verified + an identity on trusted_peers */
+	bool trusted; /* TLS + verified + an identity on trusted_peers */
 } net_peer;
 
 typedef struct net_config {
@@ -69,9 +69,9 @@ typedef struct net_config {
 	unsigned handshake_timeout_ms;
 	size_t max_write_queue;
 	/* TLS (needed for NET_TLS listeners and for presenting a client certificate) */
-	const char *cert_file;   /* PEM certificate (chain) */
-	const char *key_file;    /* PEM private key */
-	const char *ca_file;     /* PEM CA bundle: verifies client and server certificates */
+	const char *cert_file; /* PEM certificate (chain) */
+	const char *key_file;  /* PEM private key */
+	const char *ca_file;   /* PEM CA bundle: verifies client and server certificates */
 	/* Identities whose verified certificates make a peer trusted, each written as
 	 * the peer record writes it ("dns:proxy.example.com", "uri:sip:proxy.example.com",
 	 * "cn:proxy.example.com"), or a bare name, which matches dns: and cn:. */
@@ -94,7 +94,7 @@ typedef void (*net_close_cb)(void *arg, net_conn *conn, int err, const char *why
 /* net_new ignores SIGPIPE (when no handler is installed) so that a write to a reset
  * connection fails with an error instead of ending the process. */
 int net_new(uv_loop_t *loop, const net_config *cfg, net_recv_cb on_recv, net_close_cb on_close,
-	    void *arg, net **out);
+            void *arg, net **out);
 /* Closes every listener and connection; the loop must run until they are closed
  * before the loop itself is closed (uv_run after net_free). */
 void net_free(net *n);
@@ -108,7 +108,7 @@ int net_listen(net *n, net_transport tp, const char *ip, uint16_t port, uint16_t
  * is up. For TLS the server certificate is verified against ca_file and tls_name
  * (NULL: host). The caller gets a reference (net_conn_unref when done). */
 int net_connect(net *n, net_transport tp, const char *host, uint16_t port, const char *tls_name,
-		net_conn **out);
+                net_conn **out);
 
 /* Queues bytes (one whole SIP message) on conn. OPENUM_EIO if conn is closed;
  * OPENUM_ETOOBIG if the write queue limit would be passed (the conn is then closed). */
@@ -138,8 +138,8 @@ typedef struct net_certs_opts {
 	/* client.pem SAN DNS names; none: NET_CERTS_DEFAULT_CLIENT */
 	const char *const *client_names;
 	size_t nclient_names;
-	unsigned days;      /* validity; 0: NET_CERTS_DEFAULT_DAYS */
-	bool force;         /* overwrite existing files */
+	unsigned days; /* validity; 0: NET_CERTS_DEFAULT_DAYS */
+	bool force;    /* overwrite existing files */
 	/* Sign with ca_dir/ca.pem and ca_dir/ca.key instead of making a new CA in dir
 	 * (then dir gets no ca.pem/ca.key). NULL: make a new CA. */
 	const char *ca_dir;

@@ -3,22 +3,10 @@
  * parameters in one pass; the URI itself goes to sip_uri_parse. */
 #include <string.h>
 
-#include "base/scan.h"
 #include "sip/sip.h"
+#include "lex.h"
 
-#define BAD(msg)                                                                                   \
-	do {                                                                                       \
-		if (why)                                                                           \
-			*why = "Bad address: " msg;                                                \
-		return OPENUM_EBADMSG;                                                             \
-	} while (0)
-
-static inline size_t skip_lws(const char *p, size_t n, size_t i)
-{
-	while (i < n && ou_is((unsigned char)p[i], OU_C_LWS))
-		i++;
-	return i;
-}
+#define BAD(msg) SIP_FAIL(OPENUM_EBADMSG, "Bad address: " msg)
 
 /* Checks the header parameters and picks out ;tag. */
 static int parse_params(ou_slice params, sip_addr *out, const char **why)
@@ -73,7 +61,7 @@ static int addr_parse(ou_slice s, sip_addr *out, const char **why)
 		if (i >= n)
 			BAD("unbalanced quotes");
 		out->display = ou_slice_make(p + 1, i - 1);
-		i = skip_lws(p, n, i + 1);
+		i = lex_skip_lws_at(p, n, i + 1);
 		if (i >= n || p[i] != '<')
 			BAD("missing <");
 	} else {
@@ -121,7 +109,7 @@ static int addr_parse(ou_slice s, sip_addr *out, const char **why)
 		rest = ou_slice_make(p + e, n - e);
 	}
 
-	size_t r = skip_lws(rest.p, rest.n, 0);
+	size_t r = lex_skip_lws_at(rest.p, rest.n, 0);
 	if (r < rest.n) {
 		if (rest.p[r] != ';') {
 			if (why)

@@ -5,44 +5,9 @@
 #include <string.h>
 
 #include "sip.h"
+#include "lex.h"
 
-#define AUTH_BAD(msg)                                                                              \
-	do {                                                                                       \
-		if (why)                                                                           \
-			*why = "Bad Authorization: " msg;                                          \
-		return OPENUM_EBADMSG;                                                             \
-	} while (0)
-
-static inline bool is_c(char c, uint16_t cls)
-{
-	return ou_is((unsigned char)c, cls);
-}
-
-static inline const char *skip_lws(const char *p, const char *e)
-{
-	while (p < e && is_c(*p, OU_C_LWS))
-		p++;
-	return p;
-}
-
-static inline const char *skip_cls(const char *p, const char *e, uint16_t cls)
-{
-	/* Four bytes per bound check: these scans are most of the parsing time. */
-	while (e - p >= 4) {
-		if (!is_c(p[0], cls))
-			return p;
-		if (!is_c(p[1], cls))
-			return p + 1;
-		if (!is_c(p[2], cls))
-			return p + 2;
-		if (!is_c(p[3], cls))
-			return p + 3;
-		p += 4;
-	}
-	while (p < e && is_c(*p, cls))
-		p++;
-	return p;
-}
+#define AUTH_BAD(msg) SIP_FAIL(OPENUM_EBADMSG, "Bad Authorization: " msg)
 
 /* Case-insensitive match against a lowercase literal made only of letters: for such
  * a literal, OR-ing 0x20 into the input folds letters and matches nothing else. */
@@ -103,8 +68,8 @@ static ou_slice *known_param(sip_auth *a, const char *n, size_t len, const char 
 static bool is_token68(const char *p, const char *e)
 {
 	const char *q = p;
-	while (q < e && (is_c(*q, OU_C_DIGIT | OU_C_ALPHA) || *q == '-' || *q == '.' || *q == '_' ||
-	                 *q == '~' || *q == '+' || *q == '/'))
+	while (q < e && (lex_is(*q, OU_C_DIGIT | OU_C_ALPHA) || *q == '-' || *q == '.' ||
+	                 *q == '_' || *q == '~' || *q == '+' || *q == '/'))
 		q++;
 	if (q == p)
 		return false;
@@ -117,20 +82,20 @@ int sip_auth_parse(ou_slice s, sip_auth *out, const char **why)
 {
 	const char *p = s.p, *e = s.n ? s.p + s.n : s.p, *t;
 
-	p = skip_lws(p, e);
-	while (e > p && is_c(e[-1], OU_C_LWS))
+	p = lex_skip_lws(p, e);
+	while (e > p && lex_is(e[-1], OU_C_LWS))
 		e--;
 	memset(out, 0, sizeof(*out));
 
-	t = skip_cls(p, e, OU_C_TOKEN);
+	t = lex_skip_cls(p, e, OU_C_TOKEN);
 	if (t == p)
 		AUTH_BAD("missing scheme");
 	out->scheme = ou_slice_make(p, (size_t)(t - p));
 	if (t == e)
 		AUTH_BAD("missing parameters");
-	if (!is_c(*t, OU_C_LWS))
+	if (!lex_is(*t, OU_C_LWS))
 		AUTH_BAD("bad scheme");
-	p = skip_lws(t, e);
+	p = lex_skip_lws(t, e);
 	out->params = ou_slice_make(p, (size_t)(e - p));
 
 	bool digest = out->scheme.n == 6 && lit_eq(out->scheme.p, "digest", 6);
@@ -140,20 +105,20 @@ int sip_auth_parse(ou_slice s, sip_auth *out, const char **why)
 	/* auth-param *( COMMA auth-param ), auth-param = name EQUAL ( token / quoted-string ) */
 	for (;;) {
 		const char *name = p;
-		t = skip_cls(p, e, OU_C_TOKEN);
+		t = lex_skip_cls(p, e, OU_C_TOKEN);
 		if (t == name)
 			AUTH_BAD("empty parameter");
 		size_t nlen = (size_t)(t - name);
-		p = skip_lws(t, e);
+		p = lex_skip_lws(t, e);
 		if (p == e || *p != '=')
 			AUTH_BAD("parameter without value");
-		p = skip_lws(p + 1, e);
+		p = lex_skip_lws(p + 1, e);
 		ou_slice val;
 		if (p < e && *p == '"') {
 			const char *v = p + 1;
 			for (t = v;; t++) {
 				/* qdtext and UTF-8 exclude the two bytes that need a decision */
-				t = skip_cls(t, e, OU_C_QDTEXT | OU_C_UTF8);
+				t = lex_skip_cls(t, e, OU_C_QDTEXT | OU_C_UTF8);
 				if (t == e)
 					AUTH_BAD("unterminated quote");
 				if (*t == '"')
@@ -168,7 +133,7 @@ int sip_auth_parse(ou_slice s, sip_auth *out, const char **why)
 			val = ou_slice_make(v, (size_t)(t - v));
 			t++;
 		} else {
-			t = skip_cls(p, e, OU_C_TOKEN);
+			t = lex_skip_cls(p, e, OU_C_TOKEN);
 			if (t == p)
 				AUTH_BAD("parameter without value");
 			val = ou_slice_make(p, (size_t)(t - p));
@@ -183,11 +148,11 @@ int sip_auth_parse(ou_slice s, sip_auth *out, const char **why)
 			}
 			*field = val;
 		}
-		p = skip_lws(t, e);
+		p = lex_skip_lws(t, e);
 		if (p == e)
 			return 0;
 		if (*p != ',')
 			AUTH_BAD("junk in parameters");
-		p = skip_lws(p + 1, e);
+		p = lex_skip_lws(p + 1, e);
 	}
 }

@@ -3,65 +3,22 @@
  * Each is one pass over the trimmed value with the shared character table. */
 #include <string.h>
 
-#include "../base/scan.h"
 #include "sip.h"
+#include "lex.h"
 
-#define BAD(prefix, msg)                                                                           \
-	do {                                                                                       \
-		if (why)                                                                           \
-			*why = prefix msg;                                                         \
-		return OPENUM_EBADMSG;                                                             \
-	} while (0)
-
-static inline bool is_c(char c, uint16_t cls)
-{
-	return ou_is((unsigned char)c, cls);
-}
-
-static inline const char *skip_lws(const char *p, const char *e)
-{
-	while (p < e && is_c(*p, OU_C_LWS))
-		p++;
-	return p;
-}
-
-static inline const char *skip_cls(const char *p, const char *e, uint16_t cls)
-{
-	/* Four bytes per bound check: these scans are most of the parsing time. */
-	while (e - p >= 4) {
-		if (!is_c(p[0], cls))
-			return p;
-		if (!is_c(p[1], cls))
-			return p + 1;
-		if (!is_c(p[2], cls))
-			return p + 2;
-		if (!is_c(p[3], cls))
-			return p + 3;
-		p += 4;
-	}
-	while (p < e && is_c(*p, cls))
-		p++;
-	return p;
-}
-
-static inline const char *trim_end(const char *p, const char *e)
-{
-	while (e > p && is_c(e[-1], OU_C_LWS))
-		e--;
-	return e;
-}
+#define BAD(prefix, msg) SIP_FAIL(OPENUM_EBADMSG, prefix msg)
 
 int sip_cseq_parse(ou_slice s, sip_cseq *out, const char **why)
 {
 	const char *p = s.p, *e = s.n ? s.p + s.n : s.p;
-	p = skip_lws(p, e);
-	e = trim_end(p, e);
+	p = lex_skip_lws(p, e);
+	e = lex_trim_end(p, e);
 
 	/* RFC 3261 8.1.1.5: the sequence number must be below 2**31. Leading zeros add
 	 * digits but no value, so the bound is on the value, not the digit count. */
 	const char *d = p;
 	uint64_t num = 0;
-	while (p < e && is_c(*p, OU_C_DIGIT)) {
+	while (p < e && lex_is(*p, OU_C_DIGIT)) {
 		num = num * 10 + (uint64_t)(*p - '0');
 		if (num > 0x7fffffffu)
 			BAD("Bad CSeq: ", "number too large");
@@ -69,11 +26,11 @@ int sip_cseq_parse(ou_slice s, sip_cseq *out, const char **why)
 	}
 	if (p == d)
 		BAD("Bad CSeq: ", "missing number");
-	if (p == e || !is_c(*p, OU_C_LWS))
+	if (p == e || !lex_is(*p, OU_C_LWS))
 		BAD("Bad CSeq: ", "missing method");
-	p = skip_lws(p, e);
+	p = lex_skip_lws(p, e);
 	const char *m = p;
-	p = skip_cls(p, e, OU_C_TOKEN);
+	p = lex_skip_cls(p, e, OU_C_TOKEN);
 	if (p == m)
 		BAD("Bad CSeq: ", "missing method");
 	if (p != e)
@@ -87,19 +44,19 @@ int sip_cseq_parse(ou_slice s, sip_cseq *out, const char **why)
 int sip_uint_parse(ou_slice s, uint32_t *out, const char **why)
 {
 	const char *p = s.p, *e = s.n ? s.p + s.n : s.p;
-	p = skip_lws(p, e);
-	e = trim_end(p, e);
+	p = lex_skip_lws(p, e);
+	e = lex_trim_end(p, e);
 	if (p == e)
 		BAD("Bad number: ", "empty");
 	uint64_t v = 0;
 	for (; p < e; p++) {
-		if (!is_c(*p, OU_C_DIGIT))
+		if (!lex_is(*p, OU_C_DIGIT))
 			BAD("Bad number: ", "not a number");
 		v = v * 10 + (uint64_t)(*p - '0');
 		if (v > UINT32_MAX) {
 			/* Still report malformed input as such, not as out of range. */
 			for (; p < e; p++)
-				if (!is_c(*p, OU_C_DIGIT))
+				if (!lex_is(*p, OU_C_DIGIT))
 					BAD("Bad number: ", "not a number");
 			if (why)
 				*why = "Bad number: out of range";
@@ -113,11 +70,11 @@ int sip_uint_parse(ou_slice s, uint32_t *out, const char **why)
 int sip_callid_check(ou_slice s, const char **why)
 {
 	const char *p = s.p, *e = s.n ? s.p + s.n : s.p;
-	p = skip_lws(p, e);
-	e = trim_end(p, e);
+	p = lex_skip_lws(p, e);
+	e = lex_trim_end(p, e);
 
 	/* callid = word [ "@" word ] */
-	const char *w = skip_cls(ou_skip_alnum(p, e, s.p), e, OU_C_WORD);
+	const char *w = lex_skip_cls(ou_skip_alnum(p, e, s.p), e, OU_C_WORD);
 	if (w == p)
 		BAD("Bad Call-ID: ", "empty");
 	if (w == e)
@@ -125,7 +82,7 @@ int sip_callid_check(ou_slice s, const char **why)
 	if (*w != '@')
 		BAD("Bad Call-ID: ", "bad character");
 	p = w + 1;
-	w = skip_cls(ou_skip_alnum(p, e, s.p), e, OU_C_WORD);
+	w = lex_skip_cls(ou_skip_alnum(p, e, s.p), e, OU_C_WORD);
 	if (w == p)
 		BAD("Bad Call-ID: ", "empty host part");
 	if (w != e)
@@ -136,23 +93,23 @@ int sip_callid_check(ou_slice s, const char **why)
 int sip_ctype_parse(ou_slice s, sip_ctype *out, const char **why)
 {
 	const char *p = s.p, *e = s.n ? s.p + s.n : s.p, *t;
-	p = skip_lws(p, e);
-	e = trim_end(p, e);
+	p = lex_skip_lws(p, e);
+	e = lex_trim_end(p, e);
 
 	/* media-type = m-type SLASH m-subtype *( SEMI m-parameter ) */
-	t = skip_cls(p, e, OU_C_TOKEN);
+	t = lex_skip_cls(p, e, OU_C_TOKEN);
 	if (t == p)
 		BAD("Bad Content-Type: ", "missing type");
 	ou_slice type = ou_slice_make(p, (size_t)(t - p));
-	p = skip_lws(t, e);
+	p = lex_skip_lws(t, e);
 	if (p == e || *p != '/')
 		BAD("Bad Content-Type: ", "missing subtype");
-	p = skip_lws(p + 1, e);
-	t = skip_cls(p, e, OU_C_TOKEN);
+	p = lex_skip_lws(p + 1, e);
+	t = lex_skip_cls(p, e, OU_C_TOKEN);
 	if (t == p)
 		BAD("Bad Content-Type: ", "missing subtype");
 	ou_slice subtype = ou_slice_make(p, (size_t)(t - p));
-	p = skip_lws(t, e);
+	p = lex_skip_lws(t, e);
 	ou_slice params = OU_SLICE_NULL;
 	if (p < e) {
 		if (*p != ';')
@@ -161,14 +118,14 @@ int sip_ctype_parse(ou_slice s, sip_ctype *out, const char **why)
 	}
 	/* m-parameter = m-attribute EQUAL m-value; m-value = token / quoted-string */
 	while (p < e) {
-		const char *n = skip_lws(p + 1, e);
-		t = skip_cls(n, e, OU_C_TOKEN);
+		const char *n = lex_skip_lws(p + 1, e);
+		t = lex_skip_cls(n, e, OU_C_TOKEN);
 		if (t == n)
 			BAD("Bad Content-Type: ", "empty parameter");
-		p = skip_lws(t, e);
+		p = lex_skip_lws(t, e);
 		if (p == e || *p != '=')
 			BAD("Bad Content-Type: ", "parameter without value");
-		p = skip_lws(p + 1, e);
+		p = lex_skip_lws(p + 1, e);
 		if (p < e && *p == '"') {
 			for (p++;; p++) {
 				if (p == e)
@@ -179,17 +136,17 @@ int sip_ctype_parse(ou_slice s, sip_ctype *out, const char **why)
 					if (++p == e || *p == '\r' || *p == '\n' ||
 					    (unsigned char)*p > 0x7f)
 						BAD("Bad Content-Type: ", "bad quoted parameter");
-				} else if (!is_c(*p, OU_C_QDTEXT | OU_C_UTF8)) {
+				} else if (!lex_is(*p, OU_C_QDTEXT | OU_C_UTF8)) {
 					BAD("Bad Content-Type: ", "bad quoted parameter");
 				}
 			}
 			t = p + 1;
 		} else {
-			t = skip_cls(p, e, OU_C_TOKEN);
+			t = lex_skip_cls(p, e, OU_C_TOKEN);
 			if (t == p)
 				BAD("Bad Content-Type: ", "parameter without value");
 		}
-		p = skip_lws(t, e);
+		p = lex_skip_lws(t, e);
 		if (p < e && *p != ';')
 			BAD("Bad Content-Type: ", "junk in parameters");
 	}

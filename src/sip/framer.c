@@ -6,13 +6,7 @@
 #include <string.h>
 
 #include "sip.h"
-
-#define FAIL(code, reason)                                                                         \
-	do {                                                                                       \
-		if (why)                                                                           \
-			*why = (reason);                                                           \
-		return (code);                                                                     \
-	} while (0)
+#include "lex.h"
 
 void sip_framer_init(sip_framer *f)
 {
@@ -59,7 +53,7 @@ static int find_clen(const char *buf, size_t hend, uint32_t *out, const char **w
 	/* Skip the start line. */
 	const char *nl = memchr(buf, '\n', hend);
 	if (!nl)
-		FAIL(OPENUM_EBADMSG, "Bad start line");
+		SIP_FAIL(OPENUM_EBADMSG, "Bad start line");
 	i = (size_t)(nl - buf) + 1;
 	while (i < hend) {
 		nl = memchr(buf + i, '\n', hend - i);
@@ -78,11 +72,12 @@ static int find_clen(const char *buf, size_t hend, uint32_t *out, const char **w
 			if (j < le && buf[j] == ':') {
 				/* A folded Content-Length value is not worth supporting. */
 				uint32_t v;
-				if (ou_slice_u32(ou_slice_trim(ou_slice_make(buf + j + 1, le - j - 1)),
-						 &v))
-					FAIL(OPENUM_EBADMSG, "Bad Content-Length");
+				if (ou_slice_u32(
+				        ou_slice_trim(ou_slice_make(buf + j + 1, le - j - 1)), &v))
+					SIP_FAIL(OPENUM_EBADMSG, "Bad Content-Length");
 				if (found && v != *out)
-					FAIL(OPENUM_EBADMSG, "Conflicting Content-Length headers");
+					SIP_FAIL(OPENUM_EBADMSG,
+					         "Conflicting Content-Length headers");
 				*out = v;
 				found = true;
 			}
@@ -90,7 +85,7 @@ static int find_clen(const char *buf, size_t hend, uint32_t *out, const char **w
 		i = next;
 	}
 	if (!found)
-		FAIL(OPENUM_EBADMSG, "Missing Content-Length on a stream transport");
+		SIP_FAIL(OPENUM_EBADMSG, "Missing Content-Length on a stream transport");
 	return 0;
 }
 
@@ -116,11 +111,11 @@ int sip_frame(sip_framer *f, const char *buf, size_t len, size_t *len_out, const
 		size_t hend = headers_end(f, buf, len);
 		if (hend == 0) {
 			if (len >= f->max_msg)
-				FAIL(OPENUM_ETOOBIG, "Message Too Large");
+				SIP_FAIL(OPENUM_ETOOBIG, "Message Too Large");
 			return OPENUM_EAGAIN;
 		}
 		if (hend > f->max_msg)
-			FAIL(OPENUM_ETOOBIG, "Message Too Large");
+			SIP_FAIL(OPENUM_ETOOBIG, "Message Too Large");
 		uint32_t clen = 0;
 		int err = find_clen(buf, hend, &clen, why);
 		if (err) {
@@ -129,7 +124,7 @@ int sip_frame(sip_framer *f, const char *buf, size_t len, size_t *len_out, const
 		}
 		if ((size_t)clen > f->max_msg - hend) {
 			framer_reset(f);
-			FAIL(OPENUM_ETOOBIG, "Message Too Large");
+			SIP_FAIL(OPENUM_ETOOBIG, "Message Too Large");
 		}
 		f->total = hend + clen;
 	}

@@ -3,13 +3,7 @@
  * here only says what the header says: whether skip-pin may be honoured is decided
  * by the UM server from the transport (DESIGN.md rule 1), never here. */
 #include "sip.h"
-
-#define FAIL(code, reason)                                                                         \
-	do {                                                                                       \
-		if (why)                                                                           \
-			*why = (reason);                                                           \
-		return (code);                                                                     \
-	} while (0)
+#include "lex.h"
 
 static bool is_b64(unsigned char c)
 {
@@ -52,9 +46,9 @@ static int cmd_token(ou_slice t, sip_ms_cmd *out, const char **why)
 		if (v.n >= 2 && v.p[0] == '"' && v.p[v.n - 1] == '"')
 			v = ou_slice_make(v.p + 1, v.n - 2);
 		if (!base64_ok(v))
-			FAIL(OPENUM_EBADMSG, "Bad Ms-Exchange-Command: itemId is not base64");
+			SIP_FAIL(OPENUM_EBADMSG, "Bad Ms-Exchange-Command: itemId is not base64");
 		if (out->item_id.p)
-			FAIL(OPENUM_EDUP, "Bad Ms-Exchange-Command: more than one itemId");
+			SIP_FAIL(OPENUM_EDUP, "Bad Ms-Exchange-Command: more than one itemId");
 		out->item_id = v;
 	}
 	return 0; /* unknown tokens are ignored, never an error (DESIGN.md rule 5) */
@@ -79,15 +73,15 @@ int sip_ms_cmd_parse(ou_slice s, sip_ms_cmd *out, const char **why)
 		start = i + 1;
 	}
 	if (quoted)
-		FAIL(OPENUM_EBADMSG, "Bad Ms-Exchange-Command: unterminated quote");
+		SIP_FAIL(OPENUM_EBADMSG, "Bad Ms-Exchange-Command: unterminated quote");
 	return 0;
 }
 
 static const char *const sens_names[] = {
-	[SIP_SENS_NORMAL] = "normal",
-	[SIP_SENS_PRIVATE] = "private",
-	[SIP_SENS_NORMAL_NO_DIVERSION] = "normal-no-diversion",
-	[SIP_SENS_PRIVATE_NO_DIVERSION] = "private-no-diversion",
+    [SIP_SENS_NORMAL] = "normal",
+    [SIP_SENS_PRIVATE] = "private",
+    [SIP_SENS_NORMAL_NO_DIVERSION] = "normal-no-diversion",
+    [SIP_SENS_PRIVATE_NO_DIVERSION] = "private-no-diversion",
 };
 
 int sip_sens_parse(ou_slice s, sip_sens *out, const char **why)
@@ -100,7 +94,8 @@ int sip_sens_parse(ou_slice s, sip_sens *out, const char **why)
 			return 0;
 		}
 	}
-	FAIL(OPENUM_EBADMSG, s.n ? "Bad Ms-Sensitivity: unknown value" : "Bad Ms-Sensitivity: empty");
+	SIP_FAIL(OPENUM_EBADMSG,
+	         s.n ? "Bad Ms-Sensitivity: unknown value" : "Bad Ms-Sensitivity: empty");
 }
 
 const char *sip_sens_name(sip_sens s)

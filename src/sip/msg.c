@@ -8,28 +8,15 @@
 #endif
 
 #include "sip.h"
-
-#define FAIL(code, reason)                                                                         \
-	do {                                                                                       \
-		if (why)                                                                           \
-			*why = (reason);                                                           \
-		return (code);                                                                     \
-	} while (0)
-
-static inline uint32_t load4(const char *p)
-{
-	uint32_t v;
-	memcpy(&v, p, 4);
-	return v;
-}
+#include "lex.h"
 
 /* SIP-Version = "SIP" "/" 1*DIGIT "." 1*DIGIT (RFC 3261 25.1; "SIP" is case-insensitive). */
 static bool version_ok(const char *p, size_t n)
 {
 	/* Nearly always exactly "SIP/2.0": OR-ing 0x20 into the three letters folds their
 	 * case and maps no other byte onto them; "/2.0" compares exactly. */
-	if (n == 7 && (load4(p) | load4("\x20\x20\x20\0")) == load4("sip/") &&
-	    load4(p + 3) == load4("/2.0"))
+	if (n == 7 && (ou_load4(p) | ou_load4("\x20\x20\x20\0")) == ou_load4("sip/") &&
+	    ou_load4(p + 3) == ou_load4("/2.0"))
 		return true;
 	if (n < 7 || ou_memcasecmp(p, "SIP/", 4) != 0)
 		return false;
@@ -54,8 +41,8 @@ static inline const char *find_uri_end(const char *p, const char *end)
 	while (end - p >= 16) {
 		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
 		/* unsigned v <= 0x20 exactly where min(v, 0x20) == v */
-		__m128i hit = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(v, sp), v),
-					   _mm_cmpeq_epi8(v, del));
+		__m128i hit =
+		    _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(v, sp), v), _mm_cmpeq_epi8(v, del));
 		unsigned mask = (unsigned)_mm_movemask_epi8(hit);
 		if (mask)
 			return p + __builtin_ctz(mask);
@@ -70,27 +57,27 @@ static inline const char *find_uri_end(const char *p, const char *end)
 static int parse_start_line(const char *p, size_t n, sip_msg *m, const char **why)
 {
 	if (n == 0)
-		FAIL(OPENUM_EBADMSG, "Empty start line");
+		SIP_FAIL(OPENUM_EBADMSG, "Empty start line");
 	/* Status-Line = SIP-Version SP Status-Code SP Reason-Phrase */
 	if (n >= 4 && ou_memcasecmp(p, "SIP/", 4) == 0) {
 		const char *sp = memchr(p, ' ', n);
 		if (!sp || !version_ok(p, (size_t)(sp - p)))
-			FAIL(OPENUM_EBADMSG, "Bad SIP version in status line");
+			SIP_FAIL(OPENUM_EBADMSG, "Bad SIP version in status line");
 		size_t i = (size_t)(sp - p) + 1;
 		if (n - i < 3)
-			FAIL(OPENUM_EBADMSG, "Bad status code");
+			SIP_FAIL(OPENUM_EBADMSG, "Bad status code");
 		unsigned code = 0;
 		for (size_t k = 0; k < 3; k++) {
 			unsigned char c = (unsigned char)p[i + k];
 			if (!ou_is(c, OU_C_DIGIT))
-				FAIL(OPENUM_EBADMSG, "Bad status code");
+				SIP_FAIL(OPENUM_EBADMSG, "Bad status code");
 			code = code * 10 + (c - '0');
 		}
 		if (code < 100 || code > 699)
-			FAIL(OPENUM_EBADMSG, "Status code out of range");
+			SIP_FAIL(OPENUM_EBADMSG, "Status code out of range");
 		i += 3;
 		if (i < n && p[i] != ' ')
-			FAIL(OPENUM_EBADMSG, "Bad status code");
+			SIP_FAIL(OPENUM_EBADMSG, "Bad status code");
 		m->is_request = false;
 		m->version = ou_slice_make(p, (size_t)(sp - p));
 		m->status = (uint16_t)code;
@@ -99,7 +86,7 @@ static int parse_start_line(const char *p, size_t n, sip_msg *m, const char **wh
 		for (size_t k = 0; k < m->reason.n; k++) {
 			unsigned char c = (unsigned char)m->reason.p[k];
 			if (c < 0x20 && c != '\t')
-				FAIL(OPENUM_EBADMSG, "Control character in reason phrase");
+				SIP_FAIL(OPENUM_EBADMSG, "Control character in reason phrase");
 		}
 		return 0;
 	}
@@ -108,20 +95,21 @@ static int parse_start_line(const char *p, size_t n, sip_msg *m, const char **wh
 	while (i < n && ou_is((unsigned char)p[i], OU_C_TOKEN))
 		i++;
 	if (i == 0 || i >= n || p[i] != ' ')
-		FAIL(OPENUM_EBADMSG, "Bad method in request line");
+		SIP_FAIL(OPENUM_EBADMSG, "Bad method in request line");
 	m->method_s = ou_slice_make(p, i);
 	size_t u = ++i;
 	i = (size_t)(find_uri_end(p + i, p + n) - p);
 	if (i == u)
-		FAIL(OPENUM_EBADMSG, "Missing Request-URI");
+		SIP_FAIL(OPENUM_EBADMSG, "Missing Request-URI");
 	if (i >= n || p[i] != ' ')
-		FAIL(OPENUM_EBADMSG, "Bad request line: Request-URI must be followed by one space");
+		SIP_FAIL(OPENUM_EBADMSG,
+		         "Bad request line: Request-URI must be followed by one space");
 	if (i - u > SIP_MAX_URI)
-		FAIL(OPENUM_ETOOBIG, "Request-URI too long");
+		SIP_FAIL(OPENUM_ETOOBIG, "Request-URI too long");
 	m->ruri_s = ou_slice_make(p + u, i - u);
 	i++;
 	if (!version_ok(p + i, n - i))
-		FAIL(OPENUM_EBADMSG, "Bad SIP version in request line");
+		SIP_FAIL(OPENUM_EBADMSG, "Bad SIP version in request line");
 	m->version = ou_slice_make(p + i, n - i);
 	m->is_request = true;
 	m->method = sip_method_from(m->method_s);
@@ -207,10 +195,10 @@ static inline const char *find_byte(const char *p, const char *end, char c)
 
 /* Adds a header to the index and the per-id chain. */
 static inline int index_header(sip_msg *m, sip_hdr_id id, const char *name, size_t nlen,
-			       const char *v, size_t vlen, const char **why)
+                               const char *v, size_t vlen, const char **why)
 {
 	if (m->nhdr >= SIP_MAX_HEADERS)
-		FAIL(OPENUM_ETOOBIG, "Too many headers");
+		SIP_FAIL(OPENUM_ETOOBIG, "Too many headers");
 	uint16_t idx = m->nhdr++;
 	sip_hdr *h = &m->hdr[idx];
 	h->name = ou_slice_make(name, nlen);
@@ -244,14 +232,15 @@ int sip_msg_parse(const char *buf, size_t len, sip_msg *m, const char **why)
 	memset(m->first, 0xff, sizeof(m->first));
 	memset(m->last, 0xff, sizeof(m->last));
 	if (len > SIP_MAX_MSG)
-		FAIL(OPENUM_ETOOBIG, "Message too large");
+		SIP_FAIL(OPENUM_ETOOBIG, "Message too large");
 	m->raw = ou_slice_make(buf, len);
 
 	const char *p = buf, *end = buf + len;
 	const char *nl = memchr(p, '\n', len < SIP_MAX_STARTLINE ? len : SIP_MAX_STARTLINE);
 	if (!nl)
-		FAIL(len < SIP_MAX_STARTLINE ? OPENUM_EBADMSG : OPENUM_ETOOBIG,
-		     len < SIP_MAX_STARTLINE ? "Missing end of start line" : "Start line too long");
+		SIP_FAIL(len < SIP_MAX_STARTLINE ? OPENUM_EBADMSG : OPENUM_ETOOBIG,
+		         len < SIP_MAX_STARTLINE ? "Missing end of start line"
+		                                 : "Start line too long");
 	size_t sl = (size_t)(nl - p);
 	if (sl && p[sl - 1] == '\r')
 		sl--;
@@ -267,7 +256,7 @@ int sip_msg_parse(const char *buf, size_t len, sip_msg *m, const char **why)
 	sip_hdr_id id = SIP_H_OTHER;
 	for (;;) {
 		if (p >= end)
-			FAIL(OPENUM_EBADMSG, "Missing empty line after headers");
+			SIP_FAIL(OPENUM_EBADMSG, "Missing empty line after headers");
 		/* One vector pass finds the line end; a bare CR or a NUL inside a line could
 		 * end a line for another parser: refuse it rather than forward it. */
 		const char *colon;
@@ -276,21 +265,23 @@ int sip_msg_parse(const char *buf, size_t len, sip_msg *m, const char **why)
 			do {
 				/* only as a quoted-pair (RFC 4475 3.1.1.2) */
 				if (le == p || le[-1] != '\\')
-					FAIL(OPENUM_EBADMSG, "Control character in header line");
+					SIP_FAIL(OPENUM_EBADMSG,
+					         "Control character in header line");
 				le = find_ctl(le + 1, end);
 			} while (le < end && *le == '\0');
 		}
 		if (le >= end || (*le == '\r' && le + 1 >= end))
-			FAIL(OPENUM_EBADMSG, "Missing empty line after headers");
+			SIP_FAIL(OPENUM_EBADMSG, "Missing empty line after headers");
 		nl = le;
 		if (*le == '\r') {
 			if (le[1] != '\n')
-				FAIL(OPENUM_EBADMSG, "Control character in header line");
+				SIP_FAIL(OPENUM_EBADMSG, "Control character in header line");
 			nl = le + 1;
 		}
 		if (le == p) { /* empty line: end of headers */
 			if (name) {
-				err = index_header(m, id, name, nlen, val, value_len(val, vend), why);
+				err =
+				    index_header(m, id, name, nlen, val, value_len(val, vend), why);
 				if (err)
 					return err;
 			}
@@ -299,7 +290,7 @@ int sip_msg_parse(const char *buf, size_t len, sip_msg *m, const char **why)
 		}
 		if (*p == ' ' || *p == '\t') {
 			if (!name)
-				FAIL(OPENUM_EBADMSG, "Folded line before the first header");
+				SIP_FAIL(OPENUM_EBADMSG, "Folded line before the first header");
 			vend = le;
 			p = nl + 1;
 			continue;
@@ -317,14 +308,15 @@ int sip_msg_parse(const char *buf, size_t len, sip_msg *m, const char **why)
 		while (ne > p && (ne[-1] == ' ' || ne[-1] == '\t'))
 			ne--;
 		if (colon >= le || ne == p)
-			FAIL(OPENUM_EBADMSG, "Bad header line: expected name and ':'");
+			SIP_FAIL(OPENUM_EBADMSG, "Bad header line: expected name and ':'");
 		name = p;
 		nlen = (size_t)(ne - p);
 		id = sip_hdr_id_from(name, nlen);
 		if (id == SIP_H_OTHER)
 			for (const char *c = p; c < ne; c++)
 				if (!ou_is((unsigned char)*c, OU_C_TOKEN))
-					FAIL(OPENUM_EBADMSG, "Bad header line: expected name and ':'");
+					SIP_FAIL(OPENUM_EBADMSG,
+					         "Bad header line: expected name and ':'");
 		const char *q = colon + 1;
 		if (q < le && *q == ' ') /* the usual single SP */
 			q++;
@@ -343,13 +335,13 @@ int sip_msg_parse(const char *buf, size_t len, sip_msg *m, const char **why)
 		for (uint16_t i = cl; i != SIP_HDR_NONE; i = m->hdr[i].next) {
 			uint32_t v;
 			if (sip_uint_parse(m->hdr[i].value, &v, NULL))
-				FAIL(OPENUM_EBADMSG, "Bad Content-Length");
+				SIP_FAIL(OPENUM_EBADMSG, "Bad Content-Length");
 			if (i != cl && v != n)
-				FAIL(OPENUM_EBADMSG, "Conflicting Content-Length headers");
+				SIP_FAIL(OPENUM_EBADMSG, "Conflicting Content-Length headers");
 			n = v;
 		}
 		if (n > avail)
-			FAIL(OPENUM_EBADMSG, "Content-Length larger than the body");
+			SIP_FAIL(OPENUM_EBADMSG, "Content-Length larger than the body");
 		m->has_clen = true;
 		m->content_length = n;
 		m->cached |= SIP_CACHE_CLEN;

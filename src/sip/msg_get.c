@@ -4,30 +4,17 @@
 #include <string.h>
 
 #include "sip.h"
-
-#define FAIL(code, reason)                                                                         \
-	do {                                                                                       \
-		if (why)                                                                           \
-			*why = (reason);                                                           \
-		return (code);                                                                     \
-	} while (0)
-
-static inline uint32_t load4(const char *p)
-{
-	uint32_t v;
-	memcpy(&v, p, 4);
-	return v;
-}
+#include "lex.h"
 
 /* The value of a header that must appear at most once. */
 static int single(const sip_msg *m, sip_hdr_id id, ou_slice *v, const char *dup_reason,
-		  const char **why)
+                  const char **why)
 {
 	uint16_t i = m->first[id];
 	if (i == SIP_HDR_NONE)
 		return OPENUM_ENOTFOUND;
 	if (m->hdr[i].next != SIP_HDR_NONE)
-		FAIL(OPENUM_EDUP, dup_reason);
+		SIP_FAIL(OPENUM_EDUP, dup_reason);
 	*v = m->hdr[i].value;
 	return 0;
 }
@@ -47,7 +34,7 @@ int sip_msg_ruri(sip_msg *m, const sip_uri **out, const char **why)
 }
 
 static int addr_get(sip_msg *m, sip_hdr_id id, uint32_t bit, sip_addr *a, const char *dup,
-		    const char **why)
+                    const char **why)
 {
 	if (m->cached & bit)
 		return 0;
@@ -59,7 +46,7 @@ static int addr_get(sip_msg *m, sip_hdr_id id, uint32_t bit, sip_addr *a, const 
 	if (err)
 		return err;
 	if (a->star)
-		FAIL(OPENUM_EBADMSG, id == SIP_H_FROM ? "Bad From: '*'" : "Bad To: '*'");
+		SIP_FAIL(OPENUM_EBADMSG, id == SIP_H_FROM ? "Bad From: '*'" : "Bad To: '*'");
 	m->cached |= bit;
 	return 0;
 }
@@ -114,7 +101,7 @@ int sip_msg_cseq(sip_msg *m, const sip_cseq **out, const char **why)
 }
 
 static int uint_get(sip_msg *m, sip_hdr_id id, uint32_t bit, uint32_t *slot, const char *dup,
-		    uint32_t *out, const char **why)
+                    uint32_t *out, const char **why)
 {
 	if (!(m->cached & bit)) {
 		ou_slice v;
@@ -133,9 +120,9 @@ static int uint_get(sip_msg *m, sip_hdr_id id, uint32_t bit, uint32_t *slot, con
 int sip_msg_max_forwards(sip_msg *m, uint32_t *out, const char **why)
 {
 	int err = uint_get(m, SIP_H_MAX_FORWARDS, SIP_CACHE_MAXFWD, &m->max_forwards,
-			   "Repeated Max-Forwards header", out, why);
+	                   "Repeated Max-Forwards header", out, why);
 	if (!err && *out > 255) /* RFC 3261 25.1: Max-Forwards is 1*DIGIT, 0-255 in practice */
-		FAIL(OPENUM_EBADMSG, "Bad Max-Forwards: over 255");
+		SIP_FAIL(OPENUM_EBADMSG, "Bad Max-Forwards: over 255");
 	return err;
 }
 
@@ -150,15 +137,15 @@ int sip_msg_content_length(sip_msg *m, uint32_t *out, const char **why)
 
 int sip_msg_expires(sip_msg *m, uint32_t *out, const char **why)
 {
-	return uint_get(m, SIP_H_EXPIRES, SIP_CACHE_EXPIRES, &m->expires,
-			"Repeated Expires header", out, why);
+	return uint_get(m, SIP_H_EXPIRES, SIP_CACHE_EXPIRES, &m->expires, "Repeated Expires header",
+	                out, why);
 }
 
 /* Parses every element of a list header with `parse`; caches up to `cap` of them. */
 typedef int (*elem_parse_fn)(ou_slice s, void *out, const char **why);
 
 static int list_get(sip_msg *m, sip_hdr_id id, elem_parse_fn parse, void *cache, size_t size,
-		    unsigned cap, void *scratch, uint8_t *n, const char **why)
+                    unsigned cap, void *scratch, uint8_t *n, const char **why)
 {
 	unsigned count = 0, total = 0;
 	for (uint16_t i = m->first[id]; i != SIP_HDR_NONE; i = m->hdr[i].next) {
@@ -167,7 +154,7 @@ static int list_get(sip_msg *m, sip_hdr_id id, elem_parse_fn parse, void *cache,
 		int err;
 		while ((err = sip_list_next(m->hdr[i].value, &pos, &elem, why)) == 0) {
 			if (++total > SIP_MAX_LIST * 4)
-				FAIL(OPENUM_ETOOBIG, "Too many list elements");
+				SIP_FAIL(OPENUM_ETOOBIG, "Too many list elements");
 			void *slot = count < cap ? (char *)cache + count * size : scratch;
 			err = parse(elem, slot, why);
 			if (err)
@@ -197,7 +184,7 @@ int sip_msg_vias(sip_msg *m, const sip_via **out, unsigned *n, const char **why)
 	if (!(m->cached & SIP_CACHE_VIAS)) {
 		sip_via scratch;
 		int err = list_get(m, SIP_H_VIA, via_parse_cb, m->via, sizeof(m->via[0]),
-				   SIP_MAX_VIA_CACHE, &scratch, &m->nvia, why);
+		                   SIP_MAX_VIA_CACHE, &scratch, &m->nvia, why);
 		if (err)
 			return err;
 		m->cached |= SIP_CACHE_VIAS;
@@ -211,16 +198,16 @@ int sip_msg_contacts(sip_msg *m, const sip_addr **out, unsigned *n, const char *
 {
 	if (!(m->cached & SIP_CACHE_CONTACTS)) {
 		sip_addr scratch;
-		int err = list_get(m, SIP_H_CONTACT, addr_parse_cb, m->contact,
-				   sizeof(m->contact[0]), SIP_MAX_CONTACT_CACHE, &scratch,
-				   &m->ncontact, why);
+		int err =
+		    list_get(m, SIP_H_CONTACT, addr_parse_cb, m->contact, sizeof(m->contact[0]),
+		             SIP_MAX_CONTACT_CACHE, &scratch, &m->ncontact, why);
 		if (err)
 			return err;
 		/* "*" is only valid alone (RFC 3261 10.2.2). */
 		for (unsigned i = 0; i < m->ncontact; i++)
 			if (m->contact[i].star &&
 			    (m->ncontact > 1 || sip_msg_hdr_count(m, SIP_H_CONTACT) > 1))
-				FAIL(OPENUM_EBADMSG, "Bad Contact: '*' must stand alone");
+				SIP_FAIL(OPENUM_EBADMSG, "Bad Contact: '*' must stand alone");
 		m->cached |= SIP_CACHE_CONTACTS;
 	}
 	*out = m->contact;
@@ -241,8 +228,8 @@ int sip_msg_ms_cmd(sip_msg *m, const sip_ms_cmd **out, const char **why)
 			all.skip_pin |= one.skip_pin;
 			if (one.item_id.p) {
 				if (all.item_id.p)
-					FAIL(OPENUM_EDUP,
-					     "Bad Ms-Exchange-Command: more than one itemId");
+					SIP_FAIL(OPENUM_EDUP,
+					         "Bad Ms-Exchange-Command: more than one itemId");
 				all.item_id = one.item_id;
 			}
 		}
@@ -257,7 +244,8 @@ int sip_msg_sensitivity(sip_msg *m, sip_sens *out, const char **why)
 {
 	if (!(m->cached & SIP_CACHE_SENS)) {
 		ou_slice v;
-		int err = single(m, SIP_H_MS_SENSITIVITY, &v, "Repeated Ms-Sensitivity header", why);
+		int err =
+		    single(m, SIP_H_MS_SENSITIVITY, &v, "Repeated Ms-Sensitivity header", why);
 		if (err == OPENUM_ENOTFOUND) {
 			m->sens = SIP_SENS_NORMAL;
 		} else if (err) {
@@ -291,7 +279,7 @@ int sip_msg_from_equals_to(sip_msg *m, bool *eq, const char **why)
 	do {                                                                                       \
 		int e_ = (expr);                                                                   \
 		if (e_ == OPENUM_ENOTFOUND)                                                        \
-			FAIL(OPENUM_EBADMSG, missing);                                             \
+			SIP_FAIL(OPENUM_EBADMSG, missing);                                         \
 		if (e_)                                                                            \
 			return e_;                                                                 \
 	} while (0)
@@ -301,9 +289,9 @@ int sip_msg_check(sip_msg *m, const char **why)
 	/* Case-insensitive "SIP/2.0": OR-ing 0x20 folds the three letters and maps no
 	 * other byte onto them; "/2.0" must match exactly. */
 	if (m->version.n != 7 ||
-	    (load4(m->version.p) | load4("\x20\x20\x20\0")) != load4("sip/") ||
-	    load4(m->version.p + 3) != load4("/2.0"))
-		FAIL(OPENUM_EBADMSG, "SIP Version Not Supported");
+	    (ou_load4(m->version.p) | ou_load4("\x20\x20\x20\0")) != ou_load4("sip/") ||
+	    ou_load4(m->version.p + 3) != ou_load4("/2.0"))
+		SIP_FAIL(OPENUM_EBADMSG, "SIP Version Not Supported");
 	const sip_uri *ruri;
 	const sip_addr *a;
 	const sip_via *v;
@@ -320,10 +308,9 @@ int sip_msg_check(sip_msg *m, const char **why)
 	NEED(sip_msg_cseq(m, &cs, why), "Missing CSeq header");
 	/* Known methods are exact spellings: equal ids settle it; two unknown ones
 	 * compare as written. */
-	if (m->is_request &&
-	    (cs->method != m->method ||
-	     (m->method == SIP_METHOD_OTHER && !ou_slice_eq(cs->method_s, m->method_s))))
-		FAIL(OPENUM_EBADMSG, "CSeq method does not match the request method");
+	if (m->is_request && (cs->method != m->method || (m->method == SIP_METHOD_OTHER &&
+	                                                  !ou_slice_eq(cs->method_s, m->method_s))))
+		SIP_FAIL(OPENUM_EBADMSG, "CSeq method does not match the request method");
 	int err = sip_msg_max_forwards(m, &u, why);
 	if (err && err != OPENUM_ENOTFOUND)
 		return err;

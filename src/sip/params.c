@@ -3,19 +3,12 @@
  * escapes so that callers decide how to compare them. */
 #include <string.h>
 
-#include "base/scan.h"
 #include "sip/sip.h"
+#include "lex.h"
 
 /* Name and unquoted-value bytes: RFC 3261 token, plus the URI paramchar set so that
  * the same iterator walks uri-parameters and hosts such as maddr=[2001:db8::1]. */
 #define PARAM_CHARS (OU_C_TOKEN | OU_C_PARAM)
-
-static inline size_t skip_lws(const char *p, size_t n, size_t i)
-{
-	while (i < n && ou_is((unsigned char)p[i], OU_C_LWS))
-		i++;
-	return i;
-}
 
 static inline size_t skip_chars(const char *p, size_t n, size_t i)
 {
@@ -58,14 +51,14 @@ int sip_param_next(ou_slice params, size_t *pos, ou_slice *name, ou_slice *value
 {
 	const char *p = params.p;
 	size_t n = params.n;
-	size_t i = skip_lws(p, n, *pos);
+	size_t i = lex_skip_lws_at(p, n, *pos);
 
 	if (i >= n) {
 		*pos = n;
 		return OPENUM_ENOTFOUND;
 	}
 	if (p[i] == ';')
-		i = skip_lws(p, n, i + 1);
+		i = lex_skip_lws_at(p, n, i + 1);
 	else if (*pos != 0)
 		return OPENUM_EBADMSG; /* two parameters without ';' between them */
 	if (i >= n) {
@@ -81,9 +74,9 @@ int sip_param_next(ou_slice params, size_t *pos, ou_slice *name, ou_slice *value
 	ou_slice nm = ou_slice_make(p + ns, i - ns);
 	ou_slice val = ou_slice_make(p + i, 0);
 
-	size_t j = skip_lws(p, n, i);
+	size_t j = lex_skip_lws_at(p, n, i);
 	if (j < n && p[j] == '=') {
-		j = skip_lws(p, n, j + 1);
+		j = lex_skip_lws_at(p, n, j + 1);
 		size_t vs = j;
 		if (j < n && p[j] == '"') {
 			j = skip_quoted(p, n, j);

@@ -39,7 +39,7 @@ static int rollback(ou_buf *b, size_t len, int err)
 	return err;
 }
 
-static bool is_token(ou_slice s)
+bool sip_is_token(ou_slice s)
 {
 	if (s.n == 0)
 		return false;
@@ -75,7 +75,7 @@ static ou_slice version_or_default(ou_slice v)
 
 static int request_line(ou_buf *b, ou_slice method, ou_slice ruri, ou_slice version)
 {
-	if (!is_token(method) || !is_wire_word(ruri))
+	if (!sip_is_token(method) || !is_wire_word(ruri))
 		return OPENUM_EINVAL;
 	/* Reserved once: the appends below cannot fail. */
 	int err = ou_buf_reserve(b, method.n + ruri.n + version.n + 4);
@@ -120,7 +120,7 @@ int sip_print_status_line(ou_buf *b, unsigned status, ou_slice reason)
 
 int sip_print_header(ou_buf *b, ou_slice name, ou_slice value)
 {
-	if (!is_token(name) || !is_safe_text(value))
+	if (!sip_is_token(name) || !is_safe_text(value))
 		return OPENUM_EINVAL;
 	value = ou_slice_trim(value);
 	int err = ou_buf_reserve(b, name.n + value.n + 4);
@@ -207,7 +207,7 @@ int sip_msg_print(const sip_msg *m, ou_buf *b)
 		                        : NULL;
 		ou_slice name = canon ? ou_slice_cstr(canon) : h->name;
 		ou_slice value = ou_slice_trim(h->value);
-		if (!is_token(name))
+		if (!sip_is_token(name))
 			return rollback(b, len0, OPENUM_EINVAL);
 		/* Unfolding only shrinks a value: one reservation covers the line. */
 		err = ou_buf_reserve(b, name.n + value.n + 4);

@@ -4,20 +4,11 @@
 #include <string.h>
 
 #include "sip.h"
+#include "lex.h"
 
-#define BAD(msg)                                                                                   \
-	do {                                                                                       \
-		if (why)                                                                           \
-			*why = "Bad SDP: " msg;                                                    \
-		return OPENUM_EBADMSG;                                                             \
-	} while (0)
+#define BAD(msg) SIP_FAIL(OPENUM_EBADMSG, "Bad SDP: " msg)
 
-#define TOOBIG(msg)                                                                                \
-	do {                                                                                       \
-		if (why)                                                                           \
-			*why = "Bad SDP: " msg;                                                    \
-		return OPENUM_ETOOBIG;                                                             \
-	} while (0)
+#define TOOBIG(msg) SIP_FAIL(OPENUM_ETOOBIG, "Bad SDP: " msg)
 
 const char *sdp_dir_name(sdp_dir d)
 {
@@ -313,12 +304,11 @@ static int attr_fmtp(ou_slice v, sdp_media *m, const char **why)
 /* a=ptime:20 (some endpoints write 20.0: the fraction is dropped) */
 static int attr_time(ou_slice v, uint32_t *out, const char **why)
 {
-	ou_slice frac;
 	ou_slice whole = v;
 	const char *dot = v.n ? memchr(v.p, '.', v.n) : NULL;
 	if (dot) {
 		whole = ou_slice_make(v.p, (size_t)(dot - v.p));
-		frac = ou_slice_make(dot + 1, v.n - whole.n - 1);
+		ou_slice frac = ou_slice_make(dot + 1, v.n - whole.n - 1);
 		if (frac.n && !all_class(frac, OU_C_DIGIT))
 			BAD("bad a=ptime");
 	}

@@ -21,12 +21,12 @@
 #include "../base/base.h"
 
 /* ---- limits ---------------------------------------------------------------- */
-#define SIP_MAX_MSG 65536       /* bytes in one message, headers and body */
-#define SIP_MAX_HEADERS 128     /* header lines in one message */
-#define SIP_MAX_STARTLINE 4096  /* bytes in the request or status line */
-#define SIP_MAX_URI 2048        /* bytes in one URI */
-#define SIP_MAX_LIST 64         /* elements in one comma-separated header value */
-#define SIP_MAX_VIA_CACHE 16    /* Via values cached by sip_msg_vias (more: iterate) */
+#define SIP_MAX_MSG 65536      /* bytes in one message, headers and body */
+#define SIP_MAX_HEADERS 128    /* header lines in one message */
+#define SIP_MAX_STARTLINE 4096 /* bytes in the request or status line */
+#define SIP_MAX_URI 2048       /* bytes in one URI */
+#define SIP_MAX_LIST 64        /* elements in one comma-separated header value */
+#define SIP_MAX_VIA_CACHE 16   /* Via values cached by sip_msg_vias (more: iterate) */
 #define SIP_MAX_CONTACT_CACHE 16
 
 /* ---- methods --------------------------------------------------------------- */
@@ -134,8 +134,8 @@ typedef struct sip_uri {
 	ou_slice host;     /* IPv6 references keep their brackets */
 	uint16_t port;     /* 0 = absent */
 	bool host_ipv6;
-	ou_slice params;   /* ";a=b;c" including the first ';', empty if none */
-	ou_slice headers;  /* after '?', without it, empty if none */
+	ou_slice params;  /* ";a=b;c" including the first ';', empty if none */
+	ou_slice headers; /* after '?', without it, empty if none */
 } sip_uri;
 
 /* Parses a whole slice as a URI (SIP, SIPS, tel; other schemes as SIP_URI_OTHER). */
@@ -164,10 +164,10 @@ typedef struct sip_addr {
 	ou_slice raw;     /* the whole element */
 	ou_slice display; /* display name: without quotes for quoted-string (escapes kept) */
 	sip_uri uri;
-	ou_slice params;  /* header parameters after the URI (";tag=x;expires=3") */
-	ou_slice tag;     /* value of ;tag, empty (p == NULL) if absent */
-	bool star;        /* Contact: * */
-	bool angle;       /* written as name-addr with <> */
+	ou_slice params; /* header parameters after the URI (";tag=x;expires=3") */
+	ou_slice tag;    /* value of ;tag, empty (p == NULL) if absent */
+	bool star;       /* Contact: * */
+	bool angle;      /* written as name-addr with <> */
 } sip_addr;
 
 /* Parses one element (From/To value, or one element of a list). */
@@ -186,15 +186,15 @@ typedef enum sip_transport {
 
 typedef struct sip_via {
 	ou_slice raw;
-	ou_slice protocol;  /* "SIP/2.0" */
+	ou_slice protocol; /* "SIP/2.0" */
 	ou_slice transport_s;
 	sip_transport transport;
-	ou_slice host;      /* IPv6 keeps brackets */
-	uint16_t port;      /* 0 = absent */
+	ou_slice host; /* IPv6 keeps brackets */
+	uint16_t port; /* 0 = absent */
 	ou_slice params;
 	ou_slice branch, received, maddr; /* p == NULL if absent */
-	int32_t rport;      /* -1 absent, 0 present without value, else the port */
-	int32_t ttl;        /* -1 absent */
+	int32_t rport;                    /* -1 absent, 0 present without value, else the port */
+	int32_t ttl;                      /* -1 absent */
 } sip_via;
 
 /* Parses one Via element (one entry of a comma-separated Via value). */
@@ -220,8 +220,8 @@ int sip_ctype_parse(ou_slice s, sip_ctype *out, const char **why);
 typedef struct sip_auth {
 	ou_slice scheme; /* "Digest" */
 	/* Values have quotes removed (escapes kept); p == NULL when absent. */
-	ou_slice username, realm, nonce, uri, response, algorithm, cnonce, opaque, qop, nc,
-	    domain, stale, userhash;
+	ou_slice username, realm, nonce, uri, response, algorithm, cnonce, opaque, qop, nc, domain,
+	    stale, userhash;
 	ou_slice params; /* the raw auth-params after the scheme */
 } sip_auth;
 /* Parses Authorization / Proxy-Authorization / WWW-Authenticate / Proxy-Authenticate. */
@@ -271,15 +271,15 @@ enum {
 typedef struct sip_msg {
 	/* start line */
 	bool is_request;
-	sip_method method;  /* requests */
+	sip_method method; /* requests */
 	ou_slice method_s;
-	ou_slice ruri_s;    /* Request-URI as written */
-	ou_slice version;   /* "SIP/2.0" */
-	uint16_t status;    /* responses */
+	ou_slice ruri_s;  /* Request-URI as written */
+	ou_slice version; /* "SIP/2.0" */
+	uint16_t status;  /* responses */
 	ou_slice reason;
 
-	ou_slice raw;       /* the whole message */
-	ou_slice body;      /* per Content-Length when present, else the rest */
+	ou_slice raw;  /* the whole message */
+	ou_slice body; /* per Content-Length when present, else the rest */
 	bool has_clen;
 
 	uint16_t nhdr;
@@ -349,15 +349,15 @@ int sip_msg_from_equals_to(sip_msg *m, bool *eq, const char **why);
 
 /* ---- stream framing (TCP/TLS) ---------------------------------------------- */
 typedef enum sip_frame_kind {
-	SIP_FRAME_MSG = 1,  /* a whole message of *len bytes at the start of the input */
-	SIP_FRAME_PING,     /* RFC 5626 CRLFCRLF keep-alive of *len bytes: answer CRLF */
-	SIP_FRAME_SKIP,     /* *len bytes of stray CRLF before a message: drop them */
+	SIP_FRAME_MSG = 1, /* a whole message of *len bytes at the start of the input */
+	SIP_FRAME_PING,    /* RFC 5626 CRLFCRLF keep-alive of *len bytes: answer CRLF */
+	SIP_FRAME_SKIP,    /* *len bytes of stray CRLF before a message: drop them */
 } sip_frame_kind;
 
 typedef struct sip_framer {
-	size_t max_msg;   /* SIP_MAX_MSG by default */
-	size_t scanned;   /* bytes already searched for the end of headers */
-	size_t total;     /* once the headers are complete: header bytes + Content-Length */
+	size_t max_msg; /* SIP_MAX_MSG by default */
+	size_t scanned; /* bytes already searched for the end of headers */
+	size_t total;   /* once the headers are complete: header bytes + Content-Length */
 } sip_framer;
 
 void sip_framer_init(sip_framer *f);
@@ -381,6 +381,9 @@ int sip_print_body(ou_buf *b, ou_slice content_type, ou_slice body);
 int sip_msg_print(const sip_msg *m, ou_buf *b);
 /* Default reason phrase for a status code ("Not Found"); "Unknown" if none. */
 const char *sip_reason_phrase(unsigned status);
+/* True when s is a non-empty RFC 3261 token (a tag, a method, a header name): the
+ * check the printer makes, for callers that validate values before printing them. */
+bool sip_is_token(ou_slice s);
 
 /* ==== SDP (added for issue 3: src/sip/sdp.c) ================================== */
 /* SDP (RFC 8866) parsed into slices of the body, and RFC 3264 offer/answer for the
@@ -389,11 +392,11 @@ const char *sip_reason_phrase(unsigned status);
  * a caller's ou_buf. Errors: OPENUM_EBADMSG (answer 400 with *why), OPENUM_ETOOBIG
  * (a limit below), and OPENUM_ENOTFOUND from sdp_answer when nothing in the offer is
  * acceptable: answer 488 with *why. */
-#define SDP_MAX_MEDIA 8  /* m= lines in one description */
-#define SDP_MAX_FMTS 32  /* formats on one m= line */
+#define SDP_MAX_MEDIA 8 /* m= lines in one description */
+#define SDP_MAX_FMTS 32 /* formats on one m= line */
 #define SDP_PT_PCMU 0
 #define SDP_PT_PCMA 8
-#define SDP_PT_TE_DEFAULT 101     /* our telephone-event payload type in offers */
+#define SDP_PT_TE_DEFAULT 101        /* our telephone-event payload type in offers */
 #define SDP_TE_EVENTS_DEFAULT "0-16" /* DTMF 0-9 * # A-D and flash */
 #define SDP_PTIME_DEFAULT 20
 #define SDP_MAX_LOCAL_CODECS 4
@@ -415,8 +418,8 @@ static inline sdp_dir sdp_dir_mirror(sdp_dir d)
 
 typedef struct sdp_conn {
 	bool present;
-	bool ipv6;        /* addrtype IP6 */
-	ou_slice addr;    /* without /ttl or /count */
+	bool ipv6;     /* addrtype IP6 */
+	ou_slice addr; /* without /ttl or /count */
 } sdp_conn;
 
 typedef struct sdp_fmt {
@@ -429,12 +432,12 @@ typedef struct sdp_fmt {
 } sdp_fmt;
 
 typedef struct sdp_media {
-	ou_slice media;   /* "audio", "video", ... */
-	ou_slice proto;   /* "RTP/AVP", "RTP/SAVP", ... */
-	uint16_t port;    /* 0: stream rejected or disabled */
-	uint16_t nports;  /* the /count after the port, 0 when absent */
-	sdp_conn conn;    /* media-level c=, present == false when absent */
-	sdp_dir dir;      /* media-level direction attribute, SDP_DIR_UNSET when absent */
+	ou_slice media;           /* "audio", "video", ... */
+	ou_slice proto;           /* "RTP/AVP", "RTP/SAVP", ... */
+	uint16_t port;            /* 0: stream rejected or disabled */
+	uint16_t nports;          /* the /count after the port, 0 when absent */
+	sdp_conn conn;            /* media-level c=, present == false when absent */
+	sdp_dir dir;              /* media-level direction attribute, SDP_DIR_UNSET when absent */
 	uint32_t ptime, maxptime; /* 0 when absent */
 	int32_t rtcp_port;        /* a=rtcp port, -1 when absent */
 	ou_slice rtcp_addr;       /* a=rtcp address, p == NULL when absent */
@@ -445,11 +448,11 @@ typedef struct sdp_media {
 typedef struct sdp_session {
 	ou_slice origin_user;
 	uint64_t sess_id, sess_version;
-	sdp_conn origin;  /* o= address */
-	ou_slice name;    /* s= */
-	sdp_conn conn;    /* session-level c= */
+	sdp_conn origin;          /* o= address */
+	ou_slice name;            /* s= */
+	sdp_conn conn;            /* session-level c= */
 	uint64_t t_start, t_stop; /* the first t= line; 0 0 when absent */
-	sdp_dir dir;      /* session-level direction attribute, SDP_DIR_UNSET when absent */
+	sdp_dir dir;              /* session-level direction attribute, SDP_DIR_UNSET when absent */
 	unsigned nmedia;
 	sdp_media media[SDP_MAX_MEDIA];
 } sdp_session;
@@ -467,26 +470,26 @@ const sdp_conn *sdp_media_conn(const sdp_session *s, unsigned i);
  * chosen once per session and sess_version must grow with every changed description
  * we send (RFC 3264 8). */
 typedef struct sdp_local {
-	ou_slice addr;        /* IPv4 or IPv6 literal (IPv6 when it holds ':') */
-	uint16_t port;        /* RTP port, not 0 */
+	ou_slice addr; /* IPv4 or IPv6 literal (IPv6 when it holds ':') */
+	uint16_t port; /* RTP port, not 0 */
 	uint64_t sess_id, sess_version;
-	sdp_dir dir;          /* what we want: SDP_SENDRECV, SDP_SENDONLY to hold, ... */
+	sdp_dir dir; /* what we want: SDP_SENDRECV, SDP_SENDONLY to hold, ... */
 	uint8_t codecs[SDP_MAX_LOCAL_CODECS]; /* SDP_PT_PCMU/SDP_PT_PCMA, our order */
-	unsigned ncodecs;     /* 0: PCMU then PCMA */
-	int16_t te_pt;        /* telephone-event PT in our offers; -1: no events at all */
-	const char *te_events;/* our event list; NULL: SDP_TE_EVENTS_DEFAULT */
-	uint32_t ptime;       /* 0: SDP_PTIME_DEFAULT */
+	unsigned ncodecs;                     /* 0: PCMU then PCMA */
+	int16_t te_pt;         /* telephone-event PT in our offers; -1: no events at all */
+	const char *te_events; /* our event list; NULL: SDP_TE_EVENTS_DEFAULT */
+	uint32_t ptime;        /* 0: SDP_PTIME_DEFAULT */
 } sdp_local;
 
 /* What an offer/answer exchange settled for the audio stream. */
 typedef struct sdp_nego {
-	unsigned media;       /* index of the audio m= line in use */
-	uint8_t pt;           /* payload type of the codec, as the peer numbers it */
-	uint8_t codec;        /* SDP_PT_PCMU or SDP_PT_PCMA: which G.711 law */
-	int16_t te_pt;        /* peer's telephone-event payload type, -1 if none */
-	sdp_dir remote_dir;   /* the peer's direction (c=0.0.0.0 counts as not receiving) */
-	sdp_dir dir;          /* ours: what we may do (send bit: send RTP; recv bit: listen) */
-	sdp_conn remote;      /* where to send RTP; addr points into the peer's body */
+	unsigned media;     /* index of the audio m= line in use */
+	uint8_t pt;         /* payload type of the codec, as the peer numbers it */
+	uint8_t codec;      /* SDP_PT_PCMU or SDP_PT_PCMA: which G.711 law */
+	int16_t te_pt;      /* peer's telephone-event payload type, -1 if none */
+	sdp_dir remote_dir; /* the peer's direction (c=0.0.0.0 counts as not receiving) */
+	sdp_dir dir;        /* ours: what we may do (send bit: send RTP; recv bit: listen) */
+	sdp_conn remote;    /* where to send RTP; addr points into the peer's body */
 	uint16_t remote_port;
 	uint16_t remote_rtcp_port; /* a=rtcp, else port + 1 */
 	uint32_t remote_ptime;     /* 0 when the peer gave none */
@@ -500,11 +503,11 @@ int sdp_offer(const sdp_local *local, ou_buf *b);
  * writes the answer. OPENUM_ENOTFOUND (+why): no acceptable stream, answer 488.
  * nego may be NULL. On error b is unchanged. */
 int sdp_answer(const sdp_session *offer, const sdp_local *local, ou_buf *b, sdp_nego *nego,
-	       const char **why);
+               const char **why);
 /* Reads the answer to one of our offers: the stream and codec the peer accepted.
  * OPENUM_ENOTFOUND when it rejected the audio stream or picked no codec of ours. */
 int sdp_answer_read(const sdp_session *answer, const sdp_local *local, sdp_nego *nego,
-		    const char **why);
+                    const char **why);
 /* ==== end SDP ================================================================= */
 
 #endif

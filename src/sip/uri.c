@@ -4,20 +4,9 @@
 #include <string.h>
 
 #include "sip/sip.h"
+#include "lex.h"
 
-#define BAD(msg)                                                                                   \
-	do {                                                                                       \
-		if (why)                                                                           \
-			*why = "Bad URI: " msg;                                                    \
-		return OPENUM_EBADMSG;                                                             \
-	} while (0)
-
-static inline uint32_t load4(const char *p)
-{
-	uint32_t v;
-	memcpy(&v, p, 4);
-	return v;
-}
+#define BAD(msg) SIP_FAIL(OPENUM_EBADMSG, "Bad URI: " msg)
 
 static inline int hexval(unsigned char c)
 {
@@ -418,7 +407,7 @@ int sip_uri_parse(ou_slice s, sip_uri *out, const char **why)
 		BAD("empty");
 	/* "sip:" in any case settles the scheme with one compare: OR-ing 0x20 into the
 	 * three letters folds their case and maps no other byte onto them. */
-	if (n > 4 && (load4(p) | load4("\x20\x20\x20\0")) == load4("sip:")) {
+	if (n > 4 && (ou_load4(p) | ou_load4("\x20\x20\x20\0")) == ou_load4("sip:")) {
 		out->raw = s;
 		out->scheme_s = ou_slice_make(p, 3);
 		out->scheme = SIP_URI_SIP;

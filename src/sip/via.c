@@ -3,46 +3,10 @@
  * received, maddr, rport, ttl) while it checks the parameter syntax. */
 #include <string.h>
 
-#include "../base/scan.h"
 #include "sip.h"
+#include "lex.h"
 
-#define VIA_BAD(msg)                                                                               \
-	do {                                                                                       \
-		if (why)                                                                           \
-			*why = "Bad Via: " msg;                                                    \
-		return OPENUM_EBADMSG;                                                             \
-	} while (0)
-
-static inline bool is_c(char c, uint16_t cls)
-{
-	return ou_is((unsigned char)c, cls);
-}
-
-static inline const char *skip_lws(const char *p, const char *e)
-{
-	while (p < e && is_c(*p, OU_C_LWS))
-		p++;
-	return p;
-}
-
-static inline const char *skip_cls(const char *p, const char *e, uint16_t cls)
-{
-	/* Four bytes per bound check: these scans are most of the parsing time. */
-	while (e - p >= 4) {
-		if (!is_c(p[0], cls))
-			return p;
-		if (!is_c(p[1], cls))
-			return p + 1;
-		if (!is_c(p[2], cls))
-			return p + 2;
-		if (!is_c(p[3], cls))
-			return p + 3;
-		p += 4;
-	}
-	while (p < e && is_c(*p, cls))
-		p++;
-	return p;
-}
+#define VIA_BAD(msg) SIP_FAIL(OPENUM_EBADMSG, "Bad Via: " msg)
 
 /* Where a dotted quad starting at p ends: 1*3DIGIT "." x4, each at most 255 (the range
  * is what makes it an address). NULL when p does not start with one; the caller
@@ -93,7 +57,7 @@ static bool is_ipv6(const char *p, size_t n)
 			return true;
 	}
 	while (p < e) {
-		const char *g = skip_cls(p, e, OU_C_HEX);
+		const char *g = lex_skip_cls(p, e, OU_C_HEX);
 		if (g < e && *g == '.') {
 			if (!is_ipv4(p, (size_t)(e - p)))
 				return false;
@@ -123,15 +87,15 @@ static bool is_ipv6(const char *p, size_t n)
  * where they stop, or NULL when they do not form a hostname or an IPv4 address. */
 static const char *scan_hostname(const char *p, const char *e)
 {
-	const char *t = p, *label = p, *top = p;
+	const char *t, *label = p, *top = p;
 	/* Most sent-by hosts are addresses: a dotted quad that no host character
 	 * follows is the whole host, and the label walk below would say the same. */
 	if ((t = ipv4_end(p, e)) != NULL &&
-	    (t == e || !(is_c(*t, OU_C_ALPHA | OU_C_DIGIT) || *t == '.' || *t == '-')))
+	    (t == e || !(lex_is(*t, OU_C_ALPHA | OU_C_DIGIT) || *t == '.' || *t == '-')))
 		return t;
 	t = p;
 	for (;;) {
-		t = skip_cls(t, e, OU_C_ALPHA | OU_C_DIGIT);
+		t = lex_skip_cls(t, e, OU_C_ALPHA | OU_C_DIGIT);
 		if (t == e)
 			break;
 		if (*t == '.') {
@@ -154,7 +118,7 @@ static const char *scan_hostname(const char *p, const char *e)
 			return NULL;
 		top = label;
 	}
-	if (is_c(*top, OU_C_ALPHA) || is_ipv4(p, (size_t)(t - p)))
+	if (lex_is(*top, OU_C_ALPHA) || is_ipv4(p, (size_t)(t - p)))
 		return t;
 	return NULL;
 }
@@ -223,7 +187,7 @@ static int32_t small_uint(const char *p, size_t n, int32_t lo, int32_t hi)
 		return -1;
 	int32_t v = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (!is_c(p[i], OU_C_DIGIT))
+		if (!lex_is(p[i], OU_C_DIGIT))
 			return -1;
 		v = v * 10 + (p[i] - '0');
 	}
@@ -236,7 +200,7 @@ static const char *skip_quoted(const char *p, const char *e)
 {
 	for (p++;;) {
 		/* qdtext and UTF-8 exclude the two bytes that need a decision */
-		p = skip_cls(ou_skip_qdtext(p, e), e, OU_C_QDTEXT | OU_C_UTF8);
+		p = lex_skip_cls(ou_skip_qdtext(p, e), e, OU_C_QDTEXT | OU_C_UTF8);
 		if (p == e)
 			return NULL;
 		if (*p == '"')
@@ -254,8 +218,8 @@ int sip_via_parse(ou_slice s, sip_via *out, const char **why)
 {
 	const char *p = s.p, *e = s.n ? s.p + s.n : s.p, *t;
 
-	p = skip_lws(p, e);
-	while (e > p && is_c(e[-1], OU_C_LWS))
+	p = lex_skip_lws(p, e);
+	while (e > p && lex_is(e[-1], OU_C_LWS))
 		e--;
 	/* field by field: cheaper than clearing the whole struct, padding included */
 	out->raw = out->protocol = out->transport_s = out->host = out->params = OU_SLICE_NULL;
@@ -275,56 +239,56 @@ int sip_via_parse(ou_slice s, sip_via *out, const char **why)
 		out->protocol = ou_slice_make(p, 7);
 		p += 8;
 	} else {
-		t = skip_cls(p, e, OU_C_TOKEN);
+		t = lex_skip_cls(p, e, OU_C_TOKEN);
 		if (t == p)
 			VIA_BAD("missing protocol");
-		p = skip_lws(t, e);
+		p = lex_skip_lws(t, e);
 		if (p == e || *p != '/')
 			VIA_BAD("missing protocol");
-		p = skip_lws(p + 1, e);
-		t = skip_cls(p, e, OU_C_TOKEN);
+		p = lex_skip_lws(p + 1, e);
+		t = lex_skip_cls(p, e, OU_C_TOKEN);
 		if (t == p)
 			VIA_BAD("missing protocol version");
 		out->protocol = ou_slice_make(proto, (size_t)(t - proto));
-		p = skip_lws(t, e);
+		p = lex_skip_lws(t, e);
 		if (p == e || *p != '/')
 			VIA_BAD("missing transport");
-		p = skip_lws(p + 1, e);
+		p = lex_skip_lws(p + 1, e);
 	}
-	t = skip_cls(p, e, OU_C_TOKEN);
+	t = lex_skip_cls(p, e, OU_C_TOKEN);
 	if (t == p)
 		VIA_BAD("missing transport");
 	out->transport_s = ou_slice_make(p, (size_t)(t - p));
 	out->transport = transport_from(p, (size_t)(t - p));
-	if (t == e || !is_c(*t, OU_C_LWS))
+	if (t == e || !lex_is(*t, OU_C_LWS))
 		VIA_BAD("missing sent-by");
-	p = skip_lws(t, e);
+	p = lex_skip_lws(t, e);
 
 	/* sent-by = host [ COLON port ] */
 	if (*p == '[') {
 		t = p + 1;
-		while (t < e && (is_c(*t, OU_C_HEX) || *t == ':' || *t == '.'))
+		while (t < e && (lex_is(*t, OU_C_HEX) || *t == ':' || *t == '.'))
 			t++;
 		if (t == e || *t != ']' || !is_ipv6(p + 1, (size_t)(t - p - 1)))
 			VIA_BAD("bad host");
 		t++;
 	} else {
-		if (!is_c(*p, OU_C_HOST))
+		if (!lex_is(*p, OU_C_HOST))
 			VIA_BAD("missing host");
 		t = scan_hostname(p, e);
 		if (!t)
 			VIA_BAD("bad host");
 	}
 	out->host = ou_slice_make(p, (size_t)(t - p));
-	p = skip_lws(t, e);
+	p = lex_skip_lws(t, e);
 	if (p < e && *p == ':') {
-		p = skip_lws(p + 1, e);
-		t = skip_cls(p, e, OU_C_DIGIT);
+		p = lex_skip_lws(p + 1, e);
+		t = lex_skip_cls(p, e, OU_C_DIGIT);
 		int32_t port = small_uint(p, (size_t)(t - p), 1, 65535);
 		if (port < 0)
 			VIA_BAD("bad port");
 		out->port = (uint16_t)port;
-		p = skip_lws(t, e);
+		p = lex_skip_lws(t, e);
 	}
 	if (p == e)
 		return 0;
@@ -334,17 +298,17 @@ int sip_via_parse(ou_slice s, sip_via *out, const char **why)
 
 	/* *( SEMI via-params ), p at a ';' */
 	while (p < e) {
-		const char *name = skip_lws(p + 1, e);
-		t = skip_cls(name, e, OU_C_TOKEN);
+		const char *name = lex_skip_lws(p + 1, e);
+		t = lex_skip_cls(name, e, OU_C_TOKEN);
 		size_t nlen = (size_t)(t - name);
 		if (nlen == 0)
 			VIA_BAD("empty parameter");
-		p = skip_lws(t, e);
+		p = lex_skip_lws(t, e);
 		ou_slice val = OU_SLICE_NULL;
 		/* plain: a token, neither a quoted-string nor a host with ':' or [] */
 		bool plain = true, quoted = false;
 		if (p < e && *p == '=') {
-			p = skip_lws(p + 1, e);
+			p = lex_skip_lws(p + 1, e);
 			if (p < e && *p == '"') {
 				t = skip_quoted(p, e);
 				if (!t)
@@ -356,7 +320,7 @@ int sip_via_parse(ou_slice s, sip_via *out, const char **why)
 				/* gen-value = token / host */
 				t = p;
 				for (;;) {
-					t = skip_cls(ou_skip_alnum(t, e, s.p), e, OU_C_TOKEN);
+					t = lex_skip_cls(ou_skip_alnum(t, e, s.p), e, OU_C_TOKEN);
 					if (t == e || (*t != ':' && *t != '[' && *t != ']'))
 						break;
 					plain = false;
@@ -366,7 +330,7 @@ int sip_via_parse(ou_slice s, sip_via *out, const char **why)
 					VIA_BAD("empty parameter value");
 				val = ou_slice_make(p, (size_t)(t - p));
 			}
-			p = skip_lws(t, e);
+			p = lex_skip_lws(t, e);
 		}
 		if (p < e && *p != ';')
 			VIA_BAD("junk in parameters");

@@ -346,8 +346,9 @@ static int sq_schema_version(void *impl, int *out, const char **why)
 	"id, address, name, ext, email, pin_hash IS NOT NULL, pin_set_ms, failed_logons, locked, " \
 	"greeting IS NOT NULL, created_ms"
 
-static int sq_read_mailbox(sqlite3_stmt *st, store_mailbox *mb, const char **why)
+static int sq_read_mailbox(sqlite3_stmt *st, void *row, const char **why)
 {
+	store_mailbox *mb = row;
 	memset(mb, 0, sizeof(*mb));
 	mb->id = sqlite3_column_int64(st, 0);
 	int err = sq_text(st, 1, mb->address, sizeof(mb->address), why);
@@ -465,26 +466,27 @@ static void *grow(void *arr, size_t n, size_t *cap, size_t sz)
 	return p;
 }
 
-static int sq_mailbox_list(void *impl, store_mailbox **out, size_t *n, const char **why)
+/* Reads a result row into *row (a store_mailbox, store_msg, ...). */
+typedef int (*sq_row_reader)(sqlite3_stmt *st, void *row, const char **why);
+
+/* The tail of every list query: steps st (when err is still 0) to its end, reading each
+ * row with read into a malloc'd array of sz-byte elements, then finalizes st and gives
+ * db back. On success *out is the array (NULL when there are no rows) and *n its
+ * length; on failure nothing is handed out. */
+static int sq_list(sq *q, sqlite3 *db, sqlite3_stmt *st, int err, size_t sz, sq_row_reader read,
+                   void **out, size_t *n, const char **why)
 {
-	sq *q = impl;
-	sqlite3 *db;
-	sqlite3_stmt *st = NULL;
-	store_mailbox *arr = NULL;
+	char *arr = NULL;
 	size_t cnt = 0, cap = 0;
-	int err = sq_acquire(q, &db, why);
-	if (err)
-		return err;
-	err = sq_prep(db, &st, why, "SELECT " MB_COLS " FROM mailbox ORDER BY address", "");
 	int rc = SQLITE_DONE;
 	while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		store_mailbox *na = grow(arr, cnt, &cap, sizeof(*arr));
+		char *na = grow(arr, cnt, &cap, sz);
 		if (!na) {
 			err = fail(why, "out of memory", OPENUM_ENOMEM);
 			break;
 		}
 		arr = na;
-		err = sq_read_mailbox(st, &arr[cnt], why);
+		err = read(st, arr + cnt * sz, why);
 		if (!err)
 			cnt++;
 	}
@@ -501,6 +503,22 @@ static int sq_mailbox_list(void *impl, store_mailbox **out, size_t *n, const cha
 		*out = arr;
 		*n = cnt;
 	}
+	return err;
+}
+
+static int sq_mailbox_list(void *impl, store_mailbox **out, size_t *n, const char **why)
+{
+	sq *q = impl;
+	sqlite3 *db;
+	sqlite3_stmt *st = NULL;
+	int err = sq_acquire(q, &db, why);
+	if (err)
+		return err;
+	err = sq_prep(db, &st, why, "SELECT " MB_COLS " FROM mailbox ORDER BY address", "");
+	void *arr;
+	err = sq_list(q, db, st, err, sizeof(**out), sq_read_mailbox, &arr, n, why);
+	if (!err)
+		*out = arr;
 	return err;
 }
 
@@ -791,8 +809,9 @@ static int sq_msg_add(void *impl, const store_msg *m, int64_t *id, const char **
 	"id, mailbox_id, received_ms, caller, duration_ms, state, diversion, codec, "              \
 	"length(audio)"
 
-static int sq_read_msg(sqlite3_stmt *st, store_msg *m, const char **why)
+static int sq_read_msg(sqlite3_stmt *st, void *row, const char **why)
 {
+	store_msg *m = row;
 	memset(m, 0, sizeof(*m));
 	m->id = sqlite3_column_int64(st, 0);
 	m->mailbox_id = sqlite3_column_int64(st, 1);
@@ -846,8 +865,6 @@ static int sq_msg_list(void *impl, int64_t mailbox_id, unsigned mask, store_msg 
 	sq *q = impl;
 	sqlite3 *db;
 	sqlite3_stmt *st = NULL;
-	store_msg *arr = NULL;
-	size_t cnt = 0, cap = 0;
 	int err = sq_acquire(q, &db, why);
 	if (err)
 		return err;
@@ -856,31 +873,10 @@ static int sq_msg_list(void *impl, int64_t mailbox_id, unsigned mask, store_msg 
 	              "((?2 >> CASE state WHEN 'new' THEN 0 WHEN 'saved' THEN 1 ELSE 2 END) & 1) "
 	              "ORDER BY received_ms, id",
 	              "ii", mailbox_id, (int64_t)mask);
-	int rc = SQLITE_DONE;
-	while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		store_msg *na = grow(arr, cnt, &cap, sizeof(*arr));
-		if (!na) {
-			err = fail(why, "out of memory", OPENUM_ENOMEM);
-			break;
-		}
-		arr = na;
-		err = sq_read_msg(st, &arr[cnt], why);
-		if (!err)
-			cnt++;
-	}
-	if (!err && rc != SQLITE_DONE)
-		err = sq_err(db, rc, why);
-	sqlite3_finalize(st);
-	sq_release(q, db);
-	if (err || cnt == 0) {
-		free(arr);
-		arr = NULL;
-		cnt = 0;
-	}
-	if (!err) {
+	void *arr;
+	err = sq_list(q, db, st, err, sizeof(**out), sq_read_msg, &arr, n, why);
+	if (!err)
 		*out = arr;
-		*n = cnt;
-	}
 	return err;
 }
 
@@ -951,8 +947,9 @@ static int sq_call_append(void *impl, const store_call *c, int64_t *id, const ch
 	return err;
 }
 
-static int sq_read_call(sqlite3_stmt *st, store_call *c, const char **why)
+static int sq_read_call(sqlite3_stmt *st, void *row, const char **why)
 {
+	store_call *c = row;
 	memset(c, 0, sizeof(*c));
 	c->id = sqlite3_column_int64(st, 0);
 	c->time_ms = sqlite3_column_int64(st, 1);
@@ -984,8 +981,6 @@ static int sq_call_list(void *impl, const char *mailbox, unsigned limit, store_c
 	sq *q = impl;
 	sqlite3 *db;
 	sqlite3_stmt *st = NULL;
-	store_call *arr = NULL;
-	size_t cnt = 0, cap = 0;
 	int err = sq_acquire(q, &db, why);
 	if (err)
 		return err;
@@ -994,31 +989,10 @@ static int sq_call_list(void *impl, const char *mailbox, unsigned limit, store_c
 	              "logon, kind, mailbox, duration_ms, detail FROM call_log "
 	              "WHERE ?1 IS NULL OR mailbox = ?1 ORDER BY time_ms DESC, id DESC LIMIT ?2",
 	              "ti", mailbox, limit ? (int64_t)limit : (int64_t)-1);
-	int rc = SQLITE_DONE;
-	while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		store_call *na = grow(arr, cnt, &cap, sizeof(*arr));
-		if (!na) {
-			err = fail(why, "out of memory", OPENUM_ENOMEM);
-			break;
-		}
-		arr = na;
-		err = sq_read_call(st, &arr[cnt], why);
-		if (!err)
-			cnt++;
-	}
-	if (!err && rc != SQLITE_DONE)
-		err = sq_err(db, rc, why);
-	sqlite3_finalize(st);
-	sq_release(q, db);
-	if (err || cnt == 0) {
-		free(arr);
-		arr = NULL;
-		cnt = 0;
-	}
-	if (!err) {
+	void *arr;
+	err = sq_list(q, db, st, err, sizeof(**out), sq_read_call, &arr, n, why);
+	if (!err)
 		*out = arr;
-		*n = cnt;
-	}
 	return err;
 }
 

@@ -61,6 +61,35 @@ const store_migration store_sqlite_migrations[] = {
         ");\n"
         "CREATE INDEX call_log_by_time ON call_log(time_ms, id);\n"
         "CREATE INDEX call_log_by_mailbox ON call_log(mailbox, time_ms, id);\n"},
+    /* 2 (issue 6): SIP accounts of the proxy and its location service. */
+    {2, "CREATE TABLE sip_user (\n"
+        "  id INTEGER PRIMARY KEY,\n"
+        "  address TEXT NOT NULL UNIQUE,\n"
+        "  realm TEXT NOT NULL,\n"
+        "  ha1_md5 TEXT NOT NULL CHECK (length(ha1_md5) = 32),\n"
+        "  ha1_sha256 TEXT NOT NULL CHECK (length(ha1_sha256) = 64),\n"
+        "  fwd_immediate TEXT NOT NULL DEFAULT '',\n"
+        "  vm_no_answer_s INTEGER NOT NULL DEFAULT 0 CHECK (vm_no_answer_s >= 0),\n"
+        "  vm_busy INTEGER NOT NULL DEFAULT 0 CHECK (vm_busy IN (0, 1)),\n"
+        "  vm_unregistered INTEGER NOT NULL DEFAULT 0 CHECK (vm_unregistered IN (0, 1)),\n"
+        "  created_ms INTEGER NOT NULL\n"
+        ");\n"
+        "CREATE TABLE registration (\n"
+        "  id INTEGER PRIMARY KEY,\n"
+        "  aor TEXT NOT NULL REFERENCES sip_user(address) ON DELETE CASCADE,\n"
+        "  contact TEXT NOT NULL,\n"
+        "  expires_ms INTEGER NOT NULL,\n"
+        "  q INTEGER NOT NULL CHECK (q BETWEEN 0 AND 1000),\n"
+        "  transport TEXT NOT NULL DEFAULT '',\n"
+        "  peer TEXT NOT NULL DEFAULT '',\n"
+        "  call_id TEXT NOT NULL DEFAULT '',\n"
+        "  cseq INTEGER NOT NULL DEFAULT 0,\n"
+        "  instance TEXT NOT NULL DEFAULT '',\n"
+        "  reg_id INTEGER NOT NULL DEFAULT 0,\n"
+        "  updated_ms INTEGER NOT NULL,\n"
+        "  UNIQUE (aor, contact)\n"
+        ");\n"
+        "CREATE INDEX registration_by_expiry ON registration(expires_ms);\n"},
 };
 
 const size_t store_sqlite_nmigrations =

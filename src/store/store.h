@@ -303,26 +303,83 @@ int store_async_msg_set_state(uv_loop_t *loop, store *s, int64_t id, store_msg_s
 int store_async_call_append(uv_loop_t *loop, store *s, const store_call *c, int64_t *id,
                             store_done_cb done, void *arg);
 
-/* ---- WAV files (store/wav_io.c; used by `openum mailbox import|export`) ----
- * RIFF/WAVE, 8000 Hz, mono: 16-bit PCM (format 1), A-law (6) or mu-law (7). */
-typedef struct store_wav_fmt {
-	uint16_t format; /* WAVE format tag (WAVE_FORMAT_EXTENSIBLE resolved to its subtype) */
-	uint16_t channels;
-	uint32_t rate;
-	uint16_t bits;
-} store_wav_fmt;
-/* Parses a WAV image of len bytes; out->data is a malloc'd copy of the samples.
- * Anything else fails with OPENUM_EINVAL (or OPENUM_EBADMSG when it is not a sound
- * RIFF/WAVE file) and a static why; found (may be NULL) gets the format that was
- * read, so that the caller can say what it found (store_wav_describe). */
-int store_wav_parse(const uint8_t *buf, size_t len, store_audio *out, store_wav_fmt *found,
-                    const char **why);
-/* "44100 Hz, 2 channels, 16-bit PCM" into buf (always NUL-terminated). */
-void store_wav_describe(const store_wav_fmt *f, char *buf, size_t cap);
-/* Builds a WAV image of the audio; *out malloc'd (free()), *outlen its size. */
-int store_wav_build(const store_audio *a, uint8_t **out, size_t *outlen);
-/* File helpers around the two above (read refuses files over STORE_AUDIO_MAX + 1 MiB). */
-int store_wav_read_file(const char *path, store_audio *out, store_wav_fmt *found, const char **why);
-int store_wav_write_file(const char *path, const store_audio *a, const char **why);
+/* ==== proxy users and registrations (store/users.c; issue 6) ===================
+ * The SIP accounts of `openum proxy` and its location service, in the same database
+ * as the mailboxes (schema migration 2). A store_users handle opens its own SQLite
+ * connection (serialised by a mutex: the proxy calls it from one pool thread at a
+ * time) after store_open has created and migrated the file. Passwords are never
+ * stored: only the digest HA1 per algorithm (see auth/auth.h). Addresses are
+ * normalised with store_address_normalize. Blocking: on the loop thread, run these
+ * through uv_queue_work (the proxy does) or store_async_run-like wrappers. */
+#define STORE_HA1_MAX 65       /* lower-case hex of SHA-256, NUL included */
+#define STORE_REALM_MAX 128
+#define STORE_CONTACT_MAX 512  /* a Contact URI */
+#define STORE_INSTANCE_MAX 128 /* +sip.instance (RFC 5626), "" when none */
+
+typedef struct store_user {
+	int64_t id;
+	char address[STORE_ADDR_MAX];   /* "sip:alice@example.com" */
+	char realm[STORE_REALM_MAX];    /* the digest realm the HA1 values were made for */
+	char ha1_md5[STORE_HA1_MAX];    /* H(user:realm:password) with MD5 */
+	char ha1_sha256[STORE_HA1_MAX]; /* ... with SHA-256 */
+	/* forwarding settings (MS-EUMR): what the proxy does when a call to this user
+	 * cannot be answered by the user's own registered contacts */
+	char fwd_immediate[STORE_URI_MAX]; /* forward every call here at once; "" none */
+	uint32_t vm_no_answer_s;           /* voicemail after this many seconds of ringing; 0 off */
+	bool vm_busy;                      /* voicemail when every contact is busy (486/600) */
+	bool vm_unregistered;              /* voicemail when no contact is registered */
+	int64_t created_ms;
+} store_user;
+
+typedef struct store_binding {
+	char aor[STORE_ADDR_MAX];          /* normalised address of record */
+	char contact[STORE_CONTACT_MAX];   /* the Contact URI as registered */
+	int64_t expires_ms;                /* absolute time */
+	uint16_t q;                        /* q-value times 1000 (0..1000); 1000 when absent */
+	/* the flow it registered on: gone after a restart (then use the Contact) */
+	char transport[STORE_TRANSPORT_MAX]; /* "TCP", "TLS" */
+	char peer[STORE_PEER_MAX];           /* "192.0.2.1:5061", "[2001:db8::1]:5061" */
+	char call_id[STORE_CALLID_MAX];
+	uint32_t cseq;
+	char instance[STORE_INSTANCE_MAX];
+	uint32_t reg_id;                     /* RFC 5626 reg-id, 0 when none */
+	int64_t updated_ms;
+} store_binding;
+
+typedef struct store_users store_users;
+
+/* Opens (creating and migrating through store_open) the database named by conninfo. */
+int store_users_open(const char *conninfo, const store_options *opt, store_users **out,
+                     const char **why);
+void store_users_close(store_users *u); /* NULL ok */
+
+/* Adds a user: address normalised, realm and both HA1 values required (hex of the
+ * right length). OPENUM_EDUP when the address exists. id may be NULL. */
+int store_user_add(store_users *u, const store_user *in, int64_t *id, const char **why);
+int store_user_get(store_users *u, const char *address, store_user *out, const char **why);
+/* All users ordered by address; *out malloc'd (free()), NULL when *n == 0. */
+int store_user_list(store_users *u, store_user **out, size_t *n, const char **why);
+/* Deletes the user and its bindings. */
+int store_user_del(store_users *u, const char *address, const char **why);
+/* New digest hashes (a new password or realm). */
+int store_user_set_ha1(store_users *u, const char *address, const char *realm,
+                       const char *ha1_md5, const char *ha1_sha256, const char **why);
+/* Replaces the forwarding settings with those of in (in->address names the user). */
+int store_user_set_forwarding(store_users *u, const store_user *in, const char **why);
+/* Checks a forwarding target: a sip:/sips: URI that parses ("" is "none"). */
+int store_fwd_target_check(const char *uri, const char **why);
+
+/* Inserts or replaces the binding (aor, contact). The aor must be a user. */
+int store_binding_put(store_users *u, const store_binding *b, const char **why);
+/* Removes one binding, or every binding of aor when contact is NULL. Removing what
+ * is not there is not an error. */
+int store_binding_del(store_users *u, const char *aor, const char *contact, const char **why);
+/* Bindings of aor (NULL: of everyone) not expired at now_ms, by aor then q descending;
+ * *out malloc'd (free()), NULL when *n == 0. */
+int store_binding_list(store_users *u, const char *aor, int64_t now_ms, store_binding **out,
+                       size_t *n, const char **why);
+/* Deletes bindings expired at now_ms; count (may be NULL) gets how many. */
+int store_binding_purge(store_users *u, int64_t now_ms, unsigned *count, const char **why);
+/* ==== end proxy users and registrations ========================================= */
 
 #endif

@@ -237,7 +237,7 @@ int txn_layer_receive(txn_layer *l, net_conn *c, const net_peer *peer, sip_msg *
 	return 0;
 }
 
-void txn_conn_closed(txn_layer *l, net_conn *c)
+void txn_conn_closed(txn_layer *l, const net_conn *c)
 {
 	txn *nx;
 	for (txn *t = l->all; t; t = nx) {

@@ -91,7 +91,7 @@ int txn_table_init(txn_table *t)
 {
 	t->nb = 64;
 	t->n = 0;
-	t->b = calloc(t->nb, sizeof(*t->b));
+	t->b = calloc(t->nb, sizeof(txn *));
 	return t->b ? 0 : OPENUM_ENOMEM;
 }
 
@@ -105,7 +105,7 @@ void txn_table_free(txn_table *t)
 static void grow(txn_table *t)
 {
 	size_t nb = t->nb * 2;
-	txn **b = calloc(nb, sizeof(*b));
+	txn **b = calloc(nb, sizeof(txn *));
 	if (!b)
 		return; /* longer chains, still correct */
 	for (size_t i = 0; i < t->nb; i++) {

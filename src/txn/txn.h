@@ -133,7 +133,7 @@ int txn_layer_receive(txn_layer *l, net_conn *c, const net_peer *peer, sip_msg *
 /* net closed c (the glue calls it from net_close_cb): client transactions still
  * waiting get a local 503, server transactions that owe or resent a response get
  * TXN_EV_TRANSPORT_ERROR, and all on c terminate. */
-void txn_conn_closed(txn_layer *l, net_conn *c);
+void txn_conn_closed(txn_layer *l, const net_conn *c);
 
 /* The glue itself, shaped as net's callbacks: pass them and the txn_layer as arg
  * to net_new(). */

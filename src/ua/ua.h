@@ -12,6 +12,8 @@
  *   that first presents it (incoming, or ua_call_dial's *out) until the `ended`
  *   callback for it has returned; the ua frees it after that. Every call ends with
  *   exactly one `ended` callback, also at ua_free (reason UA_END_SHUTDOWN).
+ * - Every callback gets the `arg` given to ua_new; a call's own pointer (ua_call_dial's
+ *   call_arg, or ua_call_set_arg) is ua_call_get_arg(c).
  * - Messages and peers passed to callbacks are valid only during the callback; copy
  *   what you keep. ua_call_peer() returns the call's own copy of the peer record of
  *   the INVITE (incoming) or of the connection (outgoing): valid as long as the call.

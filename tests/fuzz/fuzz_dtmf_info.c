@@ -7,22 +7,13 @@
 #include <string.h>
 
 #include "media/media.h"
-
-#define CHECK(x)                                                                                   \
-	do {                                                                                       \
-		if (!(x)) {                                                                        \
-			fprintf(stderr, "fuzz_dtmf_info: %s:%d: %s\n", __FILE__, __LINE__, #x);    \
-			abort();                                                                   \
-		}                                                                                  \
-	} while (0)
+#include "fuzz_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *buf = malloc(size ? size : 1);
+	char *buf = fuzz_copy(data, size);
 	if (!buf)
 		return 0;
-	if (size)
-		memcpy(buf, data, size);
 	char digit = 0;
 	unsigned ms = 0;
 	const char *why = NULL;

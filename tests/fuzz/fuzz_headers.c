@@ -7,14 +7,9 @@
 #include <string.h>
 
 #include "sip/sip.h"
+#include "fuzz_util.h"
 
 static const char *lo, *hi;
-
-#define CHECK(cond)                                                                                \
-	do {                                                                                       \
-		if (!(cond))                                                                       \
-			abort();                                                                   \
-	} while (0)
 
 /* Absent slices are NULL with n == 0; present ones lie within [lo, hi]. */
 static void inside(ou_slice s)
@@ -131,11 +126,9 @@ static void auth(ou_slice s)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	/* An exact-size heap copy so ASan sees any read past the end. */
-	char *buf = malloc(size ? size : 1);
+	char *buf = fuzz_copy(data, size);
 	if (!buf)
 		return 0;
-	if (size)
-		memcpy(buf, data, size);
 	lo = buf;
 	hi = buf + size;
 	ou_slice s = ou_slice_make(buf, size);

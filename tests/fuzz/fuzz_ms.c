@@ -6,11 +6,13 @@
 #include <string.h>
 
 #include "sip/sip.h"
+#include "fuzz_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *buf = malloc(size ? size : 1);
-	memcpy(buf, data, size);
+	char *buf = fuzz_copy(data, size);
+	if (!buf)
+		return 0;
 	ou_slice s = ou_slice_make(buf, size);
 	sip_ms_cmd c;
 	const char *why = NULL;

@@ -8,6 +8,7 @@
 
 #include "../unit/sip/msg_equal.h"
 #include "sip/sip.h"
+#include "fuzz_util.h"
 
 static sip_msg m1, m2, m3;
 
@@ -44,10 +45,9 @@ static void check_lines(const ou_buf *b)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	/* Exactly size bytes: ASan catches any read past the end. */
-	char *buf = malloc(size ? size : 1);
+	char *buf = fuzz_copy(data, size);
 	if (!buf)
 		return 0;
-	memcpy(buf, data, size);
 	if (sip_msg_parse(buf, size, &m1, NULL) != 0) {
 		free(buf);
 		return 0;

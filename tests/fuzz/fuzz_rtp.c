@@ -10,14 +10,7 @@
 
 #include "media/media.h"
 #include "media/media_int.h"
-
-#define CHECK(x)                                                                                   \
-	do {                                                                                       \
-		if (!(x)) {                                                                        \
-			fprintf(stderr, "fuzz_rtp: %s:%d: %s\n", __FILE__, __LINE__, #x);          \
-			abort();                                                                   \
-		}                                                                                  \
-	} while (0)
+#include "fuzz_util.h"
 
 static const uint8_t *g_lo, *g_hi;
 
@@ -155,11 +148,9 @@ static void check_stream(const uint8_t *buf, size_t size)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	uint8_t *buf = malloc(size ? size : 1);
+	uint8_t *buf = fuzz_copy(data, size);
 	if (!buf)
 		return 0;
-	if (size)
-		memcpy(buf, data, size);
 	g_lo = buf;
 	g_hi = buf + size;
 	check_rtp(buf, size);

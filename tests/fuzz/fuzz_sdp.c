@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "sip/sip.h"
+#include "fuzz_util.h"
 
 static const char *lo, *hi;
 static sdp_session offer, back;
@@ -57,8 +58,9 @@ static void check_session(const sdp_session *s)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *buf = malloc(size ? size : 1);
-	memcpy(buf, data, size);
+	char *buf = fuzz_copy(data, size);
+	if (!buf)
+		return 0;
 	lo = buf;
 	hi = buf + size;
 	const char *why = NULL;

@@ -7,15 +7,7 @@
 #include <string.h>
 
 #include "sip/sip.h"
-
-/* Checked in every build type, unlike CHECK(). */
-#define CHECK(x)                                                                                   \
-	do {                                                                                       \
-		if (!(x)) {                                                                        \
-			fprintf(stderr, "fuzz_uri: %s:%d: %s\n", __FILE__, __LINE__, #x);          \
-			abort();                                                                   \
-		}                                                                                  \
-	} while (0)
+#include "fuzz_util.h"
 
 static const char *g_lo, *g_hi;
 
@@ -74,11 +66,9 @@ static void check_uri(const sip_uri *u)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *buf = malloc(size ? size : 1);
+	char *buf = fuzz_copy(data, size);
 	if (!buf)
 		return 0;
-	if (size)
-		memcpy(buf, data, size);
 	g_lo = buf;
 	g_hi = buf + size;
 	ou_slice s = ou_slice_make(buf, size);

@@ -8,19 +8,12 @@
 #include <string.h>
 
 #include "media/media.h"
+#include "fuzz_util.h"
 
 static uint16_t le16(const uint8_t *p)
 {
 	return (uint16_t)(p[0] | p[1] << 8);
 }
-
-#define CHECK(x)                                                                                   \
-	do {                                                                                       \
-		if (!(x)) {                                                                        \
-			fprintf(stderr, "fuzz_wav: %s:%d: %s\n", __FILE__, __LINE__, #x);          \
-			abort();                                                                   \
-		}                                                                                  \
-	} while (0)
 
 static void decode(const media_wav_info *w, int16_t *pcm)
 {
@@ -34,11 +27,9 @@ static void decode(const media_wav_info *w, int16_t *pcm)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	uint8_t *buf = malloc(size ? size : 1);
+	uint8_t *buf = fuzz_copy(data, size);
 	if (!buf)
 		return 0;
-	if (size)
-		memcpy(buf, data, size);
 	media_wav_info w;
 	const char *why = NULL;
 	int rc = media_wav_parse(buf, size, &w, &why);

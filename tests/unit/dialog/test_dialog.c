@@ -712,7 +712,7 @@ static void test_options_reply(void **state)
 	                    "SIP/2.0 200 OK\r\n"
 	                    "Via: SIP/2.0/TCP p1.example.com;branch=z9hG4bKo1\r\n"
 	                    "Via: SIP/2.0/TCP 198.51.100.4:5060;branch=z9hG4bKo0;rport=5060\r\n"
-	                    "From: <sip:monitor@example.com>   ;tag=m1\r\n"
+	                    "From: <sip:monitor@example.com> ;tag=m1\r\n"
 	                    "To: <sip:um@192.0.2.20>;tag=o1\r\n"
 	                    "Call-ID: opt-1\r\n"
 	                    "CSeq: 42 OPTIONS\r\n"

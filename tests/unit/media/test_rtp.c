@@ -27,8 +27,13 @@ static int parse(const uint8_t *b, size_t n, rtp_packet *p, const char **why)
 static void test_parse_minimal(void **state)
 {
 	(void)state;
-	static const uint8_t pkt[] = {0x80, 0x80 | 0, 0x12, 0x34, 0xDE, 0xAD, 0xBE,
-	                              0xEF, 0x01,     0x02, 0x03, 0x04, 0xFF, 0xFE};
+	static const uint8_t pkt[] = {0x80, 0x80 /* marker, PT 0 */,
+	                              0x12, 0x34,
+	                              0xDE, 0xAD,
+	                              0xBE, 0xEF,
+	                              0x01, 0x02,
+	                              0x03, 0x04,
+	                              0xFF, 0xFE};
 	rtp_packet p;
 	const char *why;
 	assert_int_equal(parse(pkt, sizeof(pkt), &p, &why), 0);

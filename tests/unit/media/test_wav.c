@@ -1,6 +1,8 @@
 /* Tests for src/media/wav.c: build and parse round trips in the three formats, file
  * read/write, unknown and odd-sized chunks, lying RIFF and data sizes, truncation at
- * every length, unsupported formats with their reasons, and interchange with sox. */
+ * every length, unsupported formats with their reasons and plain descriptions, samples
+ * written as they are (the mailbox's import/export), and interchange with sox. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -261,6 +263,171 @@ static void test_unsupported(void **state)
 	expect(b, 12 + 8 + 30, OPENUM_EBADMSG, "WAV: extensible fmt truncated");
 }
 
+/* What a refused file is said to be: the rule it breaks, then what was found. */
+static void test_describe(void **state)
+{
+	(void)state;
+	struct {
+		uint16_t fmt, ch;
+		uint32_t rate;
+		uint16_t bits;
+		const char *desc;
+	} cases[] = {
+	    {1, 1, 44100, 16,
+	     "WAV sample rate must be 8000 Hz; found 44100 Hz, 1 channel, 16-bit PCM"},
+	    {1, 2, 8000, 16, "WAV must be mono; found 8000 Hz, 2 channels, 16-bit PCM"},
+	    {1, 1, 8000, 8,
+	     "WAV PCM must be 16-bit, A-law and mu-law 8-bit; found 8000 Hz, 1 channel, 8-bit PCM"},
+	    {1, 1, 8000, 24,
+	     "WAV PCM must be 16-bit, A-law and mu-law 8-bit; found 8000 Hz, 1 channel, 24-bit "
+	     "PCM"},
+	    {3, 1, 8000, 32,
+	     "WAV encoding must be 16-bit PCM, A-law or mu-law; found 8000 Hz, 1 channel, 32-bit "
+	     "float"},
+	    {0x11, 1, 8000, 4,
+	     "WAV encoding must be 16-bit PCM, A-law or mu-law; found 8000 Hz, 1 channel, format "
+	     "0x0011"},
+	    {7, 1, 8000, 16,
+	     "WAV PCM must be 16-bit, A-law and mu-law 8-bit; found 8000 Hz, 1 channel, 16-bit "
+	     "mu-law"},
+	    {6, 1, 16000, 8,
+	     "WAV sample rate must be 8000 Hz; found 16000 Hz, 1 channel, 8-bit A-law"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint8_t b[128];
+		size_t off = riff(b, 0);
+		off = fmt_chunk(b, off, cases[i].fmt, cases[i].ch, cases[i].rate, cases[i].bits);
+		off = put(b, off, "data", 4);
+		off = put32(b, off, 8);
+		off = put32(b, off, 0);
+		off = put32(b, off, 0);
+		put32(b, 4, (uint32_t)off - 8);
+		media_wav_info w;
+		const char *why;
+		assert_int_equal(parse(b, off, &w, &why), OPENUM_EINVAL);
+		assert_int_equal(w.channels, cases[i].ch);
+		assert_int_equal(w.rate, cases[i].rate);
+		assert_int_equal(w.bits, cases[i].bits);
+		char desc[160];
+		media_wav_describe(&w, desc, sizeof(desc));
+		assert_string_equal(desc, cases[i].desc);
+	}
+	/* a supported file is only described; a small buffer still ends in NUL */
+	media_wav_info ok = {.format = MEDIA_WAV_ALAW, .channels = 1, .rate = 8000, .bits = 8};
+	char desc[64];
+	media_wav_describe(&ok, desc, sizeof(desc));
+	assert_string_equal(desc, "8000 Hz, 1 channel, 8-bit A-law");
+	media_wav_describe(&ok, desc, 5);
+	assert_string_equal(desc, "8000");
+}
+
+/* Samples already encoded go into the file as they are, with the header media_wav_build
+ * writes; every mu-law byte survives, which decoding and encoding again would not
+ * promise (0x7f and 0xff are both zero). */
+static void test_build_encoded(void **state)
+{
+	(void)state;
+	int16_t pcm[5] = {0, 1, -1, 0x1234, -32768};
+	uint8_t le[11];
+	for (size_t i = 0; i < 5; i++) {
+		le[2 * i] = (uint8_t)pcm[i];
+		le[2 * i + 1] = (uint8_t)((uint16_t)pcm[i] >> 8);
+	}
+	le[10] = 0x55; /* a stray half sample: dropped */
+	ou_buf a, b;
+	ou_buf_init(&a);
+	ou_buf_init(&b);
+	assert_int_equal(media_wav_build(MEDIA_WAV_PCM16, pcm, 5, &a), 0);
+	assert_int_equal(media_wav_build_encoded(MEDIA_WAV_PCM16, le, 11, &b), 0);
+	assert_int_equal(b.len, 44 + 10);
+	assert_int_equal(a.len, b.len);
+	assert_memory_equal(a.data, b.data, a.len);
+
+	uint8_t all[256];
+	for (size_t i = 0; i < 256; i++)
+		all[i] = (uint8_t)i;
+	media_wav_format g711[] = {MEDIA_WAV_ULAW, MEDIA_WAV_ALAW};
+	for (size_t k = 0; k < 2; k++) {
+		for (size_t n = 255; n <= 256; n++) {
+			ou_buf_reset(&b);
+			assert_int_equal(media_wav_build_encoded(g711[k], all, n, &b), 0);
+			/* fmt with cbSize, a fact chunk with the sample count, even size */
+			assert_int_equal(b.len, 12 + 8 + 18 + 12 + 8 + n + (n & 1));
+			assert_int_equal((uint8_t)b.data[20], g711[k]);
+			assert_memory_equal(b.data + 38, "fact\x04\x00\x00\x00", 8);
+			assert_int_equal((uint8_t)b.data[46], n & 0xff);
+			media_wav_info w;
+			const char *why;
+			assert_int_equal(parse(b.data, b.len, &w, &why), 0);
+			assert_int_equal(w.format, g711[k]);
+			assert_int_equal(w.data_len, n);
+			assert_memory_equal(w.data, all, n);
+		}
+	}
+	ou_buf_reset(&b);
+	assert_int_equal(media_wav_build_encoded((media_wav_format)3, all, 4, &b), OPENUM_EINVAL);
+	assert_int_equal(b.len, 0);
+	ou_buf_free(&a);
+	ou_buf_free(&b);
+}
+
+static void test_load_and_write_encoded(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/openum_wavload_XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char path[96], nodir[96];
+	snprintf(path, sizeof(path), "%s/x.wav", dir);
+	snprintf(nodir, sizeof(nodir), "%s/missing/x.wav", dir);
+	uint8_t bytes[2000];
+	for (size_t i = 0; i < sizeof(bytes); i++)
+		bytes[i] = (uint8_t)(i * 31);
+	const char *why = NULL;
+	assert_int_equal(media_wav_write_encoded(path, MEDIA_WAV_PCM16, bytes, 2000, &why), 0);
+
+	ou_buf file;
+	ou_buf_init(&file);
+	media_wav_info w;
+	assert_int_equal(media_wav_load(path, &file, &w, &why), 0);
+	assert_int_equal(file.len, 44 + 2000);
+	assert_int_equal(w.format, MEDIA_WAV_PCM16);
+	assert_int_equal(w.samples, 1000);
+	assert_ptr_equal(w.data, (const uint8_t *)file.data + 44);
+	assert_memory_equal(w.data, bytes, 2000);
+	ou_buf_free(&file);
+
+	/* a refused format comes back with what was found */
+	uint8_t b[128];
+	size_t off = riff(b, 0);
+	off = fmt_chunk(b, off, 1, 2, 8000, 16);
+	off = put(b, off, "data", 4);
+	off = put32(b, off, 4);
+	off = put32(b, off, 0);
+	put32(b, 4, (uint32_t)off - 8);
+	FILE *f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(b, 1, off, f), off);
+	fclose(f);
+	assert_int_equal(media_wav_load(path, &file, &w, &why), OPENUM_EINVAL);
+	assert_string_equal(why, "WAV: only mono is supported");
+	assert_int_equal(w.channels, 2);
+	ou_buf_free(&file);
+	unlink(path);
+
+	errno = 0;
+	assert_int_equal(media_wav_load(path, &file, &w, &why), OPENUM_EIO);
+	assert_int_equal(errno, ENOENT);
+	assert_string_equal(why, "WAV: cannot open the file");
+	ou_buf_free(&file);
+	assert_int_equal(media_wav_write_encoded(nodir, MEDIA_WAV_ULAW, bytes, 3, &why),
+	                 OPENUM_EIO);
+	assert_string_equal(why, "WAV: cannot create file");
+	assert_int_equal(media_wav_write_encoded(path, (media_wav_format)2, bytes, 3, &why),
+	                 OPENUM_EINVAL);
+	assert_string_equal(why, "WAV: cannot encode the audio");
+	rmdir(dir);
+}
+
 static int sh(const char *cmd)
 {
 	int rc = system(cmd);
@@ -325,8 +492,13 @@ static void test_sox_interchange(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_round_trip_formats), cmocka_unit_test(test_file_read_write),
-	    cmocka_unit_test(test_chunks_and_lies),    cmocka_unit_test(test_unsupported),
+	    cmocka_unit_test(test_round_trip_formats),
+	    cmocka_unit_test(test_file_read_write),
+	    cmocka_unit_test(test_chunks_and_lies),
+	    cmocka_unit_test(test_unsupported),
+	    cmocka_unit_test(test_describe),
+	    cmocka_unit_test(test_build_encoded),
+	    cmocka_unit_test(test_load_and_write_encoded),
 	    cmocka_unit_test(test_sox_interchange),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);

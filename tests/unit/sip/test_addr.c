@@ -9,23 +9,7 @@
 #include <cmocka.h>
 
 #include "sip/sip.h"
-
-static ou_slice S(const char *s)
-{
-	return ou_slice_cstr(s);
-}
-
-static void assert_slice(ou_slice got, const char *want)
-{
-	if (!want) {
-		assert_null(got.p);
-		assert_int_equal(got.n, 0);
-		return;
-	}
-	assert_non_null(got.p);
-	if (got.n != strlen(want) || memcmp(got.p, want, got.n) != 0)
-		fail_msg("got '%.*s', want '%s'", (int)got.n, got.p, want);
-}
+#include "sip_test_util.h"
 
 static sip_addr parse_ok(const char *s)
 {

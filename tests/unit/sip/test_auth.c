@@ -10,25 +10,12 @@
 #include <cmocka.h>
 
 #include "sip/sip.h"
-
-static char *held;
+#include "sip_test_util.h"
 
 static int parse(const char *text, sip_auth *a, const char **why)
 {
-	size_t n = strlen(text);
-	free(held);
-	held = malloc(n ? n : 1);
-	memcpy(held, text, n);
 	*why = NULL;
-	return sip_auth_parse(ou_slice_make(held, n), a, why);
-}
-
-static void assert_slice(ou_slice s, const char *want)
-{
-	if (!s.p)
-		fail_msg("absent, wanted \"%s\"", want);
-	if (s.n != strlen(want) || memcmp(s.p, want, s.n) != 0)
-		fail_msg("got \"%.*s\", wanted \"%s\"", (int)s.n, s.p, want);
+	return sip_auth_parse(hold(text), a, why);
 }
 
 static void expect_bad(const char *text, const char *reason)
@@ -267,6 +254,6 @@ int main(void)
 	    cmocka_unit_test(test_bad),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
-	free(held);
+	hold_free();
 	return rc;
 }

@@ -10,24 +10,7 @@
 #include <cmocka.h>
 
 #include "sip/sip.h"
-
-static char *held;
-
-static ou_slice hold(const char *text)
-{
-	size_t n = strlen(text);
-	free(held);
-	held = malloc(n ? n : 1);
-	memcpy(held, text, n);
-	return ou_slice_make(held, n);
-}
-
-static void assert_slice(ou_slice s, const char *want)
-{
-	assert_non_null(s.p);
-	assert_int_equal(s.n, strlen(want));
-	assert_memory_equal(s.p, want, s.n);
-}
+#include "sip_test_util.h"
 
 /* ---- CSeq ---- */
 
@@ -260,6 +243,6 @@ int main(void)
 	    cmocka_unit_test(test_ctype_ok), cmocka_unit_test(test_ctype_bad),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
-	free(held);
+	hold_free();
 	return rc;
 }

@@ -11,13 +11,13 @@
 #include "sip/sip.h"
 
 static const char MSG1[] = "OPTIONS sip:a@b SIP/2.0\r\n"
-			   "Via: SIP/2.0/TCP h;branch=z9hG4bK1\r\n"
-			   "l: 5\r\n"
-			   "\r\n"
-			   "hello";
+                           "Via: SIP/2.0/TCP h;branch=z9hG4bK1\r\n"
+                           "l: 5\r\n"
+                           "\r\n"
+                           "hello";
 static const char MSG2[] = "BYE sip:a@b SIP/2.0\r\n"
-			   "Content-Length: 0\r\n"
-			   "\r\n";
+                           "Content-Length: 0\r\n"
+                           "\r\n";
 
 /* Feeds `in` to the framer `step` bytes at a time; records the frames it returns. */
 struct frames {
@@ -181,11 +181,11 @@ static void test_bare_lf_and_resume(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_two_messages_any_split),
-		cmocka_unit_test(test_ping_and_stray_crlf),
-		cmocka_unit_test(test_missing_content_length),
-		cmocka_unit_test(test_too_big),
-		cmocka_unit_test(test_bare_lf_and_resume),
+	    cmocka_unit_test(test_two_messages_any_split),
+	    cmocka_unit_test(test_ping_and_stray_crlf),
+	    cmocka_unit_test(test_missing_content_length),
+	    cmocka_unit_test(test_too_big),
+	    cmocka_unit_test(test_bare_lf_and_resume),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

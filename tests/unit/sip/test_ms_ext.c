@@ -51,8 +51,13 @@ static void test_item_id(void **state)
 	c = cmd_ok("itemIdX=!!!");
 	assert_null(c.item_id.p);
 
-	const char *bad[] = {"itemId=", "itemId=abc", "itemId=ab!d", "itemId=a===",
-			     "itemId=QU=D", "itemId=\"QUJD", "itemId=QUJD;itemId=QUJD"};
+	const char *bad[] = {"itemId=",
+	                     "itemId=abc",
+	                     "itemId=ab!d",
+	                     "itemId=a===",
+	                     "itemId=QU=D",
+	                     "itemId=\"QUJD",
+	                     "itemId=QUJD;itemId=QUJD"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		const char *why = NULL;
 		assert_true(sip_ms_cmd_parse(ou_slice_cstr(bad[i]), &c, &why) < 0);
@@ -68,11 +73,11 @@ static void test_sensitivity_values(void **state)
 		const char *s;
 		sip_sens v;
 	} ok[] = {
-		{"normal", SIP_SENS_NORMAL},
-		{"private", SIP_SENS_PRIVATE},
-		{"normal-no-diversion", SIP_SENS_NORMAL_NO_DIVERSION},
-		{"private-no-diversion", SIP_SENS_PRIVATE_NO_DIVERSION},
-		{"  Private-No-Diversion ", SIP_SENS_PRIVATE_NO_DIVERSION},
+	    {"normal", SIP_SENS_NORMAL},
+	    {"private", SIP_SENS_PRIVATE},
+	    {"normal-no-diversion", SIP_SENS_NORMAL_NO_DIVERSION},
+	    {"private-no-diversion", SIP_SENS_PRIVATE_NO_DIVERSION},
+	    {"  Private-No-Diversion ", SIP_SENS_PRIVATE_NO_DIVERSION},
 	};
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
 		sip_sens v = (sip_sens)99;
@@ -86,7 +91,7 @@ static void test_sensitivity_values(void **state)
 	assert_string_equal(sip_sens_name(SIP_SENS_PRIVATE_NO_DIVERSION), "private-no-diversion");
 
 	const char *bad[] = {"", "secret", "private-no-diversion;x", "private no-diversion",
-			     "private-no-diversion, normal"};
+	                     "private-no-diversion, normal"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		sip_sens v;
 		const char *why = NULL;
@@ -120,18 +125,18 @@ static void test_msg_sensitivity(void **state)
 	assert_int_equal(v, SIP_SENS_NORMAL); /* absent = normal */
 
 	assert_int_equal(parse(HEAD "From: <sip:bob@contoso.com>;tag=1\r\n"
-				    "ms-sensitivity: private-no-diversion\r\n\r\n",
-			       &m),
-			 0);
+	                            "ms-sensitivity: private-no-diversion\r\n\r\n",
+	                       &m),
+	                 0);
 	assert_int_equal(sip_msg_sensitivity(&m, &v, NULL), 0);
 	assert_int_equal(v, SIP_SENS_PRIVATE_NO_DIVERSION);
 
 	/* Repeated, even with the same value: 400. */
 	assert_int_equal(parse(HEAD "From: <sip:bob@contoso.com>;tag=1\r\n"
-				    "Ms-Sensitivity: private-no-diversion\r\n"
-				    "Ms-Sensitivity: private-no-diversion\r\n\r\n",
-			       &m),
-			 0);
+	                            "Ms-Sensitivity: private-no-diversion\r\n"
+	                            "Ms-Sensitivity: private-no-diversion\r\n\r\n",
+	                       &m),
+	                 0);
 	assert_int_equal(sip_msg_sensitivity(&m, &v, &why), OPENUM_EDUP);
 	assert_string_equal(why, "Repeated Ms-Sensitivity header");
 	why = NULL;
@@ -139,9 +144,9 @@ static void test_msg_sensitivity(void **state)
 	assert_non_null(why);
 
 	assert_int_equal(parse(HEAD "From: <sip:bob@contoso.com>;tag=1\r\n"
-				    "Ms-Sensitivity: bogus\r\n\r\n",
-			       &m),
-			 0);
+	                            "Ms-Sensitivity: bogus\r\n\r\n",
+	                       &m),
+	                 0);
 	why = NULL;
 	assert_int_equal(sip_msg_sensitivity(&m, &v, &why), OPENUM_EBADMSG);
 	assert_string_equal(why, "Bad Ms-Sensitivity: unknown value");
@@ -153,10 +158,10 @@ static void test_msg_cmd_combined(void **state)
 	static sip_msg m;
 	const sip_ms_cmd *c;
 	assert_int_equal(parse(HEAD "From: <sip:alice@contoso.com>;tag=1\r\n"
-				    "MS-EXCHANGE-COMMAND: itemId=QUJD\r\n"
-				    "Ms-Exchange-Command: skip-pin\r\n\r\n",
-			       &m),
-			 0);
+	                            "MS-EXCHANGE-COMMAND: itemId=QUJD\r\n"
+	                            "Ms-Exchange-Command: skip-pin\r\n\r\n",
+	                       &m),
+	                 0);
 	assert_int_equal(sip_msg_ms_cmd(&m, &c, NULL), 0);
 	assert_true(c->skip_pin);
 	assert_true(ou_slice_eq_cstr(c->item_id, "QUJD"));
@@ -173,15 +178,13 @@ static void test_from_equals_to(void **state)
 	static sip_msg m;
 	bool eq = false;
 	/* Same address, different display names and tags: equal (spec 3.2). */
-	assert_int_equal(parse(HEAD "From: \"Alice\" <sip:ALICE@Contoso.COM>;tag=9;epid=1\r\n\r\n",
-			       &m),
-			 0);
+	assert_int_equal(
+	    parse(HEAD "From: \"Alice\" <sip:ALICE@Contoso.COM>;tag=9;epid=1\r\n\r\n", &m), 0);
 	assert_int_equal(sip_msg_from_equals_to(&m, &eq, NULL), 0);
 	assert_false(eq); /* the user part is case-sensitive */
 
-	assert_int_equal(parse(HEAD "From: \"Alice\" <sip:alice@CONTOSO.com>;tag=9;epid=1\r\n\r\n",
-			       &m),
-			 0);
+	assert_int_equal(
+	    parse(HEAD "From: \"Alice\" <sip:alice@CONTOSO.com>;tag=9;epid=1\r\n\r\n", &m), 0);
 	assert_int_equal(sip_msg_from_equals_to(&m, &eq, NULL), 0);
 	assert_true(eq);
 
@@ -198,12 +201,9 @@ static void test_from_equals_to(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_skip_pin_forms),
-		cmocka_unit_test(test_item_id),
-		cmocka_unit_test(test_sensitivity_values),
-		cmocka_unit_test(test_msg_sensitivity),
-		cmocka_unit_test(test_msg_cmd_combined),
-		cmocka_unit_test(test_from_equals_to),
+	    cmocka_unit_test(test_skip_pin_forms),     cmocka_unit_test(test_item_id),
+	    cmocka_unit_test(test_sensitivity_values), cmocka_unit_test(test_msg_sensitivity),
+	    cmocka_unit_test(test_msg_cmd_combined),   cmocka_unit_test(test_from_equals_to),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

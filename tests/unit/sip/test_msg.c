@@ -20,25 +20,25 @@ static int parse(const char *s, const char **why)
 }
 
 static const char INVITE[] =
-	"INVITE sip:alice@contoso.com;opaque=app:voicemail SIP/2.0\r\n"
-	"v: SIP/2.0/TLS 10.56.65.37:33876;branch=z9hG4bK776asdhds, SIP/2.0/TCP "
-	"proxy.contoso.com;branch=z9hG4bKnashds8;received=192.0.2.1\r\n"
-	"VIA: SIP/2.0/TCP [2001:db8::9]:5070;branch=z9hG4bK3;rport=5070\r\n"
-	"Max-Forwards: 70\r\n"
-	"f: \"Alice A.\" <sip:alice@contoso.com>;tag=01742a55e6;epid=6b5d10e663\r\n"
-	"t: <sip:alice@contoso.com;opaque=app:voicemail>\r\n"
-	"i: f7c2efff9240413cb6e5125fdca4b63a@10.0.0.1\r\n"
-	"CSeq: 1 INVITE\r\n"
-	"m: <sip:alice@10.0.0.1:5061;transport=tls>;expires=60, \"B, C\" <sip:b@h>\r\n"
-	"Subject: first line\r\n"
-	"  continued\r\n"
-	"\tand more\r\n"
-	"Ms-Exchange-Command: skip-pin\r\n"
-	"X-Custom:value:with:colons\r\n"
-	"c: application/sdp\r\n"
-	"l: 4\r\n"
-	"\r\n"
-	"v=0\n";
+    "INVITE sip:alice@contoso.com;opaque=app:voicemail SIP/2.0\r\n"
+    "v: SIP/2.0/TLS 10.56.65.37:33876;branch=z9hG4bK776asdhds, SIP/2.0/TCP "
+    "proxy.contoso.com;branch=z9hG4bKnashds8;received=192.0.2.1\r\n"
+    "VIA: SIP/2.0/TCP [2001:db8::9]:5070;branch=z9hG4bK3;rport=5070\r\n"
+    "Max-Forwards: 70\r\n"
+    "f: \"Alice A.\" <sip:alice@contoso.com>;tag=01742a55e6;epid=6b5d10e663\r\n"
+    "t: <sip:alice@contoso.com;opaque=app:voicemail>\r\n"
+    "i: f7c2efff9240413cb6e5125fdca4b63a@10.0.0.1\r\n"
+    "CSeq: 1 INVITE\r\n"
+    "m: <sip:alice@10.0.0.1:5061;transport=tls>;expires=60, \"B, C\" <sip:b@h>\r\n"
+    "Subject: first line\r\n"
+    "  continued\r\n"
+    "\tand more\r\n"
+    "Ms-Exchange-Command: skip-pin\r\n"
+    "X-Custom:value:with:colons\r\n"
+    "c: application/sdp\r\n"
+    "l: 4\r\n"
+    "\r\n"
+    "v=0\n";
 
 static void test_request_index(void **state)
 {
@@ -115,11 +115,11 @@ static void test_response(void **state)
 	(void)state;
 	const char *why = NULL;
 	assert_int_equal(parse("SIP/2.0 486 Busy Here\r\n"
-			       "Via: SIP/2.0/TCP h;branch=z9hG4bK1\r\n"
-			       "From: <sip:a@b>;tag=1\r\nTo: <sip:c@d>;tag=2\r\n"
-			       "Call-ID: x\r\nCSeq: 7 INVITE\r\nContent-Length: 0\r\n\r\n",
-			       &why),
-			 0);
+	                       "Via: SIP/2.0/TCP h;branch=z9hG4bK1\r\n"
+	                       "From: <sip:a@b>;tag=1\r\nTo: <sip:c@d>;tag=2\r\n"
+	                       "Call-ID: x\r\nCSeq: 7 INVITE\r\nContent-Length: 0\r\n\r\n",
+	                       &why),
+	                 0);
 	assert_false(m.is_request);
 	assert_int_equal(m.status, 486);
 	assert_true(ou_slice_eq_cstr(m.reason, "Busy Here"));
@@ -144,33 +144,30 @@ static void test_bad_start_lines(void **state)
 {
 	(void)state;
 	const struct bad bad[] = {
-		{"", OPENUM_EBADMSG, "Missing end of start line"},
-		{"INVITE sip:a@b SIP/2.0", OPENUM_EBADMSG, "Missing end of start line"},
-		{"\r\n\r\n", OPENUM_EBADMSG, "Empty start line"},
-		{"INVITE  sip:a@b SIP/2.0\r\n\r\n", OPENUM_EBADMSG, "Missing Request-URI"},
-		{"INVITE sip:a@b  SIP/2.0\r\n\r\n", OPENUM_EBADMSG,
-		 "Bad SIP version in request line"},
-		{"INVITE sip:a@b\r\n\r\n", OPENUM_EBADMSG,
-		 "Bad request line: Request-URI must be followed by one space"},
-		{"INVITE sip:a@b SIP/2.0 \r\n\r\n", OPENUM_EBADMSG,
-		 "Bad SIP version in request line"},
-		{"INV(TE sip:a@b SIP/2.0\r\n\r\n", OPENUM_EBADMSG, "Bad method in request line"},
-		{" INVITE sip:a@b SIP/2.0\r\n\r\n", OPENUM_EBADMSG, "Bad method in request line"},
-		{"INVITE sip:a@b HTTP/1.1\r\n\r\n", OPENUM_EBADMSG,
-		 "Bad SIP version in request line"},
-		{"SIP/2.0 99 Low\r\n\r\n", OPENUM_EBADMSG, "Bad status code"},
-		{"SIP/2.0 700 High\r\n\r\n", OPENUM_EBADMSG, "Status code out of range"},
-		{"SIP/2.0 2000 OK\r\n\r\n", OPENUM_EBADMSG, "Bad status code"},
-		{"SIP/2.0 20x OK\r\n\r\n", OPENUM_EBADMSG, "Bad status code"},
-		{"SIP/2.0x 200 OK\r\n\r\n", OPENUM_EBADMSG, "Bad SIP version in status line"},
-		{"SIP/2.0 200 O\x01K\r\n\r\n", OPENUM_EBADMSG, "Control character in reason phrase"},
+	    {"", OPENUM_EBADMSG, "Missing end of start line"},
+	    {"INVITE sip:a@b SIP/2.0", OPENUM_EBADMSG, "Missing end of start line"},
+	    {"\r\n\r\n", OPENUM_EBADMSG, "Empty start line"},
+	    {"INVITE  sip:a@b SIP/2.0\r\n\r\n", OPENUM_EBADMSG, "Missing Request-URI"},
+	    {"INVITE sip:a@b  SIP/2.0\r\n\r\n", OPENUM_EBADMSG, "Bad SIP version in request line"},
+	    {"INVITE sip:a@b\r\n\r\n", OPENUM_EBADMSG,
+	     "Bad request line: Request-URI must be followed by one space"},
+	    {"INVITE sip:a@b SIP/2.0 \r\n\r\n", OPENUM_EBADMSG, "Bad SIP version in request line"},
+	    {"INV(TE sip:a@b SIP/2.0\r\n\r\n", OPENUM_EBADMSG, "Bad method in request line"},
+	    {" INVITE sip:a@b SIP/2.0\r\n\r\n", OPENUM_EBADMSG, "Bad method in request line"},
+	    {"INVITE sip:a@b HTTP/1.1\r\n\r\n", OPENUM_EBADMSG, "Bad SIP version in request line"},
+	    {"SIP/2.0 99 Low\r\n\r\n", OPENUM_EBADMSG, "Bad status code"},
+	    {"SIP/2.0 700 High\r\n\r\n", OPENUM_EBADMSG, "Status code out of range"},
+	    {"SIP/2.0 2000 OK\r\n\r\n", OPENUM_EBADMSG, "Bad status code"},
+	    {"SIP/2.0 20x OK\r\n\r\n", OPENUM_EBADMSG, "Bad status code"},
+	    {"SIP/2.0x 200 OK\r\n\r\n", OPENUM_EBADMSG, "Bad SIP version in status line"},
+	    {"SIP/2.0 200 O\x01K\r\n\r\n", OPENUM_EBADMSG, "Control character in reason phrase"},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		const char *why = NULL;
 		int err = parse(bad[i].msg, &why);
 		if (err != bad[i].err || !why || strcmp(why, bad[i].why) != 0)
-			fail_msg("case %zu: got %d '%s', want %d '%s'", i, err, why ? why : "(null)",
-				 bad[i].err, bad[i].why);
+			fail_msg("case %zu: got %d '%s', want %d '%s'", i, err,
+			         why ? why : "(null)", bad[i].err, bad[i].why);
 	}
 }
 
@@ -178,47 +175,46 @@ static void test_bad_headers(void **state)
 {
 	(void)state;
 	const struct bad bad[] = {
-		{"OPTIONS sip:a@b SIP/2.0\r\nVia: x\r\n", OPENUM_EBADMSG,
-		 "Missing empty line after headers"},
-		{"OPTIONS sip:a@b SIP/2.0\r\n  folded\r\n\r\n", OPENUM_EBADMSG,
-		 "Folded line before the first header"},
-		{"OPTIONS sip:a@b SIP/2.0\r\nNo colon here\r\n\r\n", OPENUM_EBADMSG,
-		 "Bad header line: expected name and ':'"},
-		{"OPTIONS sip:a@b SIP/2.0\r\n: empty name\r\n\r\n", OPENUM_EBADMSG,
-		 "Bad header line: expected name and ':'"},
-		{"OPTIONS sip:a@b SIP/2.0\r\nBad Name: x\r\n\r\n", OPENUM_EBADMSG,
-		 "Bad header line: expected name and ':'"},
-		{"OPTIONS sip:a@b SIP/2.0\r\nSubject: a\rInjected: b\r\n\r\n", OPENUM_EBADMSG,
-		 "Control character in header line"},
-		{"OPTIONS sip:a@b SIP/2.0\r\nContent-Length: 5\r\n\r\nabc", OPENUM_EBADMSG,
-		 "Content-Length larger than the body"},
-		{"OPTIONS sip:a@b SIP/2.0\r\nContent-Length: -1\r\n\r\n", OPENUM_EBADMSG,
-		 "Bad Content-Length"},
-		{"OPTIONS sip:a@b SIP/2.0\r\nl: 1\r\nContent-Length: 2\r\n\r\nab", OPENUM_EBADMSG,
-		 "Conflicting Content-Length headers"},
+	    {"OPTIONS sip:a@b SIP/2.0\r\nVia: x\r\n", OPENUM_EBADMSG,
+	     "Missing empty line after headers"},
+	    {"OPTIONS sip:a@b SIP/2.0\r\n  folded\r\n\r\n", OPENUM_EBADMSG,
+	     "Folded line before the first header"},
+	    {"OPTIONS sip:a@b SIP/2.0\r\nNo colon here\r\n\r\n", OPENUM_EBADMSG,
+	     "Bad header line: expected name and ':'"},
+	    {"OPTIONS sip:a@b SIP/2.0\r\n: empty name\r\n\r\n", OPENUM_EBADMSG,
+	     "Bad header line: expected name and ':'"},
+	    {"OPTIONS sip:a@b SIP/2.0\r\nBad Name: x\r\n\r\n", OPENUM_EBADMSG,
+	     "Bad header line: expected name and ':'"},
+	    {"OPTIONS sip:a@b SIP/2.0\r\nSubject: a\rInjected: b\r\n\r\n", OPENUM_EBADMSG,
+	     "Control character in header line"},
+	    {"OPTIONS sip:a@b SIP/2.0\r\nContent-Length: 5\r\n\r\nabc", OPENUM_EBADMSG,
+	     "Content-Length larger than the body"},
+	    {"OPTIONS sip:a@b SIP/2.0\r\nContent-Length: -1\r\n\r\n", OPENUM_EBADMSG,
+	     "Bad Content-Length"},
+	    {"OPTIONS sip:a@b SIP/2.0\r\nl: 1\r\nContent-Length: 2\r\n\r\nab", OPENUM_EBADMSG,
+	     "Conflicting Content-Length headers"},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		const char *why = NULL;
 		int err = parse(bad[i].msg, &why);
 		if (err != bad[i].err || !why || strcmp(why, bad[i].why) != 0)
-			fail_msg("case %zu: got %d '%s', want %d '%s'", i, err, why ? why : "(null)",
-				 bad[i].err, bad[i].why);
+			fail_msg("case %zu: got %d '%s', want %d '%s'", i, err,
+			         why ? why : "(null)", bad[i].err, bad[i].why);
 	}
 	/* NUL bytes inside a header line. */
 	const char nul[] = "OPTIONS sip:a@b SIP/2.0\r\nSubject: a\0b\r\n\r\n";
 	const char *why = NULL;
 	assert_int_equal(sip_msg_parse(nul, sizeof(nul) - 1, &m, &why), OPENUM_EBADMSG);
 	/* Same Content-Length twice is fine; body shorter than the buffer is cut. */
-	assert_int_equal(parse("OPTIONS sip:a@b SIP/2.0\r\nl: 2\r\nContent-Length: 2\r\n\r\nabc",
-			       NULL),
-			 0);
+	assert_int_equal(
+	    parse("OPTIONS sip:a@b SIP/2.0\r\nl: 2\r\nContent-Length: 2\r\n\r\nabc", NULL), 0);
 	assert_true(ou_slice_eq_cstr(m.body, "ab"));
 }
 
 static const char BASE[] = "Via: SIP/2.0/TCP h;branch=z9hG4bK1\r\n"
-			   "From: <sip:a@b>;tag=1\r\n"
-			   "To: <sip:c@d>\r\n"
-			   "Call-ID: x@y\r\n";
+                           "From: <sip:a@b>;tag=1\r\n"
+                           "To: <sip:c@d>\r\n"
+                           "Call-ID: x@y\r\n";
 
 static void check_fails(const char *start, const char *extra, const char *want)
 {
@@ -230,7 +226,7 @@ static void check_fails(const char *start, const char *extra, const char *want)
 	int err = sip_msg_check(&m, &why);
 	if (err >= 0 || !why || strcmp(why, want) != 0)
 		fail_msg("'%s' + '%s': got %d '%s', want '%s'", start, extra, err,
-			 why ? why : "(null)", want);
+		         why ? why : "(null)", want);
 }
 
 static void test_check(void **state)
@@ -238,21 +234,21 @@ static void test_check(void **state)
 	(void)state;
 	check_fails("OPTIONS sip:a@b SIP/2.0", "", "Missing CSeq header");
 	check_fails("OPTIONS sip:a@b SIP/2.0", "CSeq: 1 INVITE\r\n",
-		    "CSeq method does not match the request method");
+	            "CSeq method does not match the request method");
 	check_fails("OPTIONS sip:a@b SIP/2.0", "CSeq: 1 OPTIONS\r\nCSeq: 2 OPTIONS\r\n",
-		    "Repeated CSeq header");
+	            "Repeated CSeq header");
 	check_fails("OPTIONS sip:a@b SIP/2.0", "CSeq: 1 OPTIONS\r\nCall-ID: z\r\n",
-		    "Repeated Call-ID header");
+	            "Repeated Call-ID header");
 	check_fails("OPTIONS sip:a@b SIP/2.0", "CSeq: 1 OPTIONS\r\nMax-Forwards: 256\r\n",
-		    "Bad Max-Forwards: over 255");
+	            "Bad Max-Forwards: over 255");
 	check_fails("OPTIONS sip:a@b SIP/3.0", "CSeq: 1 OPTIONS\r\n", "SIP Version Not Supported");
 	check_fails("REGISTER sip:b SIP/2.0", "CSeq: 1 REGISTER\r\nContact: *, <sip:a@b>\r\n",
-		    "Bad Contact: '*' must stand alone");
+	            "Bad Contact: '*' must stand alone");
 	check_fails("REGISTER sip:b SIP/2.0", "CSeq: 1 REGISTER\r\nContact: *\r\nContact: *\r\n",
-		    "Bad Contact: '*' must stand alone");
+	            "Bad Contact: '*' must stand alone");
 	check_fails("INVITE sip:a@b SIP/2.0",
-		    "CSeq: 1 INVITE\r\nMs-Exchange-Command: itemId=%%%\r\n",
-		    "Bad Ms-Exchange-Command: itemId is not base64");
+	            "CSeq: 1 INVITE\r\nMs-Exchange-Command: itemId=%%%\r\n",
+	            "Bad Ms-Exchange-Command: itemId is not base64");
 
 	/* A missing mandatory header is named. */
 	const char *why = NULL;
@@ -262,8 +258,10 @@ static void test_check(void **state)
 
 	/* Contact: * alone is fine. */
 	char buf[512];
-	snprintf(buf, sizeof(buf), "REGISTER sip:b SIP/2.0\r\n%sCSeq: 1 REGISTER\r\nContact: *\r\n"
-				   "Expires: 0\r\n\r\n", BASE);
+	snprintf(buf, sizeof(buf),
+	         "REGISTER sip:b SIP/2.0\r\n%sCSeq: 1 REGISTER\r\nContact: *\r\n"
+	         "Expires: 0\r\n\r\n",
+	         BASE);
 	assert_int_equal(parse(buf, NULL), 0);
 	assert_int_equal(sip_msg_check(&m, &why), 0);
 	const sip_addr *a;
@@ -321,39 +319,39 @@ static void test_header_names(void **state)
 		const char *name;
 		sip_hdr_id id;
 	} t[] = {
-		{"Via", SIP_H_VIA},
-		{"v", SIP_H_VIA},
-		{"V", SIP_H_VIA},
-		{"call-id", SIP_H_CALL_ID},
-		{"i", SIP_H_CALL_ID},
-		{"CONTENT-LENGTH", SIP_H_CONTENT_LENGTH},
-		{"l", SIP_H_CONTENT_LENGTH},
-		{"c", SIP_H_CONTENT_TYPE},
-		{"e", SIP_H_CONTENT_ENCODING},
-		{"f", SIP_H_FROM},
-		{"t", SIP_H_TO},
-		{"m", SIP_H_CONTACT},
-		{"k", SIP_H_SUPPORTED},
-		{"s", SIP_H_SUBJECT},
-		{"o", SIP_H_EVENT},
-		{"u", SIP_H_ALLOW_EVENTS},
-		{"r", SIP_H_REFER_TO},
-		{"b", SIP_H_REFERRED_BY},
-		{"x", SIP_H_SESSION_EXPIRES},
-		{"Ms-Exchange-Command", SIP_H_MS_EXCHANGE_COMMAND},
-		{"ms-sensitivity", SIP_H_MS_SENSITIVITY},
-		{"P-Asserted-Identity", SIP_H_P_ASSERTED_IDENTITY},
-		{"History-Info", SIP_H_HISTORY_INFO},
-		{"Diversion", SIP_H_DIVERSION},
-		{"www-authenticate", SIP_H_WWW_AUTHENTICATE},
-		{"Proxy-Authorization", SIP_H_PROXY_AUTHORIZATION},
-		{"Record-Route", SIP_H_RECORD_ROUTE},
-		{"z", SIP_H_OTHER},
-		{"Vias", SIP_H_OTHER},
-		{"Tox", SIP_H_OTHER},
-		{"X-Ms-Sensitivity", SIP_H_OTHER},
-		{"Ms-Sensitivit", SIP_H_OTHER},
-		{"1", SIP_H_OTHER},
+	    {"Via", SIP_H_VIA},
+	    {"v", SIP_H_VIA},
+	    {"V", SIP_H_VIA},
+	    {"call-id", SIP_H_CALL_ID},
+	    {"i", SIP_H_CALL_ID},
+	    {"CONTENT-LENGTH", SIP_H_CONTENT_LENGTH},
+	    {"l", SIP_H_CONTENT_LENGTH},
+	    {"c", SIP_H_CONTENT_TYPE},
+	    {"e", SIP_H_CONTENT_ENCODING},
+	    {"f", SIP_H_FROM},
+	    {"t", SIP_H_TO},
+	    {"m", SIP_H_CONTACT},
+	    {"k", SIP_H_SUPPORTED},
+	    {"s", SIP_H_SUBJECT},
+	    {"o", SIP_H_EVENT},
+	    {"u", SIP_H_ALLOW_EVENTS},
+	    {"r", SIP_H_REFER_TO},
+	    {"b", SIP_H_REFERRED_BY},
+	    {"x", SIP_H_SESSION_EXPIRES},
+	    {"Ms-Exchange-Command", SIP_H_MS_EXCHANGE_COMMAND},
+	    {"ms-sensitivity", SIP_H_MS_SENSITIVITY},
+	    {"P-Asserted-Identity", SIP_H_P_ASSERTED_IDENTITY},
+	    {"History-Info", SIP_H_HISTORY_INFO},
+	    {"Diversion", SIP_H_DIVERSION},
+	    {"www-authenticate", SIP_H_WWW_AUTHENTICATE},
+	    {"Proxy-Authorization", SIP_H_PROXY_AUTHORIZATION},
+	    {"Record-Route", SIP_H_RECORD_ROUTE},
+	    {"z", SIP_H_OTHER},
+	    {"Vias", SIP_H_OTHER},
+	    {"Tox", SIP_H_OTHER},
+	    {"X-Ms-Sensitivity", SIP_H_OTHER},
+	    {"Ms-Sensitivit", SIP_H_OTHER},
+	    {"1", SIP_H_OTHER},
 	};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		sip_hdr_id id = sip_hdr_id_from(t[i].name, strlen(t[i].name));
@@ -400,11 +398,10 @@ static void test_list_split(void **state)
 	const char *why = NULL;
 	pos = 0;
 	assert_int_equal(sip_list_next(ou_slice_cstr("\"open, <sip:a>"), &pos, &e, &why),
-			 OPENUM_EBADMSG);
+	                 OPENUM_EBADMSG);
 	assert_string_equal(why, "Unterminated quoted string");
 	pos = 0;
-	assert_int_equal(sip_list_next(ou_slice_cstr("<sip:a, b"), &pos, &e, &why),
-			 OPENUM_EBADMSG);
+	assert_int_equal(sip_list_next(ou_slice_cstr("<sip:a, b"), &pos, &e, &why), OPENUM_EBADMSG);
 	assert_string_equal(why, "Unbalanced <> in header");
 }
 
@@ -429,11 +426,11 @@ static void test_clone(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_request_index),  cmocka_unit_test(test_response),
-		cmocka_unit_test(test_bad_start_lines), cmocka_unit_test(test_bad_headers),
-		cmocka_unit_test(test_check),          cmocka_unit_test(test_limits),
-		cmocka_unit_test(test_header_names),   cmocka_unit_test(test_methods),
-		cmocka_unit_test(test_list_split),     cmocka_unit_test(test_clone),
+	    cmocka_unit_test(test_request_index),   cmocka_unit_test(test_response),
+	    cmocka_unit_test(test_bad_start_lines), cmocka_unit_test(test_bad_headers),
+	    cmocka_unit_test(test_check),           cmocka_unit_test(test_limits),
+	    cmocka_unit_test(test_header_names),    cmocka_unit_test(test_methods),
+	    cmocka_unit_test(test_list_split),      cmocka_unit_test(test_clone),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

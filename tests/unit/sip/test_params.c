@@ -9,18 +9,7 @@
 #include <cmocka.h>
 
 #include "sip/sip.h"
-
-static ou_slice S(const char *s)
-{
-	return ou_slice_cstr(s);
-}
-
-static void assert_slice(ou_slice got, const char *want)
-{
-	assert_non_null(got.p);
-	assert_int_equal(got.n, strlen(want));
-	assert_memory_equal(got.p, want, got.n);
-}
+#include "sip_test_util.h"
 
 static void test_get_basic(void **state)
 {

@@ -11,24 +11,12 @@
 #include <cmocka.h>
 
 #include "sip/sip.h"
-
-static char *held;
+#include "sip_test_util.h"
 
 static int parse(const char *text, sip_via *v, const char **why)
 {
-	size_t n = strlen(text);
-	free(held);
-	held = malloc(n ? n : 1);
-	memcpy(held, text, n);
 	*why = NULL;
-	return sip_via_parse(ou_slice_make(held, n), v, why);
-}
-
-static void assert_slice(ou_slice s, const char *want)
-{
-	assert_non_null(s.p);
-	assert_int_equal(s.n, strlen(want));
-	assert_memory_equal(s.p, want, s.n);
+	return sip_via_parse(hold(text), v, why);
 }
 
 static void expect_bad(const char *text, const char *reason)
@@ -328,6 +316,6 @@ int main(void)
 	    cmocka_unit_test(test_bad_params),     cmocka_unit_test(test_null_why),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
-	free(held);
+	hold_free();
 	return rc;
 }

@@ -1,0 +1,148 @@
+/* ua internals shared by the files of src/ua: the ua and call records, and what each
+ * file offers the others. Not a public contract: only src/ua includes it. */
+#ifndef OPENUM_UA_INT_H
+#define OPENUM_UA_INT_H
+
+#include "../dialog/dialog.h"
+#include "../txn/txn.h"
+#include "ua.h"
+
+#define UA_PEER_BUCKETS 256 /* shared peer records, keyed by connection */
+#define UA_END_TEXT 96      /* reason phrase kept for a deferred `ended` */
+#define UA_INFO_DTMF_MS 160 /* Duration of the INFO digits we send */
+#define UA_RFC4733_DTMF_MS 100
+
+/* One copy of a peer record shared by every call that arrived on (or went out on) the
+ * same connection: a net_peer is over 4 KiB, most of it certificate identities. */
+typedef struct ua_peer {
+	unsigned refs;
+	const net_conn *conn; /* key only, never dereferenced */
+	struct ua_peer *next;
+	net_peer peer;
+} ua_peer;
+
+typedef enum call_state {
+	CALL_OFFERED = 1, /* incoming: INVITE presented, no final response yet */
+	CALL_WAIT_ACK,    /* incoming: 2xx sent, waiting for its ACK */
+	CALL_DIALING,     /* outgoing: INVITE sent, no final response yet */
+	CALL_CONFIRMED,   /* media flows */
+	CALL_ENDED,       /* `ended` delivered or queued; nothing more happens */
+} call_state;
+
+/* Audio queued by ua_call_play: a list of copies, played one after the other. */
+typedef struct ua_chunk {
+	struct ua_chunk *next;
+	size_t n;
+	uint8_t data[];
+} ua_chunk;
+
+struct ua_call {
+	ua *u;
+	ua_call *prev, *next; /* the ua's live calls */
+	void *arg;
+	bool incoming;
+	call_state state;
+	ua_peer *peer;
+	net_conn *conn; /* referenced: where the INVITE came from or went to */
+	txn *inv;       /* the INVITE's transaction until it terminates */
+	dialog *dlg;    /* in u->dialogs once created */
+	char call_id[80];
+	sip_msg *invite; /* incoming, until answered or rejected: a clone */
+
+	/* SDP and media */
+	sdp_local local;
+	char local_addr[48];
+	media_session *ms;
+	bool have_nego;
+	sdp_nego nego;
+	ua_chunk *play_head, *play_tail;
+	bool recording;
+	size_t record_max;
+
+	/* outgoing */
+	bool cancelling;  /* ua_call_hangup before the answer: CANCEL sent or pending */
+	bool timing_out;  /* the dial timer fired: CANCEL sent or pending */
+	bool timer_on;    /* `timer` was initialised (closed before the call is freed) */
+	uv_timer_t timer; /* dial timeout (outgoing) or ACK wait (incoming) */
+
+	uint64_t answered_at; /* uv_now of the answer, 0 before */
+	bool end_queued;
+	ua_end end;
+	char end_text[UA_END_TEXT];
+	ua_call *defer_next; /* the ua's queue of deferred `ended` callbacks */
+};
+
+struct ua {
+	uv_loop_t *loop;
+	ua_events ev;
+	void *arg;
+	char contact_host[64];
+	char rtp_ip[48];
+	char user_agent[96];
+	unsigned t1_ms;
+	net *net;
+	txn_layer *txl;
+	media_clock *clock;
+	dialog_table dialogs;
+	ua_peer *peers[UA_PEER_BUCKETS];
+	/* the first listener of each transport: Contact and Via of outgoing requests */
+	char listen_ip[3][48];
+	uint16_t listen_port[3];
+	ua_call *calls;
+	ua_call *defer_head, *defer_tail; /* ended (or answered) callbacks to run */
+	uv_timer_t defer;
+	bool freeing;
+	sdp_session sdp;      /* scratch for parsing one SDP body (about 15 KiB) */
+	sip_msg *scratch_msg; /* scratch for parsing our own requests back */
+	uint64_t sess_counter;
+	uint16_t rtp_port_min;
+};
+
+/* ua.c */
+ua_peer *ua_peer_get(ua *u, const net_conn *conn, const net_peer *p);
+void ua_peer_put(ua *u, ua_peer *p);
+/* "host:port" and "<sip:host:port;transport=tcp>" for requests and responses on conn
+ * (local address from the listener, the connection or contact_host). */
+void ua_local_hostport(ua *u, net_transport tp, const net_peer *p, char *out, size_t cap);
+void ua_contact(ua *u, net_transport tp, const net_peer *p, char *out, size_t cap);
+/* A Via value with a fresh branch. */
+int ua_via(ua *u, net_transport tp, const net_peer *p, char *out, size_t cap);
+/* Sends an in-dialog request (BYE, INFO, re-INVITE) the dialog printed into b, through
+ * a client transaction on the call's connection (or one to the remote target). */
+int ua_send_in_dialog(ua_call *c, ou_buf *b, txn_cb cb, void *arg);
+/* Runs `ended` (or `answered`) from the loop, not inside the ua_* call that caused it. */
+void ua_defer(ua_call *c);
+
+/* call.c */
+ua_call *call_new(ua *u, bool incoming);
+/* Ends the call: media closed, dialog dropped, transactions detached, then `ended`
+ * now (from the loop: now == true) or deferred. Idempotent. */
+void call_end(ua_call *c, ua_end_reason reason, unsigned status, const char *text, bool now);
+/* Called after `ended` ran: unlinks and frees (after the timer closes). */
+void call_release(ua_call *c);
+void call_timer_start(ua_call *c, uint64_t ms, uv_timer_cb cb);
+void call_timer_stop(ua_call *c);
+void call_play_done(media_session *s, void *arg); /* media_done_cb */
+/* The media is up: queued audio starts, a recording asked for earlier begins. */
+void call_play_start(ua_call *c);
+
+/* call_in.c */
+void call_in_invite(ua *u, txn *st, sip_msg *req, net_conn *conn, const net_peer *peer);
+void call_in_request(ua *u, txn *st, sip_msg *req, const net_peer *peer);
+void call_in_ack(ua *u, sip_msg *ack);
+int call_in_hangup(ua_call *c);
+
+/* call_out.c */
+int call_out_hangup(ua_call *c);
+int call_send_bye(ua_call *c);
+
+/* call_media.c */
+void call_media_local(ua_call *c); /* fills c->local (address, session id) */
+int call_media_open(ua_call *c, const char **why);
+/* Applies a negotiated stream: codec, payload types, remote address. */
+int call_media_apply(ua_call *c, const sdp_nego *n);
+void call_media_close(ua_call *c);
+/* Reads a body as SDP into u->sdp; EBADMSG with why, ENOTFOUND when there is none. */
+int call_sdp_parse(ua_call *c, sip_msg *m, const char **why);
+
+#endif

@@ -1,0 +1,530 @@
+/* Tests for src/proxy/core.c over real loopback sockets: the proxy on TCP (and TLS
+ * toward a fake UM server that records what reaches it, mutual TLS with generated
+ * certificates), phones played by raw TCP sockets. REGISTER with digest (401 then
+ * 200, wrong password, someone else's AOR, 423), INVITE authentication (407), forking
+ * to the registered flow, no answer -> voicemail with Diversion (old Diversion
+ * removed), busy -> voicemail, private-no-diversion never diverted (486 / 480 back),
+ * bad Ms-Sensitivity -> 400, Max-Forwards 0 -> 483, and skip-pin gatekeeping: the
+ * owner's Ms-Exchange-Command reaches the UM server, another user's is stripped. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "auth/auth.h"
+#include "net/net.h"
+#include "proxy/proxy.h"
+#include "store/store.h"
+#include "txn/txn.h"
+
+#define DOMAIN "example.com"
+#define MAXM 32
+
+typedef struct world {
+	uv_loop_t loop;
+	char dir[64], db[128], cert[128], key[128], ca[128];
+	proxy *px;
+	net *um;
+	uint16_t um_port;
+	char um_addr[64];
+	const char *um_list[1];
+	unsigned um_n;
+	char *um_msgs[MAXM];
+	unsigned um_status; /* what the fake UM answers to INVITE */
+} world;
+
+static world W;
+
+static void um_recv(void *arg, net_conn *c, const net_peer *p, sip_msg *m)
+{
+	world *w = arg;
+	(void)p;
+	if (!m->is_request || m->method == SIP_METHOD_ACK)
+		return;
+	if (w->um_n < MAXM) {
+		w->um_msgs[w->um_n] = strndup(m->raw.p, m->raw.n);
+		w->um_n++;
+	}
+	ou_buf b;
+	ou_buf_init(&b);
+	unsigned st = m->method == SIP_METHOD_INVITE ? w->um_status : 200;
+	txn_build_response(m, st, NULL, OU_SLICE_LIT("umtag"), &b);
+	net_send(c, b.data, b.len);
+	ou_buf_free(&b);
+}
+
+static void um_close(void *arg, net_conn *c, int err, const char *why)
+{
+	(void)arg, (void)c, (void)err, (void)why;
+}
+
+static void add_user(store_users *su, const char *user, const char *pw, uint32_t na, bool busy,
+                     bool unreg)
+{
+	store_user u = {0};
+	snprintf(u.address, sizeof(u.address), "sip:%s@" DOMAIN, user);
+	snprintf(u.realm, sizeof(u.realm), DOMAIN);
+	auth_ha1(AUTH_MD5, ou_slice_cstr(user), ou_slice_cstr(DOMAIN), ou_slice_cstr(pw), u.ha1_md5);
+	auth_ha1(AUTH_SHA256, ou_slice_cstr(user), ou_slice_cstr(DOMAIN), ou_slice_cstr(pw),
+	         u.ha1_sha256);
+	u.vm_no_answer_s = na;
+	u.vm_busy = busy;
+	u.vm_unregistered = unreg;
+	assert_int_equal(store_user_add(su, &u, NULL, NULL), 0);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	world *w = &W;
+	memset(w, 0, sizeof(*w));
+	snprintf(w->dir, sizeof(w->dir), "/tmp/openum-proxy.XXXXXX");
+	assert_non_null(mkdtemp(w->dir));
+	snprintf(w->db, sizeof(w->db), "%s/db", w->dir);
+	char certs[100];
+	snprintf(certs, sizeof(certs), "%s/certs", w->dir);
+	assert_int_equal(net_certs_make(certs, NULL, NULL, 0), 0);
+	snprintf(w->cert, sizeof(w->cert), "%s/server.pem", certs);
+	snprintf(w->key, sizeof(w->key), "%s/server.key", certs);
+	snprintf(w->ca, sizeof(w->ca), "%s/ca.pem", certs);
+	store_users *su = NULL;
+	assert_int_equal(store_users_open(w->db, NULL, &su, NULL), 0);
+	add_user(su, "alice", "alice-pw", 1, true, true);
+	add_user(su, "bob", "bob-pw", 0, false, false);
+	add_user(su, "dave", "dave-pw", 0, false, true);
+	store_users_close(su);
+
+	uv_loop_init(&w->loop);
+	net_config uc = {.cert_file = w->cert, .key_file = w->key, .ca_file = w->ca};
+	assert_int_equal(net_new(&w->loop, &uc, um_recv, um_close, w, &w->um), 0);
+	assert_int_equal(net_listen(w->um, NET_TLS, "127.0.0.1", 0, &w->um_port), 0);
+	snprintf(w->um_addr, sizeof(w->um_addr), "127.0.0.1:%u", w->um_port);
+	w->um_list[0] = w->um_addr;
+	w->um_status = 200;
+
+	proxy_config pc = {
+	    .domain = DOMAIN,
+	    .db = w->db,
+	    .tcp_ip = "127.0.0.1",
+	    .net = {.cert_file = w->cert, .key_file = w->key, .ca_file = w->ca},
+	    .um_servers = w->um_list,
+	    .num_servers = 1,
+	    .ring_timeout_s = 5,
+	    .t1_ms = 20,
+	    .quiet = getenv("OPENUM_TEST_VERBOSE") == NULL,
+	};
+	const char *why = NULL;
+	assert_int_equal(proxy_new(&w->loop, &pc, &w->px, &why), 0);
+	return 0;
+}
+
+static void walk_close(uv_handle_t *h, void *arg)
+{
+	(void)arg;
+	if (!uv_is_closing(h))
+		uv_close(h, NULL);
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	world *w = &W;
+	proxy_free(w->px);
+	net_free(w->um);
+	uv_run(&w->loop, UV_RUN_DEFAULT);
+	uv_walk(&w->loop, walk_close, NULL);
+	uv_run(&w->loop, UV_RUN_DEFAULT);
+	assert_int_equal(uv_loop_close(&w->loop), 0);
+	for (unsigned i = 0; i < w->um_n && i < MAXM; i++)
+		free(w->um_msgs[i]);
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", w->dir);
+	assert_int_equal(system(cmd), 0);
+	return 0;
+}
+
+/* ---- phones: raw TCP sockets ------------------------------------------------------------ */
+
+typedef struct phone {
+	int fd;
+	char buf[65536];
+	size_t len;
+	char msg[65536]; /* the last message received */
+	sip_msg m;
+	uint16_t port; /* local port */
+	unsigned nc;
+} phone;
+
+static void pump(unsigned ms)
+{
+	for (unsigned i = 0; i < ms; i++) {
+		uv_run(&W.loop, UV_RUN_NOWAIT);
+		usleep(1000);
+	}
+}
+
+static void ph_open(phone *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(proxy_tcp_port(W.px))};
+	inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+	assert_int_equal(connect(p->fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	fcntl(p->fd, F_SETFL, O_NONBLOCK);
+	struct sockaddr_in l;
+	socklen_t ll = sizeof(l);
+	getsockname(p->fd, (struct sockaddr *)&l, &ll);
+	p->port = ntohs(l.sin_port);
+}
+
+static void ph_close(phone *p)
+{
+	close(p->fd);
+	pump(20);
+}
+
+static void ph_send(phone *p, const char *text)
+{
+	size_t n = strlen(text);
+	assert_int_equal(send(p->fd, text, n, 0), (ssize_t)n);
+}
+
+/* Waits up to ms for one message; true with p->m parsed. */
+static bool ph_recv(phone *p, unsigned ms)
+{
+	for (unsigned t = 0; t <= ms; t++) {
+		sip_framer f;
+		sip_framer_init(&f);
+		size_t fl = 0;
+		int k = p->len ? sip_frame(&f, p->buf, p->len, &fl, NULL) : OPENUM_EAGAIN;
+		if (k == SIP_FRAME_MSG) {
+			memcpy(p->msg, p->buf, fl);
+			p->msg[fl] = '\0';
+			memmove(p->buf, p->buf + fl, p->len - fl);
+			p->len -= fl;
+			assert_int_equal(sip_msg_parse(p->msg, fl, &p->m, NULL), 0);
+			return true;
+		}
+		if (k > 0) {
+			memmove(p->buf, p->buf + fl, p->len - fl);
+			p->len -= fl;
+			continue;
+		}
+		uv_run(&W.loop, UV_RUN_NOWAIT);
+		ssize_t r = recv(p->fd, p->buf + p->len, sizeof(p->buf) - p->len - 1, 0);
+		if (r > 0) {
+			p->len += (size_t)r;
+			continue;
+		}
+		usleep(1000);
+	}
+	return false;
+}
+
+/* Receives until a response with status (or any final when status 0). */
+static unsigned ph_expect_status(phone *p, unsigned status, unsigned ms)
+{
+	while (ph_recv(p, ms)) {
+		if (p->m.is_request)
+			continue;
+		if (p->m.status == status || (status == 0 && p->m.status >= 200))
+			return p->m.status;
+		if (status && p->m.status >= 200)
+			return p->m.status;
+	}
+	return 0;
+}
+
+static void ph_request(phone *p, const char *method, const char *ruri, const char *from_user,
+                       const char *to, const char *callid, unsigned cseq, const char *extra)
+{
+	char text[8192];
+	snprintf(text, sizeof(text),
+	         "%s %s SIP/2.0\r\n"
+	         "Via: SIP/2.0/TCP 127.0.0.1:%u;branch=z9hG4bK-%s-%u-%s\r\n"
+	         "From: <sip:%s@" DOMAIN ">;tag=t-%s\r\n"
+	         "To: <%s>\r\n"
+	         "Call-ID: %s\r\nCSeq: %u %s\r\nMax-Forwards: 70\r\n"
+	         "Contact: <sip:%s@127.0.0.1:%u;transport=tcp>\r\n%s"
+	         "Content-Length: 0\r\n\r\n",
+	         method, ruri, p->port, callid, cseq, method, from_user, from_user, to, callid, cseq,
+	         method, from_user, p->port, extra ? extra : "");
+	ph_send(p, text);
+}
+
+/* Answers the last received 401/407 for user: the header line to add. */
+static void ph_answer(phone *p, const char *user, const char *pw, const char *method,
+                      const char *uri, char *out, size_t cap)
+{
+	bool proxy_auth = p->m.status == 407;
+	const sip_hdr *h = sip_msg_hdr(&p->m, proxy_auth ? SIP_H_PROXY_AUTHENTICATE
+	                                                 : SIP_H_WWW_AUTHENTICATE);
+	assert_non_null(h);
+	sip_auth ch;
+	assert_int_equal(sip_auth_parse(h->value, &ch, NULL), 0);
+	assert_true(ou_slice_eq_cstr(ch.algorithm, "SHA-256")); /* offered first */
+	ou_buf b;
+	ou_buf_init(&b);
+	assert_int_equal(auth_client_answer(&ch, ou_slice_cstr(user), ou_slice_cstr(pw),
+	                                    ou_slice_cstr(method), ou_slice_cstr(uri), ++p->nc, NULL,
+	                                    &b, NULL),
+	                 0);
+	snprintf(out, cap, "%s: %.*s\r\n", proxy_auth ? "Proxy-Authorization" : "Authorization",
+	         (int)b.len, b.data);
+	ou_buf_free(&b);
+}
+
+static void ph_register(phone *p, const char *user, const char *pw)
+{
+	char to[64], cid[64];
+	snprintf(to, sizeof(to), "sip:%s@" DOMAIN, user);
+	snprintf(cid, sizeof(cid), "reg-%s-%u", user, p->port);
+	ph_request(p, "REGISTER", "sip:" DOMAIN, user, to, cid, 1, NULL);
+	assert_int_equal(ph_expect_status(p, 401, 2000), 401);
+	assert_int_equal(sip_msg_hdr_count(&p->m, SIP_H_WWW_AUTHENTICATE), 2);
+	char auth[1024];
+	p->nc = 0;
+	ph_answer(p, user, pw, "REGISTER", "sip:" DOMAIN, auth, sizeof(auth));
+	ph_request(p, "REGISTER", "sip:" DOMAIN, user, to, cid, 2, auth);
+	assert_int_equal(ph_expect_status(p, 200, 2000), 200);
+	assert_non_null(sip_msg_hdr(&p->m, SIP_H_CONTACT));
+	p->nc = 0;
+}
+
+/* Sends an INVITE from user through the 407 challenge. */
+static void ph_invite(phone *p, const char *user, const char *pw, const char *ruri,
+                      const char *to, const char *callid, const char *extra)
+{
+	ph_request(p, "INVITE", ruri, user, to, callid, 1, extra);
+	assert_int_equal(ph_expect_status(p, 407, 2000), 407);
+	char hdrs[4096];
+	ph_answer(p, user, pw, "INVITE", ruri, hdrs, sizeof(hdrs));
+	if (extra)
+		strncat(hdrs, extra, sizeof(hdrs) - strlen(hdrs) - 1);
+	ph_request(p, "INVITE", ruri, user, to, callid, 2, hdrs);
+}
+
+/* The phone answers the INVITE it holds with status. */
+static void ph_reply(phone *p, unsigned status)
+{
+	ou_buf b;
+	ou_buf_init(&b);
+	txn_build_response(&p->m, status, NULL, OU_SLICE_LIT("calleetag"), &b);
+	b.data[b.len] = '\0';
+	ph_send(p, b.data);
+	ou_buf_free(&b);
+}
+
+static const char *um_last(void)
+{
+	return W.um_n ? W.um_msgs[W.um_n - 1] : "";
+}
+
+static bool wait_um(unsigned n, unsigned ms)
+{
+	for (unsigned t = 0; t < ms && W.um_n < n; t++)
+		pump(1);
+	return W.um_n >= n;
+}
+
+/* ---- tests --------------------------------------------------------------------------------- */
+
+static void test_register(void **state)
+{
+	(void)state;
+	phone a;
+	ph_open(&a);
+	ph_register(&a, "alice", "alice-pw");
+	assert_true(strstr(a.msg, "Contact: <sip:alice@127.0.0.1:") != NULL);
+	assert_true(strstr(a.msg, ";expires=3600") != NULL);
+
+	/* Wrong password: 401 again; someone else's AOR: 403. */
+	ph_request(&a, "REGISTER", "sip:" DOMAIN, "alice", "sip:alice@" DOMAIN, "r2", 1, NULL);
+	assert_int_equal(ph_expect_status(&a, 401, 2000), 401);
+	char auth[1024];
+	ph_answer(&a, "alice", "wrong", "REGISTER", "sip:" DOMAIN, auth, sizeof(auth));
+	ph_request(&a, "REGISTER", "sip:" DOMAIN, "alice", "sip:alice@" DOMAIN, "r2", 2, auth);
+	assert_int_equal(ph_expect_status(&a, 0, 2000), 401);
+	ph_answer(&a, "bob", "bob-pw", "REGISTER", "sip:" DOMAIN, auth, sizeof(auth));
+	ph_request(&a, "REGISTER", "sip:" DOMAIN, "alice", "sip:alice@" DOMAIN, "r2", 3, auth);
+	assert_int_equal(ph_expect_status(&a, 0, 2000), 403);
+	/* Replayed credentials (same nonce and nc): challenged again. */
+	ph_request(&a, "REGISTER", "sip:" DOMAIN, "alice", "sip:alice@" DOMAIN, "r3", 0, NULL);
+	assert_int_equal(ph_expect_status(&a, 401, 2000), 401);
+	ph_answer(&a, "alice", "alice-pw", "REGISTER", "sip:" DOMAIN, auth, sizeof(auth));
+	ph_request(&a, "REGISTER", "sip:" DOMAIN, "alice", "sip:alice@" DOMAIN, "r3", 1, auth);
+	assert_int_equal(ph_expect_status(&a, 0, 2000), 200);
+	ph_request(&a, "REGISTER", "sip:" DOMAIN, "alice", "sip:alice@" DOMAIN, "r3", 2, auth);
+	assert_int_equal(ph_expect_status(&a, 0, 2000), 401);
+	/* Too brief: 423 with Min-Expires. */
+	ph_request(&a, "REGISTER", "sip:" DOMAIN, "alice", "sip:alice@" DOMAIN, "r4", 0, NULL);
+	assert_int_equal(ph_expect_status(&a, 401, 2000), 401);
+	ph_answer(&a, "alice", "alice-pw", "REGISTER", "sip:" DOMAIN, auth, sizeof(auth));
+	strncat(auth, "Expires: 10\r\n", sizeof(auth) - strlen(auth) - 1);
+	ph_request(&a, "REGISTER", "sip:" DOMAIN, "alice", "sip:alice@" DOMAIN, "r4", 1, auth);
+	assert_int_equal(ph_expect_status(&a, 0, 2000), 423);
+	assert_true(strstr(a.msg, "Min-Expires: 60\r\n") != NULL);
+	ph_close(&a);
+}
+
+/* bob calls alice: 407, then alice's registered socket rings; nobody answers within
+ * alice's 1 s: voicemail with Diversion naming alice, bob's fake Diversion gone. */
+static void test_fork_and_no_answer_voicemail(void **state)
+{
+	(void)state;
+	phone a, b;
+	ph_open(&a);
+	ph_open(&b);
+	ph_register(&a, "alice", "alice-pw");
+	ph_invite(&b, "bob", "bob-pw", "sip:alice@" DOMAIN, "sip:alice@" DOMAIN, "call-na",
+	          "Diversion: <sip:mallory@" DOMAIN ">;reason=unconditional\r\n");
+	assert_true(ph_recv(&a, 2000)); /* the INVITE, over alice's own connection */
+	assert_true(a.m.is_request);
+	assert_int_equal(a.m.method, SIP_METHOD_INVITE);
+	assert_true(strstr(a.msg, "Record-Route: <sip:127.0.0.1:") != NULL);
+	assert_int_equal(sip_msg_hdr_count(&a.m, SIP_H_VIA), 2);
+	assert_null(sip_msg_hdr(&a.m, SIP_H_PROXY_AUTHORIZATION));
+	assert_true(strstr(a.msg, "P-Asserted-Identity: <sip:bob@" DOMAIN ">") != NULL);
+	ph_reply(&a, 180);
+	assert_int_equal(ph_expect_status(&b, 180, 2000), 180);
+	/* No answer: the proxy cancels alice and goes to voicemail. */
+	assert_true(wait_um(1, 3000));
+	const char *m = um_last();
+	assert_true(strncmp(m, "INVITE sip:alice@" DOMAIN ";opaque=app:voicemail SIP/2.0", 54) == 0);
+	assert_true(strstr(m, "Diversion: <sip:alice@" DOMAIN ">;reason=no-answer") != NULL);
+	assert_null(strstr(m, "mallory"));
+	assert_int_equal(ph_expect_status(&b, 200, 3000), 200);
+	assert_true(ph_recv(&a, 1000)); /* the CANCEL */
+	assert_int_equal(a.m.method, SIP_METHOD_CANCEL);
+	ph_close(&a);
+	ph_close(&b);
+}
+
+static void test_busy_voicemail_and_private(void **state)
+{
+	(void)state;
+	phone a, b;
+	ph_open(&a);
+	ph_open(&b);
+	ph_register(&a, "alice", "alice-pw");
+	/* Busy -> voicemail (user-busy). */
+	ph_invite(&b, "bob", "bob-pw", "sip:alice@" DOMAIN, "sip:alice@" DOMAIN, "call-busy", NULL);
+	assert_true(ph_recv(&a, 2000));
+	ph_reply(&a, 486);
+	assert_true(wait_um(1, 3000));
+	assert_true(strstr(um_last(), "reason=user-busy") != NULL);
+	assert_int_equal(ph_expect_status(&b, 200, 3000), 200);
+
+	/* private-no-diversion: alice still rings, busy goes back to bob, UM sees nothing. */
+	unsigned before = W.um_n;
+	ph_invite(&b, "bob", "bob-pw", "sip:alice@" DOMAIN, "sip:alice@" DOMAIN, "call-priv",
+	          "Ms-Sensitivity: private-no-diversion\r\n");
+	assert_true(ph_recv(&a, 2000));
+	while (a.m.method != SIP_METHOD_INVITE || !strstr(a.msg, "call-priv"))
+		assert_true(ph_recv(&a, 2000));
+	ph_reply(&a, 486);
+	assert_int_equal(ph_expect_status(&b, 0, 3000), 486);
+	pump(300);
+	assert_int_equal(W.um_n, before);
+
+	/* normal-no-diversion to dave (not registered, voicemail when unregistered): 480. */
+	ph_invite(&b, "bob", "bob-pw", "sip:dave@" DOMAIN, "sip:dave@" DOMAIN, "call-dave",
+	          "Ms-Sensitivity: normal-no-diversion\r\n");
+	assert_int_equal(ph_expect_status(&b, 0, 3000), 480);
+	pump(100);
+	assert_int_equal(W.um_n, before);
+	/* Without the header dave's calls go to voicemail (unavailable). */
+	ph_invite(&b, "bob", "bob-pw", "sip:dave@" DOMAIN, "sip:dave@" DOMAIN, "call-dave2", NULL);
+	assert_true(wait_um(before + 1, 3000));
+	assert_true(strstr(um_last(), "Diversion: <sip:dave@" DOMAIN ">;reason=unavailable") != NULL);
+	assert_int_equal(ph_expect_status(&b, 200, 3000), 200);
+
+	/* A repeated or unknown Ms-Sensitivity: 400. */
+	ph_request(&b, "INVITE", "sip:alice@" DOMAIN, "bob", "sip:alice@" DOMAIN, "call-bad", 1,
+	           "Ms-Sensitivity: secret\r\n");
+	assert_int_equal(ph_expect_status(&b, 0, 2000), 400);
+	ph_request(&b, "INVITE", "sip:alice@" DOMAIN, "bob", "sip:alice@" DOMAIN, "call-bad2", 1,
+	           "Ms-Sensitivity: normal\r\nMs-Sensitivity: private\r\n");
+	assert_int_equal(ph_expect_status(&b, 0, 2000), 400);
+	ph_close(&a);
+	ph_close(&b);
+}
+
+static void test_gatekeeping(void **state)
+{
+	(void)state;
+	phone a, b;
+	ph_open(&a);
+	ph_open(&b);
+	const char *vm = "sip:alice@" DOMAIN ";opaque=app:voicemail";
+	/* alice calls her own voicemail with skip-pin: passed through. */
+	ph_invite(&a, "alice", "alice-pw", vm, "sip:alice@" DOMAIN, "gk-own",
+	          "Ms-Exchange-Command: skip-pin\r\n");
+	assert_true(wait_um(1, 3000));
+	assert_true(strstr(um_last(), "Ms-Exchange-Command: skip-pin") != NULL);
+	assert_true(strncmp(um_last(), "INVITE sip:alice@" DOMAIN ";opaque=app:voicemail ", 48) == 0);
+	assert_null(strstr(um_last(), "Diversion"));
+	assert_int_equal(ph_expect_status(&a, 200, 3000), 200);
+	/* bob calls alice's voicemail with skip-pin: stripped. */
+	ph_invite(&b, "bob", "bob-pw", vm, "sip:alice@" DOMAIN, "gk-bob",
+	          "Ms-Exchange-Command: skip-pin\r\nMs-Exchange-Command: skip-pin\r\n");
+	assert_true(wait_um(2, 3000));
+	assert_null(strstr(um_last(), "Ms-Exchange-Command"));
+	assert_true(strstr(um_last(), "gk-bob") != NULL);
+	assert_int_equal(ph_expect_status(&b, 200, 3000), 200);
+	/* A client's own P-Asserted-Identity never gets through. */
+	ph_invite(&b, "bob", "bob-pw", vm, "sip:alice@" DOMAIN, "gk-pai",
+	          "P-Asserted-Identity: <sip:alice@" DOMAIN ">\r\n");
+	assert_true(wait_um(3, 3000));
+	assert_null(strstr(um_last(), "<sip:alice@" DOMAIN ">\r\nP-Asserted"));
+	assert_true(strstr(um_last(), "P-Asserted-Identity: <sip:bob@" DOMAIN ">") != NULL);
+	ph_close(&a);
+	ph_close(&b);
+}
+
+static void test_max_forwards_and_relay(void **state)
+{
+	(void)state;
+	phone b;
+	ph_open(&b);
+	char text[1024];
+	snprintf(text, sizeof(text),
+	         "OPTIONS sip:alice@" DOMAIN " SIP/2.0\r\n"
+	         "Via: SIP/2.0/TCP 127.0.0.1:%u;branch=z9hG4bK-mf\r\n"
+	         "From: <sip:bob@" DOMAIN ">;tag=1\r\nTo: <sip:alice@" DOMAIN ">\r\n"
+	         "Call-ID: mf\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 0\r\nContent-Length: 0\r\n\r\n",
+	         b.port);
+	ph_send(&b, text);
+	assert_int_equal(ph_expect_status(&b, 0, 2000), 483);
+	/* An unauthenticated request to a foreign domain is no relay. */
+	ph_request(&b, "MESSAGE", "sip:x@elsewhere.example", "bob", "sip:x@elsewhere.example", "rl",
+	           1, NULL);
+	assert_int_equal(ph_expect_status(&b, 0, 2000), 403);
+	/* An unknown local user: 404. */
+	ph_invite(&b, "bob", "bob-pw", "sip:nobody@" DOMAIN, "sip:nobody@" DOMAIN, "nb", NULL);
+	assert_int_equal(ph_expect_status(&b, 0, 2000), 404);
+	ph_close(&b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_register, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fork_and_no_answer_voicemail, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_busy_voicemail_and_private, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_gatekeeping, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_max_forwards_and_relay, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,50 @@
+/* sip_test_util.h: helpers the src/sip unit tests share (static inline, one copy per test
+ * binary): slices from C strings, a slice assertion, and hold(), which copies input into
+ * a buffer of exactly its length so that ASan catches a parser reading one byte too far.
+ * Include after <cmocka.h>. */
+#ifndef OPENUM_TESTS_SIP_TEST_UTIL_H
+#define OPENUM_TESTS_SIP_TEST_UTIL_H
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "sip/sip.h"
+
+static inline ou_slice S(const char *s)
+{
+	return ou_slice_cstr(s);
+}
+
+/* want NULL: the slice must be absent; otherwise present and equal to want. */
+static inline void assert_slice(ou_slice got, const char *want)
+{
+	if (!want) {
+		assert_null(got.p);
+		assert_int_equal(got.n, 0);
+		return;
+	}
+	assert_non_null(got.p);
+	if (got.n != strlen(want) || memcmp(got.p, want, got.n) != 0)
+		fail_msg("got '%.*s', want '%s'", (int)got.n, got.p, want);
+}
+
+/* The last input hold() copied; free it (hold_free) before the test binary exits. */
+static char *held __attribute__((unused));
+
+static inline ou_slice hold(const char *text)
+{
+	size_t n = strlen(text);
+	free(held);
+	held = malloc(n ? n : 1);
+	assert_non_null(held);
+	memcpy(held, text, n);
+	return ou_slice_make(held, n);
+}
+
+static inline void hold_free(void)
+{
+	free(held);
+	held = NULL;
+}
+
+#endif
