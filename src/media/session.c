@@ -167,6 +167,10 @@ static void clock_cb(uv_timer_t *t)
 	uint64_t due = c->start_ns + c->tick * PERIOD_NS;
 	now = uv_hrtime();
 	uint64_t delay = due > now ? (due - now) / 1000000u : 0;
+	/* never 0: libuv (1.44) runs a timer due "now" again in the same timers phase, so
+	 * a clock that cannot keep up would starve every socket and signal of the loop */
+	if (delay == 0)
+		delay = 1;
 	uv_update_time(c->loop);
 	uv_timer_start(&c->timer, clock_cb, delay, 0);
 }
