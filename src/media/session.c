@@ -64,7 +64,9 @@ struct media_session {
 	int16_t *rec;
 	size_t rec_n, rec_cap, rec_max;
 	uint32_t silence_ms;
-	media_jb jb;
+	/* allocated by the first record_start: a call that only plays (or waits) does not
+	 * carry ~5 KiB of jitter-buffer slots */
+	media_jb *jb;
 
 	media_session_stats st;
 };
@@ -405,7 +407,7 @@ static void rec_append(media_session *s, const int16_t *pcm, size_t n, bool sile
 static void rec_drain(media_session *s, bool flush)
 {
 	media_jb_frame f;
-	while (media_jb_pop(&s->jb, flush, &f) == 0) {
+	while (media_jb_pop(s->jb, flush, &f) == 0) {
 		if (!f.data) {
 			rec_append(s, NULL, f.n, true);
 			continue;
@@ -420,10 +422,10 @@ static void rec_put(media_session *s, const rtp_packet *p, bool audio)
 {
 	const uint8_t *pl = audio ? p->payload : NULL;
 	size_t n = audio ? p->payload_len : 0;
-	if (media_jb_put(&s->jb, p->seq, p->ts, pl, n) == MEDIA_JB_JUMP) {
+	if (media_jb_put(s->jb, p->seq, p->ts, pl, n) == MEDIA_JB_JUMP) {
 		rec_drain(s, true);
-		media_jb_restart(&s->jb);
-		media_jb_put(&s->jb, p->seq, p->ts, pl, n);
+		media_jb_restart(s->jb);
+		media_jb_put(s->jb, p->seq, p->ts, pl, n);
 	}
 	rec_drain(s, false);
 }
@@ -468,7 +470,7 @@ static void rtp_recv_cb(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
 		 * continues in time through a jitter-buffer restart */
 		if (s->have_rx_ssrc && s->recording) {
 			rec_drain(s, true);
-			media_jb_restart(&s->jb);
+			media_jb_restart(s->jb);
 		}
 		s->have_rx_ssrc = true;
 		s->rx_ssrc = p.ssrc;
@@ -610,7 +612,6 @@ int media_session_open(media_clock *c, const media_session_config *cfg, media_se
 	s->seq = (uint16_t)random32();
 	s->ts = random32();
 	s->rtcp_phase = random32() % RTCP_TICKS;
-	media_jb_init(&s->jb, 0);
 
 	s->next = c->head;
 	if (c->head)
@@ -626,6 +627,7 @@ static void session_closed(uv_handle_t *h)
 	media_session *s = h->data;
 	if (--s->open_handles == 0) {
 		free(s->rec);
+		free(s->jb);
 		free(s);
 	}
 }
@@ -730,7 +732,9 @@ int media_session_record_start(media_session *s, size_t max_samples)
 	s->rec_n = s->rec_cap = 0;
 	s->rec_max = max_samples;
 	s->silence_ms = 0;
-	media_jb_init(&s->jb, 0);
+	if (!s->jb && !(s->jb = malloc(sizeof(*s->jb))))
+		return OPENUM_ENOMEM;
+	media_jb_init(s->jb, 0);
 	s->recording = true;
 	return 0;
 }
