@@ -100,4 +100,33 @@ static inline const char *ou_skip_qdtext(const char *p, const char *e)
 	return p;
 }
 
+/* The first `c` in [p, e), or e: memchr without the call, for the short spans (one
+ * header value, one address) where a libc call costs more than the search. Reads
+ * only inside [lo, e), lo <= p being the start of the caller's slice: 16 bytes per
+ * step, the last step ending at e and starting before p when the slice allows. */
+static inline const char *ou_find_byte(const char *p, const char *e, const char *lo, char c)
+{
+#ifdef __SSE2__
+	const __m128i want = _mm_set1_epi8(c);
+	while (e - p >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+		unsigned mask = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, want));
+		if (mask)
+			return p + __builtin_ctz(mask);
+		p += 16;
+	}
+	if (p < e && e - lo >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(e - 16));
+		unsigned mask = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, want));
+		mask >>= 16 - (e - p); /* drop the bytes before p */
+		return mask ? p + __builtin_ctz(mask) : e;
+	}
+#else
+	(void)lo;
+#endif
+	while (p < e && *p != c)
+		p++;
+	return p;
+}
+
 #endif

@@ -32,9 +32,14 @@ static int parse_params(ou_slice params, sip_addr *out, const char **why)
 
 static int addr_parse(ou_slice s, sip_addr *out, const char **why)
 {
-	s = ou_slice_trim(s);
 	const char *p = s.p;
 	size_t n = s.n, i = 0;
+	if (n) { /* trim LWS here: cheaper than the call to ou_slice_trim */
+		const char *e = lex_trim_end(p, p + n);
+		p = lex_skip_lws(p, e);
+		n = (size_t)(e - p);
+		s = ou_slice_make(p, n);
+	}
 	int rc;
 
 	if (n == 0)
@@ -84,8 +89,8 @@ static int addr_parse(ou_slice s, sip_addr *out, const char **why)
 
 	ou_slice rest;
 	if (p[i] == '<') {
-		const char *e = memchr(p + i, '>', n - i);
-		if (!e)
+		const char *e = ou_find_byte(p + i, p + n, p, '>');
+		if (e == p + n)
 			BAD("unbalanced <>");
 		size_t end = (size_t)(e - p);
 		out->angle = true;

@@ -53,7 +53,7 @@ static const char *const hdr_names[SIP_H__COUNT] = {
     [SIP_H_MS_SENSITIVITY] = "Ms-Sensitivity",
 };
 
-static const uint8_t hdr_len[SIP_H__COUNT] = {
+const uint8_t sip_hdr_len_[SIP_H__COUNT] = {
     [SIP_H_VIA] = 3,
     [SIP_H_FROM] = 4,
     [SIP_H_TO] = 2,
@@ -100,7 +100,7 @@ static const uint8_t hdr_len[SIP_H__COUNT] = {
     [SIP_H_MS_SENSITIVITY] = 14,
 };
 
-static const char hdr_lc[SIP_H__COUNT][32] = {
+const char sip_hdr_lc_[SIP_H__COUNT][32] = {
     [SIP_H_VIA] = "via",
     [SIP_H_FROM] = "from",
     [SIP_H_TO] = "to",
@@ -147,8 +147,7 @@ static const char hdr_lc[SIP_H__COUNT][32] = {
     [SIP_H_MS_SENSITIVITY] = "ms-sensitivity",
 };
 
-#define HDR_HASH_SIZE 128
-static const uint8_t hdr_hash[HDR_HASH_SIZE] = {
+const uint8_t sip_hdr_hash_[SIP_HDR_HASH_SIZE] = {
     [2] = SIP_H_EVENT,
     [4] = SIP_H_MS_EXCHANGE_COMMAND,
     [6] = SIP_H_RECORD_ROUTE,
@@ -195,7 +194,7 @@ static const uint8_t hdr_hash[HDR_HASH_SIZE] = {
     [124] = SIP_H_DIVERSION,
 };
 
-static const uint8_t hdr_compact[26] = {
+const uint8_t sip_hdr_compact_[26] = {
     ['b' - 'a'] = SIP_H_REFERRED_BY,
     ['c' - 'a'] = SIP_H_CONTENT_TYPE,
     ['e' - 'a'] = SIP_H_CONTENT_ENCODING,
@@ -213,49 +212,9 @@ static const uint8_t hdr_compact[26] = {
     ['x' - 'a'] = SIP_H_SESSION_EXPIRES,
 };
 
-/* Known names hold only letters and '-', for which OR-ing 0x20 is the same as
- * lowering; any other byte only lands in some slot and then fails the compare. */
-static inline unsigned hdr_key(const char *s, size_t n)
-{
-	return (unsigned)(n * 12 + ((unsigned char)s[0] | 0x20) +
-	                  ((unsigned char)s[n - 1] | 0x20) * 11 +
-	                  ((unsigned char)s[n / 2] | 0x20)) %
-	       HDR_HASH_SIZE;
-}
-
 sip_hdr_id sip_hdr_id_from(const char *name, size_t len)
 {
-	if (len == 1) {
-		char c = ou_lower(name[0]);
-		return (c >= 'a' && c <= 'z') ? (sip_hdr_id)hdr_compact[c - 'a'] : SIP_H_OTHER;
-	}
-	if (len < 2 || len > 32)
-		return SIP_H_OTHER;
-	unsigned id = hdr_hash[hdr_key(name, len)];
-	if (id == SIP_H_OTHER || hdr_len[id] != len)
-		return SIP_H_OTHER;
-	/* Known names hold only letters and '-': OR-ing 0x20 into each byte folds the
-	 * case of letters and keeps '-', so whole words compare at once. (CR would fold
-	 * onto '-': names are tokens, see sip.h.) Known names are 2 to 20 bytes; two or
-	 * three loads that may overlap cover the name without reading outside it. */
-	const char *lc = hdr_lc[id];
-	if (len >= 8) {
-		const uint64_t f = 0x2020202020202020ull;
-		uint64_t d = ((ou_load8(name) | f) ^ ou_load8(lc)) |
-		             ((ou_load8(name + len - 8) | f) ^ ou_load8(lc + len - 8));
-		if (len > 16)
-			d |= (ou_load8(name + 8) | f) ^ ou_load8(lc + 8);
-		return d ? SIP_H_OTHER : (sip_hdr_id)id;
-	}
-	if (len >= 4) {
-		const uint32_t f = 0x20202020u;
-		uint32_t d = ((ou_load4(name) | f) ^ ou_load4(lc)) |
-		             ((ou_load4(name + len - 4) | f) ^ ou_load4(lc + len - 4));
-		return d ? SIP_H_OTHER : (sip_hdr_id)id;
-	}
-	uint16_t d = (uint16_t)(((ou_load2(name) | 0x2020u) ^ ou_load2(lc)) |
-	                        ((ou_load2(name + len - 2) | 0x2020u) ^ ou_load2(lc + len - 2)));
-	return d ? SIP_H_OTHER : (sip_hdr_id)id;
+	return sip_hdr_id_lookup(name, len);
 }
 
 const char *sip_hdr_name(sip_hdr_id id)

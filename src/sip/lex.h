@@ -11,6 +11,7 @@
 
 #include "../base/base.h"
 #include "../base/scan.h"
+#include "sip.h"
 
 /* Sets *why (when the caller asked for a reason) and returns code. A parser wraps it
  * with its own prefix, e.g. SIP_FAIL(OPENUM_EBADMSG, "Bad Via: " msg). */
@@ -67,6 +68,61 @@ static inline const char *lex_skip_cls(const char *p, const char *e, uint16_t cl
 	while (p < e && lex_is(*p, cls))
 		p++;
 	return p;
+}
+
+/* ---- header names (tables in hdr_name.c) ----------------------------------------
+ * The lookup behind sip_hdr_id_from, inline so that the message parser's per-line
+ * loop does not pay a call for it: one hash of length, first, middle and last byte
+ * into a collision-free table, then one case-insensitive compare. */
+#define SIP_HDR_HASH_SIZE 128
+extern const uint8_t sip_hdr_hash_[SIP_HDR_HASH_SIZE];
+extern const uint8_t sip_hdr_len_[SIP_H__COUNT];
+extern const char sip_hdr_lc_[SIP_H__COUNT][32];
+extern const uint8_t sip_hdr_compact_[26];
+
+/* Known names hold only letters and '-', for which OR-ing 0x20 is the same as
+ * lowering; any other byte only lands in some slot and then fails the compare. */
+static inline unsigned sip_hdr_key_(const char *s, size_t n)
+{
+	return (unsigned)(n * 12 + ((unsigned char)s[0] | 0x20) +
+	                  ((unsigned char)s[n - 1] | 0x20) * 11 +
+	                  ((unsigned char)s[n / 2] | 0x20)) %
+	       SIP_HDR_HASH_SIZE;
+}
+
+static inline sip_hdr_id sip_hdr_id_lookup(const char *name, size_t len)
+{
+	if (len == 1) {
+		char c = ou_lower(name[0]);
+		return (c >= 'a' && c <= 'z') ? (sip_hdr_id)sip_hdr_compact_[c - 'a'] : SIP_H_OTHER;
+	}
+	if (len < 2 || len > 32)
+		return SIP_H_OTHER;
+	unsigned id = sip_hdr_hash_[sip_hdr_key_(name, len)];
+	if (id == SIP_H_OTHER || sip_hdr_len_[id] != len)
+		return SIP_H_OTHER;
+	/* Known names hold only letters and '-': OR-ing 0x20 into each byte folds the
+	 * case of letters and keeps '-', so whole words compare at once. (CR would fold
+	 * onto '-': names are tokens, see sip.h.) Known names are 2 to 20 bytes; two or
+	 * three loads that may overlap cover the name without reading outside it. */
+	const char *lc = sip_hdr_lc_[id];
+	if (len >= 8) {
+		const uint64_t f = 0x2020202020202020ull;
+		uint64_t d = ((ou_load8(name) | f) ^ ou_load8(lc)) |
+		             ((ou_load8(name + len - 8) | f) ^ ou_load8(lc + len - 8));
+		if (len > 16)
+			d |= (ou_load8(name + 8) | f) ^ ou_load8(lc + 8);
+		return d ? SIP_H_OTHER : (sip_hdr_id)id;
+	}
+	if (len >= 4) {
+		const uint32_t f = 0x20202020u;
+		uint32_t d = ((ou_load4(name) | f) ^ ou_load4(lc)) |
+		             ((ou_load4(name + len - 4) | f) ^ ou_load4(lc + len - 4));
+		return d ? SIP_H_OTHER : (sip_hdr_id)id;
+	}
+	uint16_t d = (uint16_t)(((ou_load2(name) | 0x2020u) ^ ou_load2(lc)) |
+	                        ((ou_load2(name + len - 2) | 0x2020u) ^ ou_load2(lc + len - 2)));
+	return d ? SIP_H_OTHER : (sip_hdr_id)id;
 }
 
 #endif

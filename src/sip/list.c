@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "sip.h"
+#include "lex.h"
 
 int sip_list_next(ou_slice v, size_t *pos, ou_slice *elem, const char **why)
 {
@@ -17,7 +18,7 @@ int sip_list_next(ou_slice v, size_t *pos, ou_slice *elem, const char **why)
 	size_t start = i;
 	/* Most values hold one element: without a comma there is nothing to split, and
 	 * the element's own parser checks its quotes and brackets. */
-	if (!memchr(v.p + i, ',', v.n - i)) {
+	if (ou_find_byte(v.p + i, v.p + v.n, v.p, ',') == v.p + v.n) {
 		size_t e = v.n; /* v.p[start] is not LWS: only the end needs trimming */
 		while (ou_is((unsigned char)v.p[e - 1], OU_C_LWS))
 			e--;
