@@ -1,24 +1,335 @@
-/* openum um: the MS-OCEXUM UM server role. Not built yet; this file keeps its usage text honest
- * (what it does today, what is planned) until the code lands. */
+/* openum um: the MS-OCEXUM UM server role. Parses the command line into an
+ * um_server_cfg, opens the store and the prompts, and runs um/server.c (plus the
+ * Play-On-Phone engine and the web service when asked) until SIGINT or SIGTERM. */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <uv.h>
+
 #include "cli.h"
+#include "um/um.h"
+#include "web/web.h"
+
+#define DEFAULT_DB "openum-data/openum.db"
 
 static void usage(FILE *out)
 {
-	fputs(
-	    "usage: openum um [OPTIONS]\n"
-	    "\n"
-	    "Not built yet in this version: it prints a notice and exits 2.\n"
-	    "Planned: the unified messaging server. Subscriber access asks for the PIN, and\n"
-	    "skips it only when the INVITE carries \"Ms-Exchange-Command: skip-pin\" AND arrives\n"
-	    "over mutual TLS from a peer on the allow-list; call answering records messages;\n"
-	    "Play-On-Phone dials out with \"Ms-Sensitivity: private-no-diversion\" and\n"
-	    "From URI == To URI; a web service (SOAP and JSON) triggers Play-On-Phone.\n",
-	    out);
+	fprintf(out,
+	        "usage: openum um [OPTIONS]\n"
+	        "\n"
+	        "Runs the unified messaging server (docs/um-server.md). Subscriber access (a call\n"
+	        "to one's own mailbox, e.g. sip:alice@example.com;opaque=app:voicemail) asks for\n"
+	        "the PIN, and skips it only when the INVITE carries \"Ms-Exchange-Command:\n"
+	        "skip-pin\" AND arrives over mutual TLS from a peer on the allow-list\n"
+	        "(--trusted-peer). Call answering (a diverted call) plays the greeting and the\n"
+	        "tone and records a message. Every call is written to the call log (`openum\n"
+	        "mailbox log`). Mailboxes come from `openum mailbox add`.\n"
+	        "\n"
+	        "Options:\n"
+	        "  --db PATH             mailbox store (default: $OPENUM_DB, else ./" DEFAULT_DB ")\n"
+	        "  --listen-tcp IP:PORT  TCP listener (default 127.0.0.1:%u; \"off\" for none)\n"
+	        "  --listen-tls IP:PORT  TLS listener (default 127.0.0.1:%u when --cert and --key\n"
+	        "                        are given; \"off\" for none). The defaults are not 5060/5061\n"
+	        "                        so that `openum proxy` can run on the same host.\n"
+	        "  --cert FILE --key FILE our TLS certificate and key (PEM)\n"
+	        "  --ca FILE             CA bundle that verifies client certificates\n"
+	        "  --trusted-peer NAME   a client-certificate identity (dns:, uri:, cn: or a bare\n"
+	        "                        name) whose skip-pin is honoured; repeatable (max %u)\n"
+	        "  --domain DOMAIN       host of mailboxes named by a number (default localhost)\n"
+	        "  --pilot USER          a voicemail pilot number or name; repeatable\n"
+	        "  --prompts DIR         the G.711 prompt clips (default: built-in location)\n"
+	        "  --max-message-seconds N  longest message recorded (default %u)\n"
+	        "  --max-failed-logons N lock a mailbox after N failed PIN logons (default %u)\n"
+	        "  --pin-iterations N    PBKDF2 rounds for PINs set from now on (tests only)\n"
+	        "  --rtp-ip IP           address RTP binds to and announces (default 127.0.0.1)\n"
+	        "  --rtp-ports MIN-MAX   RTP port range (default %u-%u)\n"
+	        "  --web IP:PORT         also serve the web service (HTTPS with --cert/--key; plain\n"
+	        "                        HTTP only on a loopback address without --cert)\n"
+	        "  --port-file FILE      write \"tcp PORT\" and \"tls PORT\" there once listening\n"
+	        "                        (useful with port 0)\n"
+	        "  --quiet               no log lines on standard error\n"
+	        "\n"
+	        "SIGINT/SIGTERM: calls end, what was recorded so far is stored, every call is\n"
+	        "logged, then the server exits 0. Exit status 1 when it cannot start, 2 usage.\n"
+	        "\n"
+	        "Example:\n"
+	        "  openum certs pki --client-name proxy.example.com\n"
+	        "  openum um --cert pki/server.pem --key pki/server.key --ca pki/ca.pem \\\n"
+	        "      --trusted-peer proxy.example.com --domain example.com\n",
+	        UM_DEFAULT_TCP_PORT, UM_DEFAULT_TLS_PORT, UM_MAX_TRUSTED, UM_DEFAULT_MAX_MESSAGE_S,
+	        UM_DEFAULT_MAX_FAILED_LOGONS, UA_DEFAULT_RTP_PORT_MIN, UA_DEFAULT_RTP_PORT_MAX);
+}
+
+static int bad(const char *msg, const char *arg)
+{
+	fprintf(stderr, "openum um: %s%s%s (see openum um --help)\n", msg, arg ? " " : "",
+	        arg ? arg : "");
+	return CLI_EXIT_USAGE;
+}
+
+static bool num(const char *s, unsigned max, unsigned *out)
+{
+	uint32_t v;
+	if (ou_slice_u32(ou_slice_cstr(s), &v) != 0 || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* "IP:PORT" or "[IPv6]:PORT" into ip (brackets dropped) and port. */
+static bool hostport(const char *v, char *ip, size_t cap, uint16_t *port)
+{
+	const char *colon = strrchr(v, ':');
+	unsigned p;
+	if (!colon || colon == v || !num(colon + 1, 65535, &p))
+		return false;
+	const char *b = v, *e = colon;
+	if (*b == '[' && e[-1] == ']') {
+		b++;
+		e--;
+	}
+	if ((size_t)(e - b) >= cap || e == b)
+		return false;
+	memcpy(ip, b, (size_t)(e - b));
+	ip[e - b] = 0;
+	*port = (uint16_t)p;
+	return true;
+}
+
+static int no_pop_start(void *arg, const char *mailbox, int64_t msg_id, const char *dial,
+                        char call_id_out[WEB_CALL_ID_MAX], const char **why)
+{
+	(void)arg, (void)mailbox, (void)msg_id, (void)dial, (void)call_id_out;
+	*why = "Play-On-Phone is not available on this server";
+	return OPENUM_EINVAL;
+}
+static int no_pop_info(void *arg, const char *call_id, web_call_info *out)
+{
+	(void)arg, (void)call_id, (void)out;
+	return OPENUM_ENOTFOUND;
+}
+static int no_pop_disconnect(void *arg, const char *call_id)
+{
+	(void)arg, (void)call_id;
+	return OPENUM_ENOTFOUND;
+}
+static const web_pop_ops no_pop = {no_pop_start, no_pop_info, no_pop_disconnect};
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+	(void)signum;
+	uv_stop(h->loop);
+}
+
+static void close_walk(uv_handle_t *h, void *arg)
+{
+	(void)arg;
+	if (!uv_is_closing(h))
+		uv_close(h, NULL);
+}
+
+static int run(int argc, char **argv)
+{
+	um_server_cfg c = {0};
+	const char *db = NULL, *prompts_dir = NULL, *port_file = NULL, *web = NULL;
+	const char *trusted[UM_MAX_TRUSTED], *pilots[16];
+	size_t ntrusted = 0, npilots = 0;
+	char tcp_ip[64] = "127.0.0.1", tls_ip[64] = "127.0.0.1", web_ip[64] = "";
+	uint16_t tcp_port = UM_DEFAULT_TCP_PORT, tls_port = UM_DEFAULT_TLS_PORT, wport = 0;
+	bool tcp_on = true, tls_on = true, tls_given = false;
+	store_options so = {0};
+	for (int i = 1; i < argc; i++) {
+		const char *o = argv[i];
+		if (strcmp(o, "--quiet") == 0) {
+			c.quiet = true;
+			continue;
+		}
+		static const char *const with_value[] = {
+		    "--db",          "--listen-tcp",       "--listen-tls",    "--cert",
+		    "--key",         "--ca",               "--trusted-peer",  "--domain",
+		    "--pilot",       "--prompts",          "--max-message-seconds",
+		    "--max-failed-logons", "--pin-iterations", "--rtp-ip",    "--rtp-ports",
+		    "--web",         "--port-file"};
+		bool known = false;
+		for (size_t k = 0; k < sizeof(with_value) / sizeof(with_value[0]); k++)
+			known |= strcmp(o, with_value[k]) == 0;
+		if (!known)
+			return o[0] == '-' ? cli_bad_option("um", o) : bad("unexpected argument", o);
+		if (i + 1 >= argc)
+			return bad("option needs a value:", o);
+		const char *v = argv[++i];
+		unsigned n;
+		if (strcmp(o, "--db") == 0)
+			db = v;
+		else if (strcmp(o, "--listen-tcp") == 0) {
+			if (strcmp(v, "off") == 0)
+				tcp_on = false;
+			else if (!hostport(v, tcp_ip, sizeof(tcp_ip), &tcp_port))
+				return bad("--listen-tcp needs IP:PORT:", v);
+		} else if (strcmp(o, "--listen-tls") == 0) {
+			tls_given = true;
+			if (strcmp(v, "off") == 0)
+				tls_on = false;
+			else if (!hostport(v, tls_ip, sizeof(tls_ip), &tls_port))
+				return bad("--listen-tls needs IP:PORT:", v);
+		} else if (strcmp(o, "--cert") == 0)
+			c.ua.net.cert_file = v;
+		else if (strcmp(o, "--key") == 0)
+			c.ua.net.key_file = v;
+		else if (strcmp(o, "--ca") == 0)
+			c.ua.net.ca_file = v;
+		else if (strcmp(o, "--trusted-peer") == 0) {
+			if (ntrusted == UM_MAX_TRUSTED)
+				return bad("too many --trusted-peer", NULL);
+			trusted[ntrusted++] = v;
+		} else if (strcmp(o, "--pilot") == 0) {
+			if (npilots == 16)
+				return bad("too many --pilot", NULL);
+			pilots[npilots++] = v;
+		} else if (strcmp(o, "--domain") == 0)
+			c.domain = v;
+		else if (strcmp(o, "--prompts") == 0)
+			prompts_dir = v;
+		else if (strcmp(o, "--port-file") == 0)
+			port_file = v;
+		else if (strcmp(o, "--rtp-ip") == 0)
+			c.ua.rtp_ip = v;
+		else if (strcmp(o, "--web") == 0) {
+			if (!hostport(v, web_ip, sizeof(web_ip), &wport))
+				return bad("--web needs IP:PORT:", v);
+			web = v;
+		} else if (strcmp(o, "--rtp-ports") == 0) {
+			unsigned a, b;
+			const char *dash = strchr(v, '-');
+			char lo[8];
+			if (!dash || (size_t)(dash - v) >= sizeof(lo))
+				return bad("--rtp-ports needs MIN-MAX:", v);
+			memcpy(lo, v, (size_t)(dash - v));
+			lo[dash - v] = 0;
+			if (!num(lo, 65535, &a) || !num(dash + 1, 65535, &b) || a == 0 || a > b)
+				return bad("--rtp-ports needs MIN-MAX:", v);
+			c.ua.rtp_port_min = (uint16_t)a;
+			c.ua.rtp_port_max = (uint16_t)b;
+		} else if (strcmp(o, "--max-message-seconds") == 0) {
+			if (!num(v, 86400, &n) || n == 0)
+				return bad("expected a number of seconds:", v);
+			c.max_message_s = n;
+		} else if (strcmp(o, "--max-failed-logons") == 0) {
+			if (!num(v, 1000000, &n) || n == 0)
+				return bad("expected a positive number:", v);
+			so.max_failed_logons = n;
+		} else {
+			if (!num(v, 10000000, &n) || n == 0)
+				return bad("expected a positive number:", v);
+			so.pin_iterations = n;
+		}
+	}
+	bool have_cert = c.ua.net.cert_file && c.ua.net.key_file;
+	if (tls_on && !have_cert) {
+		if (tls_given)
+			return bad("--listen-tls needs --cert and --key", NULL);
+		tls_on = false;
+	}
+	if (!tcp_on && !tls_on)
+		return bad("no listener (TCP off and no TLS)", NULL);
+	if (!db) {
+		db = getenv("OPENUM_DB");
+		if (!db || !*db)
+			db = DEFAULT_DB;
+	}
+	c.ua.net.trusted_peers = trusted;
+	c.ua.net.ntrusted = ntrusted;
+	c.classify.pilots = pilots;
+	c.classify.npilots = npilots;
+	c.tcp_ip = tcp_on ? tcp_ip : NULL;
+	c.tcp_port = tcp_port;
+	c.tls_ip = tls_on ? tls_ip : NULL;
+	c.tls_port = tls_port;
+
+	const char *why = "error";
+	store *st = NULL;
+	if (store_open(db, &so, &st, &why) != 0) {
+		fprintf(stderr, "openum um: cannot open the store %s: %s\n", db, why);
+		return CLI_EXIT_FAIL;
+	}
+	um_prompts *pr = NULL;
+	if (um_prompts_load(prompts_dir, &pr, &why) != 0) {
+		fprintf(stderr, "openum um: cannot load the prompts: %s\n", why);
+		store_close(st);
+		return CLI_EXIT_FAIL;
+	}
+	uv_loop_t loop;
+	uv_loop_init(&loop);
+	um_server *srv = NULL;
+	int rc = CLI_EXIT_OK;
+	web_server *ws = NULL;
+	if (um_server_new(&loop, &c, st, pr, &srv, &why) != 0) {
+		fprintf(stderr, "openum um: cannot start: %s\n", why);
+		rc = CLI_EXIT_FAIL;
+		goto out;
+	}
+	if (web) {
+		web_opts wo = {
+		    .bind_addr = web_ip,
+		    .port = wport,
+		    .cert_pem = have_cert ? c.ua.net.cert_file : NULL,
+		    .key_pem = have_cert ? c.ua.net.key_file : NULL,
+		    .plain_http = !have_cert,
+		    .st = st,
+		    .pop = &no_pop, /* the Play-On-Phone engine plugs in here (um_pop_ops()) */
+		    .loop = &loop,
+		};
+		if (web_start(&wo, &ws, &why) != 0) {
+			fprintf(stderr, "openum um: cannot start the web service: %s\n", why);
+			rc = CLI_EXIT_FAIL;
+			um_server_free(srv);
+			goto out;
+		}
+	}
+	if (!c.quiet) {
+		fprintf(stderr, "openum um: store %s, listening", db);
+		if (c.tcp_ip)
+			fprintf(stderr, " TCP %s:%u", tcp_ip, um_server_port(srv, NET_TCP));
+		if (c.tls_ip)
+			fprintf(stderr, " TLS %s:%u", tls_ip, um_server_port(srv, NET_TLS));
+		if (ws)
+			fprintf(stderr, ", web %s:%u", web_ip, web_port(ws));
+		fprintf(stderr, ", %zu trusted peer(s)\n", ntrusted);
+	}
+	if (port_file) {
+		FILE *f = fopen(port_file, "w");
+		if (f) {
+			if (c.tcp_ip)
+				fprintf(f, "tcp %u\n", um_server_port(srv, NET_TCP));
+			if (c.tls_ip)
+				fprintf(f, "tls %u\n", um_server_port(srv, NET_TLS));
+			fclose(f);
+		}
+	}
+	uv_signal_t sint, sterm;
+	uv_signal_init(&loop, &sint);
+	uv_signal_init(&loop, &sterm);
+	uv_signal_start(&sint, on_signal, SIGINT);
+	uv_signal_start(&sterm, on_signal, SIGTERM);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	uv_close((uv_handle_t *)&sint, NULL);
+	uv_close((uv_handle_t *)&sterm, NULL);
+	web_stop(ws);
+	um_server_free(srv); /* recordings stored, calls logged: in the loop run below */
+out:
+	uv_run(&loop, UV_RUN_DEFAULT);
+	uv_walk(&loop, close_walk, NULL);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	uv_loop_close(&loop);
+	um_prompts_free(pr);
+	store_close(st);
+	return rc;
 }
 
 const cli_cmd cli_cmd_um = {
     .name = "um",
-    .summary = "UM server: voicemail with PIN or skip-pin, Play-On-Phone",
-    .run = NULL,
+    .summary = "UM server: voicemail with PIN or skip-pin, call answering",
+    .run = run,
     .usage = usage,
 };

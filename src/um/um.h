@@ -247,4 +247,131 @@ const char *um_prompts_id(const um_prompts *p, size_t i);
  * the call logic use. um_prompts_load checks them all. */
 const char *um_prompt_required(size_t i);
 
+/* ==== Play-On-Phone engine (pop.c) ==============================================
+ * Dials out for MS-OCEXUM Play-On-Phone (spec 3.2, 4.2; docs/play-on-phone.md): an
+ * INVITE through the outbound proxy with From URI == To URI == the mailbox owner's
+ * address and Ms-Sensitivity: private-no-diversion, then plays the message with a
+ * replay / delete / save menu. Call states and causes are MS-OXWUMS's (web.h).
+ * - Runs on the loop thread only. The engine shares the server's ua: the server
+ *   forwards the ua events of calls for which um_pop_owns() is true to um_pop_on_*.
+ * - start looks the message up with the synchronous store (one indexed read on the
+ *   loop thread: the op must answer "no such message" at once); everything after that
+ *   (message state, call log) goes through store_async_*.
+ * - Finished calls stay queryable for keep_ms, then are forgotten (info: ENOTFOUND).
+ * - Shutdown order: ua_free (its ended callbacks reach the engine), then um_pop_free,
+ *   then run the loop until idle (pending store requests and the timer finish). */
+#include <uv.h>
+
+#include "../store/store.h"
+#include "../ua/ua.h"
+#include "../web/web.h"
+
+#define UM_POP_DIAL_TIMEOUT_MS 45000   /* nobody answers: CANCEL, NoAnswer */
+#define UM_POP_MENU_TIMEOUT_MS 10000   /* no key after the menu: goodbye, hang up */
+#define UM_POP_KEEP_MS (5 * 60 * 1000) /* a finished call stays queryable this long */
+#define UM_POP_CALLS_MAX 256           /* calls held at once (running or finished) */
+
+typedef struct um_pop_cfg {
+	/* the outbound proxy (or the target itself in tests) */
+	net_transport transport;  /* 0: NET_TLS */
+	const char *host;         /* required */
+	uint16_t port;            /* 0: 5061 for TLS, 5060 for TCP */
+	const char *tls_name;     /* name to verify (NULL: host) */
+	const char *from_name;    /* From display name, e.g. "Unified Messaging"; NULL none */
+	unsigned dial_timeout_ms; /* 0: UM_POP_DIAL_TIMEOUT_MS */
+	unsigned menu_timeout_ms; /* 0: UM_POP_MENU_TIMEOUT_MS */
+	unsigned keep_ms;         /* 0: UM_POP_KEEP_MS */
+} um_pop_cfg;
+
+typedef struct um_pop um_pop;
+
+/* st, prompts and u must outlive the engine; cfg is copied (its strings too). */
+int um_pop_new(uv_loop_t *loop, ua *u, store *st, const um_prompts *prompts, const um_pop_cfg *cfg,
+               um_pop **out);
+/* Forgets every call (call ua_free first); memory goes once the loop has run. NULL ok. */
+void um_pop_free(um_pop *p);
+/* The web_pop_ops to give web_start with pop_arg = the engine. */
+const web_pop_ops *um_pop_ops(void);
+
+/* The web_pop_ops operations, callable directly (loop thread). start: OPENUM_ENOTFOUND
+ * (no such mailbox or message, or the message is another mailbox's or deleted),
+ * OPENUM_EDUP (the mailbox has a call not yet Disconnected), OPENUM_EINVAL (bad dial
+ * string), OPENUM_ETOOBIG (UM_POP_CALLS_MAX), or ua_call_dial's error. */
+int um_pop_start(um_pop *p, const char *mailbox, int64_t msg_id, const char *dial_string,
+                 char call_id_out[WEB_CALL_ID_MAX], const char **why);
+int um_pop_info(um_pop *p, const char *call_id, web_call_info *out);
+int um_pop_disconnect(um_pop *p, const char *call_id);
+
+/* The Request-URI for a dial string: sip:/sips: URIs as written, a tel: URI or a
+ * number becomes sip:<number>@<owner's host>;user=phone. OPENUM_EINVAL / ETOOBIG. */
+int um_pop_request_uri(const char *dial_string, const char *owner, char *out, size_t cap,
+                       const char **why);
+
+/* ua events of the engine's calls, forwarded by whoever owns the ua's events. */
+bool um_pop_owns(const um_pop *p, const ua_call *c);
+void um_pop_on_progress(um_pop *p, ua_call *c, unsigned status);
+void um_pop_on_answered(um_pop *p, ua_call *c);
+void um_pop_on_dtmf(um_pop *p, ua_call *c, char digit, ua_dtmf_source src);
+void um_pop_on_play_done(um_pop *p, ua_call *c);
+void um_pop_on_ended(um_pop *p, ua_call *c, const ua_end *end);
+/* ==== end Play-On-Phone engine ================================================== */
+
+/* ==== the server (server.c, session.c, menu.c, answering.c) ======================
+ * `openum um`: one ua (TCP + TLS listeners) whose incoming calls become sessions:
+ * subscriber access (logon by skip-pin or PIN, then the menu) or call answering
+ * (greeting, tone, recording into the store). Every call ends with one call-log row.
+ * Blocking store calls go through store_async_*; everything else runs on the loop.
+ * docs/um-server.md has the call flows, the key map and what the call log says. */
+#include "../store/store.h"
+#include "../ua/ua.h"
+
+#define UM_DEFAULT_TCP_PORT 5062 /* not 5060/5061: the proxy may run on the same host */
+#define UM_DEFAULT_TLS_PORT 5063
+#define UM_DEFAULT_MAX_MESSAGE_S 300
+#define UM_MAX_TRUSTED 16
+
+/* The Play-On-Phone engine's share of the ua's events: calls it placed itself are
+ * handed to it (owns() true) and the server does nothing else with them. */
+typedef struct um_pop_hooks {
+	bool (*owns)(void *pop, ua_call *c);
+	void (*progress)(void *pop, ua_call *c, unsigned status);
+	void (*answered)(void *pop, ua_call *c);
+	void (*dtmf)(void *pop, ua_call *c, char digit, ua_dtmf_source src);
+	void (*play_done)(void *pop, ua_call *c);
+	void (*ended)(void *pop, ua_call *c, const ua_end *end);
+} um_pop_hooks;
+
+typedef struct um_server_cfg {
+	ua_config ua;              /* net (TLS files, trusted_peers), RTP range, t1 */
+	const char *tcp_ip;        /* NULL: no TCP listener */
+	uint16_t tcp_port;         /* 0: any free port (see um_server_port) */
+	const char *tls_ip;        /* NULL: no TLS listener */
+	uint16_t tls_port;
+	const char *domain;        /* host of mailboxes named by a bare number or tel: URI */
+	um_classify_cfg classify;
+	um_pin_cfg pin;
+	unsigned max_message_s;    /* 0: UM_DEFAULT_MAX_MESSAGE_S */
+	const um_pop_hooks *pop_hooks; /* NULL: no Play-On-Phone engine */
+	void *pop;
+	bool quiet;                /* no log lines on stderr */
+} um_server_cfg;
+
+typedef struct um_server um_server;
+
+/* Starts listening. store and prompts are the caller's and must outlive the server
+ * (and the loop run after um_server_free). *out set only on success. */
+int um_server_new(uv_loop_t *loop, const um_server_cfg *cfg, store *st, const um_prompts *prompts,
+                  um_server **out, const char **why);
+/* The ua (the Play-On-Phone engine dials through it). */
+ua *um_server_ua(um_server *s);
+/* Plugs in the Play-On-Phone engine after the server exists (it needs the ua). */
+void um_server_set_pop(um_server *s, const um_pop_hooks *hooks, void *pop);
+uint16_t um_server_port(const um_server *s, net_transport tp);
+/* Calls still up. */
+unsigned um_server_calls(const um_server *s);
+/* Ends every call: recordings so far are stored, every call is logged. Run the loop
+ * afterwards until it is idle (the store writes finish there), then close the store.
+ * The server's memory goes once its last call is written. */
+void um_server_free(um_server *s);
+
 #endif

@@ -1,7 +1,8 @@
-/* openum_test_web: serves the web page and API for the browser test with a real SQLite
- * store (a demo mailbox with three messages) and a Play-On-Phone engine chosen by
- * --engine. "fake" (the only one until the dial-out engine lands) walks each call
- * through Connecting, Alerted, Connected and Disconnected on timers of the loop. */
+/* openum_test_web: serves the web page and API for the browser and SIPp tests with a real
+ * SQLite store (a demo mailbox with three messages) and a Play-On-Phone engine chosen by
+ * --engine. "fake" walks each call through Connecting, Alerted, Connected and
+ * Disconnected on timers of the loop; "ua" is the real dial-out engine (src/um/pop.c) on
+ * a ua whose outbound hop is --sip-host/--sip-port (a SIPp uas in the tests). */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,8 @@
 
 #include "net/net.h"
 #include "store/store.h"
+#include "ua/ua.h"
+#include "um/um.h"
 #include "web/web.h"
 
 #define MAX_CALLS 64
@@ -120,6 +123,77 @@ static web_server *g_ws;
 static tengine g_e;
 static uv_signal_t g_sig_int, g_sig_term;
 
+/* ---- the real engine: its ua hands every event of the engine's calls over ---- */
+static ua *g_ua;
+static um_pop *g_pop;
+static um_prompts *g_prompts;
+
+static void r_incoming(void *arg, ua_call *c, sip_msg *inv, const net_peer *peer)
+{
+	(void)arg, (void)inv, (void)peer;
+	ua_call_reject(c, 403, "Play-On-Phone only");
+}
+static void r_progress(void *arg, ua_call *c, unsigned status)
+{
+	(void)arg;
+	um_pop_on_progress(g_pop, c, status);
+	printf("engine: progress %u\n", status);
+	fflush(stdout);
+}
+static void r_answered(void *arg, ua_call *c)
+{
+	(void)arg;
+	um_pop_on_answered(g_pop, c);
+	printf("engine: answered\n");
+	fflush(stdout);
+}
+static void r_dtmf(void *arg, ua_call *c, char d, ua_dtmf_source src)
+{
+	(void)arg;
+	printf("engine: dtmf %c\n", d);
+	fflush(stdout);
+	um_pop_on_dtmf(g_pop, c, d, src);
+}
+static void r_play_done(void *arg, ua_call *c)
+{
+	(void)arg;
+	um_pop_on_play_done(g_pop, c);
+}
+static void r_ended(void *arg, ua_call *c, const ua_end *end)
+{
+	(void)arg;
+	printf("engine: ended %u %s\n", end->status, end->text ? end->text : "");
+	fflush(stdout);
+	if (g_pop)
+		um_pop_on_ended(g_pop, c, end);
+}
+static const ua_events real_events = {r_incoming,  r_progress, r_answered, r_dtmf,
+                                      r_play_done, r_ended,    NULL};
+
+/* The engine's ops, saying what they were asked (the browser test reads it). */
+static int r_start(void *arg, const char *mailbox, int64_t msg_id, const char *dial,
+                   char call_id_out[WEB_CALL_ID_MAX], const char **why)
+{
+	printf("engine: start mailbox=%s dial=%s msg=%lld\n", mailbox,
+	       dial && *dial ? dial : mailbox, (long long)msg_id);
+	int err = um_pop_ops()->start(arg, mailbox, msg_id, dial, call_id_out, why);
+	printf("engine: start -> %d %s %s\n", err, err ? "" : call_id_out,
+	       err && why && *why ? *why : "");
+	fflush(stdout);
+	return err;
+}
+static int r_info(void *arg, const char *id, web_call_info *out)
+{
+	return um_pop_ops()->info(arg, id, out);
+}
+static int r_disconnect(void *arg, const char *id)
+{
+	printf("engine: disconnect %s\n", id);
+	fflush(stdout);
+	return um_pop_ops()->disconnect(arg, id);
+}
+static const web_pop_ops real_ops = {r_start, r_info, r_disconnect};
+
 static void close_cb(uv_handle_t *h)
 {
 	(void)h;
@@ -128,6 +202,11 @@ static void close_cb(uv_handle_t *h)
 static void on_signal(uv_signal_t *s, int signum)
 {
 	web_stop(g_ws);
+	if (g_ua) {
+		ua_free(g_ua);
+		um_pop_free(g_pop);
+		g_pop = NULL;
+	}
 	for (int i = 0; i < g_e.n; i++)
 		uv_close((uv_handle_t *)&g_e.calls[i].timer, close_cb);
 	uv_close((uv_handle_t *)&g_sig_int, close_cb);
@@ -153,8 +232,12 @@ static void add_msg(store *st, int64_t mb, const char *from, int64_t when, store
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: openum_test_web --dir DIR [--port N] [--tls] [--engine fake]\n"
-	                "                       [--step-ms MS]\n");
+	fprintf(stderr,
+	        "usage: openum_test_web --dir DIR [--port N] [--tls] [--engine fake|ua]\n"
+	        "                       [--step-ms MS]  (fake)\n"
+	        "                       [--sip-host IP] --sip-port N [--sip-transport tcp|tls]\n"
+	        "                       [--dial-timeout-ms MS] [--menu-timeout-ms MS]\n"
+	        "                       [--prompts DIR]  (ua)\n");
 	return 2;
 }
 
@@ -163,6 +246,8 @@ int main(int argc, char **argv)
 	const char *dir = NULL, *engine = "fake";
 	unsigned port = 0, step_ms = 800;
 	bool tls = false;
+	const char *sip_host = "127.0.0.1", *sip_tp = "tcp", *prompts_dir = NULL;
+	unsigned sip_port = 0, dial_ms = 0, menu_ms = 0;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--dir") && i + 1 < argc)
 			dir = argv[++i];
@@ -174,11 +259,25 @@ int main(int argc, char **argv)
 			step_ms = (unsigned)atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--tls"))
 			tls = true;
+		else if (!strcmp(argv[i], "--sip-host") && i + 1 < argc)
+			sip_host = argv[++i];
+		else if (!strcmp(argv[i], "--sip-port") && i + 1 < argc)
+			sip_port = (unsigned)atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--sip-transport") && i + 1 < argc)
+			sip_tp = argv[++i];
+		else if (!strcmp(argv[i], "--dial-timeout-ms") && i + 1 < argc)
+			dial_ms = (unsigned)atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--menu-timeout-ms") && i + 1 < argc)
+			menu_ms = (unsigned)atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--prompts") && i + 1 < argc)
+			prompts_dir = argv[++i];
 		else
 			return usage();
 	}
-	if (!dir || strcmp(engine, "fake") != 0)
-		return usage(); /* "sipp" joins when the dial-out engine exists */
+	bool real = !strcmp(engine, "ua");
+	if (!dir || (!real && strcmp(engine, "fake") != 0) || (real && !sip_port) ||
+	    (strcmp(sip_tp, "tcp") && strcmp(sip_tp, "tls")))
+		return usage();
 	mkdir(dir, 0700);
 	char path[512], cert[600], key[600];
 	snprintf(path, sizeof path, "%s/store.db", dir);
@@ -199,12 +298,30 @@ int main(int argc, char **argv)
 	uv_loop_t *loop = uv_default_loop();
 	g_e.loop = loop;
 	g_e.step_ms = step_ms;
+	if (real) {
+		if (um_prompts_load(prompts_dir, &g_prompts, &why)) {
+			fprintf(stderr, "openum_test_web: prompts: %s\n", why);
+			return 1;
+		}
+		ua_config uc = {.rtp_ip = "127.0.0.1"};
+		um_pop_cfg pc = {.transport = strcmp(sip_tp, "tls") ? NET_TCP : NET_TLS,
+		                 .host = sip_host,
+		                 .port = (uint16_t)sip_port,
+		                 .from_name = "Unified Messaging",
+		                 .dial_timeout_ms = dial_ms,
+		                 .menu_timeout_ms = menu_ms};
+		if (ua_new(loop, &uc, &real_events, NULL, &g_ua) ||
+		    um_pop_new(loop, g_ua, st, g_prompts, &pc, &g_pop)) {
+			fprintf(stderr, "openum_test_web: cannot start the engine\n");
+			return 1;
+		}
+	}
 	web_opts o = {.bind_addr = "127.0.0.1",
 	              .port = (uint16_t)port,
 	              .plain_http = !tls,
 	              .st = st,
-	              .pop = &fake_ops,
-	              .pop_arg = &g_e,
+	              .pop = real ? &real_ops : &fake_ops,
+	              .pop_arg = real ? (void *)g_pop : (void *)&g_e,
 	              .loop = loop};
 	if (tls) {
 		snprintf(path, sizeof path, "%s/certs", dir);
@@ -231,6 +348,7 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	uv_run(loop, UV_RUN_DEFAULT);
 	uv_loop_close(loop);
+	um_prompts_free(g_prompts);
 	store_close(st);
 	return 0;
 }

@@ -1,0 +1,173 @@
+/* openum_test_caller: one outgoing call on src/ua for the UM server tests: TCP or TLS
+ * (with or without a client certificate), extra headers, DTMF after the answer, a
+ * tone to be recorded, then BYE. Prints "answered" and "ended REASON STATUS". */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ua/ua.h"
+
+static const char usage[] =
+    "usage: openum_test_caller --to URI --port PORT [options]\n"
+    "  --host IP          (default 127.0.0.1)   --tls          use TLS\n"
+    "  --cert F --key F   client certificate     --ca F         CA bundle\n"
+    "  --from URI         (default sip:bob@localhost)\n"
+    "  --header 'N: v'    extra header (repeatable)\n"
+    "  --dtmf DIGITS      send after --dtmf-ms (RFC 4733; --info: SIP INFO)\n"
+    "  --dtmf-ms MS       (default 1000)\n"
+    "  --tone-ms MS       play a 440 Hz tone after --tone-at MS\n"
+    "  --tone-at MS       (default 0)\n"
+    "  --hangup-ms MS     BYE this long after the answer (default 2000)\n";
+
+static struct {
+	uv_loop_t *loop;
+	ua *u;
+	ua_call *c;
+	uv_timer_t t_dtmf, t_tone, t_bye, t_guard;
+	const char *dtmf;
+	bool info;
+	unsigned dtmf_ms, tone_ms, tone_at, hangup_ms;
+	int rc;
+} g = {.dtmf_ms = 1000, .hangup_ms = 2000, .rc = 1};
+
+static void do_dtmf(uv_timer_t *t)
+{
+	(void)t;
+	if (g.c)
+		ua_call_send_dtmf(g.c, g.dtmf, g.info);
+}
+
+static void do_tone(uv_timer_t *t)
+{
+	(void)t;
+	if (!g.c)
+		return;
+	size_t n = (size_t)g.tone_ms * 8;
+	uint8_t *u = malloc(n);
+	for (size_t i = 0; i < n; i++)
+		u[i] = g711_ulaw_encode((int16_t)(8000 * sin(2 * M_PI * 440 * (double)i / 8000)));
+	ua_call_play(g.c, u, n);
+	free(u);
+}
+
+static void do_bye(uv_timer_t *t)
+{
+	(void)t;
+	if (g.c)
+		ua_call_hangup(g.c);
+}
+
+static void on_answered(void *arg, ua_call *c)
+{
+	(void)arg, (void)c;
+	printf("answered\n");
+	fflush(stdout);
+	if (g.dtmf)
+		uv_timer_start(&g.t_dtmf, do_dtmf, g.dtmf_ms, 0);
+	if (g.tone_ms)
+		uv_timer_start(&g.t_tone, do_tone, g.tone_at, 0);
+	if (g.hangup_ms)
+		uv_timer_start(&g.t_bye, do_bye, g.hangup_ms, 0);
+}
+
+static void close_all(void)
+{
+	uv_close((uv_handle_t *)&g.t_dtmf, NULL);
+	uv_close((uv_handle_t *)&g.t_tone, NULL);
+	uv_close((uv_handle_t *)&g.t_bye, NULL);
+	uv_close((uv_handle_t *)&g.t_guard, NULL);
+}
+
+static void finish(uv_timer_t *t)
+{
+	(void)t;
+	close_all();
+	ua_free(g.u);
+}
+
+static void on_ended(void *arg, ua_call *c, const ua_end *end)
+{
+	(void)arg, (void)c;
+	printf("ended %d %u\n", end->reason, end->status);
+	fflush(stdout);
+	g.rc = end->duration_ms ? 0 : 3;
+	g.c = NULL;
+	uv_timer_start(&g.t_guard, finish, 0, 0); /* no ua_free inside a ua callback */
+}
+
+static void guard(uv_timer_t *t)
+{
+	(void)t;
+	fprintf(stderr, "openum_test_caller: timeout\n");
+	if (g.c)
+		ua_call_hangup(g.c);
+}
+
+int main(int argc, char **argv)
+{
+	ua_config cfg = {.rtp_ip = "127.0.0.1"};
+	ua_dial d = {.host = "127.0.0.1", .transport = NET_TCP, .from_uri = "sip:bob@localhost"};
+	const char *hdrs[UA_MAX_EXTRA_HEADERS];
+	size_t nh = 0;
+	static const struct option opts[] = {
+	    {"to", 1, 0, 't'},     {"port", 1, 0, 'p'},   {"host", 1, 0, 'H'},
+	    {"tls", 0, 0, 'T'},    {"cert", 1, 0, 'c'},   {"key", 1, 0, 'k'},
+	    {"ca", 1, 0, 'a'},     {"from", 1, 0, 'f'},   {"header", 1, 0, 'h'},
+	    {"dtmf", 1, 0, 'd'},   {"dtmf-ms", 1, 0, 'D'}, {"info", 0, 0, 'i'},
+	    {"tone-ms", 1, 0, 'o'}, {"tone-at", 1, 0, 'A'}, {"hangup-ms", 1, 0, 'b'},
+	    {0, 0, 0, 0}};
+	int ch;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 't': d.request_uri = optarg; break;
+		case 'p': d.port = (uint16_t)atoi(optarg); break;
+		case 'H': d.host = optarg; break;
+		case 'T': d.transport = NET_TLS; break;
+		case 'c': cfg.net.cert_file = optarg; break;
+		case 'k': cfg.net.key_file = optarg; break;
+		case 'a': cfg.net.ca_file = optarg; break;
+		case 'f': d.from_uri = optarg; break;
+		case 'h':
+			if (nh < UA_MAX_EXTRA_HEADERS)
+				hdrs[nh++] = optarg;
+			break;
+		case 'd': g.dtmf = optarg; break;
+		case 'D': g.dtmf_ms = (unsigned)atoi(optarg); break;
+		case 'i': g.info = true; break;
+		case 'o': g.tone_ms = (unsigned)atoi(optarg); break;
+		case 'A': g.tone_at = (unsigned)atoi(optarg); break;
+		case 'b': g.hangup_ms = (unsigned)atoi(optarg); break;
+		default: fputs(usage, stderr); return 2;
+		}
+	}
+	if (!d.request_uri || !d.port) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	d.extra_headers = hdrs;
+	d.nextra = nh;
+	d.tls_name = "localhost";
+	g.loop = uv_default_loop();
+	ua_events ev = {.answered = on_answered, .ended = on_ended};
+	if (ua_new(g.loop, &cfg, &ev, NULL, &g.u) != 0) {
+		fprintf(stderr, "openum_test_caller: ua_new failed\n");
+		return 1;
+	}
+	uv_timer_init(g.loop, &g.t_dtmf);
+	uv_timer_init(g.loop, &g.t_tone);
+	uv_timer_init(g.loop, &g.t_bye);
+	uv_timer_init(g.loop, &g.t_guard);
+	uv_timer_start(&g.t_guard, guard, 60000, 0);
+	if (ua_call_dial(g.u, &d, NULL, &g.c) != 0) {
+		fprintf(stderr, "openum_test_caller: dial failed\n");
+		close_all();
+		ua_free(g.u);
+		uv_run(g.loop, UV_RUN_DEFAULT);
+		return 1;
+	}
+	uv_run(g.loop, UV_RUN_DEFAULT);
+	uv_loop_close(g.loop);
+	return g.rc;
+}
