@@ -46,6 +46,10 @@ static void usage(FILE *out)
 	        "  --rtp-ports MIN-MAX   RTP port range (default %u-%u)\n"
 	        "  --web IP:PORT         also serve the web service (HTTPS with --cert/--key; plain\n"
 	        "                        HTTP only on a loopback address without --cert)\n"
+	        "  --outbound HOST[:PORT] where Play-On-Phone calls go (the proxy; TLS, default\n"
+	        "                        port 5061); without it Play-On-Phone is refused\n"
+	        "  --outbound-tcp        send Play-On-Phone calls over TCP (default port 5060)\n"
+	        "  --outbound-name NAME  the name to verify in the proxy's certificate (default HOST)\n"
 	        "  --port-file FILE      write \"tcp PORT\" and \"tls PORT\" there once listening\n"
 	        "                        (useful with port 0)\n"
 	        "  --quiet               no log lines on standard error\n"
@@ -116,6 +120,34 @@ static int no_pop_disconnect(void *arg, const char *call_id)
 }
 static const web_pop_ops no_pop = {no_pop_start, no_pop_info, no_pop_disconnect};
 
+/* The server forwards the ua events of Play-On-Phone calls to the engine. */
+static bool pop_owns(void *p, ua_call *c)
+{
+	return um_pop_owns(p, c);
+}
+static void pop_progress(void *p, ua_call *c, unsigned status)
+{
+	um_pop_on_progress(p, c, status);
+}
+static void pop_answered(void *p, ua_call *c)
+{
+	um_pop_on_answered(p, c);
+}
+static void pop_dtmf(void *p, ua_call *c, char digit, ua_dtmf_source src)
+{
+	um_pop_on_dtmf(p, c, digit, src);
+}
+static void pop_play_done(void *p, ua_call *c)
+{
+	um_pop_on_play_done(p, c);
+}
+static void pop_ended(void *p, ua_call *c, const ua_end *end)
+{
+	um_pop_on_ended(p, c, end);
+}
+static const um_pop_hooks pop_hooks = {pop_owns,  pop_progress,  pop_answered,
+				       pop_dtmf, pop_play_done, pop_ended};
+
 static void on_signal(uv_signal_t *h, int signum)
 {
 	(void)signum;
@@ -139,10 +171,16 @@ static int run(int argc, char **argv)
 	uint16_t tcp_port = UM_DEFAULT_TCP_PORT, tls_port = UM_DEFAULT_TLS_PORT, wport = 0;
 	bool tcp_on = true, tls_on = true, tls_given = false;
 	store_options so = {0};
+	um_pop_cfg pc = {0};
+	char out_host[256] = "";
 	for (int i = 1; i < argc; i++) {
 		const char *o = argv[i];
 		if (strcmp(o, "--quiet") == 0) {
 			c.quiet = true;
+			continue;
+		}
+		if (strcmp(o, "--outbound-tcp") == 0) {
+			pc.transport = NET_TCP;
 			continue;
 		}
 		static const char *const with_value[] = {
@@ -150,7 +188,7 @@ static int run(int argc, char **argv)
 		    "--key",         "--ca",               "--trusted-peer",  "--domain",
 		    "--pilot",       "--prompts",          "--max-message-seconds",
 		    "--max-failed-logons", "--pin-iterations", "--rtp-ip",    "--rtp-ports",
-		    "--web",         "--port-file"};
+		    "--web",         "--port-file",        "--outbound",      "--outbound-name"};
 		bool known = false;
 		for (size_t k = 0; k < sizeof(with_value) / sizeof(with_value[0]); k++)
 			known |= strcmp(o, with_value[k]) == 0;
@@ -193,6 +231,25 @@ static int run(int argc, char **argv)
 			prompts_dir = v;
 		else if (strcmp(o, "--port-file") == 0)
 			port_file = v;
+		else if (strcmp(o, "--outbound-name") == 0)
+			pc.tls_name = v;
+		else if (strcmp(o, "--outbound") == 0) {
+			const char *colon = strrchr(v, ':');
+			if (colon && !strchr(colon, ']')) {
+				unsigned op;
+				if (!num(colon + 1, 65535, &op) || op == 0 ||
+				    (size_t)(colon - v) >= sizeof(out_host))
+					return bad("--outbound needs HOST[:PORT]:", v);
+				memcpy(out_host, v, (size_t)(colon - v));
+				out_host[colon - v] = 0;
+				pc.port = (uint16_t)op;
+			} else if (snprintf(out_host, sizeof(out_host), "%s", v) >=
+				   (int)sizeof(out_host)) {
+				return bad("--outbound needs HOST[:PORT]:", v);
+			}
+			if (!out_host[0])
+				return bad("--outbound needs HOST[:PORT]:", v);
+		}
 		else if (strcmp(o, "--rtp-ip") == 0)
 			c.ua.rtp_ip = v;
 		else if (strcmp(o, "--web") == 0) {
@@ -264,10 +321,22 @@ static int run(int argc, char **argv)
 	um_server *srv = NULL;
 	int rc = CLI_EXIT_OK;
 	web_server *ws = NULL;
+	um_pop *pop = NULL;
 	if (um_server_new(&loop, &c, st, pr, &srv, &why) != 0) {
 		fprintf(stderr, "openum um: cannot start: %s\n", why);
 		rc = CLI_EXIT_FAIL;
 		goto out;
+	}
+	if (out_host[0]) {
+		pc.host = out_host;
+		pc.from_name = "Unified Messaging";
+		if (um_pop_new(&loop, um_server_ua(srv), st, pr, &pc, &pop) != 0) {
+			fprintf(stderr, "openum um: cannot start the Play-On-Phone engine\n");
+			rc = CLI_EXIT_FAIL;
+			um_server_free(srv);
+			goto out;
+		}
+		um_server_set_pop(srv, &pop_hooks, pop);
 	}
 	if (web) {
 		web_opts wo = {
@@ -277,13 +346,15 @@ static int run(int argc, char **argv)
 		    .key_pem = have_cert ? c.ua.net.key_file : NULL,
 		    .plain_http = !have_cert,
 		    .st = st,
-		    .pop = &no_pop, /* the Play-On-Phone engine plugs in here (um_pop_ops()) */
+		    .pop = pop ? um_pop_ops() : &no_pop,
+		    .pop_arg = pop,
 		    .loop = &loop,
 		};
 		if (web_start(&wo, &ws, &why) != 0) {
 			fprintf(stderr, "openum um: cannot start the web service: %s\n", why);
 			rc = CLI_EXIT_FAIL;
 			um_server_free(srv);
+			um_pop_free(pop);
 			goto out;
 		}
 	}
@@ -317,6 +388,7 @@ static int run(int argc, char **argv)
 	uv_close((uv_handle_t *)&sterm, NULL);
 	web_stop(ws);
 	um_server_free(srv); /* recordings stored, calls logged: in the loop run below */
+	um_pop_free(pop);    /* after the ua is gone (its ended callbacks reach the engine) */
 out:
 	uv_run(&loop, UV_RUN_DEFAULT);
 	uv_walk(&loop, close_walk, NULL);

@@ -15,11 +15,11 @@ fi
 engine=$ENGINE
 chromium=${CHROMIUM:-/usr/bin/chromium}
 
-command -v node >/dev/null 2>&1 || { echo "SKIP: node is not installed"; exit 77; }
-[ -x "$chromium" ] || { echo "SKIP: $chromium is not installed"; exit 77; }
+command -v node >/dev/null 2>&1 || { echo "FAIL: node is not installed (scripts/install-deps installs it)" >&2; exit 1; }
+[ -x "$chromium" ] || { echo "FAIL: $chromium is not installed (scripts/install-deps installs it)" >&2; exit 1; }
 if [ ! -d "$here/node_modules/playwright-core" ] && ! command -v npm >/dev/null 2>&1; then
-	echo "SKIP: npm is not installed"
-	exit 77
+	echo "FAIL: npm is not installed (scripts/install-deps installs it)" >&2
+	exit 1
 fi
 if [ ! -d "$here/node_modules/playwright-core" ]; then
 	(cd "$here" && npm ci --no-audit --no-fund --silent) || { echo "npm ci failed" >&2; exit 1; }

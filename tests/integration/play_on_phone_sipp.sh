@@ -35,9 +35,9 @@ fail() {
 	done
 	exit 1
 }
-command -v sipp >/dev/null || { echo "SKIP: sipp not installed (sip-tester)"; exit 77; }
-command -v curl >/dev/null || { echo "SKIP: curl not installed"; exit 77; }
-command -v jq >/dev/null || { echo "SKIP: jq not installed"; exit 77; }
+command -v sipp >/dev/null || { echo "FAIL: sipp not installed (sip-tester) (scripts/install-deps installs it)" >&2; exit 1; }
+command -v curl >/dev/null || { echo "FAIL: curl not installed (scripts/install-deps installs it)" >&2; exit 1; }
+command -v jq >/dev/null || { echo "FAIL: jq not installed (scripts/install-deps installs it)" >&2; exit 1; }
 
 # a free TCP port for the SIPp phone (the engine's outbound hop)
 SIP_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
