@@ -1,66 +1,101 @@
-/* openum demo: the one command a newcomer runs (`make run`). The servers it will start
- * are not built yet, so today it says so and shows the part that works: the SIP
- * message core reading the two example INVITEs of MS-OCEXUM section 4. */
-#include <stdio.h>
+/* openum demo: the one command a newcomer runs (`make run`). It prepares a data
+ * directory (certificates, users alice and bob, their mailboxes, one message waiting),
+ * runs `openum proxy` and `openum um` as its children on loopback with mutual TLS
+ * between them, prints what to try next, and stops both on SIGINT/SIGTERM. */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <arpa/inet.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "net/net.h"
+#include "store/store.h"
 
 #ifndef OPENUM_SOURCE_DIR
 #define OPENUM_SOURCE_DIR "."
 #endif
-#define DEMO_DATA_DIR OPENUM_SOURCE_DIR "/tests/data/ms-ocexum"
+#define EXAMPLES_DIR OPENUM_SOURCE_DIR "/tests/data/ms-ocexum"
+
+#define DEMO_DIR "openum-demo"
+#define DEMO_DOMAIN "openum.test"
+#define PROXY_NAME "proxy.openum.test" /* the identity the UM server trusts */
+#define UM_NAME "um.openum.test"       /* the identity the proxy trusts */
+#define WEB_DEFAULT_PORT 8080
+#define READY_WAIT_MS 15000
+#define STOP_WAIT_MS 10000
+#define PATH_CAP 4096
+
+extern char **environ;
+
+typedef struct demo_user {
+	const char *name, *full, *ext, *password, *pin;
+} demo_user;
+
+/* Fixed on purpose: a reused demo directory keeps working with what we print. */
+static const demo_user users[] = {
+    {"alice", "Alice Demo", "1001", "alice-demo-pw", "246813"},
+    {"bob", "Bob Demo", "1002", "bob-demo-pw", "135792"},
+};
 
 static void usage(FILE *out)
 {
-	fputs("usage: openum demo [--data-dir DIR]\n"
+	fputs("usage: openum demo [--dir DIR] [--port-base N] [--proxy-tcp-port N]\n"
+	      "                   [--proxy-tls-port N] [--um-tcp-port N] [--um-tls-port N]\n"
+	      "                   [--web-port N]\n"
+	      "       openum demo --examples [--data-dir DIR]\n"
 	      "\n"
-	      "Today: says that the servers are not built yet, then runs `openum parse` over\n"
-	      "the two example INVITEs of MS-OCEXUM section 4 (skip-pin-invite.sip and\n"
-	      "play-on-phone-invite.sip, read from DIR; default: " DEMO_DATA_DIR ").\n"
-	      "Exit status: 0 when both messages were read and parsed (a failed check is\n"
-	      "shown, not fatal: the spec's examples are trace excerpts), else 1.\n"
-	      "Planned: start the proxy and the UM server on loopback with generated\n"
-	      "certificates and a demo mailbox, then place a skip-pin call and a\n"
-	      "Play-On-Phone call through them.\n",
+	      "Prepares DIR (default ./" DEMO_DIR "; reused when present): a local CA and\n"
+	      "certificates (certs/), users alice and bob of domain " DEMO_DOMAIN " with their\n"
+	      "passwords, their mailboxes with demo PINs and one message waiting for alice,\n"
+	      "all in DIR/openum.db. Then runs `openum proxy` and `openum um` on 127.0.0.1\n"
+	      "with mutual TLS between them (logs in DIR/proxy.log and DIR/um.log), prints\n"
+	      "what to try next, and runs until SIGINT (Ctrl-C) or SIGTERM.\n"
+	      "\n"
+	      "Ports (all TCP on 127.0.0.1; a busy one is reported before anything starts):\n"
+	      "  --proxy-tcp-port N  proxy SIP over TCP (default 5060)\n"
+	      "  --proxy-tls-port N  proxy SIP over TLS (default 5061)\n"
+	      "  --um-tcp-port N     UM server SIP over TCP (default 5062)\n"
+	      "  --um-tls-port N     UM server SIP over TLS (default 5063)\n"
+	      "  --web-port N        UM web service, HTTPS (default 8080)\n"
+	      "  --port-base N       the five above are N, N+1, N+2, N+3, N+4\n"
+	      "\n"
+	      "--examples: instead, runs `openum parse` over the two example INVITEs of\n"
+	      "MS-OCEXUM section 4 (read from --data-dir DIR; default " EXAMPLES_DIR ").\n"
+	      "\n"
+	      "Exit status: 0 stopped by SIGINT/SIGTERM, 1 it could not start or a server\n"
+	      "died, 2 usage error.\n",
 	      out);
 }
 
-static int run(int argc, char **argv)
-{
-	const char *dir = DEMO_DATA_DIR;
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--data-dir") == 0 && i + 1 < argc) {
-			dir = argv[++i];
-		} else if (strcmp(argv[i], "--data-dir") == 0) {
-			fprintf(stderr, "openum demo: --data-dir needs a directory\n");
-			return CLI_EXIT_USAGE;
-		} else {
-			return cli_bad_option("demo", argv[i]);
-		}
-	}
+/* ---- --examples: the MS-OCEXUM section 4 INVITEs through the parser ---------- */
 
-	char skip_pin[4096], play_on_phone[4096];
+static int examples(const char *dir)
+{
+	char skip_pin[PATH_CAP], pop[PATH_CAP];
 	if ((size_t)snprintf(skip_pin, sizeof(skip_pin), "%s/skip-pin-invite.sip", dir) >=
 	        sizeof(skip_pin) ||
-	    (size_t)snprintf(play_on_phone, sizeof(play_on_phone), "%s/play-on-phone-invite.sip",
-	                     dir) >= sizeof(play_on_phone)) {
+	    (size_t)snprintf(pop, sizeof(pop), "%s/play-on-phone-invite.sip", dir) >= sizeof(pop)) {
 		fprintf(stderr, "openum demo: --data-dir path too long\n");
 		return CLI_EXIT_USAGE;
 	}
-
-	printf("openum demo: the servers (proxy, UM server, phone) are not built yet in this\n"
-	       "version (see README), so there is no call to show. Planned: proxy + UM server\n"
-	       "on loopback with generated certificates and a demo mailbox.\n"
-	       "\n"
-	       "What works today is the SIP message core. Here it reads the two example\n"
-	       "INVITEs of MS-OCEXUM section 4:\n"
+	printf("The two example INVITEs of MS-OCEXUM section 4:\n"
 	       "  4.1 a phone calls its voicemail and asks to skip the PIN;\n"
 	       "  4.2 the UM server calls a phone for Play-On-Phone, marked\n"
-	       "      private-no-diversion, with From == To.\n"
-	       "\n");
+	       "      private-no-diversion, with From == To.\n\n");
 	fflush(stdout);
-	const char *const files[] = {skip_pin, play_on_phone};
+	const char *const files[] = {skip_pin, pop};
 	cli_parse_stats st;
 	cli_parse_files(2, files, false, &st);
 	printf("\n");
@@ -74,17 +109,671 @@ static int run(int argc, char **argv)
 		    "Note: %u example(s) failed the checks every proxy makes. The spec's\n"
 		    "examples are excerpts of traces (4.2 carries no Via header, which RFC 3261\n"
 		    "requires in every request), so openum would answer them 400; the\n"
-		    "MS-OCEXUM facts are read all the same.\n\n",
+		    "MS-OCEXUM facts are read all the same.\n",
 		    st.rejected);
-	printf("What the servers will do with these facts, once built: the UM server skips\n"
-	       "the PIN only when skip-pin arrives over mutual TLS from an allow-listed peer;\n"
-	       "the proxy never forwards or diverts to voicemail a private-no-diversion call.\n");
+	return CLI_EXIT_OK;
+}
+
+/* ---- helpers ------------------------------------------------------------------ */
+
+static bool path_fmt(char *buf, const char *fmt, const char *a, const char *b)
+{
+	int n = snprintf(buf, PATH_CAP, fmt, a, b);
+	if (n < 0 || n >= PATH_CAP) {
+		fprintf(stderr, "openum demo: path too long under %s\n", a);
+		return false;
+	}
+	return true;
+}
+
+static bool exists(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0;
+}
+
+/* Runs argv (argv[0] looked up in PATH, or /proc/self/exe when self) with output
+ * appended to log; returns its exit status, or -1 when it could not run. */
+static int run_wait(bool self, char *const *argv, const char *log)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+	posix_spawn_file_actions_adddup2(&fa, 1, 2);
+	pid_t pid;
+	int rc = self ? posix_spawn(&pid, "/proc/self/exe", &fa, NULL, argv, environ)
+	              : posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (rc != 0)
+		return -1;
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static bool have_tool(const char *name)
+{
+	const char *path = getenv("PATH");
+	if (!path)
+		return false;
+	char buf[PATH_CAP];
+	for (const char *p = path; *p;) {
+		size_t n = strcspn(p, ":");
+		if (n &&
+		    (size_t)snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, p, name) < sizeof(buf) &&
+		    access(buf, X_OK) == 0)
+			return true;
+		p += n;
+		if (*p == ':')
+			p++;
+	}
+	return false;
+}
+
+static void put_le(uint8_t *p, uint32_t v, int n)
+{
+	for (int i = 0; i < n; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* A short three-note chime, 8 kHz mono PCM16: the message when espeak-ng is missing. */
+static bool write_tone(const char *path)
+{
+	enum { RATE = 8000, NOTE = RATE / 2 };
+	static const double freq[] = {523.25, 659.25, 783.99};
+	const uint32_t nsamp = 3 * NOTE;
+	uint8_t hdr[44];
+	memcpy(hdr, "RIFF", 4);
+	put_le(hdr + 4, 36 + 2 * nsamp, 4);
+	memcpy(hdr + 8, "WAVEfmt ", 8);
+	put_le(hdr + 16, 16, 4);
+	put_le(hdr + 20, 1, 2); /* PCM */
+	put_le(hdr + 22, 1, 2);
+	put_le(hdr + 24, RATE, 4);
+	put_le(hdr + 28, RATE * 2, 4);
+	put_le(hdr + 32, 2, 2);
+	put_le(hdr + 34, 16, 2);
+	memcpy(hdr + 36, "data", 4);
+	put_le(hdr + 40, 2 * nsamp, 4);
+	FILE *f = fopen(path, "wb");
+	if (!f)
+		return false;
+	bool ok = fwrite(hdr, sizeof(hdr), 1, f) == 1;
+	for (uint32_t i = 0; ok && i < nsamp; i++) {
+		uint32_t k = i % NOTE;
+		/* a quick fade in and out so the notes do not click */
+		double env = k < 200 ? k / 200.0 : (NOTE - k < 800 ? (NOTE - k) / 800.0 : 1.0);
+		double v = 8000.0 * env * sin(2 * M_PI * freq[i / NOTE] * i / RATE);
+		uint8_t s[2];
+		put_le(s, (uint32_t)(int32_t)lrint(v), 2);
+		ok = fwrite(s, 2, 1, f) == 1;
+	}
+	return fclose(f) == 0 && ok;
+}
+
+/* The waiting message: bob's voice by espeak-ng + sox when both exist, else a chime.
+ * Returns a short description of what was made, NULL on failure. */
+static const char *make_message(const char *dir, const char *wav)
+{
+	char raw[PATH_CAP];
+	if (have_tool("espeak-ng") && have_tool("sox") &&
+	    path_fmt(raw, "%s/%s", dir, "speech.wav")) {
+		char *const speak[] = {
+		    "espeak-ng", "-s",
+		    "150",       "-w",
+		    raw,         "Hi Alice, this is Bob. Call me back when you hear this. Bye!",
+		    NULL};
+		char *const conv[] = {"sox", raw,  "-r", "8000",      "-c",
+		                      "1",   "-b", "16", (char *)wav, NULL};
+		char log[PATH_CAP];
+		if (path_fmt(log, "%s/%s", dir, "setup.log") && run_wait(false, speak, log) == 0 &&
+		    run_wait(false, conv, log) == 0) {
+			unlink(raw);
+			return "a spoken message (espeak-ng)";
+		}
+		unlink(raw);
+	}
+	return write_tone(wav) ? "a three-note chime (espeak-ng or sox missing)" : NULL;
+}
+
+/* ---- preparing the data directory ----------------------------------------------- */
+
+typedef struct demo {
+	char dir[PATH_CAP], certs[PATH_CAP], pcerts[PATH_CAP], db[PATH_CAP], log[PATH_CAP];
+	unsigned port[5]; /* proxy tcp, proxy tls, um tcp, um tls, web */
+} demo;
+
+enum { P_PTCP, P_PTLS, P_UTCP, P_UTLS, P_WEB };
+static const char *const port_what[] = {"proxy SIP/TCP", "proxy SIP/TLS", "UM server SIP/TCP",
+                                        "UM server SIP/TLS", "UM web service"};
+static const char *const port_opt[] = {"--proxy-tcp-port", "--proxy-tls-port", "--um-tcp-port",
+                                       "--um-tls-port", "--web-port"};
+
+static bool make_certs(demo *d)
+{
+	char err[512] = "", probe[PATH_CAP];
+	if (!path_fmt(probe, "%s/%s", d->certs, "server.pem"))
+		return false;
+	if (!exists(probe)) {
+		/* the UM server's certificate; its client certificate is unused */
+		const char *sn[] = {UM_NAME};
+		net_certs_opts o = {.server_names = sn, .nserver_names = 1};
+		if (net_certs_make(d->certs, &o, err, sizeof(err))) {
+			fprintf(stderr, "openum demo: certificates: %s\n", err);
+			return false;
+		}
+	}
+	if (!path_fmt(probe, "%s/%s", d->pcerts, "server.pem"))
+		return false;
+	if (!exists(probe)) {
+		/* The proxy presents one certificate as TLS server and as client of the UM
+		 * server (serverAuth and clientAuth): it carries PROXY_NAME. */
+		const char *sn[] = {PROXY_NAME};
+		net_certs_opts o = {.server_names = sn, .nserver_names = 1, .ca_dir = d->certs};
+		if (net_certs_make(d->pcerts, &o, err, sizeof(err))) {
+			fprintf(stderr, "openum demo: certificates: %s\n", err);
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool setup_step(demo *d, const char *what, char **argv)
+{
+	int rc = run_wait(true, argv, d->log);
+	if (rc != 0) {
+		fprintf(stderr, "openum demo: %s failed (exit %d); see %s\n", what, rc, d->log);
+		return false;
+	}
+	return true;
+}
+
+static bool make_users(demo *d)
+{
+	const char *why = NULL;
+	store_users *u = NULL;
+	store *s = NULL;
+	bool ok = false;
+	char addr[128], wav[PATH_CAP];
+	if (store_users_open(d->db, NULL, &u, &why)) {
+		fprintf(stderr, "openum demo: cannot open %s: %s\n", d->db, why ? why : "?");
+		return false;
+	}
+	for (size_t i = 0; i < sizeof(users) / sizeof(users[0]); i++) {
+		const demo_user *du = &users[i];
+		snprintf(addr, sizeof(addr), "sip:%s@" DEMO_DOMAIN, du->name);
+		store_user su;
+		memset(&su, 0, sizeof(su));
+		bool have = store_user_get(u, addr, &su, &why) == 0;
+		/* passwd on a reused directory, so the password printed is the one that works */
+		char *add[] = {"openum",
+		               "user",
+		               "--db",
+		               d->db,
+		               have ? "passwd" : "add",
+		               addr,
+		               "--password",
+		               (char *)du->password,
+		               "--no-answer",
+		               "20",
+		               "--busy",
+		               "on",
+		               "--unregistered",
+		               "on",
+		               NULL};
+		if (have)
+			add[8] = NULL;
+		if (!setup_step(d, have ? "openum user passwd" : "openum user add", add))
+			goto out;
+	}
+	if (store_open(d->db, NULL, &s, &why)) {
+		fprintf(stderr, "openum demo: cannot open %s: %s\n", d->db, why ? why : "?");
+		goto out;
+	}
+	for (size_t i = 0; i < sizeof(users) / sizeof(users[0]); i++) {
+		const demo_user *du = &users[i];
+		snprintf(addr, sizeof(addr), "sip:%s@" DEMO_DOMAIN, du->name);
+		store_mailbox mb;
+		if (store_mailbox_get_by_address(s, addr, &mb, &why) == 0)
+			continue; /* kept with its PIN, unless someone changed it */
+		char *add[] = {
+		    "openum", "mailbox",        "--db",  d->db,           "add",   addr,
+		    "--name", (char *)du->full, "--ext", (char *)du->ext, "--pin", (char *)du->pin,
+		    NULL};
+		if (!setup_step(d, "openum mailbox add", add))
+			goto out;
+	}
+	store_mailbox mb;
+	unsigned nnew = 0, nsaved = 0;
+	if (store_mailbox_get_by_address(s, "sip:alice@" DEMO_DOMAIN, &mb, &why) ||
+	    store_msg_count(s, mb.id, &nnew, &nsaved, &why)) {
+		fprintf(stderr, "openum demo: alice's mailbox: %s\n", why ? why : "?");
+		goto out;
+	}
+	if (nnew + nsaved == 0) {
+		if (!path_fmt(wav, "%s/%s", d->dir, "message.wav"))
+			goto out;
+		const char *kind = make_message(d->dir, wav);
+		if (!kind) {
+			fprintf(stderr, "openum demo: cannot write %s\n", wav);
+			goto out;
+		}
+		char *imp[] = {"openum", "mailbox",  "--db",
+		               d->db,    "import",   "sip:alice@" DEMO_DOMAIN,
+		               wav,      "--caller", "sip:bob@" DEMO_DOMAIN,
+		               NULL};
+		if (!setup_step(d, "openum mailbox import", imp))
+			goto out;
+		printf("Left %s from bob in alice's mailbox.\n", kind);
+	}
+	ok = true;
+out:
+	store_close(s);
+	store_users_close(u);
+	return ok;
+}
+
+/* ---- ports ------------------------------------------------------------------------ */
+
+static bool port_free(unsigned port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return true; /* let the server say what is wrong */
+	int one = 1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	bool ok = bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 || errno != EADDRINUSE;
+	close(fd);
+	return ok;
+}
+
+static bool port_answers(unsigned port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	bool ok = connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+	close(fd);
+	return ok;
+}
+
+/* ---- the children ------------------------------------------------------------------ */
+
+static volatile sig_atomic_t stop_sig;
+
+static void on_signal(int sig)
+{
+	stop_sig = sig;
+}
+
+typedef struct child {
+	const char *what;
+	pid_t pid;
+	char log[PATH_CAP];
+} child;
+
+static pid_t start_child(child *c, char *const *argv)
+{
+	pid_t parent = getpid();
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		/* Out of the terminal's process group: Ctrl-C reaches only the demo, which
+		 * stops each server with one SIGTERM (a second signal may cut a shutdown). */
+		setpgid(0, 0);
+		/* the demo killed with SIGKILL must not leave servers behind */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != parent)
+			_exit(1);
+		int in = open("/dev/null", O_RDONLY);
+		int out = open(c->log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+		if (in < 0 || out < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
+			_exit(127);
+		execv("/proc/self/exe", argv);
+		_exit(127);
+	}
+	c->pid = pid;
+	return pid;
+}
+
+static void describe_exit(const child *c, int st)
+{
+	if (WIFEXITED(st))
+		fprintf(stderr, "openum demo: %s (pid %d) exited with status %d; see %s\n", c->what,
+		        (int)c->pid, WEXITSTATUS(st), c->log);
+	else
+		fprintf(stderr, "openum demo: %s (pid %d) was killed by signal %d; see %s\n",
+		        c->what, (int)c->pid, WTERMSIG(st), c->log);
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+/* Polls the children without blocking; returns the index of one that ended (its
+ * status in *st, its pid cleared), or -1. */
+static int reap(child *kids, int n, int *st)
+{
+	for (int i = 0; i < n; i++) {
+		if (kids[i].pid <= 0)
+			continue;
+		pid_t p = waitpid(kids[i].pid, st, WNOHANG);
+		if (p == kids[i].pid || (p < 0 && errno == ECHILD)) {
+			if (p < 0)
+				*st = 0;
+			return i;
+		}
+	}
+	return -1;
+}
+
+/* SIGTERM to each child still running, then wait; SIGKILL after STOP_WAIT_MS.
+ * Returns true when every child ended with status 0. */
+static bool stop_children(child *kids, int n)
+{
+	bool clean = true;
+	for (int i = 0; i < n; i++)
+		if (kids[i].pid > 0)
+			kill(kids[i].pid, SIGTERM);
+	for (int waited = 0;; waited += 50) {
+		int st, i;
+		while ((i = reap(kids, n, &st)) >= 0) {
+			if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+				describe_exit(&kids[i], st);
+				clean = false;
+			}
+			kids[i].pid = 0;
+		}
+		bool left = false;
+		for (i = 0; i < n; i++)
+			left |= kids[i].pid > 0;
+		if (!left)
+			return clean;
+		if (waited >= STOP_WAIT_MS) {
+			for (i = 0; i < n; i++)
+				if (kids[i].pid > 0) {
+					fprintf(stderr,
+					        "openum demo: %s (pid %d) did not stop; killed\n",
+					        kids[i].what, (int)kids[i].pid);
+					kill(kids[i].pid, SIGKILL);
+					waitpid(kids[i].pid, NULL, 0);
+					kids[i].pid = 0;
+				}
+			return false;
+		}
+		sleep_ms(50);
+	}
+}
+
+static void print_next(const demo *d, const char *ca)
+{
+	printf("\nopenum demo is ready (server logs: %s/proxy.log, %s/um.log).\n\n", d->dir,
+	       d->dir);
+	printf("Users (domain " DEMO_DOMAIN ", in %s):\n", d->db);
+	for (size_t i = 0; i < sizeof(users) / sizeof(users[0]); i++)
+		printf("  sip:%s@" DEMO_DOMAIN "  password %s  voicemail PIN %s\n", users[i].name,
+		       users[i].password, users[i].pin);
+	printf("\nWeb service (HTTPS with the demo certificate; open it in a browser and accept\n"
+	       "the certificate, or trust %s):\n"
+	       "  https://127.0.0.1:%u/   logon: alice@" DEMO_DOMAIN " with PIN %s\n"
+	       "  curl --cacert %s -H 'Content-Type: application/json' \\\n"
+	       "      -d '{\"address\":\"alice@" DEMO_DOMAIN "\",\"pin\":\"%s\"}' "
+	       "https://127.0.0.1:%u/api/v1/session\n",
+	       ca, d->port[P_WEB], users[0].pin, ca, users[0].pin, d->port[P_WEB]);
+	printf("\nPhones (in other terminals):\n"
+	       "  alice hears her message, no PIN asked (skip-pin over TLS):\n"
+	       "    openum phone --user sip:alice@" DEMO_DOMAIN " --password %s \\\n"
+	       "        --proxy 127.0.0.1:%u --ca %s voicemail\n"
+	       "  the same over TCP: the UM server asks for her PIN (%s):\n"
+	       "    openum phone --user sip:alice@" DEMO_DOMAIN " --password %s \\\n"
+	       "        --proxy 127.0.0.1:%u --tcp voicemail\n"
+	       "  bob calls alice; with no phone of alice registered, bob reaches her voicemail:\n"
+	       "    openum phone --user sip:bob@" DEMO_DOMAIN " --password %s \\\n"
+	       "        --proxy 127.0.0.1:%u --ca %s call sip:alice@" DEMO_DOMAIN "\n"
+	       "  Play on phone: register alice (`openum phone ... listen`), then press Play on\n"
+	       "  phone in the web page: her phone rings (From == To, private-no-diversion).\n"
+	       "Any SIP phone works as well (e.g. baresip): account sip:alice@" DEMO_DOMAIN
+	       ", outbound\n"
+	       "proxy 127.0.0.1:%u over TCP or 127.0.0.1:%u over TLS with CA %s.\n",
+	       users[0].password, d->port[P_PTLS], ca, users[0].pin, users[0].password,
+	       d->port[P_PTCP], users[1].password, d->port[P_PTLS], ca, d->port[P_PTCP],
+	       d->port[P_PTLS], ca);
+	printf("\nStop with Ctrl-C. Run `openum demo` again to reuse %s; remove it to start "
+	       "afresh.\n",
+	       d->dir);
+	fflush(stdout);
+}
+
+/* ---- the command ----------------------------------------------------------------- */
+
+static bool parse_port(const char *opt, const char *v, unsigned min, unsigned *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long p = strtoul(v, &end, 10);
+	if (errno || *end || end == v || p < min || p > 65535) {
+		fprintf(stderr, "openum demo: %s wants a port from %u to 65535, not '%s'\n", opt,
+		        min, v);
+		return false;
+	}
+	*out = (unsigned)p;
+	return true;
+}
+
+static int run(int argc, char **argv)
+{
+	demo d = {
+	    .port = {NET_DEFAULT_TCP_PORT, NET_DEFAULT_TLS_PORT, 5062, 5063, WEB_DEFAULT_PORT}};
+	const char *dir = DEMO_DIR, *data_dir = EXAMPLES_DIR;
+	bool want_examples = false;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		bool has_val = i + 1 < argc;
+		int k = 0;
+		while (k < 5 && strcmp(a, port_opt[k]) != 0)
+			k++;
+		if (strcmp(a, "--examples") == 0) {
+			want_examples = true;
+			continue;
+		}
+		if (k == 5 && strcmp(a, "--dir") != 0 && strcmp(a, "--data-dir") != 0 &&
+		    strcmp(a, "--port-base") != 0)
+			return cli_bad_option("demo", a);
+		if (!has_val) {
+			fprintf(stderr, "openum demo: %s needs a value (see openum demo --help)\n",
+			        a);
+			return CLI_EXIT_USAGE;
+		}
+		const char *v = argv[++i];
+		if (k < 5) {
+			if (!parse_port(a, v, 1, &d.port[k]))
+				return CLI_EXIT_USAGE;
+		} else if (strcmp(a, "--dir") == 0) {
+			dir = v;
+		} else if (strcmp(a, "--data-dir") == 0) {
+			data_dir = v;
+		} else {
+			unsigned base = 0;
+			if (!parse_port(a, v, 1, &base))
+				return CLI_EXIT_USAGE;
+			if (base > 65535 - 4) {
+				fprintf(stderr, "openum demo: --port-base at most %u\n", 65535 - 4);
+				return CLI_EXIT_USAGE;
+			}
+			for (int j = 0; j < 5; j++)
+				d.port[j] = base + (unsigned)j;
+		}
+	}
+	if (want_examples)
+		return examples(data_dir);
+
+	for (int i = 0; i < 5; i++)
+		for (int j = i + 1; j < 5; j++)
+			if (d.port[i] == d.port[j]) {
+				fprintf(stderr, "openum demo: %s and %s are both port %u\n",
+				        port_what[i], port_what[j], d.port[i]);
+				return CLI_EXIT_USAGE;
+			}
+	bool busy = false;
+	for (int i = 0; i < 5; i++)
+		if (!port_free(d.port[i])) {
+			fprintf(stderr,
+			        "openum demo: port %u (%s) is busy on 127.0.0.1: another program "
+			        "(an earlier demo?) uses it\n",
+			        d.port[i], port_what[i]);
+			busy = true;
+		}
+	if (busy) {
+		fprintf(stderr, "openum demo: choose free ports with --port-base N (N..N+4) or "
+		                "--proxy-tcp-port, --proxy-tls-port, --um-tcp-port, "
+		                "--um-tls-port, --web-port\n");
+		return CLI_EXIT_FAIL;
+	}
+
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		fprintf(stderr, "openum demo: cannot create %s: %s\n", dir, strerror(errno));
+		return CLI_EXIT_FAIL;
+	}
+	char *abs = realpath(dir, NULL);
+	if (!abs) {
+		fprintf(stderr, "openum demo: %s: %s\n", dir, strerror(errno));
+		return CLI_EXIT_FAIL;
+	}
+	bool paths_ok =
+	    path_fmt(d.dir, "%s%s", abs, "") && path_fmt(d.certs, "%s/%s", abs, "certs") &&
+	    path_fmt(d.pcerts, "%s/%s", abs, "certs/proxy") &&
+	    path_fmt(d.db, "%s/%s", abs, "openum.db") && path_fmt(d.log, "%s/%s", abs, "setup.log");
+	free(abs);
+	if (!paths_ok)
+		return CLI_EXIT_FAIL;
+	printf("openum demo: data in %s\n", d.dir);
+	fflush(stdout);
+	if (!make_certs(&d) || !make_users(&d))
+		return CLI_EXIT_FAIL;
+
+	char ca[PATH_CAP], ucert[PATH_CAP], ukey[PATH_CAP], pcert[PATH_CAP], pkey[PATH_CAP];
+	char ps[5][16], utcp[32], utls[32], web[32], umsrv[32], outb[32];
+	if (!path_fmt(ca, "%s/%s", d.certs, "ca.pem") ||
+	    !path_fmt(ucert, "%s/%s", d.certs, "server.pem") ||
+	    !path_fmt(ukey, "%s/%s", d.certs, "server.key") ||
+	    !path_fmt(pcert, "%s/%s", d.pcerts, "server.pem") ||
+	    !path_fmt(pkey, "%s/%s", d.pcerts, "server.key"))
+		return CLI_EXIT_FAIL;
+	for (int i = 0; i < 5; i++)
+		snprintf(ps[i], sizeof(ps[i]), "%u", d.port[i]);
+	snprintf(utcp, sizeof(utcp), "127.0.0.1:%u", d.port[P_UTCP]);
+	snprintf(utls, sizeof(utls), "127.0.0.1:%u", d.port[P_UTLS]);
+	snprintf(web, sizeof(web), "127.0.0.1:%u", d.port[P_WEB]);
+	snprintf(umsrv, sizeof(umsrv), "127.0.0.1:%u", d.port[P_UTLS]);
+	snprintf(outb, sizeof(outb), "127.0.0.1:%u", d.port[P_PTLS]);
+
+	char *proxy_argv[] = {
+	    "openum",      "proxy",     "--domain",       DEMO_DOMAIN, "--db",       d.db,
+	    "--listen",    "127.0.0.1", "--tcp-port",     ps[P_PTCP],  "--tls-port", ps[P_PTLS],
+	    "--cert",      pcert,       "--key",          pkey,        "--ca",       ca,
+	    "--um-server", umsrv,       "--trusted-peer", UM_NAME,     NULL};
+	char *um_argv[] = {"openum",
+	                   "um",
+	                   "--db",
+	                   d.db,
+	                   "--domain",
+	                   DEMO_DOMAIN,
+	                   "--listen-tcp",
+	                   utcp,
+	                   "--listen-tls",
+	                   utls,
+	                   "--cert",
+	                   ucert,
+	                   "--key",
+	                   ukey,
+	                   "--ca",
+	                   ca,
+	                   "--trusted-peer",
+	                   PROXY_NAME,
+	                   "--web",
+	                   web,
+	                   "--outbound",
+	                   outb,
+	                   NULL};
+
+	child kids[2] = {{.what = "openum um"}, {.what = "openum proxy"}};
+	if (!path_fmt(kids[0].log, "%s/%s", d.dir, "um.log") ||
+	    !path_fmt(kids[1].log, "%s/%s", d.dir, "proxy.log"))
+		return CLI_EXIT_FAIL;
+
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	if (start_child(&kids[0], um_argv) < 0 || start_child(&kids[1], proxy_argv) < 0) {
+		fprintf(stderr, "openum demo: cannot start a server: %s\n", strerror(errno));
+		stop_children(kids, 2);
+		return CLI_EXIT_FAIL;
+	}
+	printf("Started openum um (pid %d) and openum proxy (pid %d).\n", (int)kids[0].pid,
+	       (int)kids[1].pid);
+	fflush(stdout);
+
+	int st, dead;
+	bool ready = false;
+	for (int waited = 0; !stop_sig && !ready; waited += 100) {
+		if ((dead = reap(kids, 2, &st)) >= 0) {
+			describe_exit(&kids[dead], st);
+			kids[dead].pid = 0;
+			stop_children(kids, 2);
+			return CLI_EXIT_FAIL;
+		}
+		ready = true;
+		for (int i = 0; i < 5 && ready; i++)
+			ready = port_answers(d.port[i]);
+		if (ready)
+			break;
+		if (waited >= READY_WAIT_MS) {
+			fprintf(stderr,
+			        "openum demo: the servers did not open their ports within "
+			        "%d s; see %s/um.log and %s/proxy.log\n",
+			        READY_WAIT_MS / 1000, d.dir, d.dir);
+			stop_children(kids, 2);
+			return CLI_EXIT_FAIL;
+		}
+		sleep_ms(100);
+	}
+	if (ready)
+		print_next(&d, ca);
+
+	while (!stop_sig) {
+		if ((dead = reap(kids, 2, &st)) >= 0) {
+			describe_exit(&kids[dead], st);
+			kids[dead].pid = 0;
+			stop_children(kids, 2);
+			return CLI_EXIT_FAIL;
+		}
+		sleep_ms(100);
+	}
+	printf("\nopenum demo: stopping (signal %d)...\n", (int)stop_sig);
+	fflush(stdout);
+	if (!stop_children(kids, 2))
+		return CLI_EXIT_FAIL;
+	printf("openum demo: stopped.\n");
 	return CLI_EXIT_OK;
 }
 
 const cli_cmd cli_cmd_demo = {
     .name = "demo",
-    .summary = "show what works today on the MS-OCEXUM spec examples",
+    .summary = "run the proxy and the UM server on loopback with demo users",
     .run = run,
     .usage = usage,
 };

@@ -1,6 +1,7 @@
 #!/bin/sh
 # CLI smoke test (ctest cli/smoke): the documented help, version, exit codes and
-# not-built notices, and `openum parse` on the MS-OCEXUM section 4 examples.
+# not-built notices, and `openum parse` and `openum demo --examples` on the MS-OCEXUM
+# section 4 examples.
 # Usage: tests/cli/smoke.sh PATH/TO/openum
 set -u
 
@@ -120,12 +121,11 @@ expect_out '^  skip-pin: yes$'
 run 1 parse "$TMP/does-not-exist.sip"
 expect_err "does-not-exist\.sip"
 
-# The demo says the servers are not built and shows both examples.
-run 0 demo --data-dir "$DATA"
-expect_out 'not built yet'
+# demo --examples reads both examples.
+run 0 demo --examples --data-dir "$DATA"
 expect_out '^  skip-pin: yes$'
 expect_out '^  sensitivity: private-no-diversion$'
-run 1 demo --data-dir "$TMP/nowhere"
+run 1 demo --examples --data-dir "$TMP/nowhere"
 
 if [ "$FAILS" -ne 0 ]; then
 	echo "cli smoke: $FAILS failure(s)" >&2

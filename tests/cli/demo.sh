@@ -1,0 +1,124 @@
+#!/bin/sh
+# CLI test (ctest cli/demo): `openum demo` prepares its directory, starts the proxy and
+# the UM server, the web logon with alice's demo PIN lists her one message, the proxy
+# answers OPTIONS on TCP, and SIGTERM stops everything with exit 0. A second run reuses
+# the directory.
+# Usage: tests/cli/demo.sh PATH/TO/openum
+set -u
+BIN=${1:?usage: demo.sh PATH/TO/openum}
+T=$(mktemp -d "${TMPDIR:-/tmp}/openum-demo.XXXXXX") || exit 1
+DPID=""
+cleanup() {
+	[ -n "$DPID" ] && kill "$DPID" 2>/dev/null
+	[ -n "${KEEP:-}" ] || rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+fail() {
+	echo "FAIL: cli/demo: $*" >&2
+	for f in "$T/out" "$T/err" "$T/demo/setup.log" "$T/demo/um.log" "$T/demo/proxy.log"; do
+		[ -s "$f" ] && { echo "--- $f" >&2; tail -n 30 "$f" >&2; }
+	done
+	exit 1
+}
+for tool in curl jq python3; do
+	command -v $tool >/dev/null || fail "$tool is not installed (scripts/install-deps installs it)"
+done
+
+# Five consecutive free ports (--port-base N uses N..N+4).
+BASE=$(python3 -c '
+import socket, random
+for _ in range(200):
+    b = random.randrange(20000, 60000)
+    ss = []
+    try:
+        for p in range(b, b + 5):
+            s = socket.socket(); s.bind(("127.0.0.1", p)); ss.append(s)
+        print(b); break
+    except OSError:
+        pass
+    finally:
+        for s in ss: s.close()
+')
+[ -n "$BASE" ] || fail "no free ports"
+
+# start: runs the demo in the background, waits for "is ready".
+start() {
+	"$BIN" demo --dir "$T/demo" --port-base "$BASE" >"$T/out" 2>"$T/err" &
+	DPID=$!
+	i=0
+	while ! grep -q 'openum demo is ready' "$T/out"; do
+		i=$((i + 1))
+		kill -0 "$DPID" 2>/dev/null || fail "openum demo exited before it was ready"
+		[ $i -gt 150 ] && fail "openum demo not ready after 15 s"
+		sleep 0.1
+	done
+	KIDS=$(sed -n 's/^Started openum um (pid \([0-9]*\)) and openum proxy (pid \([0-9]*\))\.$/\1 \2/p' "$T/out")
+	[ -n "$KIDS" ] || fail "no child pids printed"
+}
+# stop: SIGTERM, expect exit 0 and both children gone.
+stop() {
+	kill -TERM "$DPID"
+	rc=0
+	wait "$DPID" || rc=$?
+	DPID=""
+	[ "$rc" -eq 0 ] || fail "openum demo exited $rc after SIGTERM"
+	for p in $KIDS; do
+		kill -0 "$p" 2>/dev/null && fail "child $p still runs after the demo stopped"
+	done
+	grep -q 'openum demo: stopped' "$T/out" || fail "no 'stopped' line"
+}
+
+start
+CA="$T/demo/certs/ca.pem"
+W="https://127.0.0.1:$((BASE + 4))"
+grep -q "password alice-demo-pw  voicemail PIN 246813" "$T/out" || fail "alice's credentials not printed"
+grep -q "$W/" "$T/out" || fail "web URL not printed"
+grep -q -- "--proxy 127.0.0.1:$((BASE + 1)) --ca $CA voicemail" "$T/out" || fail "phone command not printed"
+
+curl -sf --cacert "$CA" -o "$T/page" "$W/" || fail "the web page does not answer"
+curl -sf --cacert "$CA" -c "$T/jar" -H 'Content-Type: application/json' \
+	-d '{"address":"alice@openum.test","pin":"246813"}' "$W/api/v1/session" >"$T/session.json" ||
+	fail "logon with alice's demo PIN failed"
+CSRF=$(jq -r .csrf_token "$T/session.json")
+curl -sf --cacert "$CA" -b "$T/jar" -H "X-CSRF-Token: $CSRF" "$W/api/v1/messages" >"$T/msgs.json" ||
+	fail "message list failed"
+N=$(jq '.messages | length' "$T/msgs.json")
+[ "$N" = 1 ] || fail "alice has $N messages, expected 1: $(cat "$T/msgs.json")"
+
+# OPTIONS to the proxy over TCP: any SIP response will do.
+python3 - "$BASE" >"$T/options" 2>&1 <<'PY' || fail "proxy OPTIONS: $(cat "$T/options")"
+import socket, sys
+port = int(sys.argv[1])
+s = socket.create_connection(("127.0.0.1", port), timeout=5)
+s.sendall(("OPTIONS sip:openum.test SIP/2.0\r\n"
+           "Via: SIP/2.0/TCP 127.0.0.1:9;branch=z9hG4bKdemo1\r\n"
+           "Max-Forwards: 70\r\nFrom: <sip:test@openum.test>;tag=1\r\n"
+           "To: <sip:openum.test>\r\nCall-ID: demo-test-1\r\nCSeq: 1 OPTIONS\r\n"
+           "Content-Length: 0\r\n\r\n").encode())
+data = s.recv(4096).decode(errors="replace")
+print(data.splitlines()[0] if data else "(nothing)")
+sys.exit(0 if data.startswith("SIP/2.0 ") else 1)
+PY
+stop
+
+# Reuse: same directory, nothing to redo, still one message, clean stop.
+start
+grep -q 'Left ' "$T/out" && fail "a reused directory got a second message"
+curl -sf --cacert "$CA" -c "$T/jar" -H 'Content-Type: application/json' \
+	-d '{"address":"alice@openum.test","pin":"246813"}' "$W/api/v1/session" >/dev/null ||
+	fail "logon failed on the reused directory"
+stop
+
+# A busy port is reported before anything starts.
+python3 -c '
+import socket, subprocess, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[2]))); s.listen()
+r = subprocess.run([sys.argv[1], "demo", "--dir", sys.argv[3], "--port-base", sys.argv[2]],
+                   capture_output=True, text=True)
+sys.stdout.write(r.stderr)
+sys.exit(0 if r.returncode == 1 and "is busy" in r.stderr else 1)
+' "$BIN" "$BASE" "$T/demo" >"$T/busy" 2>&1 || fail "busy port not reported: $(cat "$T/busy")"
+
+echo "cli/demo: all passed"
