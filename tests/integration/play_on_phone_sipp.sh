@@ -4,10 +4,10 @@
 # The SIPp scenarios (tests/integration/sipp/pop_uas_*.xml) check the INVITE themselves:
 # Ms-Sensitivity: private-no-diversion, Ms-Target-Class: secondary, and From URI == To
 # URI (an SIPp strcmp with check_it: a mismatch fails the call and SIPp's exit status).
-# Three phones: one answers and presses 9 (the message must end up saved), one is busy
-# (486: UserBusy), one rings until the engine gives up (CANCEL: NoAnswer). GET
-# /api/v1/calls/{id} must end Disconnected with the right cause; a second Play-On-Phone
-# while one rings gets 409.
+# Four phones: one answers and presses 9 (the message must end up saved), one is busy
+# (486: UserBusy), one does not exist (404: Unavailable), one rings until the engine
+# gives up (CANCEL: NoAnswer). GET /api/v1/calls/{id} must end Disconnected with the
+# right cause; a second Play-On-Phone while one rings gets 409.
 # Transport: TCP. Debian's SIPp has no TLS server; the engine's TLS path is the ua's
 # (tests/unit/ua), and this test is about the signalling and the states.
 # usage: play_on_phone_sipp.sh OPENUM_TEST_WEB_BINARY
@@ -128,7 +128,15 @@ echo "busy: $R"
 case "$R" in *"|UserBusy 486") ;; *) fail "busy: $R" ;; esac
 wait_phone busy
 
-# 3. rings, nobody answers: CANCEL after the dial timeout -> NoAnswer; meanwhile a second
+# 3. no such phone: 404 -> Unavailable
+start_phone notfound pop_uas_notfound.xml
+CALL=$(play ',"dial_string":null')
+R=$(follow "$CALL")
+echo "notfound: $R"
+case "$R" in *"|Unavailable 404") ;; *) fail "notfound: $R" ;; esac
+wait_phone notfound
+
+# 4. rings, nobody answers: CANCEL after the dial timeout -> NoAnswer; meanwhile a second
 # Play-On-Phone of the same mailbox is refused with 409
 start_phone noanswer pop_uas_noanswer.xml
 CALL=$(play ',"dial_string":"sip:alice@example.com"')
