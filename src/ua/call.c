@@ -42,6 +42,15 @@ void call_end(ua_call *c, ua_end_reason reason, unsigned status, const char *tex
 	c->end.text = c->end_text;
 	c->end.duration_ms = c->answered_at ? uv_now(u->loop) - c->answered_at : 0;
 	call_timer_stop(c);
+	if (c->ms) {
+		/* a recording outlives the media until `ended` has run (ua_call_record_take) */
+		int16_t *pcm = NULL;
+		size_t n = 0;
+		if (media_session_record_take(c->ms, &pcm, &n) == 0) {
+			c->rec_left = pcm;
+			c->rec_left_n = n;
+		}
+	}
 	call_media_close(c);
 	free_chunks(c);
 	if (c->dlg) {
@@ -82,6 +91,7 @@ void call_release(ua_call *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	ua_peer_put(u, c->peer);
+	free(c->rec_left);
 	if (c->conn)
 		net_conn_unref(c->conn);
 	if (c->timer_on)
@@ -231,6 +241,13 @@ int ua_call_record_start(ua_call *c, size_t max_samples)
 
 int ua_call_record_take(ua_call *c, int16_t **pcm, size_t *n)
 {
+	if (c && pcm && n && c->state == CALL_ENDED && c->rec_left) {
+		*pcm = c->rec_left;
+		*n = c->rec_left_n;
+		c->rec_left = NULL;
+		c->rec_left_n = 0;
+		return 0;
+	}
 	if (!c || !pcm || !n || c->state == CALL_ENDED || !c->ms)
 		return OPENUM_EINVAL;
 	return media_session_record_take(c->ms, pcm, n);

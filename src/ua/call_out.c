@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../auth/auth.h"
 #include "ua_int.h"
 
 static net_transport call_tp(const ua_call *c)
@@ -131,11 +132,74 @@ static void got_2xx(ua_call *c, txn *t, sip_msg *resp)
 		u->ev.answered(u->arg, c);
 }
 
+static void inv_client_cb(void *arg, txn *t, const txn_event *ev);
+
+/* A 401/407 to our INVITE: the same request again with credentials, the next CSeq and a
+ * new branch (RFC 3261 22.2), same Call-ID and From tag. True when it went out. */
+static bool resend_with_auth(ua_call *c, txn *t, sip_msg *resp)
+{
+	ua *u = c->u;
+	char chal[1024], via[160], cseq[32];
+	bool proxy = false;
+	const sip_cseq *cs;
+	ou_slice req = txn_request(t);
+	if (!c->has_auth || c->auth_tries >= 2 || c->cancelling || c->timing_out ||
+	    ua_auth_pick(resp, NULL, chal, sizeof(chal), &proxy) ||
+	    sip_msg_parse(req.p, req.n, u->scratch_msg, NULL) ||
+	    sip_msg_cseq(u->scratch_msg, &cs, NULL) ||
+	    ua_via(u, call_tp(c), call_np(c), via, sizeof(via)))
+		return false;
+	sip_msg *m = u->scratch_msg;
+	/* a second challenge that is not stale: the password was refused */
+	sip_auth ch;
+	bool stale = sip_auth_parse(ou_slice_cstr(chal), &ch, NULL) == 0 && ch.stale.p &&
+	             ou_slice_caseeq_cstr(ch.stale, "true");
+	if (c->auth_tries && !stale)
+		return false;
+	snprintf(cseq, sizeof(cseq), "%u INVITE", cs->num + 1);
+	ou_buf b;
+	ou_buf_init(&b);
+	int err = sip_print_request_line(&b, m->method_s, m->ruri_s);
+	bool via_done = false;
+	for (unsigned i = 0; !err && i < m->nhdr; i++) {
+		const sip_hdr *h = &m->hdr[i];
+		switch (h->id) {
+		case SIP_H_VIA:
+			if (!via_done)
+				err = sip_print_header_cstr(&b, "Via", via);
+			via_done = true;
+			break;
+		case SIP_H_CSEQ: err = sip_print_header_cstr(&b, "CSeq", cseq); break;
+		case SIP_H_CONTENT_LENGTH:
+		case SIP_H_CONTENT_TYPE:
+		case SIP_H_AUTHORIZATION:
+		case SIP_H_PROXY_AUTHORIZATION: break;
+		default: err = sip_print_header(&b, h->name, h->value);
+		}
+	}
+	if (!err)
+		err = ua_auth_line(chal, proxy, c->auth_user, c->auth_pass, NULL, m->method_s,
+		                   m->ruri_s, 1, &b, NULL);
+	if (!err)
+		err = sip_print_body(&b, OU_SLICE_LIT("application/sdp"), m->body);
+	txn *nt = NULL;
+	if (!err && !b.failed)
+		err = txn_client_start(u->txl, c->conn, b.data, b.len, inv_client_cb, c, &nt);
+	ou_buf_free(&b);
+	if (err || !nt)
+		return false;
+	c->auth_tries++;
+	txn_set_cb(t, NULL, NULL); /* the old one ends on its own */
+	c->inv = nt;
+	return true;
+}
+
 static void inv_client_cb(void *arg, txn *t, const txn_event *ev)
 {
 	ua_call *c = arg;
 	if (ev->type == TXN_EV_TERMINATED) {
-		c->inv = NULL;
+		if (c->inv == t)
+			c->inv = NULL;
 		return;
 	}
 	if (ev->type != TXN_EV_RESPONSE)
@@ -152,6 +216,8 @@ static void inv_client_cb(void *arg, txn *t, const txn_event *ev)
 		return;
 	}
 	if (c->state != CALL_DIALING)
+		return;
+	if ((st == 401 || st == 407) && ev->msg && resend_with_auth(c, t, ev->msg))
 		return;
 	char text[UA_END_TEXT];
 	if (ev->msg)
@@ -256,6 +322,12 @@ int ua_call_dial(ua *u, const ua_dial *d, void *call_arg, ua_call **out)
 	if (!c)
 		return OPENUM_ENOMEM;
 	c->arg = call_arg;
+	if (d->auth_password) {
+		c->has_auth = true;
+		snprintf(c->auth_user, sizeof(c->auth_user), "%s",
+		         d->auth_user ? d->auth_user : "");
+		snprintf(c->auth_pass, sizeof(c->auth_pass), "%s", d->auth_password);
+	}
 	ou_buf b;
 	ou_buf_init(&b);
 	int err = net_connect(u->net, d->transport, d->host, d->port, d->tls_name, &c->conn);

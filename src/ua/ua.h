@@ -118,6 +118,9 @@ typedef struct ua_dial {
 	const char *const *extra_headers; /* "Name: value", e.g. "Ms-Sensitivity: private-no-diversion" */
 	size_t nextra;
 	unsigned timeout_ms;      /* 0: UA_DEFAULT_DIAL_TIMEOUT_MS */
+	/* Digest credentials for a 401/407 to the INVITE (re-sent once per challenge with
+	 * the next CSeq and the same Call-ID); NULL password: the challenge ends the call. */
+	const char *auth_user, *auth_password;
 } ua_dial;
 int ua_call_dial(ua *u, const ua_dial *d, void *call_arg, ua_call **out);
 
@@ -126,7 +129,8 @@ int ua_call_dial(ua *u, const ua_dial *d, void *call_arg, ua_call **out);
 int ua_call_play(ua_call *c, const uint8_t *ulaw, size_t n);
 void ua_call_play_stop(ua_call *c);
 int ua_call_record_start(ua_call *c, size_t max_samples);
-/* Takes the PCM recorded so far (malloc'd, caller frees) and stops recording. */
+/* Takes the PCM recorded so far (malloc'd, caller frees) and stops recording. Also
+ * works in the `ended` callback: what was recorded until the media closed. */
 int ua_call_record_take(ua_call *c, int16_t **pcm, size_t *n);
 /* RFC 4733 (or INFO when use_info) digits. */
 int ua_call_send_dtmf(ua_call *c, const char *digits, bool use_info);
@@ -138,5 +142,53 @@ ou_slice ua_call_id(const ua_call *c);      /* Call-ID */
 bool ua_call_is_incoming(const ua_call *c);
 media_session *ua_call_media(ua_call *c);   /* NULL before answer */
 void ua_call_media_stats(const ua_call *c, media_session_stats *out);
+
+/* ---- registration (register.c) ------------------------------------------------
+ * A registration keeps one binding of an address of record alive at a registrar over
+ * the ua's connection to it (the same one ua_call_dial reuses for that host, port and
+ * transport), so the registrar can send calls back on the flow (RFC 5626 style): they
+ * reach events.incoming like any other INVITE. 401/407 challenges are answered with
+ * digest credentials; the binding is refreshed before it expires (and at least every
+ * UA_REG_MAX_REFRESH_S so the connection never idles out); a lost connection or a
+ * failure is retried every UA_REG_RETRY_MS. The application owns the registration:
+ * ua_registration_free it before ua_free. The state callback runs from the loop. */
+#define UA_DEFAULT_REG_EXPIRES 300
+#define UA_REG_MAX_REFRESH_S 240
+#define UA_REG_RETRY_MS 10000
+#define UA_REG_TICK_MS 1000
+
+typedef enum ua_reg_state {
+	UA_REG_REGISTERED = 1, /* 200: status 200, expires granted */
+	UA_REG_FAILED,         /* a final >= 300 or a local 408/503: status says which */
+	UA_REG_UNREGISTERED,   /* ua_unregister's Expires: 0 was answered (or failed) */
+} ua_reg_state;
+
+typedef struct ua_registration ua_registration;
+
+typedef void (*ua_reg_cb)(void *arg, ua_registration *g, ua_reg_state st, unsigned status,
+                          const char *text, uint32_t expires_s);
+
+typedef struct ua_reg {
+	const char *aor;           /* "sip:alice@openum.test": From and To */
+	const char *registrar_uri; /* Request-URI; NULL: "sip:" + the AOR's host */
+	net_transport transport;   /* the registrar (normally the outbound proxy) */
+	const char *host;
+	uint16_t port;
+	const char *tls_name;      /* name to verify in its certificate (NULL: host) */
+	const char *username;      /* digest user; NULL: the AOR's user part */
+	const char *password;      /* NULL: challenges fail the registration */
+	const char *realm;         /* answer only this realm's challenges; NULL: any */
+	uint32_t expires_s;        /* asked for; 0: UA_DEFAULT_REG_EXPIRES */
+	ua_reg_cb cb;
+	void *arg;
+} ua_reg;
+
+/* Copies r, connects and sends the first REGISTER. *out only on success. */
+int ua_register(ua *u, const ua_reg *r, ua_registration **out);
+/* Sends Expires: 0 for our Contact and stops refreshing; UA_REG_UNREGISTERED follows. */
+int ua_unregister(ua_registration *g);
+/* Stops everything without sending (no callbacks after it). NULL ok. */
+void ua_registration_free(ua_registration *g);
+ua_reg_state ua_registration_state(const ua_registration *g); /* 0 before the first answer */
 
 #endif

@@ -58,12 +58,19 @@ struct ua_call {
 	ua_chunk *play_head, *play_tail;
 	bool recording;
 	size_t record_max;
+	int16_t *rec_left; /* what was recorded when the media closed, for `ended` */
+	size_t rec_left_n;
 
 	/* outgoing */
 	bool cancelling;  /* ua_call_hangup before the answer: CANCEL sent or pending */
 	bool timing_out;  /* the dial timer fired: CANCEL sent or pending */
 	bool timer_on;    /* `timer` was initialised (closed before the call is freed) */
 	uv_timer_t timer; /* dial timeout (outgoing) or ACK wait (incoming) */
+
+	/* outgoing digest (ua_dial.auth_*): the INVITE is re-sent once per challenge */
+	bool has_auth;
+	char auth_user[128], auth_pass[128];
+	unsigned auth_tries;
 
 	uint64_t answered_at; /* uv_now of the answer, 0 before */
 	bool end_queued;
@@ -135,6 +142,15 @@ int call_in_hangup(ua_call *c);
 /* call_out.c */
 int call_out_hangup(ua_call *c);
 int call_send_bye(ua_call *c);
+
+/* register.c: digest for our requests. ua_auth_pick copies the first Digest challenge
+ * of a 401 (WWW-Authenticate) or 407 (Proxy-Authenticate) we can answer (realm: only
+ * that realm's, NULL any); ua_auth_line appends the matching Authorization or
+ * Proxy-Authorization header line for method and uri to b. */
+int ua_auth_pick(sip_msg *resp, const char *realm, char *out, size_t cap, bool *proxy);
+int ua_auth_line(const char *chal_value, bool proxy, const char *user, const char *password,
+                 const char *realm, ou_slice method, ou_slice uri, uint32_t nc, ou_buf *b,
+                 const char **why);
 
 /* call_media.c */
 void call_media_local(ua_call *c); /* fills c->local (address, session id) */

@@ -1,0 +1,272 @@
+/* Runs a parsed phone script on the loop: actions happen at once, wait-* steps are
+ * checked every RUN_TICK_MS against the phone's status until they pass or time out.
+ * Every step logs one line; the first failure stops the run. */
+#include <regex.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "phone.h"
+
+#define RUN_TICK_MS 20
+
+struct phone_run {
+	phone *p;
+	const phone_step *steps;
+	size_t n, i;
+	FILE *out;
+	phone_run_done_cb done;
+	void *arg;
+	uint64_t step_start;
+	bool started; /* the current step has begun (step_start is set) */
+	bool acted;   /* a step that waits after acting (record) has acted */
+	bool finished;
+	unsigned declined_seen;
+	uv_timer_t tick;
+};
+
+static void finish(phone_run *r, int result)
+{
+	r->finished = true;
+	uv_timer_stop(&r->tick);
+	fflush(r->out);
+	if (r->done)
+		r->done(r->arg, result);
+}
+
+static void pass(phone_run *r, const phone_step *s, const char *detail)
+{
+	fprintf(r->out, "line %u: %s%s%s: ok%s%s\n", s->line, phone_op_name(s->op),
+	        s->arg[0] ? " " : "", s->arg, detail ? ": " : "", detail ? detail : "");
+	fflush(r->out);
+	r->i++;
+	r->started = r->acted = false;
+}
+
+static void fail(phone_run *r, const phone_step *s, const char *fmt, const char *a)
+{
+	char msg[512];
+	snprintf(msg, sizeof(msg), fmt, a ? a : "");
+	fprintf(r->out, "line %u: %s%s%s: FAIL: %s\n", s->line, phone_op_name(s->op),
+	        s->arg[0] ? " " : "", s->arg, msg);
+	finish(r, OPENUM_EINVAL);
+}
+
+static const sip_hdr *find_hdr(sip_msg *m, const char *name, const sip_hdr *after)
+{
+	sip_hdr_id id = sip_hdr_id_from(name, strlen(name));
+	if (id != SIP_H_OTHER)
+		return after ? sip_msg_hdr_next(m, after) : sip_msg_hdr(m, id);
+	/* unknown headers: scan by name (they share no chain) */
+	size_t start = after ? (size_t)(after - m->hdr) + 1 : 0;
+	for (size_t i = start; i < m->nhdr; i++)
+		if (m->hdr[i].id == SIP_H_OTHER && ou_slice_caseeq_cstr(m->hdr[i].name, name))
+			return &m->hdr[i];
+	return NULL;
+}
+
+static void expect_header(phone_run *r, const phone_step *s, bool absent)
+{
+	sip_msg *m = phone_last_invite(r->p);
+	if (!m) {
+		fail(r, s, "no INVITE received yet%s", NULL);
+		return;
+	}
+	const sip_hdr *h = find_hdr(m, s->arg, NULL);
+	if (absent) {
+		if (h) {
+			char v[256];
+			ou_slice_copy(h->value, v, sizeof(v));
+			fail(r, s, "present: %s", v);
+		} else {
+			pass(r, s, NULL);
+		}
+		return;
+	}
+	regex_t re;
+	if (regcomp(&re, s->arg2, REG_EXTENDED | REG_NOSUB)) {
+		fail(r, s, "bad regular expression%s", NULL);
+		return;
+	}
+	char v[1024], seen[512] = "";
+	for (; h; h = find_hdr(m, s->arg, h)) {
+		ou_slice_copy(h->value, v, sizeof(v));
+		if (regexec(&re, v, 0, NULL, 0) == 0) {
+			regfree(&re);
+			pass(r, s, v);
+			return;
+		}
+		snprintf(seen + strlen(seen), sizeof(seen) - strlen(seen), "%s'%s'",
+		         seen[0] ? ", " : "", v);
+	}
+	regfree(&re);
+	char msg[1024];
+	snprintf(msg, sizeof(msg), "/%s/ not matched (values: %s)", s->arg2,
+	         seen[0] ? seen : "header absent");
+	fail(r, s, "%s", msg);
+}
+
+/* One look at the current step; true when the run may go on to the next one now. */
+static bool step(phone_run *r)
+{
+	const phone_step *s = &r->steps[r->i];
+	phone *p = r->p;
+	phone_status st;
+	const char *why = NULL;
+	uint64_t now = uv_now(uv_handle_get_loop((uv_handle_t *)&r->tick));
+	if (!r->started) {
+		r->started = true;
+		r->step_start = now;
+	}
+	bool timed_out = now - r->step_start >= (uint64_t)s->num * 1000;
+	phone_get_status(p, &st);
+	char buf[512];
+	int err = 0;
+	switch (s->op) {
+	case PHONE_OP_WAIT_REGISTERED:
+		if (st.reg == PHONE_REG_OK)
+			break;
+		if (timed_out) {
+			snprintf(buf, sizeof(buf), "not registered (%s, status %u)",
+			         phone_reg_name(st.reg), st.reg_status);
+			fail(r, s, "%s", buf);
+		}
+		return false;
+	case PHONE_OP_WAIT_CALL:
+		if (st.call != PHONE_IDLE && st.incoming) {
+			pass(r, s, st.peer);
+			return true;
+		}
+		if (timed_out)
+			fail(r, s, "no call came%s", NULL);
+		return false;
+	case PHONE_OP_WAIT_DECLINED:
+		if (st.calls_declined > r->declined_seen) {
+			r->declined_seen++;
+			break;
+		}
+		if (timed_out)
+			fail(r, s, "no call was declined%s", NULL);
+		return false;
+	case PHONE_OP_ANSWER: err = phone_answer(p, &why); break;
+	case PHONE_OP_CALL: err = phone_call(p, s->arg, &why); break;
+	case PHONE_OP_VOICEMAIL: err = phone_voicemail(p, &why); break;
+	case PHONE_OP_WAIT_ANSWERED:
+		if (st.call == PHONE_ACTIVE)
+			break;
+		if (st.call == PHONE_IDLE) {
+			snprintf(buf, sizeof(buf), "the call ended: %u %s", st.end_status,
+			         st.end_text);
+			fail(r, s, "%s", buf);
+		} else if (timed_out) {
+			fail(r, s, "not answered in time%s", NULL);
+		}
+		return false;
+	case PHONE_OP_SLEEP:
+		if (now - r->step_start >= s->num)
+			break;
+		return false;
+	case PHONE_OP_DTMF: err = phone_send_dtmf(p, s->arg, s->info, &why); break;
+	case PHONE_OP_WAIT_DTMF:
+		if (strstr(st.dtmf, s->arg)) {
+			pass(r, s, st.dtmf);
+			return true;
+		}
+		if (timed_out) {
+			snprintf(buf, sizeof(buf), "received '%s'", st.dtmf);
+			fail(r, s, "%s", buf);
+		}
+		return false;
+	case PHONE_OP_RECORD:
+		if (!r->acted) {
+			r->acted = true;
+			if ((err = phone_record(p, s->num, s->arg, &why)))
+				break;
+			return false;
+		}
+		if (phone_recording(p))
+			return false;
+		break;
+	case PHONE_OP_EXPECT_HEADER: expect_header(r, s, false); return true;
+	case PHONE_OP_EXPECT_NO_HEADER: expect_header(r, s, true); return true;
+	case PHONE_OP_EXPECT_STATUS:
+		if (st.call != PHONE_IDLE) {
+			fail(r, s, "the call is still up%s", NULL);
+			return false;
+		}
+		if (st.end_status != s->num) {
+			snprintf(buf, sizeof(buf), "ended with %u %s", st.end_status, st.end_text);
+			fail(r, s, "%s", buf);
+			return false;
+		}
+		break;
+	case PHONE_OP_PRESENCE: {
+		phone_presence pr = PHONE_AVAILABLE;
+		(void)phone_presence_from(s->arg, &pr);
+		phone_set_presence(p, pr);
+		break;
+	}
+	case PHONE_OP_HANGUP: err = phone_hangup(p, &why); break;
+	case PHONE_OP_WAIT_ENDED:
+		if (st.call == PHONE_IDLE) {
+			snprintf(buf, sizeof(buf), "%u %s", st.end_status, st.end_text);
+			pass(r, s, buf);
+			return true;
+		}
+		if (timed_out)
+			fail(r, s, "the call is still up%s", NULL);
+		return false;
+	case PHONE_OP_PRINT_STATE:
+		phone_status_line(p, buf, sizeof(buf));
+		pass(r, s, buf);
+		return true;
+	}
+	if (err) {
+		fail(r, s, "%s", why ? why : ou_strerror(err));
+		return false;
+	}
+	pass(r, s, NULL);
+	return true;
+}
+
+static void tick_cb(uv_timer_t *t)
+{
+	phone_run *r = t->data;
+	while (!r->finished && r->i < r->n && step(r))
+		;
+	if (!r->finished && r->i >= r->n)
+		finish(r, 0);
+}
+
+int phone_run_start(phone *p, const phone_step *steps, size_t n, FILE *out, phone_run_done_cb done,
+                    void *arg, phone_run **outr)
+{
+	if (!p || (!steps && n) || !out || !outr)
+		return OPENUM_EINVAL;
+	phone_run *r = calloc(1, sizeof(*r));
+	if (!r)
+		return OPENUM_ENOMEM;
+	r->p = p;
+	r->steps = steps;
+	r->n = n;
+	r->out = out;
+	r->done = done;
+	r->arg = arg;
+	uv_timer_init(phone_loop(p), &r->tick);
+	r->tick.data = r;
+	uv_timer_start(&r->tick, tick_cb, 0, RUN_TICK_MS);
+	*outr = r;
+	return 0;
+}
+
+static void run_closed(uv_handle_t *h)
+{
+	free(h->data);
+}
+
+void phone_run_free(phone_run *r)
+{
+	if (!r)
+		return;
+	uv_timer_stop(&r->tick);
+	uv_close((uv_handle_t *)&r->tick, run_closed);
+}
