@@ -77,7 +77,7 @@ void call_in_invite(ua *u, txn *st, sip_msg *req, net_conn *conn, const net_peer
 /* The start of a response to st with our Contact (2xx and 18x to an INVITE). */
 static int begin_with_contact(ua_call *c, txn *st, unsigned status, ou_buf *b)
 {
-	char contact[160];
+	char contact[256];
 	ua_contact(c->u, call_tp(c), call_np(c), contact, sizeof(contact));
 	int err = txn_response_begin(st, status, NULL, b);
 	if (!err)
@@ -142,7 +142,7 @@ int ua_call_answer(ua_call *c, const char *const *extra_headers, size_t nextra)
 		ou_buf_free(&sdp);
 		return refuse(c, err == OPENUM_ENOTFOUND ? 488 : 400, why, err);
 	}
-	char contact[160];
+	char contact[256];
 	ua_contact(u, call_tp(c), call_np(c), contact, sizeof(contact));
 	if ((err = call_media_apply(c, &nego)) || (err = begin_with_contact(c, c->inv, 200, &b)) ||
 	    (err = sip_print_header_cstr(&b, "Allow", DIALOG_ALLOW)))

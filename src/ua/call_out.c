@@ -253,7 +253,7 @@ static void put_name_addr(ou_buf *b, const char *name, const char *uri)
 static int build_invite(ua_call *c, const ua_dial *d, ou_buf *b)
 {
 	ua *u = c->u;
-	char via[160], contact[160], tag[TXN_TAG_LEN + 1], rnd[TXN_TAG_LEN + 1], host[80];
+	char via[160], contact[256], tag[TXN_TAG_LEN + 1], rnd[TXN_TAG_LEN + 1], host[80];
 	ou_buf v, sdp;
 	int err;
 	if ((err = ua_via(u, d->transport, call_np(c), via, sizeof(via))) ||

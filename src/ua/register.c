@@ -251,6 +251,7 @@ static void reg_cb(void *arg, txn *t, const txn_event *ev)
 		g->challenges = g->n423 = 0;
 		if (g->unregistering) {
 			g->refresh_at = g->retry_at = 0;
+			g->u->reg_contact[g->tp][0] = '\0';
 			report(g, UA_REG_UNREGISTERED, st, text, 0);
 			return;
 		}
@@ -385,6 +386,9 @@ int ua_register(ua *u, const ua_reg *r, ua_registration **out)
 	ua_local_hostport(u, g->tp, NULL, hp, sizeof(hp));
 	snprintf(g->contact, sizeof(g->contact), "sip:%s@%s;transport=%s;line=%.8s", user, hp,
 	         g->tp == NET_TLS ? "tls" : "tcp", line);
+	size_t clen = strlen(g->contact);
+	if (clen < sizeof(u->reg_contact[g->tp])) /* else keep the per-connection Contact */
+		memcpy(u->reg_contact[g->tp], g->contact, clen + 1);
 	uv_timer_init(u->loop, &g->tick);
 	g->tick.data = g;
 	if ((err = reg_send(g, g->want_expires))) {

@@ -203,6 +203,10 @@ void ua_local_hostport(ua *u, net_transport tp, const net_peer *p, char *out, si
 
 void ua_contact(ua *u, net_transport tp, const net_peer *p, char *out, size_t cap)
 {
+	if ((unsigned)tp < 3 && u->reg_contact[tp][0]) {
+		snprintf(out, cap, "<%s>", u->reg_contact[tp]);
+		return;
+	}
 	char hp[80];
 	ua_local_hostport(u, tp, p, hp, sizeof(hp));
 	snprintf(out, cap, "<sip:%s;transport=%s>", hp, tp == NET_TLS ? "tls" : "tcp");

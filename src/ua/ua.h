@@ -43,12 +43,12 @@ typedef struct ua ua;
 typedef struct ua_call ua_call;
 
 typedef struct ua_config {
-	net_config net;          /* limits, TLS files, trusted_peers */
-	const char *contact_host;/* host for Contact and Via (default: the listener's IP) */
-	const char *rtp_ip;      /* address RTP binds to and SDP announces (default 127.0.0.1) */
+	net_config net;           /* limits, TLS files, trusted_peers */
+	const char *contact_host; /* host for Contact and Via (default: the listener's IP) */
+	const char *rtp_ip;       /* address RTP binds to and SDP announces (default 127.0.0.1) */
 	uint16_t rtp_port_min, rtp_port_max; /* 0: UA_DEFAULT_RTP_PORT_* */
-	const char *user_agent;  /* NULL: UA_DEFAULT_USER_AGENT */
-	unsigned t1_ms;          /* 0: RFC 3261 default; tests use a few ms */
+	const char *user_agent;              /* NULL: UA_DEFAULT_USER_AGENT */
+	unsigned t1_ms;                      /* 0: RFC 3261 default; tests use a few ms */
 } ua_config;
 
 typedef enum ua_dtmf_source {
@@ -107,17 +107,18 @@ int ua_call_reject(ua_call *c, unsigned status, const char *reason);
 int ua_call_hangup(ua_call *c);
 
 typedef struct ua_dial {
-	const char *request_uri;  /* whom to call */
+	const char *request_uri;          /* whom to call */
 	const char *from_uri, *from_name; /* From (a tag is added) */
-	const char *to_uri;       /* To; NULL: request_uri */
+	const char *to_uri;               /* To; NULL: request_uri */
 	/* Where to send it: the next hop (an outbound proxy, or the target itself). */
 	net_transport transport;
 	const char *host;
 	uint16_t port;
-	const char *tls_name;     /* server name to verify (NULL: host) */
-	const char *const *extra_headers; /* "Name: value", e.g. "Ms-Sensitivity: private-no-diversion" */
+	const char *tls_name; /* server name to verify (NULL: host) */
+	const char *const
+	    *extra_headers; /* "Name: value", e.g. "Ms-Sensitivity: private-no-diversion" */
 	size_t nextra;
-	unsigned timeout_ms;      /* 0: UA_DEFAULT_DIAL_TIMEOUT_MS */
+	unsigned timeout_ms; /* 0: UA_DEFAULT_DIAL_TIMEOUT_MS */
 	/* Digest credentials for a 401/407 to the INVITE (re-sent once per challenge with
 	 * the next CSeq and the same Call-ID); NULL password: the challenge ends the call. */
 	const char *auth_user, *auth_password;
@@ -138,9 +139,9 @@ int ua_call_send_dtmf(ua_call *c, const char *digits, bool use_info);
 void ua_call_set_arg(ua_call *c, void *arg);
 void *ua_call_get_arg(const ua_call *c);
 const net_peer *ua_call_peer(const ua_call *c);
-ou_slice ua_call_id(const ua_call *c);      /* Call-ID */
+ou_slice ua_call_id(const ua_call *c); /* Call-ID */
 bool ua_call_is_incoming(const ua_call *c);
-media_session *ua_call_media(ua_call *c);   /* NULL before answer */
+media_session *ua_call_media(ua_call *c); /* NULL before answer */
 void ua_call_media_stats(const ua_call *c, media_session_stats *out);
 
 /* ---- registration (register.c) ------------------------------------------------
@@ -174,11 +175,11 @@ typedef struct ua_reg {
 	net_transport transport;   /* the registrar (normally the outbound proxy) */
 	const char *host;
 	uint16_t port;
-	const char *tls_name;      /* name to verify in its certificate (NULL: host) */
-	const char *username;      /* digest user; NULL: the AOR's user part */
-	const char *password;      /* NULL: challenges fail the registration */
-	const char *realm;         /* answer only this realm's challenges; NULL: any */
-	uint32_t expires_s;        /* asked for; 0: UA_DEFAULT_REG_EXPIRES */
+	const char *tls_name; /* name to verify in its certificate (NULL: host) */
+	const char *username; /* digest user; NULL: the AOR's user part */
+	const char *password; /* NULL: challenges fail the registration */
+	const char *realm;    /* answer only this realm's challenges; NULL: any */
+	uint32_t expires_s;   /* asked for; 0: UA_DEFAULT_REG_EXPIRES */
 	ua_reg_cb cb;
 	void *arg;
 } ua_reg;

@@ -95,6 +95,10 @@ struct ua {
 	/* the first listener of each transport: Contact and Via of outgoing requests */
 	char listen_ip[3][48];
 	uint16_t listen_port[3];
+	/* the Contact registered over each transport (register.c): responses and requests
+	 * carry it, so the registrar can map in-dialog requests (the ACK of a 2xx above
+	 * all) to the flow the phone registered on */
+	char reg_contact[3][200];
 	ua_call *calls;
 	ua_call *defer_head, *defer_tail; /* ended (or answered) callbacks to run */
 	uv_timer_t defer;
