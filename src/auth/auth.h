@@ -29,14 +29,14 @@
 #include "../sip/sip.h"
 
 /* ---- limits and defaults ------------------------------------------------------ */
-#define AUTH_DEFAULT_NONCE_TTL_S 300 /* a nonce is stale after this many seconds */
-#define AUTH_DEFAULT_NC_SLOTS 4096   /* nonces whose highest nc is remembered */
-#define AUTH_DEFAULT_RATE_SLOTS 1024 /* source addresses whose failures are counted */
-#define AUTH_DEFAULT_RATE_BURST 10   /* failures an address may make in a burst */
+#define AUTH_DEFAULT_NONCE_TTL_S 300     /* a nonce is stale after this many seconds */
+#define AUTH_DEFAULT_NC_SLOTS 4096       /* nonces whose highest nc is remembered */
+#define AUTH_DEFAULT_RATE_SLOTS 1024     /* source addresses whose failures are counted */
+#define AUTH_DEFAULT_RATE_BURST 10       /* failures an address may make in a burst */
 #define AUTH_DEFAULT_RATE_REFILL_MS 6000 /* one more allowed failure every 6 s */
-#define AUTH_SECRET_LEN 32           /* bytes of the random server secret */
-#define AUTH_HEX_MAX 65              /* lower-case hex of a SHA-256 digest, NUL included */
-#define AUTH_NONCE_LEN 64            /* 16 time + 16 random + 32 MAC hex digits */
+#define AUTH_SECRET_LEN 32               /* bytes of the random server secret */
+#define AUTH_HEX_MAX 65                  /* lower-case hex of a SHA-256 digest, NUL included */
+#define AUTH_NONCE_LEN 64                /* 16 time + 16 random + 32 MAC hex digits */
 #define AUTH_IP_MAX 48
 
 typedef enum auth_algo {
@@ -55,8 +55,7 @@ size_t auth_algo_hexlen(auth_algo a);
 
 /* ---- the arithmetic ------------------------------------------------------------- */
 /* HA1 = H(user ":" realm ":" password) in lower-case hex. */
-int auth_ha1(auth_algo a, ou_slice user, ou_slice realm, ou_slice password,
-             char out[AUTH_HEX_MAX]);
+int auth_ha1(auth_algo a, ou_slice user, ou_slice realm, ou_slice password, char out[AUTH_HEX_MAX]);
 /* The request-digest (RFC 7616 3.4.1): with qop "auth",
  * H(HA1:nonce:nc:cnonce:qop:H(method:uri)); with qop absent (p == NULL, RFC 2069)
  * H(HA1:nonce:H(method:uri)). ha1 is hex of the algorithm's length. */
@@ -67,10 +66,10 @@ int auth_response(auth_algo a, ou_slice ha1, ou_slice method, ou_slice uri, ou_s
 typedef struct auth_config {
 	const uint8_t *secret; /* NULL: AUTH_SECRET_LEN random bytes (nonces die on restart) */
 	size_t secret_len;
-	unsigned nonce_ttl_s;  /* 0: AUTH_DEFAULT_NONCE_TTL_S */
-	unsigned nc_slots;     /* 0: AUTH_DEFAULT_NC_SLOTS (rounded up to a multiple of 4) */
-	unsigned rate_slots;   /* 0: AUTH_DEFAULT_RATE_SLOTS (rounded up to a multiple of 4) */
-	unsigned rate_burst;   /* 0: AUTH_DEFAULT_RATE_BURST */
+	unsigned nonce_ttl_s;    /* 0: AUTH_DEFAULT_NONCE_TTL_S */
+	unsigned nc_slots;       /* 0: AUTH_DEFAULT_NC_SLOTS (rounded up to a multiple of 4) */
+	unsigned rate_slots;     /* 0: AUTH_DEFAULT_RATE_SLOTS (rounded up to a multiple of 4) */
+	unsigned rate_burst;     /* 0: AUTH_DEFAULT_RATE_BURST */
 	unsigned rate_refill_ms; /* 0: AUTH_DEFAULT_RATE_REFILL_MS */
 } auth_config;
 
@@ -104,8 +103,8 @@ const char *auth_result_name(auth_result r);
  * HA1 for auth_algo_from(cred->algorithm). On AUTH_OK the nc is recorded. Returns 0
  * with *res set (why gets a reason for anything but AUTH_OK), or OPENUM_EINVAL for
  * bad arguments. The caller also checks cred->uri against the Request-URI. */
-int auth_verify(auth_server *s, const sip_auth *cred, ou_slice method, ou_slice realm,
-                ou_slice ha1, uint64_t now_ms, auth_result *res, const char **why);
+int auth_verify(auth_server *s, const sip_auth *cred, ou_slice method, ou_slice realm, ou_slice ha1,
+                uint64_t now_ms, auth_result *res, const char **why);
 
 /* Failure rate limiting per source address (token bucket). auth_rate_allowed says
  * whether ip may try again (it does not consume); auth_rate_failure spends one
@@ -119,8 +118,7 @@ void auth_rate_failure(auth_server *s, const char *ip, uint64_t now_ms);
  * the Authorization / Proxy-Authorization value to b. cnonce NULL: a random one.
  * OPENUM_EINVAL (why) for a challenge it cannot answer (other scheme, algorithm, or
  * a qop list without "auth"). */
-int auth_client_answer(const sip_auth *challenge, ou_slice user, ou_slice password,
-                       ou_slice method, ou_slice uri, uint32_t nc, const char *cnonce, ou_buf *b,
-                       const char **why);
+int auth_client_answer(const sip_auth *challenge, ou_slice user, ou_slice password, ou_slice method,
+                       ou_slice uri, uint32_t nc, const char *cnonce, ou_buf *b, const char **why);
 
 #endif

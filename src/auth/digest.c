@@ -70,8 +70,7 @@ static int hash_hex(auth_algo a, const ou_slice *parts, size_t n, char out[AUTH_
 	return 0;
 }
 
-int auth_ha1(auth_algo a, ou_slice user, ou_slice realm, ou_slice password,
-             char out[AUTH_HEX_MAX])
+int auth_ha1(auth_algo a, ou_slice user, ou_slice realm, ou_slice password, char out[AUTH_HEX_MAX])
 {
 	if ((unsigned)a >= AUTH_NALGOS)
 		return OPENUM_EINVAL;
@@ -153,15 +152,16 @@ int auth_client_answer(const sip_auth *ch, ou_slice user, ou_slice password, ou_
 	char ha1[AUTH_HEX_MAX], resp[AUTH_HEX_MAX];
 	int err = auth_ha1(a, user, ch->realm, password, ha1);
 	if (!err)
-		err = auth_response(a, ou_slice_make(ha1, auth_algo_hexlen(a)), method, uri, ch->nonce,
-		                    qop ? ou_slice_make(ncs, 8) : OU_SLICE_NULL,
+		err = auth_response(a, ou_slice_make(ha1, auth_algo_hexlen(a)), method, uri,
+		                    ch->nonce, qop ? ou_slice_make(ncs, 8) : OU_SLICE_NULL,
 		                    qop ? ou_slice_cstr(cnonce) : OU_SLICE_NULL,
 		                    qop ? OU_SLICE_LIT("auth") : OU_SLICE_NULL, resp);
 	if (err)
 		return fail(why, "digest computation failed", err);
 
-	ou_buf_printf(b, "Digest username=\"%.*s\", realm=\"%.*s\", nonce=\"%.*s\", uri=\"%.*s\", "
-	                 "response=\"%s\", algorithm=%s",
+	ou_buf_printf(b,
+	              "Digest username=\"%.*s\", realm=\"%.*s\", nonce=\"%.*s\", uri=\"%.*s\", "
+	              "response=\"%s\", algorithm=%s",
 	              (int)user.n, user.p, (int)ch->realm.n, ch->realm.p, (int)ch->nonce.n,
 	              ch->nonce.p, (int)uri.n, uri.p, resp, auth_algo_name(a));
 	if (qop)

@@ -13,14 +13,14 @@
 
 #include "auth.h"
 
-#define WAYS 4                    /* entries per set in both tables */
+#define WAYS 4                     /* entries per set in both tables */
 #define NONCE_FUTURE_SLACK_MS 5000 /* a nonce "from the future" beyond this is not ours */
 #define REALM_MAX 256
 
 typedef struct nc_entry {
-	uint64_t key;       /* the nonce's random part */
+	uint64_t key; /* the nonce's random part */
 	uint64_t issued_ms;
-	uint32_t nc;        /* highest accepted */
+	uint32_t nc; /* highest accepted */
 	bool used;
 } nc_entry;
 
@@ -174,8 +174,8 @@ int auth_challenge(auth_server *s, auth_algo a, ou_slice realm, bool stale, uint
 	return b->failed ? OPENUM_ENOMEM : 0;
 }
 
-static const char *const result_names[] = {"ok", "stale", "failed", "replay", "bad-nonce",
-                                           "malformed"};
+static const char *const result_names[] = {"ok",     "stale",     "failed",
+                                           "replay", "bad-nonce", "malformed"};
 
 const char *auth_result_name(auth_result r)
 {
@@ -226,8 +226,8 @@ static int verdict(auth_result *res, auth_result r, const char **why, const char
 	return 0;
 }
 
-int auth_verify(auth_server *s, const sip_auth *c, ou_slice method, ou_slice realm,
-                ou_slice ha1, uint64_t now_ms, auth_result *res, const char **why)
+int auth_verify(auth_server *s, const sip_auth *c, ou_slice method, ou_slice realm, ou_slice ha1,
+                uint64_t now_ms, auth_result *res, const char **why)
 {
 	if (!s || !c || !res)
 		return OPENUM_EINVAL;
@@ -250,7 +250,8 @@ int auth_verify(auth_server *s, const sip_auth *c, ou_slice method, ou_slice rea
 	for (int i = 0; i < 8; i++) {
 		int d = hexval(c->nc.p[i]);
 		if (d < 0)
-			return verdict(res, AUTH_MALFORMED, why, "Authorization nc is not 8 hex digits");
+			return verdict(res, AUTH_MALFORMED, why,
+			               "Authorization nc is not 8 hex digits");
 		nc = nc << 4 | (uint32_t)d;
 	}
 	if (nc == 0)
@@ -315,9 +316,9 @@ static rate_entry *rate_find(auth_server *s, const char *ip, bool create, uint64
 			break;
 		}
 		double t = e->tokens + (double)(now_ms - e->last_ms) / s->refill_ms;
-		double vt = victim ? victim->tokens +
-		                         (double)(now_ms - victim->last_ms) / s->refill_ms
-		                   : -1;
+		double vt = victim
+		                ? victim->tokens + (double)(now_ms - victim->last_ms) / s->refill_ms
+		                : -1;
 		if (!victim || t > vt)
 			victim = e;
 	}

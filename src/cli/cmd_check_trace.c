@@ -110,6 +110,8 @@ static int read_all(const char *path, char **out, size_t *len)
 			buf = nb;
 			cap *= 2;
 		}
+		/* buf is not NULL here (loop condition); cppcheck reads the later check. */
+		// cppcheck-suppress nullPointerArithmeticRedundantCheck
 		size_t got = fread(buf + n, 1, cap - n, f);
 		n += got;
 		if (got == 0) {

@@ -609,7 +609,7 @@ static int run(int argc, char **argv)
 			if (!parse_port(a, v, 1, &base))
 				return CLI_EXIT_USAGE;
 			if (base > 65535 - 4) {
-				fprintf(stderr, "openum demo: --port-base at most %u\n", 65535 - 4);
+				fprintf(stderr, "openum demo: --port-base at most %d\n", 65535 - 4);
 				return CLI_EXIT_USAGE;
 			}
 			for (int j = 0; j < 5; j++)

@@ -37,7 +37,7 @@ static void usage(FILE *out)
 	    "  --user URI          our address, e.g. sip:alice@openum.test (required)\n"
 	    "  --password PW       digest password (default: $OPENUM_PASSWORD)\n"
 	    "  --proxy HOST[:PORT] registrar and outbound proxy (required; port default\n"
-	    "                      %u for TLS, %u for TCP; [IPv6]:PORT)\n"
+	    "                      %d for TLS, %d for TCP; [IPv6]:PORT)\n"
 	    "  --tls | --tcp       signalling transport (default --tls)\n"
 	    "  --tls-name NAME     name expected in the proxy's certificate (default HOST)\n"
 	    "  --ca FILE           CA bundle that verifies the proxy's certificate\n"
@@ -61,7 +61,7 @@ static void usage(FILE *out)
 	    "exit when the call ends, `listen` on SIGINT/SIGTERM.\n"
 	    "\n"
 	    "Script lines (one per line; # comments; each logs \"line N: ...: ok\" or FAIL;\n"
-	    "the script starts once registered; wait steps default to %u seconds):\n"
+	    "the script starts once registered; wait steps default to %d seconds):\n"
 	    "  wait-registered [S]   wait-call [S]        wait-declined [S]\n"
 	    "  answer                call URI             voicemail\n"
 	    "  wait-answered [S]     sleep MS             dtmf DIGITS [info]\n"
@@ -247,7 +247,7 @@ static void start_timeout(uv_timer_t *t)
 	app *a = t->data;
 	if (a->started || a->quitting)
 		return;
-	fprintf(stderr, "openum phone: not registered after %u ms\n", PHONE_REG_WAIT_MS);
+	fprintf(stderr, "openum phone: not registered after %d ms\n", PHONE_REG_WAIT_MS);
 	quit(a, CLI_EXIT_FAIL);
 }
 

@@ -14,57 +14,58 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-	        "usage: openum proxy --domain DOMAIN [OPTIONS]\n"
-	        "\n"
-	        "Runs the protocol server: a registrar with digest authentication (SHA-256 and\n"
-	        "MD5, qop=auth) and a stateful proxy (RFC 3261 16) with call forwarding and\n"
-	        "voicemail routing to the UM servers over mutual TLS. It applies no forwarding\n"
-	        "and no voicemail diversion to an INVITE carrying \"Ms-Sensitivity:\n"
-	        "normal-no-diversion\" or \"private-no-diversion\", and passes\n"
-	        "\"Ms-Exchange-Command\" to a UM server only from a caller authenticated by digest\n"
-	        "as the owner of the mailbox it calls (stripped otherwise). Signalling over TCP\n"
-	        "and TLS only (MS-OCEXUM 2.1). Users come from `openum user`.\n"
-	        "\n"
-	        "Options:\n"
-	        "  --domain DOMAIN       our SIP domain: users are user@DOMAIN (required)\n"
-	        "  --realm REALM         digest realm (default: DOMAIN); users' passwords must\n"
-	        "                        have been set for this realm\n"
-	        "  --db PATH             users and registrations (default: $OPENUM_DB, else\n"
-	        "                        ./" DEFAULT_DB ")\n"
-	        "  --listen IP           address of both listeners (default " DEFAULT_LISTEN
-	        ": local only,\n"
-	        "                        for safety; 0.0.0.0 or :: to serve the network)\n"
-	        "  --tcp-port PORT       TCP port (default %u; 0 = off)\n"
-	        "  --tls-port PORT       TLS port (default %u; 0 = off; needs --cert and --key)\n"
-	        "  --advertise HOST      host written in Via and Record-Route (default: --listen)\n"
-	        "  --cert FILE --key FILE\n"
-	        "                        our certificate: served on TLS and presented as the client\n"
-	        "                        certificate to the UM servers (mutual TLS)\n"
-	        "  --ca FILE             CA bundle that verifies UM servers and TLS clients\n"
-	        "  --trusted-peer NAME   a certificate identity whose requests skip digest\n"
-	        "                        authentication (the UM server's Play-On-Phone); repeatable\n"
-	        "  --um-server HOST:PORT a UM server, over TLS; repeatable: the first that answers,\n"
-	        "                        then the next on 503, timeout or transport failure\n"
-	        "  --um-tls-name NAME    name expected in the UM servers' certificates (default:\n"
-	        "                        HOST)\n"
-	        "  --ring-timeout SECONDS\n"
-	        "                        give up on an unanswered call with 408 (default %u)\n"
-	        "  --min-expires SECONDS registrations shorter than this get 423 (default %u)\n"
-	        "  --max-expires SECONDS registrations are cut to this (default %u)\n"
-	        "  --nonce-ttl SECONDS   digest nonces go stale after this (default %u)\n"
-	        "  --quiet               no log lines on standard error\n"
-	        "\n"
-	        "Per-user forwarding (voicemail after N seconds unanswered, on busy, when not\n"
-	        "registered, immediate forwarding) is set with `openum user forward`.\n"
-	        "\n"
-	        "Exit status: 0 after SIGINT/SIGTERM, 1 when it cannot start, 2 usage error.\n"
-	        "\n"
-	        "Example:\n"
-	        "  openum proxy --domain example.com --cert server.pem --key server.key \\\n"
-	        "      --ca ca.pem --um-server um1.example.com:5071\n",
-	        NET_DEFAULT_TCP_PORT, NET_DEFAULT_TLS_PORT, PROXY_DEFAULT_RING_TIMEOUT_S,
-	        PROXY_DEFAULT_MIN_EXPIRES, PROXY_DEFAULT_MAX_EXPIRES, AUTH_DEFAULT_NONCE_TTL_S);
+	fprintf(
+	    out,
+	    "usage: openum proxy --domain DOMAIN [OPTIONS]\n"
+	    "\n"
+	    "Runs the protocol server: a registrar with digest authentication (SHA-256 and\n"
+	    "MD5, qop=auth) and a stateful proxy (RFC 3261 16) with call forwarding and\n"
+	    "voicemail routing to the UM servers over mutual TLS. It applies no forwarding\n"
+	    "and no voicemail diversion to an INVITE carrying \"Ms-Sensitivity:\n"
+	    "normal-no-diversion\" or \"private-no-diversion\", and passes\n"
+	    "\"Ms-Exchange-Command\" to a UM server only from a caller authenticated by digest\n"
+	    "as the owner of the mailbox it calls (stripped otherwise). Signalling over TCP\n"
+	    "and TLS only (MS-OCEXUM 2.1). Users come from `openum user`.\n"
+	    "\n"
+	    "Options:\n"
+	    "  --domain DOMAIN       our SIP domain: users are user@DOMAIN (required)\n"
+	    "  --realm REALM         digest realm (default: DOMAIN); users' passwords must\n"
+	    "                        have been set for this realm\n"
+	    "  --db PATH             users and registrations (default: $OPENUM_DB, else\n"
+	    "                        ./" DEFAULT_DB ")\n"
+	    "  --listen IP           address of both listeners (default " DEFAULT_LISTEN
+	    ": local only,\n"
+	    "                        for safety; 0.0.0.0 or :: to serve the network)\n"
+	    "  --tcp-port PORT       TCP port (default %d; 0 = off)\n"
+	    "  --tls-port PORT       TLS port (default %d; 0 = off; needs --cert and --key)\n"
+	    "  --advertise HOST      host written in Via and Record-Route (default: --listen)\n"
+	    "  --cert FILE --key FILE\n"
+	    "                        our certificate: served on TLS and presented as the client\n"
+	    "                        certificate to the UM servers (mutual TLS)\n"
+	    "  --ca FILE             CA bundle that verifies UM servers and TLS clients\n"
+	    "  --trusted-peer NAME   a certificate identity whose requests skip digest\n"
+	    "                        authentication (the UM server's Play-On-Phone); repeatable\n"
+	    "  --um-server HOST:PORT a UM server, over TLS; repeatable: the first that answers,\n"
+	    "                        then the next on 503, timeout or transport failure\n"
+	    "  --um-tls-name NAME    name expected in the UM servers' certificates (default:\n"
+	    "                        HOST)\n"
+	    "  --ring-timeout SECONDS\n"
+	    "                        give up on an unanswered call with 408 (default %d)\n"
+	    "  --min-expires SECONDS registrations shorter than this get 423 (default %d)\n"
+	    "  --max-expires SECONDS registrations are cut to this (default %d)\n"
+	    "  --nonce-ttl SECONDS   digest nonces go stale after this (default %d)\n"
+	    "  --quiet               no log lines on standard error\n"
+	    "\n"
+	    "Per-user forwarding (voicemail after N seconds unanswered, on busy, when not\n"
+	    "registered, immediate forwarding) is set with `openum user forward`.\n"
+	    "\n"
+	    "Exit status: 0 after SIGINT/SIGTERM, 1 when it cannot start, 2 usage error.\n"
+	    "\n"
+	    "Example:\n"
+	    "  openum proxy --domain example.com --cert server.pem --key server.key \\\n"
+	    "      --ca ca.pem --um-server um1.example.com:5071\n",
+	    NET_DEFAULT_TCP_PORT, NET_DEFAULT_TLS_PORT, PROXY_DEFAULT_RING_TIMEOUT_S,
+	    PROXY_DEFAULT_MIN_EXPIRES, PROXY_DEFAULT_MAX_EXPIRES, AUTH_DEFAULT_NONCE_TTL_S);
 }
 
 #define MAX_LIST 16
@@ -112,15 +113,17 @@ static int run(int argc, char **argv)
 			continue;
 		}
 		static const char *const with_value[] = {
-		    "--domain",    "--realm",        "--db",        "--listen",      "--tcp-port",
-		    "--tls-port",  "--advertise",    "--cert",      "--key",         "--ca",
-		    "--trusted-peer", "--um-server", "--um-tls-name", "--ring-timeout",
-		    "--min-expires", "--max-expires", "--nonce-ttl"};
+		    "--domain",      "--realm",        "--db",           "--listen",
+		    "--tcp-port",    "--tls-port",     "--advertise",    "--cert",
+		    "--key",         "--ca",           "--trusted-peer", "--um-server",
+		    "--um-tls-name", "--ring-timeout", "--min-expires",  "--max-expires",
+		    "--nonce-ttl"};
 		bool known = false;
 		for (size_t k = 0; k < sizeof(with_value) / sizeof(with_value[0]); k++)
 			known |= strcmp(o, with_value[k]) == 0;
 		if (!known)
-			return o[0] == '-' ? cli_bad_option("proxy", o) : bad("unexpected argument", o);
+			return o[0] == '-' ? cli_bad_option("proxy", o)
+			                   : bad("unexpected argument", o);
 		if (i + 1 >= argc)
 			return bad("option needs a value:", o);
 		const char *v = argv[++i];

@@ -15,54 +15,55 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-	        "usage: openum um [OPTIONS]\n"
-	        "\n"
-	        "Runs the unified messaging server (docs/um-server.md). Subscriber access (a call\n"
-	        "to one's own mailbox, e.g. sip:alice@example.com;opaque=app:voicemail) asks for\n"
-	        "the PIN, and skips it only when the INVITE carries \"Ms-Exchange-Command:\n"
-	        "skip-pin\" AND arrives over mutual TLS from a peer on the allow-list\n"
-	        "(--trusted-peer). Call answering (a diverted call) plays the greeting and the\n"
-	        "tone and records a message. Every call is written to the call log (`openum\n"
-	        "mailbox log`). Mailboxes come from `openum mailbox add`.\n"
-	        "\n"
-	        "Options:\n"
-	        "  --db PATH             mailbox store (default: $OPENUM_DB, else ./" DEFAULT_DB ")\n"
-	        "  --listen-tcp IP:PORT  TCP listener (default 127.0.0.1:%u; \"off\" for none)\n"
-	        "  --listen-tls IP:PORT  TLS listener (default 127.0.0.1:%u when --cert and --key\n"
-	        "                        are given; \"off\" for none). The defaults are not 5060/5061\n"
-	        "                        so that `openum proxy` can run on the same host.\n"
-	        "  --cert FILE --key FILE our TLS certificate and key (PEM)\n"
-	        "  --ca FILE             CA bundle that verifies client certificates\n"
-	        "  --trusted-peer NAME   a client-certificate identity (dns:, uri:, cn: or a bare\n"
-	        "                        name) whose skip-pin is honoured; repeatable (max %u)\n"
-	        "  --domain DOMAIN       host of mailboxes named by a number (default localhost)\n"
-	        "  --pilot USER          a voicemail pilot number or name; repeatable\n"
-	        "  --prompts DIR         the G.711 prompt clips (default: built-in location)\n"
-	        "  --max-message-seconds N  longest message recorded (default %u)\n"
-	        "  --max-failed-logons N lock a mailbox after N failed PIN logons (default %u)\n"
-	        "  --pin-iterations N    PBKDF2 rounds for PINs set from now on (tests only)\n"
-	        "  --rtp-ip IP           address RTP binds to and announces (default 127.0.0.1)\n"
-	        "  --rtp-ports MIN-MAX   RTP port range (default %u-%u)\n"
-	        "  --web IP:PORT         also serve the web service (HTTPS with --cert/--key; plain\n"
-	        "                        HTTP only on a loopback address without --cert)\n"
-	        "  --outbound HOST[:PORT] where Play-On-Phone calls go (the proxy; TLS, default\n"
-	        "                        port 5061); without it Play-On-Phone is refused\n"
-	        "  --outbound-tcp        send Play-On-Phone calls over TCP (default port 5060)\n"
-	        "  --outbound-name NAME  the name to verify in the proxy's certificate (default HOST)\n"
-	        "  --port-file FILE      write \"tcp PORT\" and \"tls PORT\" there once listening\n"
-	        "                        (useful with port 0)\n"
-	        "  --quiet               no log lines on standard error\n"
-	        "\n"
-	        "SIGINT/SIGTERM: calls end, what was recorded so far is stored, every call is\n"
-	        "logged, then the server exits 0. Exit status 1 when it cannot start, 2 usage.\n"
-	        "\n"
-	        "Example:\n"
-	        "  openum certs pki --client-name proxy.example.com\n"
-	        "  openum um --cert pki/server.pem --key pki/server.key --ca pki/ca.pem \\\n"
-	        "      --trusted-peer proxy.example.com --domain example.com\n",
-	        UM_DEFAULT_TCP_PORT, UM_DEFAULT_TLS_PORT, UM_MAX_TRUSTED, UM_DEFAULT_MAX_MESSAGE_S,
-	        UM_DEFAULT_MAX_FAILED_LOGONS, UA_DEFAULT_RTP_PORT_MIN, UA_DEFAULT_RTP_PORT_MAX);
+	fprintf(
+	    out,
+	    "usage: openum um [OPTIONS]\n"
+	    "\n"
+	    "Runs the unified messaging server (docs/um-server.md). Subscriber access (a call\n"
+	    "to one's own mailbox, e.g. sip:alice@example.com;opaque=app:voicemail) asks for\n"
+	    "the PIN, and skips it only when the INVITE carries \"Ms-Exchange-Command:\n"
+	    "skip-pin\" AND arrives over mutual TLS from a peer on the allow-list\n"
+	    "(--trusted-peer). Call answering (a diverted call) plays the greeting and the\n"
+	    "tone and records a message. Every call is written to the call log (`openum\n"
+	    "mailbox log`). Mailboxes come from `openum mailbox add`.\n"
+	    "\n"
+	    "Options:\n"
+	    "  --db PATH             mailbox store (default: $OPENUM_DB, else ./" DEFAULT_DB ")\n"
+	    "  --listen-tcp IP:PORT  TCP listener (default 127.0.0.1:%d; \"off\" for none)\n"
+	    "  --listen-tls IP:PORT  TLS listener (default 127.0.0.1:%d when --cert and --key\n"
+	    "                        are given; \"off\" for none). The defaults are not 5060/5061\n"
+	    "                        so that `openum proxy` can run on the same host.\n"
+	    "  --cert FILE --key FILE our TLS certificate and key (PEM)\n"
+	    "  --ca FILE             CA bundle that verifies client certificates\n"
+	    "  --trusted-peer NAME   a client-certificate identity (dns:, uri:, cn: or a bare\n"
+	    "                        name) whose skip-pin is honoured; repeatable (max %d)\n"
+	    "  --domain DOMAIN       host of mailboxes named by a number (default localhost)\n"
+	    "  --pilot USER          a voicemail pilot number or name; repeatable\n"
+	    "  --prompts DIR         the G.711 prompt clips (default: built-in location)\n"
+	    "  --max-message-seconds N  longest message recorded (default %d)\n"
+	    "  --max-failed-logons N lock a mailbox after N failed PIN logons (default %d)\n"
+	    "  --pin-iterations N    PBKDF2 rounds for PINs set from now on (tests only)\n"
+	    "  --rtp-ip IP           address RTP binds to and announces (default 127.0.0.1)\n"
+	    "  --rtp-ports MIN-MAX   RTP port range (default %d-%d)\n"
+	    "  --web IP:PORT         also serve the web service (HTTPS with --cert/--key; plain\n"
+	    "                        HTTP only on a loopback address without --cert)\n"
+	    "  --outbound HOST[:PORT] where Play-On-Phone calls go (the proxy; TLS, default\n"
+	    "                        port 5061); without it Play-On-Phone is refused\n"
+	    "  --outbound-tcp        send Play-On-Phone calls over TCP (default port 5060)\n"
+	    "  --outbound-name NAME  the name to verify in the proxy's certificate (default HOST)\n"
+	    "  --port-file FILE      write \"tcp PORT\" and \"tls PORT\" there once listening\n"
+	    "                        (useful with port 0)\n"
+	    "  --quiet               no log lines on standard error\n"
+	    "\n"
+	    "SIGINT/SIGTERM: calls end, what was recorded so far is stored, every call is\n"
+	    "logged, then the server exits 0. Exit status 1 when it cannot start, 2 usage.\n"
+	    "\n"
+	    "Example:\n"
+	    "  openum certs pki --client-name proxy.example.com\n"
+	    "  openum um --cert pki/server.pem --key pki/server.key --ca pki/ca.pem \\\n"
+	    "      --trusted-peer proxy.example.com --domain example.com\n",
+	    UM_DEFAULT_TCP_PORT, UM_DEFAULT_TLS_PORT, UM_MAX_TRUSTED, UM_DEFAULT_MAX_MESSAGE_S,
+	    UM_DEFAULT_MAX_FAILED_LOGONS, UA_DEFAULT_RTP_PORT_MIN, UA_DEFAULT_RTP_PORT_MAX);
 }
 
 static int bad(const char *msg, const char *arg)
@@ -145,8 +146,8 @@ static void pop_ended(void *p, ua_call *c, const ua_end *end)
 {
 	um_pop_on_ended(p, c, end);
 }
-static const um_pop_hooks pop_hooks = {pop_owns,  pop_progress,  pop_answered,
-				       pop_dtmf, pop_play_done, pop_ended};
+static const um_pop_hooks pop_hooks = {pop_owns, pop_progress,  pop_answered,
+                                       pop_dtmf, pop_play_done, pop_ended};
 
 static void on_signal(uv_signal_t *h, int signum)
 {
@@ -183,17 +184,31 @@ static int run(int argc, char **argv)
 			pc.transport = NET_TCP;
 			continue;
 		}
-		static const char *const with_value[] = {
-		    "--db",          "--listen-tcp",       "--listen-tls",    "--cert",
-		    "--key",         "--ca",               "--trusted-peer",  "--domain",
-		    "--pilot",       "--prompts",          "--max-message-seconds",
-		    "--max-failed-logons", "--pin-iterations", "--rtp-ip",    "--rtp-ports",
-		    "--web",         "--port-file",        "--outbound",      "--outbound-name"};
+		static const char *const with_value[] = {"--db",
+		                                         "--listen-tcp",
+		                                         "--listen-tls",
+		                                         "--cert",
+		                                         "--key",
+		                                         "--ca",
+		                                         "--trusted-peer",
+		                                         "--domain",
+		                                         "--pilot",
+		                                         "--prompts",
+		                                         "--max-message-seconds",
+		                                         "--max-failed-logons",
+		                                         "--pin-iterations",
+		                                         "--rtp-ip",
+		                                         "--rtp-ports",
+		                                         "--web",
+		                                         "--port-file",
+		                                         "--outbound",
+		                                         "--outbound-name"};
 		bool known = false;
 		for (size_t k = 0; k < sizeof(with_value) / sizeof(with_value[0]); k++)
 			known |= strcmp(o, with_value[k]) == 0;
 		if (!known)
-			return o[0] == '-' ? cli_bad_option("um", o) : bad("unexpected argument", o);
+			return o[0] == '-' ? cli_bad_option("um", o)
+			                   : bad("unexpected argument", o);
 		if (i + 1 >= argc)
 			return bad("option needs a value:", o);
 		const char *v = argv[++i];
@@ -244,13 +259,12 @@ static int run(int argc, char **argv)
 				out_host[colon - v] = 0;
 				pc.port = (uint16_t)op;
 			} else if (snprintf(out_host, sizeof(out_host), "%s", v) >=
-				   (int)sizeof(out_host)) {
+			           (int)sizeof(out_host)) {
 				return bad("--outbound needs HOST[:PORT]:", v);
 			}
 			if (!out_host[0])
 				return bad("--outbound needs HOST[:PORT]:", v);
-		}
-		else if (strcmp(o, "--rtp-ip") == 0)
+		} else if (strcmp(o, "--rtp-ip") == 0)
 			c.ua.rtp_ip = v;
 		else if (strcmp(o, "--web") == 0) {
 			if (!hostport(v, web_ip, sizeof(web_ip), &wport))

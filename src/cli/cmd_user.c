@@ -23,64 +23,55 @@
 
 static void usage(FILE *out)
 {
-	fputs("usage: openum user [--db PATH] ACTION [ARGS]\n"
-	      "\n"
-	      "Administers the SIP accounts of `openum proxy`: who may register and call, with\n"
-	      "which password, and where their unanswered calls go.\n"
-	      "\n"
-	      "Actions:\n"
-	      "  add ADDRESS [--password PW] [--realm REALM] [FORWARDING]\n"
-	      "                      create a user (creates the database if needed)\n"
-	      "  list                users, their realm and forwarding settings\n"
-	      "  del ADDRESS         delete a user and its registrations\n"
-	      "  passwd ADDRESS [--password PW] [--realm REALM]\n"
-	      "                      set a new password (and realm)\n"
-	      "  forward ADDRESS FORWARDING\n"
-	      "                      change the forwarding settings (others stay)\n"
-	      "\n"
-	      "FORWARDING options:\n"
-	      "  --forward URI|none        forward every call at once to URI (sip: or sips:)\n"
-	      "  --no-answer SECONDS|off   voicemail after SECONDS of ringing unanswered\n"
-	      "  --busy on|off             voicemail when every contact is busy\n"
-	      "  --unregistered on|off     voicemail when no contact is registered\n"
-	      "A call carrying \"Ms-Sensitivity: normal-no-diversion\" or \"private-no-diversion\"\n"
-	      "is never forwarded nor sent to voicemail, whatever these settings say.\n"
-	      "\n"
-	      "ADDRESS is a SIP address: sip:alice@example.com or alice@example.com (stored\n"
-	      "normalised). REALM defaults to the host of ADDRESS; it must equal the proxy's\n"
-	      "--realm for the user to authenticate. The password is never stored: only\n"
-	      "H(user:realm:password) with MD5 and with SHA-256 (RFC 7616), so changing the\n"
-	      "realm needs the password again.\n"
-	      "Password: --password PW, else $OPENUM_PASSWORD, else asked twice without echo\n"
-	      "when standard input is a terminal (--password shows it to users of `ps`).\n"
-	      "At least 8 characters.\n"
-	      "The database is --db PATH, else $OPENUM_DB, else ./openum-data/openum.db (the\n"
-	      "same file as `openum mailbox`). PATH is an SQLite file or \"sqlite:PATH\".\n"
-	      "\n"
-	      "Exit status: 0 done, 1 the operation failed (not found, refused, I/O),\n"
-	      "2 usage error.\n"
-	      "\n"
-	      "Examples:\n"
-	      "  openum user add alice@example.com --no-answer 20 --busy on --unregistered on\n"
-	      "  OPENUM_PASSWORD=s3cret-pw openum user passwd alice@example.com\n"
-	      "  openum user forward bob@example.com --forward sip:carol@example.com\n"
-	      "  openum user list\n",
-	      out);
+	fputs(
+	    "usage: openum user [--db PATH] ACTION [ARGS]\n"
+	    "\n"
+	    "Administers the SIP accounts of `openum proxy`: who may register and call, with\n"
+	    "which password, and where their unanswered calls go.\n"
+	    "\n"
+	    "Actions:\n"
+	    "  add ADDRESS [--password PW] [--realm REALM] [FORWARDING]\n"
+	    "                      create a user (creates the database if needed)\n"
+	    "  list                users, their realm and forwarding settings\n"
+	    "  del ADDRESS         delete a user and its registrations\n"
+	    "  passwd ADDRESS [--password PW] [--realm REALM]\n"
+	    "                      set a new password (and realm)\n"
+	    "  forward ADDRESS FORWARDING\n"
+	    "                      change the forwarding settings (others stay)\n"
+	    "\n"
+	    "FORWARDING options:\n"
+	    "  --forward URI|none        forward every call at once to URI (sip: or sips:)\n"
+	    "  --no-answer SECONDS|off   voicemail after SECONDS of ringing unanswered\n"
+	    "  --busy on|off             voicemail when every contact is busy\n"
+	    "  --unregistered on|off     voicemail when no contact is registered\n"
+	    "A call carrying \"Ms-Sensitivity: normal-no-diversion\" or \"private-no-diversion\"\n"
+	    "is never forwarded nor sent to voicemail, whatever these settings say.\n"
+	    "\n"
+	    "ADDRESS is a SIP address: sip:alice@example.com or alice@example.com (stored\n"
+	    "normalised). REALM defaults to the host of ADDRESS; it must equal the proxy's\n"
+	    "--realm for the user to authenticate. The password is never stored: only\n"
+	    "H(user:realm:password) with MD5 and with SHA-256 (RFC 7616), so changing the\n"
+	    "realm needs the password again.\n"
+	    "Password: --password PW, else $OPENUM_PASSWORD, else asked twice without echo\n"
+	    "when standard input is a terminal (--password shows it to users of `ps`).\n"
+	    "At least 8 characters.\n"
+	    "The database is --db PATH, else $OPENUM_DB, else ./openum-data/openum.db (the\n"
+	    "same file as `openum mailbox`). PATH is an SQLite file or \"sqlite:PATH\".\n"
+	    "\n"
+	    "Exit status: 0 done, 1 the operation failed (not found, refused, I/O),\n"
+	    "2 usage error.\n"
+	    "\n"
+	    "Examples:\n"
+	    "  openum user add alice@example.com --no-answer 20 --busy on --unregistered on\n"
+	    "  OPENUM_PASSWORD=s3cret-pw openum user passwd alice@example.com\n"
+	    "  openum user forward bob@example.com --forward sip:carol@example.com\n"
+	    "  openum user list\n",
+	    out);
 }
 
-enum {
-	OPT_DB,
-	OPT_PASSWORD,
-	OPT_REALM,
-	OPT_FORWARD,
-	OPT_NO_ANSWER,
-	OPT_BUSY,
-	OPT_UNREG,
-	NOPTS
-};
-static const char *const opt_names[NOPTS] = {"--db",      "--password", "--realm",
-                                              "--forward", "--no-answer", "--busy",
-                                              "--unregistered"};
+enum { OPT_DB, OPT_PASSWORD, OPT_REALM, OPT_FORWARD, OPT_NO_ANSWER, OPT_BUSY, OPT_UNREG, NOPTS };
+static const char *const opt_names[NOPTS] = {
+    "--db", "--password", "--realm", "--forward", "--no-answer", "--busy", "--unregistered"};
 
 typedef struct u_args {
 	const char *val[NOPTS];
@@ -202,10 +193,11 @@ static int get_password(u_args *a, char *buf, size_t cap)
 		strcpy(buf, p);
 	} else {
 		if (!isatty(STDIN_FILENO))
-			return usage_err(a,
-			                 "no password: give --password, set $OPENUM_PASSWORD or run "
-			                 "on a terminal",
-			                 NULL);
+			return usage_err(
+			    a,
+			    "no password: give --password, set $OPENUM_PASSWORD or run "
+			    "on a terminal",
+			    NULL);
 		char again[PASSWORD_MAX];
 		if (!read_secret("New password: ", buf, cap) ||
 		    !read_secret("Password again: ", again, sizeof(again)))
@@ -295,7 +287,8 @@ static int apply_forwarding(u_args *a, store_user *u)
 
 static bool has_forwarding(const u_args *a)
 {
-	return a->val[OPT_FORWARD] || a->val[OPT_NO_ANSWER] || a->val[OPT_BUSY] || a->val[OPT_UNREG];
+	return a->val[OPT_FORWARD] || a->val[OPT_NO_ANSWER] || a->val[OPT_BUSY] ||
+	       a->val[OPT_UNREG];
 }
 
 static int need_addr(u_args *a, int npos)
@@ -473,7 +466,8 @@ static int run(int argc, char **argv)
 	else if (strcmp(act, "add") == 0)
 		rc = act_add(&a);
 	else if (strcmp(act, "list") == 0)
-		rc = has_forwarding(&a) ? usage_err(&a, "list takes no options", NULL) : act_list(&a);
+		rc = has_forwarding(&a) ? usage_err(&a, "list takes no options", NULL)
+		                        : act_list(&a);
 	else if (strcmp(act, "del") == 0)
 		rc = has_forwarding(&a) ? usage_err(&a, "del takes no options", NULL) : act_del(&a);
 	else if (strcmp(act, "passwd") == 0)

@@ -30,17 +30,17 @@ struct media_session {
 	uv_udp_t rtp, rtcp;
 	unsigned open_handles;
 	bool closing;
+	uint16_t port;
 	media_session_config cfg;
 	char cname[64];
-	uint16_t port;
 
 	struct sockaddr_storage remote, rtcp_remote;
 	bool have_remote, latched, rtcp_latched;
 
 	/* sending */
 	uint32_t ssrc;
-	uint16_t seq;
 	uint32_t ts;
+	uint16_t seq;
 	bool talking; /* the last tick sent audio: no marker needed */
 	const uint8_t *play;
 	size_t play_n, play_pos;
@@ -60,10 +60,10 @@ struct media_session {
 	uint64_t lsr_at; /* uv_hrtime when it arrived */
 
 	/* recording */
-	bool recording;
 	int16_t *rec;
 	size_t rec_n, rec_cap, rec_max;
 	uint32_t silence_ms;
+	bool recording;
 	/* allocated by the first record_start: a call that only plays (or waits) does not
 	 * carry ~5 KiB of jitter-buffer slots */
 	media_jb *jb;

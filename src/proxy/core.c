@@ -69,7 +69,7 @@ struct px_call {
 	uv_timer_t t_noans, t_ring;
 	unsigned refs;
 	unsigned closes;
-	px_call *prev, *next; /* the proxy's list of live calls */
+	px_call *prev, *next;   /* the proxy's list of live calls */
 	const ou_slice *routes; /* into req: Route entries after ours */
 	unsigned nroutes;
 	ou_slice route_store[PROXY_MAX_ROUTES];
@@ -144,6 +144,7 @@ static int cmp_user(const void *a, const void *b)
 static const store_user *find_user(proxy *p, const char *aor)
 {
 	store_user key;
+	memset(&key, 0, sizeof(key)); /* only address is compared, but no field stays unset */
 	snprintf(key.address, sizeof(key.address), "sip:%s", aor);
 	return bsearch(&key, p->users, p->nusers, sizeof(*p->users), cmp_user);
 }
@@ -202,8 +203,8 @@ static void persist_work(uv_work_t *w)
 		int err = o->removed ? store_binding_del(p->su, o->rec.aor, o->rec.contact, &why)
 		                     : store_binding_put(p->su, &o->rec, &why);
 		if (err && !p->cfg.quiet)
-			fprintf(stderr, "openum proxy: cannot store binding %s: %s\n", o->rec.contact,
-			        why ? why : "error");
+			fprintf(stderr, "openum proxy: cannot store binding %s: %s\n",
+			        o->rec.contact, why ? why : "error");
 	}
 }
 
@@ -379,9 +380,8 @@ static void stop_timers(px_call *c)
 static int connect_uri(proxy *p, const sip_uri *u, net_conn **out)
 {
 	ou_slice tpv;
-	bool tls = u->scheme == SIP_URI_SIPS ||
-	           (sip_param_get(u->params, "transport", &tpv) == 0 &&
-	            ou_slice_caseeq_cstr(tpv, "tls"));
+	bool tls = u->scheme == SIP_URI_SIPS || (sip_param_get(u->params, "transport", &tpv) == 0 &&
+	                                         ou_slice_caseeq_cstr(tpv, "tls"));
 	char host[HOST_MAX];
 	ou_slice h = u->host;
 	if (u->host_ipv6 && h.n >= 2)
@@ -417,12 +417,13 @@ static int start_branch(px_call *c, br_kind kind, ou_slice ruri, net_conn *conn,
 	const char *rrp = NULL;
 	sip_method m = c->req->method;
 	bool initial = !c->req->to.tag.p;
-	if (initial && (m == SIP_METHOD_INVITE || m == SIP_METHOD_SUBSCRIBE ||
-	                m == SIP_METHOD_REFER)) {
+	if (initial &&
+	    (m == SIP_METHOD_INVITE || m == SIP_METHOD_SUBSCRIBE || m == SIP_METHOD_REFER)) {
 		int k = 0;
 		if (out_tp != c->in_tp && listens_on(p, out_tp))
-			k = snprintf(rr, sizeof(rr), "Record-Route: <sip:%s:%u;transport=%s;lr>\r\n",
-			             p->adv, listen_port(p, out_tp), tp_lower(out_tp));
+			k = snprintf(rr, sizeof(rr),
+			             "Record-Route: <sip:%s:%u;transport=%s;lr>\r\n", p->adv,
+			             listen_port(p, out_tp), tp_lower(out_tp));
 		if (k >= 0)
 			snprintf(rr + k, sizeof(rr) - (size_t)k,
 			         "Record-Route: <sip:%s:%u;transport=%s;lr>\r\n", p->adv,
@@ -534,7 +535,8 @@ static bool start_voicemail(px_call *c)
 			host[hn - 2] = '\0';
 		}
 		net_conn *conn = NULL;
-		int err = net_connect(p->n, NET_TLS, host, (uint16_t)port, p->cfg.um_tls_name, &conn);
+		int err =
+		    net_connect(p->n, NET_TLS, host, (uint16_t)port, p->cfg.um_tls_name, &conn);
 		if (!err)
 			err = start_branch(c, BR_VOICEMAIL, ou_slice_cstr(ruri), conn, div,
 			                   !c->direct_vm, c->user_aor);
@@ -863,8 +865,7 @@ static bool authenticate(proxy *p, txn *st, sip_msg *req, const net_peer *peer, 
 	return false;
 }
 
-static void handle_register(proxy *p, txn *st, sip_msg *req, net_conn *conn,
-                            const net_peer *peer)
+static void handle_register(proxy *p, txn *st, sip_msg *req, net_conn *conn, const net_peer *peer)
 {
 	p->stats.registers++;
 	const sip_uri *ruri;
@@ -900,7 +901,8 @@ static void handle_register(proxy *p, txn *st, sip_msg *req, net_conn *conn,
 	proxy_flow flow = {conn, net_transport_name(peer->transport), peer_s};
 	uint32_t min_e = 0;
 	int64_t now = now_ms();
-	unsigned status = proxy_loc_register(p->loc, aor, req, &flow, &p->cfg.reg, now, &min_e, &why);
+	unsigned status =
+	    proxy_loc_register(p->loc, aor, req, &flow, &p->cfg.reg, now, &min_e, &why);
 	if (status != 200) {
 		if (status == 423) {
 			ou_buf b;
@@ -922,7 +924,8 @@ static void handle_register(proxy *p, txn *st, sip_msg *req, net_conn *conn,
 	txn_response_begin(st, 200, NULL, &b);
 	for (unsigned i = 0; i < n; i++) {
 		int64_t left = (bs[i]->rec.expires_ms - now + 999) / 1000;
-		ou_buf_printf(&b, "Contact: <%s>;expires=%lld", bs[i]->rec.contact, (long long)left);
+		ou_buf_printf(&b, "Contact: <%s>;expires=%lld", bs[i]->rec.contact,
+		              (long long)left);
 		if (bs[i]->rec.q != 1000)
 			ou_buf_printf(&b, ";q=%u.%03u", bs[i]->rec.q / 1000, bs[i]->rec.q % 1000);
 		ou_buf_append_cstr(&b, "\r\n");
@@ -937,7 +940,8 @@ static void handle_register(proxy *p, txn *st, sip_msg *req, net_conn *conn,
 static int route_entries(proxy *p, px_call *c, const char **why)
 {
 	unsigned n = 0;
-	for (const sip_hdr *h = sip_msg_hdr(c->req, SIP_H_ROUTE); h; h = sip_msg_hdr_next(c->req, h)) {
+	for (const sip_hdr *h = sip_msg_hdr(c->req, SIP_H_ROUTE); h;
+	     h = sip_msg_hdr_next(c->req, h)) {
 		size_t pos = 0;
 		ou_slice e;
 		int err;
@@ -1064,8 +1068,8 @@ static void route_to_user(px_call *c, const char *user_aor)
 			unsigned n = proxy_loc_lookup(p->loc, ab, now_ms(), tb, PROXY_MAX_BRANCHES);
 			unsigned ok = 0;
 			for (unsigned i = 0; i < n; i++)
-				ok += branch_to_uri_str(c, BR_CONTACT, tb[i]->rec.contact, tb[i]->flow,
-				                        div, false, NULL) == 0;
+				ok += branch_to_uri_str(c, BR_CONTACT, tb[i]->rec.contact,
+				                        tb[i]->flow, div, false, NULL) == 0;
 			if (!ok)
 				respond(c, 480, NULL);
 		} else if (branch_to_uri_str(c, BR_OTHER, c->user.fwd_immediate, NULL, div, false,
@@ -1153,7 +1157,8 @@ static void on_request(void *arg, txn *st, sip_msg *req, net_conn *conn, const n
 		call_unref(c);
 		return;
 	}
-	unsigned ring = p->cfg.ring_timeout_s ? p->cfg.ring_timeout_s : PROXY_DEFAULT_RING_TIMEOUT_S;
+	unsigned ring =
+	    p->cfg.ring_timeout_s ? p->cfg.ring_timeout_s : PROXY_DEFAULT_RING_TIMEOUT_S;
 	if (c->invite)
 		uv_timer_start(&c->t_ring, on_ring_timeout, (uint64_t)ring * 1000, 0);
 
@@ -1318,7 +1323,9 @@ int proxy_new(uv_loop_t *loop, const proxy_config *cfg, proxy **out, const char 
 		*s = ou_lower(*s);
 	snprintf(p->realm, sizeof(p->realm), "%s", cfg->realm ? cfg->realm : p->domain);
 	snprintf(p->adv, sizeof(p->adv), "%s",
-	         cfg->advertise ? cfg->advertise : cfg->tcp_ip ? cfg->tcp_ip : cfg->tls_ip);
+	         cfg->advertise ? cfg->advertise
+	         : cfg->tcp_ip  ? cfg->tcp_ip
+	                        : cfg->tls_ip);
 	int err = store_users_open(cfg->db, NULL, &p->su, why);
 	if (!err)
 		err = store_user_list(p->su, &p->users, &p->nusers, why);

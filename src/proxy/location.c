@@ -123,7 +123,8 @@ void proxy_loc_expire(proxy_loc *l, int64_t now_ms)
 static proxy_binding *find(proxy_loc *l, const char *aor, ou_slice contact)
 {
 	for (size_t i = 0; i < l->n; i++)
-		if (strcmp(l->b[i].rec.aor, aor) == 0 && ou_slice_eq_cstr(contact, l->b[i].rec.contact))
+		if (strcmp(l->b[i].rec.aor, aor) == 0 &&
+		    ou_slice_eq_cstr(contact, l->b[i].rec.contact))
 			return &l->b[i];
 	return NULL;
 }
@@ -311,10 +312,12 @@ unsigned proxy_loc_register(proxy_loc *l, const char *aor, sip_msg *req, const p
 		if (flow) {
 			snprintf(b->rec.transport, sizeof(b->rec.transport), "%s",
 			         flow->transport ? flow->transport : "");
-			snprintf(b->rec.peer, sizeof(b->rec.peer), "%s", flow->peer ? flow->peer : "");
+			snprintf(b->rec.peer, sizeof(b->rec.peer), "%s",
+			         flow->peer ? flow->peer : "");
 			if (b->flow != flow->conn) {
 				drop_flow(l, b);
-				b->flow = flow->conn && l->ops.ref ? l->ops.ref(flow->conn) : flow->conn;
+				b->flow =
+				    flow->conn && l->ops.ref ? l->ops.ref(flow->conn) : flow->conn;
 			}
 		}
 		if (l->ops.change)

@@ -26,31 +26,31 @@
 #include "../store/store.h"
 
 /* ---- limits and defaults ---------------------------------------------------------- */
-#define PROXY_DEFAULT_MIN_EXPIRES 60      /* shorter: 423 Interval Too Brief */
-#define PROXY_DEFAULT_MAX_EXPIRES 3600    /* longer requests are cut to this */
-#define PROXY_DEFAULT_EXPIRES 3600        /* REGISTER without Expires */
-#define PROXY_DEFAULT_RING_TIMEOUT_S 60   /* no final answer by then: 408 to the caller */
+#define PROXY_DEFAULT_MIN_EXPIRES 60    /* shorter: 423 Interval Too Brief */
+#define PROXY_DEFAULT_MAX_EXPIRES 3600  /* longer requests are cut to this */
+#define PROXY_DEFAULT_EXPIRES 3600      /* REGISTER without Expires */
+#define PROXY_DEFAULT_RING_TIMEOUT_S 60 /* no final answer by then: 408 to the caller */
 #define PROXY_MAX_BINDINGS_PER_AOR 10
-#define PROXY_MAX_BRANCHES 16             /* forked branches of one request */
+#define PROXY_MAX_BRANCHES 16 /* forked branches of one request */
 #define PROXY_MAX_UM_SERVERS 8
-#define PROXY_MAX_ROUTES 16               /* Route entries of one request */
-#define PROXY_USER_REFRESH_MS 5000        /* users are re-read from the store this often */
-#define PROXY_MAX_FORWARDS 70             /* Max-Forwards set when a request has none */
+#define PROXY_MAX_ROUTES 16                /* Route entries of one request */
+#define PROXY_USER_REFRESH_MS 5000         /* users are re-read from the store this often */
+#define PROXY_MAX_FORWARDS 70              /* Max-Forwards set when a request has none */
 #define PROXY_AOR_MAX (STORE_ADDR_MAX - 4) /* "sip:" + it fits a store address */
 
 /* ---- forwarding decision (forward.c) ------------------------------------------------ */
 typedef struct proxy_fwd_settings {
-	bool fwd_immediate;       /* the user forwards every call to a target */
-	uint32_t vm_no_answer_s;  /* voicemail after this much ringing; 0 off */
+	bool fwd_immediate;      /* the user forwards every call to a target */
+	uint32_t vm_no_answer_s; /* voicemail after this much ringing; 0 off */
 	bool vm_busy;
 	bool vm_unregistered;
-	bool have_voicemail;      /* a UM server is configured */
+	bool have_voicemail; /* a UM server is configured */
 } proxy_fwd_settings;
 
 typedef enum proxy_fwd_event {
-	PROXY_FWD_NEW = 1,   /* the call arrives */
-	PROXY_FWD_NO_ANSWER, /* the no-answer timer fired, or every contact said 408/480 */
-	PROXY_FWD_BUSY,      /* every contact answered, the best answer is 486 or 600 */
+	PROXY_FWD_NEW = 1,      /* the call arrives */
+	PROXY_FWD_NO_ANSWER,    /* the no-answer timer fired, or every contact said 408/480 */
+	PROXY_FWD_BUSY,         /* every contact answered, the best answer is 486 or 600 */
 	PROXY_FWD_RING_TIMEOUT, /* the proxy's ring timeout: give up */
 } proxy_fwd_event;
 
@@ -63,9 +63,9 @@ typedef enum proxy_fwd_action {
 
 typedef struct proxy_fwd_decision {
 	proxy_fwd_action action;
-	const char *reason;      /* Diversion reason for FORWARD/VOICEMAIL ("no-answer", ...) */
-	unsigned status;         /* REJECT: 480 or 408 when no response was received */
-	uint32_t no_answer_ms;   /* FORK: divert after this long; 0: only the ring timeout */
+	const char *reason;    /* Diversion reason for FORWARD/VOICEMAIL ("no-answer", ...) */
+	unsigned status;       /* REJECT: 480 or 408 when no response was received */
+	uint32_t no_answer_ms; /* FORK: divert after this long; 0: only the ring timeout */
 } proxy_fwd_decision;
 
 /* What to do with a call to a local user. sens comes from sip_msg_sensitivity: the
@@ -77,12 +77,12 @@ const char *proxy_fwd_action_name(proxy_fwd_action a);
 
 /* ---- skip-pin gatekeeping (gatekeep.c) -------------------------------------------- */
 typedef struct proxy_gk_input {
-	bool authenticated;       /* the proxy checked a digest for this request */
-	const char *auth_aor;     /* "user@host" the digest proved; NULL when none */
-	const char *from_aor;     /* "user@host" of From */
-	const char *mailbox_aor;  /* "user@host" of the voicemail Request-URI; NULL when the
-	                           * request does not go to voicemail */
-	bool trusted_peer;        /* net_peer.trusted of the sender */
+	bool authenticated;      /* the proxy checked a digest for this request */
+	const char *auth_aor;    /* "user@host" the digest proved; NULL when none */
+	const char *from_aor;    /* "user@host" of From */
+	const char *mailbox_aor; /* "user@host" of the voicemail Request-URI; NULL when the
+	                          * request does not go to voicemail */
+	bool trusted_peer;       /* net_peer.trusted of the sender */
 } proxy_gk_input;
 
 typedef enum proxy_gk_verdict {
@@ -158,23 +158,23 @@ unsigned proxy_loc_register(proxy_loc *l, const char *aor, sip_msg *req, const p
 
 /* ---- the server (core.c) ------------------------------------------------------------ */
 typedef struct proxy_config {
-	const char *domain;      /* our domain: users are user@domain */
-	const char *realm;       /* digest realm; NULL: domain */
-	const char *db;          /* store conninfo (users and registrations) */
-	const char *tcp_ip;      /* NULL: no TCP listener */
-	uint16_t tcp_port;       /* 0: any free port (tests) */
-	const char *tls_ip;      /* NULL: no TLS listener */
+	const char *domain; /* our domain: users are user@domain */
+	const char *realm;  /* digest realm; NULL: domain */
+	const char *db;     /* store conninfo (users and registrations) */
+	const char *tcp_ip; /* NULL: no TCP listener */
+	uint16_t tcp_port;  /* 0: any free port (tests) */
+	const char *tls_ip; /* NULL: no TLS listener */
 	uint16_t tls_port;
-	const char *advertise;   /* host written in Via and Record-Route; NULL: the listen IP */
-	net_config net;          /* certs (server cert doubles as the client cert to UM), CA */
+	const char *advertise; /* host written in Via and Record-Route; NULL: the listen IP */
+	net_config net;        /* certs (server cert doubles as the client cert to UM), CA */
 	const char *const *um_servers; /* "host:port", tried in order over TLS */
 	size_t num_servers;
 	const char *um_tls_name; /* name expected in the UM servers' certificates; NULL: host */
 	unsigned ring_timeout_s; /* 0: PROXY_DEFAULT_RING_TIMEOUT_S */
 	unsigned nonce_ttl_s;    /* 0: AUTH_DEFAULT_NONCE_TTL_S */
 	proxy_reg_limits reg;
-	unsigned t1_ms;          /* 0: TXN_DEFAULT_T1_MS (tests lower it) */
-	bool quiet;              /* no log lines on stderr */
+	unsigned t1_ms; /* 0: TXN_DEFAULT_T1_MS (tests lower it) */
+	bool quiet;     /* no log lines on stderr */
 } proxy_config;
 
 typedef struct proxy proxy;

@@ -15,8 +15,8 @@ typedef struct px_req_opts {
 	const ou_slice *routes;   /* Route entries to keep, in order */
 	unsigned nroutes;
 	uint32_t max_forwards;
-	const char *diversion;    /* a Diversion value to add on top, or NULL */
-	const char *pai;          /* "user@host" to assert, or NULL */
+	const char *diversion; /* a Diversion value to add on top, or NULL */
+	const char *pai;       /* "user@host" to assert, or NULL */
 	bool strip_diversion, strip_ms_cmd, strip_pai, strip_proxy_auth;
 } px_req_opts;
 

@@ -71,8 +71,7 @@ int px_build_request(const sip_msg *m, const px_req_opts *o, ou_buf *b)
 		switch (h->id) {
 		case SIP_H_CONTENT_LENGTH:
 		case SIP_H_CONTENT_TYPE:
-		case SIP_H_ROUTE: /* re-printed above from what is left */
-			continue;
+		case SIP_H_ROUTE: /* re-printed above from what is left */ continue;
 		case SIP_H_MAX_FORWARDS:
 			if (!mf_done)
 				ou_buf_printf(b, "Max-Forwards: %u\r\n", o->max_forwards);

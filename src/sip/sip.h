@@ -269,18 +269,18 @@ enum {
 };
 
 typedef struct sip_msg {
-	/* start line */
+	/* start line (the small fields first: no padding between them) */
 	bool is_request;
+	bool has_clen;     /* Content-Length present */
+	uint16_t status;   /* responses */
 	sip_method method; /* requests */
 	ou_slice method_s;
 	ou_slice ruri_s;  /* Request-URI as written */
 	ou_slice version; /* "SIP/2.0" */
-	uint16_t status;  /* responses */
 	ou_slice reason;
 
 	ou_slice raw;  /* the whole message */
 	ou_slice body; /* per Content-Length when present, else the rest */
-	bool has_clen;
 
 	uint16_t nhdr;
 	uint16_t first[SIP_H__COUNT]; /* first header of each id, SIP_HDR_NONE if absent */

@@ -311,7 +311,7 @@ int store_async_call_append(uv_loop_t *loop, store *s, const store_call *c, int6
  * stored: only the digest HA1 per algorithm (see auth/auth.h). Addresses are
  * normalised with store_address_normalize. Blocking: on the loop thread, run these
  * through uv_queue_work (the proxy does) or store_async_run-like wrappers. */
-#define STORE_HA1_MAX 65       /* lower-case hex of SHA-256, NUL included */
+#define STORE_HA1_MAX 65 /* lower-case hex of SHA-256, NUL included */
 #define STORE_REALM_MAX 128
 #define STORE_CONTACT_MAX 512  /* a Contact URI */
 #define STORE_INSTANCE_MAX 128 /* +sip.instance (RFC 5626), "" when none */
@@ -332,17 +332,17 @@ typedef struct store_user {
 } store_user;
 
 typedef struct store_binding {
-	char aor[STORE_ADDR_MAX];          /* normalised address of record */
-	char contact[STORE_CONTACT_MAX];   /* the Contact URI as registered */
-	int64_t expires_ms;                /* absolute time */
-	uint16_t q;                        /* q-value times 1000 (0..1000); 1000 when absent */
+	char aor[STORE_ADDR_MAX];        /* normalised address of record */
+	char contact[STORE_CONTACT_MAX]; /* the Contact URI as registered */
+	int64_t expires_ms;              /* absolute time */
+	uint16_t q;                      /* q-value times 1000 (0..1000); 1000 when absent */
 	/* the flow it registered on: gone after a restart (then use the Contact) */
 	char transport[STORE_TRANSPORT_MAX]; /* "TCP", "TLS" */
 	char peer[STORE_PEER_MAX];           /* "192.0.2.1:5061", "[2001:db8::1]:5061" */
 	char call_id[STORE_CALLID_MAX];
 	uint32_t cseq;
 	char instance[STORE_INSTANCE_MAX];
-	uint32_t reg_id;                     /* RFC 5626 reg-id, 0 when none */
+	uint32_t reg_id; /* RFC 5626 reg-id, 0 when none */
 	int64_t updated_ms;
 } store_binding;
 
@@ -362,8 +362,8 @@ int store_user_list(store_users *u, store_user **out, size_t *n, const char **wh
 /* Deletes the user and its bindings. */
 int store_user_del(store_users *u, const char *address, const char **why);
 /* New digest hashes (a new password or realm). */
-int store_user_set_ha1(store_users *u, const char *address, const char *realm,
-                       const char *ha1_md5, const char *ha1_sha256, const char **why);
+int store_user_set_ha1(store_users *u, const char *address, const char *realm, const char *ha1_md5,
+                       const char *ha1_sha256, const char **why);
 /* Replaces the forwarding settings with those of in (in->address names the user). */
 int store_user_set_forwarding(store_users *u, const store_user *in, const char **why);
 /* Checks a forwarding target: a sip:/sips: URI that parses ("" is "none"). */

@@ -73,10 +73,11 @@ int store_users_open(const char *conninfo, const store_options *opt, store_users
 	int rc = sqlite3_open_v2(path, &u->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_extended_result_codes(u->db, 1);
-		sqlite3_busy_timeout(u->db, (int)(opt && opt->busy_timeout_ms ? opt->busy_timeout_ms
-		                                                              : STORE_BUSY_TIMEOUT_MS));
-		rc = sqlite3_exec(u->db, "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL", NULL,
-		                  NULL, NULL);
+		sqlite3_busy_timeout(u->db,
+		                     (int)(opt && opt->busy_timeout_ms ? opt->busy_timeout_ms
+		                                                       : STORE_BUSY_TIMEOUT_MS));
+		rc = sqlite3_exec(u->db, "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL",
+		                  NULL, NULL, NULL);
 	}
 	if (rc != SQLITE_OK) {
 		err = db_err(u->db, rc, why);
@@ -114,7 +115,8 @@ static int prep(store_users *u, sqlite3_stmt **st, const char **why, const char 
 		if (*f == 'i')
 			rc = sqlite3_bind_int64(*st, i, va_arg(ap, int64_t));
 		else
-			rc = sqlite3_bind_text(*st, i, va_arg(ap, const char *), -1, SQLITE_TRANSIENT);
+			rc = sqlite3_bind_text(*st, i, va_arg(ap, const char *), -1,
+			                       SQLITE_TRANSIENT);
 	}
 	va_end(ap);
 	if (rc != SQLITE_OK) {
@@ -184,8 +186,8 @@ static int check_ha1(const char *realm, const char *md5, const char *sha, const 
 	return 0;
 }
 
-#define USER_COLS                                                                          \
-	"id, address, realm, ha1_md5, ha1_sha256, fwd_immediate, vm_no_answer_s, vm_busy, " \
+#define USER_COLS                                                                                  \
+	"id, address, realm, ha1_md5, ha1_sha256, fwd_immediate, vm_no_answer_s, vm_busy, "        \
 	"vm_unregistered, created_ms"
 
 static int read_user(sqlite3_stmt *st, store_user *o, const char **why)
@@ -339,8 +341,8 @@ int store_user_del(store_users *u, const char *address, const char **why)
 	return err;
 }
 
-int store_user_set_ha1(store_users *u, const char *address, const char *realm,
-                       const char *ha1_md5, const char *ha1_sha256, const char **why)
+int store_user_set_ha1(store_users *u, const char *address, const char *realm, const char *ha1_md5,
+                       const char *ha1_sha256, const char **why)
 {
 	char addr[STORE_ADDR_MAX];
 	int err = store_address_normalize(address, addr, sizeof(addr), why);
@@ -390,8 +392,8 @@ int store_user_set_forwarding(store_users *u, const store_user *in, const char *
 
 /* ---- bindings ------------------------------------------------------------------ */
 
-#define BIND_COLS                                                                          \
-	"aor, contact, expires_ms, q, transport, peer, call_id, cseq, instance, reg_id, " \
+#define BIND_COLS                                                                                  \
+	"aor, contact, expires_ms, q, transport, peer, call_id, cseq, instance, reg_id, "          \
 	"updated_ms"
 
 static int read_binding(sqlite3_stmt *st, void *v, const char **why)
@@ -428,7 +430,8 @@ int store_binding_put(store_users *u, const store_binding *b, const char **why)
 	pthread_mutex_lock(&u->mu);
 	sqlite3_stmt *st;
 	err = prep(u, &st, why,
-	           "INSERT INTO registration (" BIND_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+	           "INSERT INTO registration (" BIND_COLS
+	           ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
 	           "ON CONFLICT (aor, contact) DO UPDATE SET expires_ms = excluded.expires_ms, "
 	           "q = excluded.q, transport = excluded.transport, peer = excluded.peer, "
 	           "call_id = excluded.call_id, cseq = excluded.cseq, "

@@ -148,7 +148,7 @@ int ua_call_answer(ua_call *c, const char *const *extra_headers, size_t nextra)
 	    (err = sip_print_header_cstr(&b, "Allow", DIALOG_ALLOW)))
 		goto fail;
 	for (size_t i = 0; i < nextra; i++) {
-		if ((err = print_extra(&b, extra_headers[i]))) {
+		if (print_extra(&b, extra_headers[i])) {
 			/* the application's mistake: the call stays offered */
 			ou_buf_free(&sdp);
 			ou_buf_free(&b);
@@ -230,10 +230,9 @@ static void answer_reinvite(ua_call *c, txn *st, sip_msg *req)
 		(void)call_media_apply(c, &nego);
 		(void)dialog_target_refresh(c->dlg, req, NULL);
 	}
-	if (err || (err = begin_with_contact(c, st, 200, &b)) ||
-	    (err = sip_print_body(&b, OU_SLICE_LIT("application/sdp"),
-	                          ou_slice_make(sdp.data, sdp.len))) ||
-	    (err = txn_send_response(st, b.data, b.len)))
+	if (err || begin_with_contact(c, st, 200, &b) ||
+	    sip_print_body(&b, OU_SLICE_LIT("application/sdp"), ou_slice_make(sdp.data, sdp.len)) ||
+	    txn_send_response(st, b.data, b.len))
 		(void)txn_respond(st, 500, NULL);
 out:
 	ou_buf_free(&sdp);

@@ -135,12 +135,25 @@ static size_t peer_bucket(const net_conn *conn)
 	return (size_t)((x >> 4) ^ (x >> 12)) % UA_PEER_BUCKETS;
 }
 
+/* Field by field: memcmp of the whole struct would also compare its padding. */
+static bool peer_same(const net_peer *a, const net_peer *b)
+{
+	return a->transport == b->transport &&
+	       memcmp(a->remote_ip, b->remote_ip, sizeof(a->remote_ip)) == 0 &&
+	       a->remote_port == b->remote_port &&
+	       memcmp(a->local_ip, b->local_ip, sizeof(a->local_ip)) == 0 &&
+	       a->local_port == b->local_port && a->outgoing == b->outgoing &&
+	       a->tls_verified == b->tls_verified && a->nidentity == b->nidentity &&
+	       memcmp(a->identity, b->identity, sizeof(a->identity)) == 0 &&
+	       a->trusted == b->trusted;
+}
+
 ua_peer *ua_peer_get(ua *u, const net_conn *conn, const net_peer *p)
 {
 	size_t b = peer_bucket(conn);
 	for (ua_peer *q = u->peers[b]; q; q = q->next) {
 		/* a freed conn's address may come back for another peer: compare all */
-		if (q->conn == conn && memcmp(&q->peer, p, sizeof(*p)) == 0) {
+		if (q->conn == conn && peer_same(&q->peer, p)) {
 			q->refs++;
 			return q;
 		}

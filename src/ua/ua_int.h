@@ -54,9 +54,9 @@ struct ua_call {
 	char local_addr[48];
 	media_session *ms;
 	bool have_nego;
+	bool recording;
 	sdp_nego nego;
 	ua_chunk *play_head, *play_tail;
-	bool recording;
 	size_t record_max;
 	int16_t *rec_left; /* what was recorded when the media closed, for `ended` */
 	size_t rec_left_n;
@@ -65,10 +65,10 @@ struct ua_call {
 	bool cancelling;  /* ua_call_hangup before the answer: CANCEL sent or pending */
 	bool timing_out;  /* the dial timer fired: CANCEL sent or pending */
 	bool timer_on;    /* `timer` was initialised (closed before the call is freed) */
+	bool has_auth;    /* outgoing digest (below) */
 	uv_timer_t timer; /* dial timeout (outgoing) or ACK wait (incoming) */
 
 	/* outgoing digest (ua_dial.auth_*): the INVITE is re-sent once per challenge */
-	bool has_auth;
 	char auth_user[128], auth_pass[128];
 	unsigned auth_tries;
 

@@ -67,7 +67,8 @@ static void play_prompt(um_sess *s)
 			for (size_t i = 0; u && i < n; i++)
 				u[i] = g711_ulaw_encode(
 				    s->greeting.codec == STORE_CODEC_L16
-				        ? (int16_t)(s->greeting.data[2 * i] | (s->greeting.data[2 * i + 1] << 8))
+				        ? (int16_t)(s->greeting.data[2 * i] |
+				                    (s->greeting.data[2 * i + 1] << 8))
 				        : g711_alaw_decode(s->greeting.data[i]));
 			if (u)
 				(void)ua_call_play(s->c, u, n);

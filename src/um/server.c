@@ -83,8 +83,8 @@ void um_sess_maybe_free(um_sess *s)
 		return;
 	if (!s->logged) {
 		s->logged = true;
-		if (store_async_call_append(s->srv->loop, s->srv->st, &s->log, NULL, log_written, s) ==
-		    0) {
+		if (store_async_call_append(s->srv->loop, s->srv->st, &s->log, NULL, log_written,
+		                            s) == 0) {
 			s->pending++;
 			return;
 		}
@@ -178,18 +178,19 @@ static void on_incoming(void *arg, ua_call *c, sip_msg *invite, const net_peer *
 
 	const char *why = NULL;
 	int err = um_classify(invite, &srv->cfg.classify, &s->cls, &why);
-	l->kind = err == 0 && s->cls.kind == UM_CALL_SUBSCRIBER_ACCESS ? STORE_CALL_SUBSCRIBER_ACCESS
-	                                                                : STORE_CALL_ANSWERING;
+	l->kind = err == 0 && s->cls.kind == UM_CALL_SUBSCRIBER_ACCESS
+	              ? STORE_CALL_SUBSCRIBER_ACCESS
+	              : STORE_CALL_ANSWERING;
 	if (err) {
-		um_sess_log_result(s, err == OPENUM_ENOTFOUND ? STORE_LOGON_NOT_FOUND : STORE_LOGON_NONE,
-		                   why);
+		um_sess_log_result(
+		    s, err == OPENUM_ENOTFOUND ? STORE_LOGON_NOT_FOUND : STORE_LOGON_NONE, why);
 		s->state = SESS_DONE;
 		ua_call_reject(c, err == OPENUM_ENOTFOUND ? 404 : 400, why ? why : "Bad Request");
 		return;
 	}
 	if (!s->cls.anonymous && s->cls.caller.aor[0])
-		snprintf(s->caller, sizeof(s->caller), "%s%s", s->cls.caller.host[0] ? "sip:" : "tel:",
-		         s->cls.caller.aor);
+		snprintf(s->caller, sizeof(s->caller), "%s%s",
+		         s->cls.caller.host[0] ? "sip:" : "tel:", s->cls.caller.aor);
 	if (s->cls.reason.p)
 		ou_slice_copy(s->cls.reason, s->reason, sizeof(s->reason));
 	/* A mailbox named by a number alone lives in our domain. */
@@ -323,14 +324,14 @@ int um_server_new(uv_loop_t *loop, const um_server_cfg *cfg, store *st, const um
 		free(srv);
 		return err;
 	}
-	if (cfg->tcp_ip && (err = ua_listen(srv->u, NET_TCP, cfg->tcp_ip, cfg->tcp_port,
-	                                    &srv->tcp_port))) {
+	if (cfg->tcp_ip &&
+	    (err = ua_listen(srv->u, NET_TCP, cfg->tcp_ip, cfg->tcp_port, &srv->tcp_port))) {
 		if (why)
 			*why = "cannot listen on TCP";
 		goto fail;
 	}
-	if (cfg->tls_ip && (err = ua_listen(srv->u, NET_TLS, cfg->tls_ip, cfg->tls_port,
-	                                    &srv->tls_port))) {
+	if (cfg->tls_ip &&
+	    (err = ua_listen(srv->u, NET_TLS, cfg->tls_ip, cfg->tls_port, &srv->tls_port))) {
 		if (why)
 			*why = "cannot listen on TLS (needs --cert and --key)";
 		goto fail;

@@ -20,17 +20,17 @@ struct um_server {
 };
 
 typedef enum um_sess_state {
-	SESS_LOOKUP = 1,   /* waiting for the store's mailbox */
-	SESS_ANSWERING,    /* 200 sent, waiting for the ACK */
-	SESS_EXTENSION,    /* collecting the extension digits */
+	SESS_LOOKUP = 1, /* waiting for the store's mailbox */
+	SESS_ANSWERING,  /* 200 sent, waiting for the ACK */
+	SESS_EXTENSION,  /* collecting the extension digits */
 	SESS_EXT_LOOKUP,
-	SESS_PIN,          /* collecting the PIN */
-	SESS_PIN_CHECK,    /* the store is checking it */
-	SESS_MENU,         /* logged on */
-	SESS_GREETING,     /* call answering: greeting, then the tone */
+	SESS_PIN,       /* collecting the PIN */
+	SESS_PIN_CHECK, /* the store is checking it */
+	SESS_MENU,      /* logged on */
+	SESS_GREETING,  /* call answering: greeting, then the tone */
 	SESS_RECORDING,
-	SESS_GOODBYE,      /* the last prompt plays, then BYE */
-	SESS_DONE,         /* hung up (or hanging up) */
+	SESS_GOODBYE, /* the last prompt plays, then BYE */
+	SESS_DONE,    /* hung up (or hanging up) */
 } um_sess_state;
 
 typedef struct um_sess {
@@ -60,11 +60,11 @@ typedef struct um_sess {
 	store_msg *msgs;
 	size_t nmsgs, cur;
 	unsigned nnew, nsaved;
-	store_msg cur_msg;  /* the one being fetched or played */
+	store_msg cur_msg; /* the one being fetched or played */
 	bool msg_playing;
 	/* answering */
 	store_audio greeting;
-	int16_t *rec;       /* PCM gathered so far (the ua drops its buffer at the end) */
+	int16_t *rec; /* PCM gathered so far (the ua drops its buffer at the end) */
 	size_t rec_n, rec_cap, rec_max;
 	bool rec_done;
 	store_msg out_msg;

@@ -171,8 +171,8 @@ static void pin_step(um_sess *s, um_pin_step st)
 		um_menu_start(s);
 		break;
 	case UM_PIN_GIVE_UP:
-		snprintf(s->log.detail, sizeof(s->log.detail), "%u PIN tries, %u wrong", s->pin.tries,
-		         s->pin.failures);
+		snprintf(s->log.detail, sizeof(s->log.detail), "%u PIN tries, %u wrong",
+		         s->pin.tries, s->pin.failures);
 		s->log.logon = s->pin.failures ? STORE_LOGON_PIN_FAILED : STORE_LOGON_NONE;
 		if (!s->pin.failures)
 			snprintf(s->log.detail, sizeof(s->log.detail), "no PIN entered");
@@ -293,8 +293,8 @@ void um_sess_ended(um_sess *s, const ua_end *end)
 	if (s->state == SESS_GREETING || s->state == SESS_RECORDING)
 		um_answer_finish(s);
 	if ((s->state == SESS_PIN || s->state == SESS_PIN_CHECK) && !s->log.detail[0])
-		snprintf(s->log.detail, sizeof(s->log.detail), "hung up at the PIN prompt (%u wrong)",
-		         s->pin.failures);
+		snprintf(s->log.detail, sizeof(s->log.detail),
+		         "hung up at the PIN prompt (%u wrong)", s->pin.failures);
 	if (end->reason == UA_END_REJECTED && !s->log.detail[0])
 		snprintf(s->log.detail, sizeof(s->log.detail), "rejected %u %s", end->status,
 		         end->text ? end->text : "");

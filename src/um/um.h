@@ -342,18 +342,18 @@ typedef struct um_pop_hooks {
 } um_pop_hooks;
 
 typedef struct um_server_cfg {
-	ua_config ua;              /* net (TLS files, trusted_peers), RTP range, t1 */
-	const char *tcp_ip;        /* NULL: no TCP listener */
-	uint16_t tcp_port;         /* 0: any free port (see um_server_port) */
-	const char *tls_ip;        /* NULL: no TLS listener */
+	ua_config ua;       /* net (TLS files, trusted_peers), RTP range, t1 */
+	const char *tcp_ip; /* NULL: no TCP listener */
+	uint16_t tcp_port;  /* 0: any free port (see um_server_port) */
+	const char *tls_ip; /* NULL: no TLS listener */
 	uint16_t tls_port;
-	const char *domain;        /* host of mailboxes named by a bare number or tel: URI */
+	const char *domain; /* host of mailboxes named by a bare number or tel: URI */
 	um_classify_cfg classify;
 	um_pin_cfg pin;
-	unsigned max_message_s;    /* 0: UM_DEFAULT_MAX_MESSAGE_S */
+	unsigned max_message_s;        /* 0: UM_DEFAULT_MAX_MESSAGE_S */
 	const um_pop_hooks *pop_hooks; /* NULL: no Play-On-Phone engine */
 	void *pop;
-	bool quiet;                /* no log lines on stderr */
+	bool quiet; /* no log lines on stderr */
 } um_server_cfg;
 
 typedef struct um_server um_server;

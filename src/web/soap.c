@@ -77,8 +77,9 @@ void web_entry_id_encode(int64_t id, char *out, size_t cap)
 			v |= (unsigned char)dec[i + 1] << 8;
 		if (i + 2 < n)
 			v |= (unsigned char)dec[i + 2];
-		char q[4] = {B64[v >> 18 & 63], B64[v >> 12 & 63],
-		             i + 1 < n ? B64[v >> 6 & 63] : '=', i + 2 < n ? B64[v & 63] : '='};
+		const char q[4] = {B64[v >> 18 & 63], B64[v >> 12 & 63],
+		                   i + 1 < n ? B64[v >> 6 & 63] : '=',
+		                   i + 2 < n ? B64[v & 63] : '='};
 		for (int k = 0; k < 4; k++)
 			if (o + 1 < cap)
 				out[o++] = q[k];
@@ -168,7 +169,9 @@ static bool child_text(xmlNode *op, const char *name, char *out, size_t cap)
 			if (t->type != XML_TEXT_NODE && t->type != XML_CDATA_SECTION_NODE)
 				return false; /* elements or entity references: not a value */
 			const char *s = (const char *)t->content;
-			size_t n = s ? strlen(s) : 0;
+			if (!s)
+				continue; /* an empty text node adds nothing */
+			size_t n = strlen(s);
 			if (o + n >= cap)
 				return false;
 			memcpy(out + o, s, n);

@@ -13,7 +13,7 @@ PIDS=""
 cleanup() {
 	for p in $PIDS; do kill "$p" 2>/dev/null; done
 	for p in $PIDS; do wait "$p" 2>/dev/null; done
-	[ -n "${KEEP:-}" ] && echo "kept $TMP" >&2 || rm -rf "$TMP"
+	if [ -n "${KEEP:-}" ]; then echo "kept $TMP" >&2; else rm -rf "$TMP"; fi
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
@@ -79,11 +79,13 @@ w.writeframes(b"".join(struct.pack("<h", int(8000 * math.sin(2 * math.pi * 440 *
 fi
 
 COMMON="--proxy 127.0.0.1:$PORT --tcp"
+# shellcheck disable=SC2086 # COMMON is an option list, split on purpose
 "$BIN" phone --user "sip:alice@$D" --password alice-password $COMMON --presence offline \
 	--script "$TMP/alice.script" >"$TMP/alice.log" 2>&1 &
 ALICE=$!
 PIDS="$PIDS $ALICE"
 sleep 0.5
+# shellcheck disable=SC2086 # PLAY is an option and its argument, split on purpose
 "$BIN" phone --user "sip:bob@$D" --password bob-password --proxy "127.0.0.1:$TLS_PORT" \
 	--ca "$C/ca.pem" $PLAY --script "$TMP/bob.script" >"$TMP/bob.log" 2>&1 &
 BOB=$!
@@ -106,6 +108,7 @@ if [ -n "$PLAY" ]; then
 w = wave.open(sys.argv[1]); n = w.getnframes(); d = w.readframes(n)
 s = struct.unpack("<%dh" % n, d)
 print(int((sum(x * x for x in s) / max(n, 1)) ** 0.5), n)' "$TMP/heard.wav" 2>&1)
+	# shellcheck disable=SC2086 # rms holds "RMS SAMPLES": split into $1 and $2
 	set -- $rms
 	if [ "${1:-0}" -lt 1000 ] 2>/dev/null || [ "${2:-0}" -lt 6000 ] 2>/dev/null; then
 		echo "FAIL: alice's recording is not bob's tone (rms, samples: $rms)" >&2
@@ -114,6 +117,7 @@ print(int((sum(x * x for x in s) / max(n, 1)) ** 0.5), n)' "$TMP/heard.wav" 2>&1
 fi
 # a bad script is refused before anything runs, with its line number
 printf 'answer\nfrobnicate 3\n' >"$TMP/bad.script"
+# shellcheck disable=SC2086 # COMMON is an option list, split on purpose
 "$BIN" phone --user "sip:bob@$D" $COMMON --script "$TMP/bad.script" >/dev/null 2>"$TMP/bad.err"
 rc=$?
 if [ $rc -ne 2 ] || ! grep -q "bad.script:2: unknown command" "$TMP/bad.err"; then

@@ -111,13 +111,14 @@ int main(int argc, char **argv)
 	ua_dial d = {.host = "127.0.0.1", .transport = NET_TCP, .from_uri = "sip:bob@localhost"};
 	const char *hdrs[UA_MAX_EXTRA_HEADERS];
 	size_t nh = 0;
-	static const struct option opts[] = {
-	    {"to", 1, 0, 't'},     {"port", 1, 0, 'p'},   {"host", 1, 0, 'H'},
-	    {"tls", 0, 0, 'T'},    {"cert", 1, 0, 'c'},   {"key", 1, 0, 'k'},
-	    {"ca", 1, 0, 'a'},     {"from", 1, 0, 'f'},   {"header", 1, 0, 'h'},
-	    {"dtmf", 1, 0, 'd'},   {"dtmf-ms", 1, 0, 'D'}, {"info", 0, 0, 'i'},
-	    {"tone-ms", 1, 0, 'o'}, {"tone-at", 1, 0, 'A'}, {"hangup-ms", 1, 0, 'b'},
-	    {0, 0, 0, 0}};
+	static const struct option opts[] = {{"to", 1, 0, 't'},        {"port", 1, 0, 'p'},
+	                                     {"host", 1, 0, 'H'},      {"tls", 0, 0, 'T'},
+	                                     {"cert", 1, 0, 'c'},      {"key", 1, 0, 'k'},
+	                                     {"ca", 1, 0, 'a'},        {"from", 1, 0, 'f'},
+	                                     {"header", 1, 0, 'h'},    {"dtmf", 1, 0, 'd'},
+	                                     {"dtmf-ms", 1, 0, 'D'},   {"info", 0, 0, 'i'},
+	                                     {"tone-ms", 1, 0, 'o'},   {"tone-at", 1, 0, 'A'},
+	                                     {"hangup-ms", 1, 0, 'b'}, {0, 0, 0, 0}};
 	int ch;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {

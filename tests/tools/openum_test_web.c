@@ -274,9 +274,9 @@ int main(int argc, char **argv)
 		else
 			return usage();
 	}
-	bool real = !strcmp(engine, "ua");
+	bool real = strcmp(engine, "ua") == 0;
 	if (!dir || (!real && strcmp(engine, "fake") != 0) || (real && !sip_port) ||
-	    (strcmp(sip_tp, "tcp") && strcmp(sip_tp, "tls")))
+	    (strcmp(sip_tp, "tcp") != 0 && strcmp(sip_tp, "tls") != 0))
 		return usage();
 	mkdir(dir, 0700);
 	char path[512], cert[600], key[600];

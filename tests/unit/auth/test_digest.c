@@ -37,12 +37,11 @@ static void test_rfc7616_sha256(void **state)
 {
 	(void)state;
 	char ha1[AUTH_HEX_MAX], resp[AUTH_HEX_MAX];
-	assert_int_equal(
-	    auth_ha1(AUTH_SHA256, S(R7616_USER), S(R7616_REALM), S(R7616_PASS), ha1), 0);
+	assert_int_equal(auth_ha1(AUTH_SHA256, S(R7616_USER), S(R7616_REALM), S(R7616_PASS), ha1),
+	                 0);
 	assert_int_equal(strlen(ha1), 64);
-	assert_int_equal(auth_response(AUTH_SHA256, S(ha1), S("GET"), S(R7616_URI),
-	                               S(R7616_NONCE), S("00000001"), S(R7616_CNONCE), S("auth"),
-	                               resp),
+	assert_int_equal(auth_response(AUTH_SHA256, S(ha1), S("GET"), S(R7616_URI), S(R7616_NONCE),
+	                               S("00000001"), S(R7616_CNONCE), S("auth"), resp),
 	                 0);
 	assert_string_equal(resp,
 	                    "753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1");
@@ -78,9 +77,8 @@ static void test_bad_args(void **state)
 	(void)state;
 	char out[AUTH_HEX_MAX];
 	/* HA1 of the wrong length for the algorithm. */
-	assert_int_equal(auth_response(AUTH_SHA256, S("939e7578ed9e3c518a452acee763bce9"),
-	                               S("GET"), S("/"), S("n"), S("00000001"), S("c"), S("auth"),
-	                               out),
+	assert_int_equal(auth_response(AUTH_SHA256, S("939e7578ed9e3c518a452acee763bce9"), S("GET"),
+	                               S("/"), S("n"), S("00000001"), S("c"), S("auth"), out),
 	                 OPENUM_EINVAL);
 	assert_int_equal(auth_ha1((auth_algo)7, S("a"), S("b"), S("c"), out), OPENUM_EINVAL);
 }
@@ -159,9 +157,9 @@ static void test_client_answer(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_rfc7616_md5),   cmocka_unit_test(test_rfc7616_sha256),
-	    cmocka_unit_test(test_rfc2617),       cmocka_unit_test(test_bad_args),
-	    cmocka_unit_test(test_algo_names),    cmocka_unit_test(test_client_answer),
+	    cmocka_unit_test(test_rfc7616_md5), cmocka_unit_test(test_rfc7616_sha256),
+	    cmocka_unit_test(test_rfc2617),     cmocka_unit_test(test_bad_args),
+	    cmocka_unit_test(test_algo_names),  cmocka_unit_test(test_client_answer),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,8 +20,8 @@ static const uint8_t secret[] = "0123456789abcdef0123456789abcdef";
 
 static auth_server *mk(unsigned ttl_s, unsigned nc_slots)
 {
-	auth_config c = {.secret = secret, .secret_len = 32, .nonce_ttl_s = ttl_s,
-	                 .nc_slots = nc_slots};
+	auth_config c = {
+	    .secret = secret, .secret_len = 32, .nonce_ttl_s = ttl_s, .nc_slots = nc_slots};
 	auth_server *s = NULL;
 	assert_int_equal(auth_server_new(&c, &s), 0);
 	return s;
@@ -72,7 +72,7 @@ static void test_nonce_shape(void **state)
 	assert_int_equal(auth_nonce_make(s, S(REALM), T0, n1), 0);
 	assert_int_equal(auth_nonce_make(s, S(REALM), T0, n2), 0);
 	assert_int_equal(strlen(n1), AUTH_NONCE_LEN);
-	assert_string_not_equal(n1, n2); /* random part */
+	assert_string_not_equal(n1, n2);                 /* random part */
 	assert_memory_equal(n1, "0000018bcfe56800", 16); /* the issue time, in clear */
 	ou_buf b;
 	ou_buf_init(&b);
@@ -246,7 +246,8 @@ static void test_malformed(void **state)
 		assert_int_equal(sip_auth_parse(S(text), &a, NULL), 0);
 		auth_result r = AUTH_OK;
 		const char *why = NULL;
-		assert_int_equal(auth_verify(s, &a, S("INVITE"), S(REALM), S(ha1), T0, &r, &why), 0);
+		assert_int_equal(auth_verify(s, &a, S("INVITE"), S(REALM), S(ha1), T0, &r, &why),
+		                 0);
 		assert_int_equal(r, AUTH_MALFORMED);
 		assert_non_null(why);
 	}
@@ -312,10 +313,14 @@ static void test_rate_limit(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_nonce_shape),   cmocka_unit_test(test_verify_ok_both_algorithms),
-	    cmocka_unit_test(test_wrong_password), cmocka_unit_test(test_stale),
-	    cmocka_unit_test(test_forged_nonce),  cmocka_unit_test(test_replay),
-	    cmocka_unit_test(test_replay_table_eviction), cmocka_unit_test(test_malformed),
+	    cmocka_unit_test(test_nonce_shape),
+	    cmocka_unit_test(test_verify_ok_both_algorithms),
+	    cmocka_unit_test(test_wrong_password),
+	    cmocka_unit_test(test_stale),
+	    cmocka_unit_test(test_forged_nonce),
+	    cmocka_unit_test(test_replay),
+	    cmocka_unit_test(test_replay_table_eviction),
+	    cmocka_unit_test(test_malformed),
 	    cmocka_unit_test(test_rate_limit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

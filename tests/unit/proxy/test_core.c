@@ -75,7 +75,8 @@ static void add_user(store_users *su, const char *user, const char *pw, uint32_t
 	store_user u = {0};
 	snprintf(u.address, sizeof(u.address), "sip:%s@" DOMAIN, user);
 	snprintf(u.realm, sizeof(u.realm), DOMAIN);
-	auth_ha1(AUTH_MD5, ou_slice_cstr(user), ou_slice_cstr(DOMAIN), ou_slice_cstr(pw), u.ha1_md5);
+	auth_ha1(AUTH_MD5, ou_slice_cstr(user), ou_slice_cstr(DOMAIN), ou_slice_cstr(pw),
+	         u.ha1_md5);
 	auth_ha1(AUTH_SHA256, ou_slice_cstr(user), ou_slice_cstr(DOMAIN), ou_slice_cstr(pw),
 	         u.ha1_sha256);
 	u.vm_no_answer_s = na;
@@ -258,8 +259,8 @@ static void ph_request(phone *p, const char *method, const char *ruri, const cha
 	         "Call-ID: %s\r\nCSeq: %u %s\r\nMax-Forwards: 70\r\n"
 	         "Contact: <sip:%s@127.0.0.1:%u;transport=tcp>\r\n%s"
 	         "Content-Length: 0\r\n\r\n",
-	         method, ruri, p->port, callid, cseq, method, from_user, from_user, to, callid, cseq,
-	         method, from_user, p->port, extra ? extra : "");
+	         method, ruri, p->port, callid, cseq, method, from_user, from_user, to, callid,
+	         cseq, method, from_user, p->port, extra ? extra : "");
 	ph_send(p, text);
 }
 
@@ -268,8 +269,8 @@ static void ph_answer(phone *p, const char *user, const char *pw, const char *me
                       const char *uri, char *out, size_t cap)
 {
 	bool proxy_auth = p->m.status == 407;
-	const sip_hdr *h = sip_msg_hdr(&p->m, proxy_auth ? SIP_H_PROXY_AUTHENTICATE
-	                                                 : SIP_H_WWW_AUTHENTICATE);
+	const sip_hdr *h =
+	    sip_msg_hdr(&p->m, proxy_auth ? SIP_H_PROXY_AUTHENTICATE : SIP_H_WWW_AUTHENTICATE);
 	assert_non_null(h);
 	sip_auth ch;
 	assert_int_equal(sip_auth_parse(h->value, &ch, NULL), 0);
@@ -277,8 +278,8 @@ static void ph_answer(phone *p, const char *user, const char *pw, const char *me
 	ou_buf b;
 	ou_buf_init(&b);
 	assert_int_equal(auth_client_answer(&ch, ou_slice_cstr(user), ou_slice_cstr(pw),
-	                                    ou_slice_cstr(method), ou_slice_cstr(uri), ++p->nc, NULL,
-	                                    &b, NULL),
+	                                    ou_slice_cstr(method), ou_slice_cstr(uri), ++p->nc,
+	                                    NULL, &b, NULL),
 	                 0);
 	snprintf(out, cap, "%s: %.*s\r\n", proxy_auth ? "Proxy-Authorization" : "Authorization",
 	         (int)b.len, b.data);
@@ -303,8 +304,8 @@ static void ph_register(phone *p, const char *user, const char *pw)
 }
 
 /* Sends an INVITE from user through the 407 challenge. */
-static void ph_invite(phone *p, const char *user, const char *pw, const char *ruri,
-                      const char *to, const char *callid, const char *extra)
+static void ph_invite(phone *p, const char *user, const char *pw, const char *ruri, const char *to,
+                      const char *callid, const char *extra)
 {
 	ph_request(p, "INVITE", ruri, user, to, callid, 1, extra);
 	assert_int_equal(ph_expect_status(p, 407, 2000), 407);
@@ -401,7 +402,8 @@ static void test_fork_and_no_answer_voicemail(void **state)
 	/* No answer: the proxy cancels alice and goes to voicemail. */
 	assert_true(wait_um(1, 3000));
 	const char *m = um_last();
-	assert_true(strncmp(m, "INVITE sip:alice@" DOMAIN ";opaque=app:voicemail SIP/2.0", 54) == 0);
+	assert_true(strncmp(m, "INVITE sip:alice@" DOMAIN ";opaque=app:voicemail SIP/2.0", 54) ==
+	            0);
 	assert_true(strstr(m, "Diversion: <sip:alice@" DOMAIN ">;reason=no-answer") != NULL);
 	assert_null(strstr(m, "mallory"));
 	assert_int_equal(ph_expect_status(&b, 200, 3000), 200);
@@ -447,7 +449,8 @@ static void test_busy_voicemail_and_private(void **state)
 	/* Without the header dave's calls go to voicemail (unavailable). */
 	ph_invite(&b, "bob", "bob-pw", "sip:dave@" DOMAIN, "sip:dave@" DOMAIN, "call-dave2", NULL);
 	assert_true(wait_um(before + 1, 3000));
-	assert_true(strstr(um_last(), "Diversion: <sip:dave@" DOMAIN ">;reason=unavailable") != NULL);
+	assert_true(strstr(um_last(), "Diversion: <sip:dave@" DOMAIN ">;reason=unavailable") !=
+	            NULL);
 	assert_int_equal(ph_expect_status(&b, 200, 3000), 200);
 
 	/* A repeated or unknown Ms-Sensitivity: 400. */
@@ -473,7 +476,8 @@ static void test_gatekeeping(void **state)
 	          "Ms-Exchange-Command: skip-pin\r\n");
 	assert_true(wait_um(1, 3000));
 	assert_true(strstr(um_last(), "Ms-Exchange-Command: skip-pin") != NULL);
-	assert_true(strncmp(um_last(), "INVITE sip:alice@" DOMAIN ";opaque=app:voicemail ", 48) == 0);
+	assert_true(strncmp(um_last(), "INVITE sip:alice@" DOMAIN ";opaque=app:voicemail ", 48) ==
+	            0);
 	assert_null(strstr(um_last(), "Diversion"));
 	assert_int_equal(ph_expect_status(&a, 200, 3000), 200);
 	/* bob calls alice's voicemail with skip-pin: stripped. */

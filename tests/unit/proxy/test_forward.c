@@ -19,8 +19,11 @@ static const sip_sens sens_all[] = {SIP_SENS_NORMAL, SIP_SENS_PRIVATE, SIP_SENS_
 
 static proxy_fwd_settings all_on(void)
 {
-	return (proxy_fwd_settings){.fwd_immediate = false, .vm_no_answer_s = 20, .vm_busy = true,
-	                            .vm_unregistered = true, .have_voicemail = true};
+	return (proxy_fwd_settings){.fwd_immediate = false,
+	                            .vm_no_answer_s = 20,
+	                            .vm_busy = true,
+	                            .vm_unregistered = true,
+	                            .have_voicemail = true};
 }
 
 static void test_matrix(void **state)

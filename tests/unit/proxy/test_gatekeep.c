@@ -55,19 +55,18 @@ static void test_aor_and_voicemail_uri(void **state)
 	(void)state;
 	sip_uri u;
 	char aor[PROXY_AOR_MAX];
-	assert_int_equal(sip_uri_parse(ou_slice_cstr("sip:alice@EXAMPLE.com:5061;opaque=app:voicemail"),
-	                               &u, NULL),
-	                 0);
+	assert_int_equal(
+	    sip_uri_parse(ou_slice_cstr("sip:alice@EXAMPLE.com:5061;opaque=app:voicemail"), &u,
+	                  NULL),
+	    0);
 	assert_int_equal(proxy_aor_from_uri(&u, aor), 0);
 	assert_string_equal(aor, ALICE);
 	assert_true(proxy_uri_is_voicemail(&u));
-	assert_int_equal(sip_uri_parse(ou_slice_cstr("sips:bob@example.com;OPAQUE=APP:VoiceMail"),
-	                               &u, NULL),
-	                 0);
+	assert_int_equal(
+	    sip_uri_parse(ou_slice_cstr("sips:bob@example.com;OPAQUE=APP:VoiceMail"), &u, NULL), 0);
 	assert_true(proxy_uri_is_voicemail(&u));
-	assert_int_equal(sip_uri_parse(ou_slice_cstr("sip:alice@example.com;opaque=app:other"), &u,
-	                               NULL),
-	                 0);
+	assert_int_equal(
+	    sip_uri_parse(ou_slice_cstr("sip:alice@example.com;opaque=app:other"), &u, NULL), 0);
 	assert_false(proxy_uri_is_voicemail(&u));
 	assert_int_equal(sip_uri_parse(ou_slice_cstr("sip:example.com"), &u, NULL), 0);
 	assert_int_equal(proxy_aor_from_uri(&u, aor), OPENUM_EINVAL);

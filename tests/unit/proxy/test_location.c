@@ -95,10 +95,10 @@ static void test_register_and_lookup(void **state)
 
 	/* Refresh with a higher CSeq; default expiry (3600) is capped by max_expires. */
 	proxy_reg_limits lim = {.max_expires = 1800};
-	assert_int_equal(proxy_loc_register(l, AOR,
-	                                    reg("c1", 2,
-	                                        "Contact: <sip:alice@192.0.2.1:40000;transport=tls>\r\n"),
-	                                    &flow, &lim, T0 + 1000, NULL, NULL),
+	assert_int_equal(proxy_loc_register(
+	                     l, AOR,
+	                     reg("c1", 2, "Contact: <sip:alice@192.0.2.1:40000;transport=tls>\r\n"),
+	                     &flow, &lim, T0 + 1000, NULL, NULL),
 	                 200);
 	n = proxy_loc_lookup(l, AOR, T0 + 1000, b, 8);
 	assert_int_equal(n, 1);
@@ -128,20 +128,22 @@ static void test_wildcard(void **state)
 	(void)state;
 	rec r = {0};
 	proxy_loc *l = mk(&r);
-	assert_int_equal(proxy_loc_register(l, AOR,
-	                                    reg("c1", 1, "Contact: <sip:a@192.0.2.1>, <sip:b@192.0.2.2>\r\n"),
-	                                    &flow, NULL, T0, NULL, NULL),
-	                 200);
+	assert_int_equal(
+	    proxy_loc_register(l, AOR,
+	                       reg("c1", 1, "Contact: <sip:a@192.0.2.1>, <sip:b@192.0.2.2>\r\n"),
+	                       &flow, NULL, T0, NULL, NULL),
+	    200);
 	const char *why = NULL;
 	/* * without Expires: 0, or with another contact: 400, nothing removed. */
-	assert_int_equal(proxy_loc_register(l, AOR, reg("c2", 1, "Contact: *\r\n"), &flow, NULL, T0,
-	                                    NULL, &why),
-	                 400);
+	assert_int_equal(
+	    proxy_loc_register(l, AOR, reg("c2", 1, "Contact: *\r\n"), &flow, NULL, T0, NULL, &why),
+	    400);
 	assert_non_null(why);
-	assert_int_equal(proxy_loc_register(l, AOR,
-	                                    reg("c2", 1, "Contact: *, <sip:c@192.0.2.3>\r\nExpires: 0\r\n"),
-	                                    &flow, NULL, T0, NULL, NULL),
-	                 400);
+	assert_int_equal(
+	    proxy_loc_register(l, AOR,
+	                       reg("c2", 1, "Contact: *, <sip:c@192.0.2.3>\r\nExpires: 0\r\n"),
+	                       &flow, NULL, T0, NULL, NULL),
+	    400);
 	assert_int_equal(proxy_loc_register(l, AOR, reg("c2", 1, "Contact: *\r\nExpires: 5\r\n"),
 	                                    &flow, NULL, T0, NULL, NULL),
 	                 400);
@@ -175,9 +177,10 @@ static void test_refusals_change_nothing(void **state)
 	                 423);
 	assert_int_equal(min, PROXY_DEFAULT_MIN_EXPIRES);
 	proxy_reg_limits lim = {.min_expires = 10};
-	assert_int_equal(proxy_loc_register(l, AOR, reg("c1", 1, "Contact: <sip:a@192.0.2.1>\r\nExpires: 5\r\n"),
-	                                    &flow, &lim, T0, &min, NULL),
-	                 423);
+	assert_int_equal(
+	    proxy_loc_register(l, AOR, reg("c1", 1, "Contact: <sip:a@192.0.2.1>\r\nExpires: 5\r\n"),
+	                       &flow, &lim, T0, &min, NULL),
+	    423);
 	assert_int_equal(min, 10);
 	/* Malformed. */
 	const char *badh[] = {
@@ -189,9 +192,9 @@ static void test_refusals_change_nothing(void **state)
 	    "Contact: <sip:a@192.0.2.1>\r\nExpires: never\r\n",
 	};
 	for (size_t i = 0; i < sizeof(badh) / sizeof(badh[0]); i++)
-		assert_int_equal(proxy_loc_register(l, AOR, reg("c1", 1, badh[i]), &flow, NULL, T0,
-		                                    NULL, NULL),
-		                 400);
+		assert_int_equal(
+		    proxy_loc_register(l, AOR, reg("c1", 1, badh[i]), &flow, NULL, T0, NULL, NULL),
+		    400);
 	const proxy_binding *b[16];
 	assert_int_equal(proxy_loc_lookup(l, AOR, T0, b, 16), 0);
 	assert_int_equal(r.puts + r.dels, 0);
@@ -199,16 +202,16 @@ static void test_refusals_change_nothing(void **state)
 	assert_int_equal(proxy_loc_register(l, AOR, reg("c1", 5, "Contact: <sip:a@192.0.2.1>\r\n"),
 	                                    &flow, NULL, T0, NULL, NULL),
 	                 200);
-	assert_int_equal(proxy_loc_register(l, AOR,
-	                                    reg("c1", 4, "Contact: <sip:a@192.0.2.1>;expires=0\r\n"),
-	                                    &flow, NULL, T0, NULL, NULL),
-	                 500);
+	assert_int_equal(
+	    proxy_loc_register(l, AOR, reg("c1", 4, "Contact: <sip:a@192.0.2.1>;expires=0\r\n"),
+	                       &flow, NULL, T0, NULL, NULL),
+	    500);
 	assert_int_equal(proxy_loc_lookup(l, AOR, T0, b, 16), 1);
 	/* A new Call-ID (a rebooted phone) may replace it whatever its CSeq. */
-	assert_int_equal(proxy_loc_register(l, AOR,
-	                                    reg("c9", 1, "Contact: <sip:a@192.0.2.1>;expires=0\r\n"),
-	                                    &flow, NULL, T0, NULL, NULL),
-	                 200);
+	assert_int_equal(
+	    proxy_loc_register(l, AOR, reg("c9", 1, "Contact: <sip:a@192.0.2.1>;expires=0\r\n"),
+	                       &flow, NULL, T0, NULL, NULL),
+	    200);
 	/* Too many bindings. */
 	proxy_reg_limits two = {.max_bindings = 2};
 	assert_int_equal(proxy_loc_register(l, AOR,

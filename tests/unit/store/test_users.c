@@ -137,8 +137,8 @@ static void test_user_crud(void **state)
 
 	/* New password hashes. */
 	char m2[] = "ffffffffffffffffffffffffffffffff";
-	assert_int_equal(store_user_set_ha1(f->u, "alice@example.com", "other.realm", m2, SHAA, NULL),
-	                 0);
+	assert_int_equal(
+	    store_user_set_ha1(f->u, "alice@example.com", "other.realm", m2, SHAA, NULL), 0);
 	assert_int_equal(store_user_get(f->u, "alice@example.com", &g, NULL), 0);
 	assert_string_equal(g.ha1_md5, m2);
 	assert_string_equal(g.realm, "other.realm");
@@ -175,8 +175,8 @@ static void test_bindings(void **state)
 	store_binding nb = mkbind("bob@example.com", "sip:bob@192.0.2.9", 5000, 1000);
 	assert_int_equal(store_binding_put(f->u, &nb, NULL), OPENUM_ENOTFOUND);
 
-	store_binding b1 = mkbind("alice@example.com", "sip:alice@192.0.2.1:40000;transport=tls",
-	                          10000, 500);
+	store_binding b1 =
+	    mkbind("alice@example.com", "sip:alice@192.0.2.1:40000;transport=tls", 10000, 500);
 	store_binding b2 = mkbind("sip:alice@example.com", "sip:alice@192.0.2.2", 20000, 1000);
 	assert_int_equal(store_binding_put(f->u, &b1, NULL), 0);
 	assert_int_equal(store_binding_put(f->u, &b2, NULL), 0);
@@ -215,7 +215,8 @@ static void test_bindings(void **state)
 	free(l);
 	/* Delete one, delete all, cascade. */
 	assert_int_equal(store_binding_put(f->u, &b2, NULL), 0);
-	assert_int_equal(store_binding_del(f->u, "alice@example.com", "sip:alice@192.0.2.2", NULL), 0);
+	assert_int_equal(store_binding_del(f->u, "alice@example.com", "sip:alice@192.0.2.2", NULL),
+	                 0);
 	assert_int_equal(store_binding_list(f->u, "alice@example.com", 0, &l, &n, NULL), 0);
 	assert_int_equal(n, 1);
 	free(l);
