@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include <uv.h>
+
 enum {
 	CLI_EXIT_OK = 0,
 	CLI_EXIT_FAIL = 1,  /* bad input, failed check, I/O error */
@@ -43,5 +45,13 @@ typedef struct cli_parse_stats {
  * it: start line, headers by canonical name, the MS-OCEXUM facts, the check verdict.
  * Returns 0 when every message was good, else 1; stats (may be NULL) gets the counts. */
 int cli_parse_files(int nfiles, const char *const *files, bool show_body, cli_parse_stats *stats);
+
+/* Helpers the server subcommands share (cli/util.c). */
+/* A decimal number in 0..max (the whole string): true and *out, or false. */
+bool cli_num(const char *s, unsigned max, unsigned *out);
+/* A uv_signal callback that stops the loop (SIGINT/SIGTERM of a server). */
+void cli_stop_loop_on_signal(uv_signal_t *h, int signum);
+/* A uv_walk callback that closes every handle not yet closing (shutdown). */
+void cli_close_walk(uv_handle_t *h, void *arg);
 
 #endif

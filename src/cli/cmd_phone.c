@@ -351,13 +351,6 @@ static int load_script(app *a, const char *path)
 	return 0;
 }
 
-static void close_walk(uv_handle_t *h, void *arg)
-{
-	(void)arg;
-	if (!uv_is_closing(h))
-		uv_close(h, NULL);
-}
-
 static int run(int argc, char **argv)
 {
 	static app A;
@@ -469,7 +462,7 @@ static int run(int argc, char **argv)
 	if (err) {
 		fprintf(stderr, "openum phone: %s\n", why ? why : ou_strerror(err));
 		free(a->steps);
-		uv_walk(&a->loop, close_walk, NULL);
+		uv_walk(&a->loop, cli_close_walk, NULL);
 		uv_run(&a->loop, UV_RUN_DEFAULT);
 		uv_loop_close(&a->loop);
 		return CLI_EXIT_FAIL;
@@ -499,7 +492,7 @@ static int run(int argc, char **argv)
 	tty_restore();
 	phone_run_free(a->run);
 	phone_free(a->p);
-	uv_walk(&a->loop, close_walk, NULL);
+	uv_walk(&a->loop, cli_close_walk, NULL);
 	uv_run(&a->loop, UV_RUN_DEFAULT);
 	uv_loop_close(&a->loop);
 	free(a->steps);

@@ -77,28 +77,6 @@ static int bad(const char *msg, const char *arg)
 	return CLI_EXIT_USAGE;
 }
 
-static bool num(const char *s, unsigned max, unsigned *out)
-{
-	uint32_t v;
-	if (ou_slice_u32(ou_slice_cstr(s), &v) != 0 || v > max)
-		return false;
-	*out = v;
-	return true;
-}
-
-static void on_signal(uv_signal_t *h, int signum)
-{
-	(void)signum;
-	uv_stop(h->loop);
-}
-
-static void close_walk(uv_handle_t *h, void *arg)
-{
-	(void)arg;
-	if (!uv_is_closing(h))
-		uv_close(h, NULL);
-}
-
 static int run(int argc, char **argv)
 {
 	proxy_config c = {0};
@@ -154,15 +132,15 @@ static int run(int argc, char **argv)
 			if (num_um == PROXY_MAX_UM_SERVERS)
 				return bad("too many --um-server", NULL);
 			const char *colon = strrchr(v, ':');
-			if (!colon || colon == v || !num(colon + 1, 65535, &n) || n == 0)
+			if (!colon || colon == v || !cli_num(colon + 1, 65535, &n) || n == 0)
 				return bad("--um-server needs HOST:PORT:", v);
 			um[num_um++] = v;
 		} else if (strcmp(o, "--tcp-port") == 0 || strcmp(o, "--tls-port") == 0) {
-			if (!num(v, 65535, &n))
+			if (!cli_num(v, 65535, &n))
 				return bad("bad port:", v);
 			*(o[2] == 't' && o[3] == 'c' ? &tcp_port : &tls_port) = n;
 		} else {
-			if (!num(v, 86400, &n) || n == 0)
+			if (!cli_num(v, 86400, &n) || n == 0)
 				return bad("expected a number of seconds:", v);
 			if (strcmp(o, "--ring-timeout") == 0)
 				c.ring_timeout_s = n;
@@ -219,14 +197,14 @@ static int run(int argc, char **argv)
 	uv_signal_t sint, sterm;
 	uv_signal_init(&loop, &sint);
 	uv_signal_init(&loop, &sterm);
-	uv_signal_start(&sint, on_signal, SIGINT);
-	uv_signal_start(&sterm, on_signal, SIGTERM);
+	uv_signal_start(&sint, cli_stop_loop_on_signal, SIGINT);
+	uv_signal_start(&sterm, cli_stop_loop_on_signal, SIGTERM);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	uv_close((uv_handle_t *)&sint, NULL);
 	uv_close((uv_handle_t *)&sterm, NULL);
 	proxy_free(p);
 	uv_run(&loop, UV_RUN_DEFAULT);
-	uv_walk(&loop, close_walk, NULL);
+	uv_walk(&loop, cli_close_walk, NULL);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	uv_loop_close(&loop);
 	return CLI_EXIT_OK;

@@ -73,21 +73,12 @@ static int bad(const char *msg, const char *arg)
 	return CLI_EXIT_USAGE;
 }
 
-static bool num(const char *s, unsigned max, unsigned *out)
-{
-	uint32_t v;
-	if (ou_slice_u32(ou_slice_cstr(s), &v) != 0 || v > max)
-		return false;
-	*out = v;
-	return true;
-}
-
 /* "IP:PORT" or "[IPv6]:PORT" into ip (brackets dropped) and port. */
 static bool hostport(const char *v, char *ip, size_t cap, uint16_t *port)
 {
 	const char *colon = strrchr(v, ':');
 	unsigned p;
-	if (!colon || colon == v || !num(colon + 1, 65535, &p))
+	if (!colon || colon == v || !cli_num(colon + 1, 65535, &p))
 		return false;
 	const char *b = v, *e = colon;
 	if (*b == '[' && e[-1] == ']') {
@@ -148,19 +139,6 @@ static void pop_ended(void *p, ua_call *c, const ua_end *end)
 }
 static const um_pop_hooks pop_hooks = {pop_owns, pop_progress,  pop_answered,
                                        pop_dtmf, pop_play_done, pop_ended};
-
-static void on_signal(uv_signal_t *h, int signum)
-{
-	(void)signum;
-	uv_stop(h->loop);
-}
-
-static void close_walk(uv_handle_t *h, void *arg)
-{
-	(void)arg;
-	if (!uv_is_closing(h))
-		uv_close(h, NULL);
-}
 
 static int run(int argc, char **argv)
 {
@@ -252,7 +230,7 @@ static int run(int argc, char **argv)
 			const char *colon = strrchr(v, ':');
 			if (colon && !strchr(colon, ']')) {
 				unsigned op;
-				if (!num(colon + 1, 65535, &op) || op == 0 ||
+				if (!cli_num(colon + 1, 65535, &op) || op == 0 ||
 				    (size_t)(colon - v) >= sizeof(out_host))
 					return bad("--outbound needs HOST[:PORT]:", v);
 				memcpy(out_host, v, (size_t)(colon - v));
@@ -278,20 +256,21 @@ static int run(int argc, char **argv)
 				return bad("--rtp-ports needs MIN-MAX:", v);
 			memcpy(lo, v, (size_t)(dash - v));
 			lo[dash - v] = 0;
-			if (!num(lo, 65535, &a) || !num(dash + 1, 65535, &b) || a == 0 || a > b)
+			if (!cli_num(lo, 65535, &a) || !cli_num(dash + 1, 65535, &b) || a == 0 ||
+			    a > b)
 				return bad("--rtp-ports needs MIN-MAX:", v);
 			c.ua.rtp_port_min = (uint16_t)a;
 			c.ua.rtp_port_max = (uint16_t)b;
 		} else if (strcmp(o, "--max-message-seconds") == 0) {
-			if (!num(v, 86400, &n) || n == 0)
+			if (!cli_num(v, 86400, &n) || n == 0)
 				return bad("expected a number of seconds:", v);
 			c.max_message_s = n;
 		} else if (strcmp(o, "--max-failed-logons") == 0) {
-			if (!num(v, 1000000, &n) || n == 0)
+			if (!cli_num(v, 1000000, &n) || n == 0)
 				return bad("expected a positive number:", v);
 			so.max_failed_logons = n;
 		} else {
-			if (!num(v, 10000000, &n) || n == 0)
+			if (!cli_num(v, 10000000, &n) || n == 0)
 				return bad("expected a positive number:", v);
 			so.pin_iterations = n;
 		}
@@ -395,8 +374,8 @@ static int run(int argc, char **argv)
 	uv_signal_t sint, sterm;
 	uv_signal_init(&loop, &sint);
 	uv_signal_init(&loop, &sterm);
-	uv_signal_start(&sint, on_signal, SIGINT);
-	uv_signal_start(&sterm, on_signal, SIGTERM);
+	uv_signal_start(&sint, cli_stop_loop_on_signal, SIGINT);
+	uv_signal_start(&sterm, cli_stop_loop_on_signal, SIGTERM);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	uv_close((uv_handle_t *)&sint, NULL);
 	uv_close((uv_handle_t *)&sterm, NULL);
@@ -405,7 +384,7 @@ static int run(int argc, char **argv)
 	um_pop_free(pop);    /* after the ua is gone (its ended callbacks reach the engine) */
 out:
 	uv_run(&loop, UV_RUN_DEFAULT);
-	uv_walk(&loop, close_walk, NULL);
+	uv_walk(&loop, cli_close_walk, NULL);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	uv_loop_close(&loop);
 	um_prompts_free(pr);
