@@ -72,7 +72,6 @@ typedef struct dir {
 typedef struct stream {
 	bool used, tls;
 	char src0[64]; /* the sender of the first segment seen: direction 0 */
-	unsigned port0;
 	dir d[2];
 } stream;
 

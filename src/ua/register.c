@@ -247,7 +247,7 @@ static void reg_cb(void *arg, txn *t, const txn_event *ev)
 	else
 		snprintf(text, sizeof(text), "%s", st == 503 ? "Connection failed" : "Timeout");
 
-	if (st >= 200 && st < 300) {
+	if (st < 300) { /* a final response: 1xx returned above */
 		g->challenges = g->n423 = 0;
 		if (g->unregistering) {
 			g->refresh_at = g->retry_at = 0;
