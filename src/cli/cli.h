@@ -53,5 +53,8 @@ bool cli_num(const char *s, unsigned max, unsigned *out);
 void cli_stop_loop_on_signal(uv_signal_t *h, int signum);
 /* A uv_walk callback that closes every handle not yet closing (shutdown). */
 void cli_close_walk(uv_handle_t *h, void *arg);
+/* Reads one line from standard input, without echo when it is a terminal (the
+ * prompt goes to standard error); the line end is removed. False at end of input. */
+bool cli_read_secret(const char *prompt, char *buf, size_t cap);
 
 #endif

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -241,28 +240,6 @@ static int get_mailbox(mb_args *a, const char *addr, store_mailbox *mb)
 	return 0;
 }
 
-/* Reads one line from the terminal without echo; false if none. */
-static bool read_secret(const char *prompt, char *buf, size_t cap)
-{
-	struct termios old, quiet;
-	bool tty = tcgetattr(STDIN_FILENO, &old) == 0;
-	if (tty) {
-		quiet = old;
-		quiet.c_lflag &= ~(tcflag_t)ECHO;
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
-	}
-	fputs(prompt, stderr);
-	fflush(stderr);
-	bool ok = fgets(buf, (int)cap, stdin) != NULL;
-	if (tty) {
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
-		fputc('\n', stderr);
-	}
-	if (ok)
-		buf[strcspn(buf, "\r\n")] = '\0';
-	return ok;
-}
-
 /* The PIN for add/set-pin: --pin, $OPENUM_PIN, or a terminal prompt asked twice. */
 static int get_pin(mb_args *a, char *buf, size_t cap)
 {
@@ -279,8 +256,8 @@ static int get_pin(mb_args *a, char *buf, size_t cap)
 		return usage_err(a, "no PIN: give --pin, set $OPENUM_PIN or run on a terminal",
 		                 NULL);
 	char again[64];
-	if (!read_secret("New PIN: ", buf, cap) ||
-	    !read_secret("PIN again: ", again, sizeof(again)))
+	if (!cli_read_secret("New PIN: ", buf, cap) ||
+	    !cli_read_secret("PIN again: ", again, sizeof(again)))
 		return op_fail(a, "no PIN entered", NULL, NULL);
 	bool same = strcmp(buf, again) == 0;
 	memset(again, 0, sizeof(again));

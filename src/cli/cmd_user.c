@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -161,27 +160,6 @@ static int open_users(u_args *a, bool create)
 	return 0;
 }
 
-static bool read_secret(const char *prompt, char *buf, size_t cap)
-{
-	struct termios old, quiet;
-	bool tty = tcgetattr(STDIN_FILENO, &old) == 0;
-	if (tty) {
-		quiet = old;
-		quiet.c_lflag &= ~(tcflag_t)ECHO;
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
-	}
-	fputs(prompt, stderr);
-	fflush(stderr);
-	bool ok = fgets(buf, (int)cap, stdin) != NULL;
-	if (tty) {
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
-		fputc('\n', stderr);
-	}
-	if (ok)
-		buf[strcspn(buf, "\r\n")] = '\0';
-	return ok;
-}
-
 static int get_password(u_args *a, char *buf, size_t cap)
 {
 	const char *p = a->val[OPT_PASSWORD];
@@ -199,8 +177,8 @@ static int get_password(u_args *a, char *buf, size_t cap)
 			    "on a terminal",
 			    NULL);
 		char again[PASSWORD_MAX];
-		if (!read_secret("New password: ", buf, cap) ||
-		    !read_secret("Password again: ", again, sizeof(again)))
+		if (!cli_read_secret("New password: ", buf, cap) ||
+		    !cli_read_secret("Password again: ", again, sizeof(again)))
 			return op_fail(a, "no password entered", NULL);
 		bool same = strcmp(buf, again) == 0;
 		OPENSSL_cleanse(again, sizeof(again));

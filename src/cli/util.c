@@ -1,5 +1,10 @@
 /* Small helpers shared by the subcommands that run servers on a libuv loop
- * (um, proxy, phone): option numbers, stopping on a signal, closing every handle. */
+ * (um, proxy, phone): option numbers, stopping on a signal, closing every handle;
+ * and the no-echo prompt of the subcommands that ask for a PIN or a password. */
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
 #include "base/base.h"
 #include "cli.h"
 
@@ -23,4 +28,25 @@ void cli_close_walk(uv_handle_t *h, void *arg)
 	(void)arg;
 	if (!uv_is_closing(h))
 		uv_close(h, NULL);
+}
+
+bool cli_read_secret(const char *prompt, char *buf, size_t cap)
+{
+	struct termios old, quiet;
+	bool tty = tcgetattr(STDIN_FILENO, &old) == 0;
+	if (tty) {
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	}
+	fputs(prompt, stderr);
+	fflush(stderr);
+	bool ok = fgets(buf, (int)cap, stdin) != NULL;
+	if (tty) {
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+		fputc('\n', stderr);
+	}
+	if (ok)
+		buf[strcspn(buf, "\r\n")] = '\0';
+	return ok;
 }
