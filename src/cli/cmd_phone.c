@@ -28,10 +28,11 @@ static void usage(FILE *out)
 	    "Modes:\n"
 	    "  listen              register and wait for calls (the default)\n"
 	    "  call URI            register, then call URI\n"
-	    "  voicemail           register, then call our own mailbox\n"
+	    "  voicemail [AOR]     register, then call our own mailbox (or AOR's)\n"
 	    "                      (URI;opaque=app:voicemail), adding\n"
 	    "                      \"Ms-Exchange-Command: skip-pin\" when, and only when,\n"
-	    "                      the transport is TLS (MS-OCEXUM 3.1)\n"
+	    "                      the transport is TLS (MS-OCEXUM 3.1); the proxy\n"
+	    "                      passes it only for the mailbox's owner\n"
 	    "\n"
 	    "Options:\n"
 	    "  --user URI          our address, e.g. sip:alice@openum.test (required)\n"
@@ -63,7 +64,7 @@ static void usage(FILE *out)
 	    "Script lines (one per line; # comments; each logs \"line N: ...: ok\" or FAIL;\n"
 	    "the script starts once registered; wait steps default to %d seconds):\n"
 	    "  wait-registered [S]   wait-call [S]        wait-declined [S]\n"
-	    "  answer                call URI             voicemail\n"
+	    "  answer                call URI             voicemail [AOR]\n"
 	    "  wait-answered [S]     sleep MS             dtmf DIGITS [info]\n"
 	    "  wait-dtmf DIGITS [S]  record SECONDS FILE.wav\n"
 	    "  expect-header NAME REGEX  (on the last INVITE received; POSIX extended,\n"
@@ -207,7 +208,7 @@ static void start_mode(app *a)
 	} else if (a->mode == MODE_CALL) {
 		err = phone_call(a->p, a->target, &why);
 	} else if (a->mode == MODE_VOICEMAIL) {
-		err = phone_voicemail(a->p, &why);
+		err = phone_voicemail(a->p, a->target, &why);
 	}
 	if (err) {
 		fprintf(stderr, "openum phone: %s\n", why ? why : ou_strerror(err));
@@ -373,9 +374,13 @@ static int run(int argc, char **argv)
 		if (o[0] != '-') {
 			if (strcmp(o, "listen") == 0)
 				a->mode = MODE_LISTEN;
-			else if (strcmp(o, "voicemail") == 0)
+			else if (strcmp(o, "voicemail") == 0) {
 				a->mode = MODE_VOICEMAIL;
-			else if (strcmp(o, "call") == 0) {
+				/* an optional AOR: someone else's mailbox */
+				if (i + 1 < argc && (strncmp(argv[i + 1], "sip:", 4) == 0 ||
+				                     strncmp(argv[i + 1], "sips:", 5) == 0))
+					a->target = argv[++i];
+			} else if (strcmp(o, "call") == 0) {
 				if (i + 1 >= argc)
 					return bad("call needs a URI", NULL);
 				a->mode = MODE_CALL;
@@ -440,11 +445,15 @@ static int run(int argc, char **argv)
 	}
 	if ((c.cert_file != NULL) != (c.key_file != NULL))
 		return bad("--cert and --key go together", NULL);
-	if (a->mode == MODE_CALL) {
+	if (a->target) {
 		sip_uri u;
 		if (sip_uri_parse(ou_slice_cstr(a->target), &u, NULL) ||
-		    (u.scheme != SIP_URI_SIP && u.scheme != SIP_URI_SIPS))
-			return bad("call needs a sip: URI, not", a->target);
+		    (u.scheme != SIP_URI_SIP && u.scheme != SIP_URI_SIPS) ||
+		    (a->mode == MODE_VOICEMAIL && !u.user.n))
+			return bad(a->mode == MODE_CALL
+			               ? "call needs a sip: URI, not"
+			               : "voicemail needs a sip:user@host address, not",
+			           a->target);
 	}
 	if (script) {
 		int err = load_script(a, script);

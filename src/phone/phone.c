@@ -445,11 +445,11 @@ int phone_call(phone *p, const char *uri, const char **why)
 	return dial(p, uri, NULL, 0, why);
 }
 
-int phone_voicemail(phone *p, const char **why)
+int phone_voicemail(phone *p, const char *mailbox, const char **why)
 {
 	char uri[PHONE_URI_MAX];
 	static const char *const skip[] = {"Ms-Exchange-Command: skip-pin"};
-	if (phone_voicemail_uri(p->aor, uri, sizeof(uri))) {
+	if (phone_voicemail_uri(mailbox ? mailbox : p->aor, uri, sizeof(uri))) {
 		set_why(why, "bad address");
 		return OPENUM_EINVAL;
 	}

@@ -121,8 +121,11 @@ void phone_status_line(const phone *p, char *out, size_t cap);
 sip_msg *phone_last_invite(phone *p);
 
 int phone_call(phone *p, const char *uri, const char **why);
-/* Calls our mailbox (phone_voicemail_uri) with skip-pin when phone_voicemail_skip_pin. */
-int phone_voicemail(phone *p, const char **why);
+/* Calls the mailbox of `mailbox` (NULL: our own) at phone_voicemail_uri, with skip-pin
+ * when phone_voicemail_skip_pin. Another user's mailbox gets the header all the same:
+ * the phone only asks, and the proxy strips it for anyone but the owner (DESIGN.md
+ * rule 4), which is what calling someone else's mailbox shows. */
+int phone_voicemail(phone *p, const char *mailbox, const char **why);
 int phone_answer(phone *p, const char **why);
 int phone_hangup(phone *p, const char **why);
 int phone_send_dtmf(phone *p, const char *digits, bool info, const char **why);
@@ -138,7 +141,7 @@ typedef enum phone_op {
 	PHONE_OP_WAIT_DECLINED,       /* wait-declined [SECONDS]: a call was declined (offline) */
 	PHONE_OP_ANSWER,              /* answer */
 	PHONE_OP_CALL,                /* call URI */
-	PHONE_OP_VOICEMAIL,           /* voicemail */
+	PHONE_OP_VOICEMAIL,           /* voicemail [AOR]: arg "" for our own mailbox */
 	PHONE_OP_WAIT_ANSWERED,       /* wait-answered [SECONDS] */
 	PHONE_OP_SLEEP,               /* sleep MS */
 	PHONE_OP_DTMF,                /* dtmf DIGITS [info] */

@@ -154,7 +154,7 @@ static bool step(phone_run *r)
 		return false;
 	case PHONE_OP_ANSWER: err = phone_answer(p, &why); break;
 	case PHONE_OP_CALL: err = phone_call(p, s->arg, &why); break;
-	case PHONE_OP_VOICEMAIL: err = phone_voicemail(p, &why); break;
+	case PHONE_OP_VOICEMAIL: err = phone_voicemail(p, s->arg[0] ? s->arg : NULL, &why); break;
 	case PHONE_OP_WAIT_ANSWERED:
 		if (st.call == PHONE_ACTIVE)
 			break;

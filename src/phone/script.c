@@ -116,12 +116,15 @@ static const char *parse_line(char **w, unsigned nw, const char *rest2, phone_st
 			return "expected SECONDS (1 to 86400)";
 		return NULL;
 	case PHONE_OP_ANSWER:
-	case PHONE_OP_VOICEMAIL:
 	case PHONE_OP_HANGUP:
 	case PHONE_OP_PRINT_STATE: return nw == 1 ? NULL : "takes no arguments";
+	case PHONE_OP_VOICEMAIL: /* [AOR]: someone else's mailbox */
 	case PHONE_OP_CALL:
+		if (st->op == PHONE_OP_VOICEMAIL && nw == 1)
+			return NULL; /* our own mailbox */
 		if (nw != 2)
-			return "expected: call URI";
+			return st->op == PHONE_OP_CALL ? "expected: call URI"
+			                               : "expected: voicemail [AOR]";
 		if (!fits(w[1]))
 			return "URI too long";
 		sip_uri u;

@@ -224,6 +224,24 @@ static void script_bad_lines(void **state)
 	expect_bad(longline, 1, "too long");
 }
 
+/* `voicemail AOR` calls someone else's mailbox (the demo's step 4: bob asks to skip
+ * alice's PIN, and the proxy must strip it); plain `voicemail` is our own. */
+static void script_voicemail_of(void **state)
+{
+	(void)state;
+	size_t n;
+	unsigned line;
+	const char *why;
+	assert_int_equal(parse("voicemail\nvoicemail sip:alice@openum.test\n", &n, &line, &why), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(S[0].op, PHONE_OP_VOICEMAIL);
+	assert_string_equal(S[0].arg, "");
+	assert_int_equal(S[1].op, PHONE_OP_VOICEMAIL);
+	assert_string_equal(S[1].arg, "sip:alice@openum.test");
+	expect_bad("voicemail sip:a@b sip:c@d\n", 1, "voicemail [AOR]");
+	expect_bad("voicemail mailto:alice@openum.test\n", 1, "sip:");
+}
+
 static void script_too_many_steps(void **state)
 {
 	(void)state;
@@ -296,7 +314,7 @@ static void voicemail_call(net_transport tp, const char *certdir, sip_msg **out)
 	                   .t1_ms = 20};
 	const char *why = NULL;
 	assert_int_equal(phone_new(&loop, &pc, NULL, NULL, &p, &why), 0);
-	assert_int_equal(phone_voicemail(p, &why), 0);
+	assert_int_equal(phone_voicemail(p, NULL, &why), 0);
 	phone_status st;
 	for (int i = 0; i < 5000; i++) {
 		uv_run(&loop, UV_RUN_NOWAIT);
@@ -356,6 +374,7 @@ int main(void)
 	    cmocka_unit_test(presence_names),
 	    cmocka_unit_test(script_good),
 	    cmocka_unit_test(script_bad_lines),
+	    cmocka_unit_test(script_voicemail_of),
 	    cmocka_unit_test(script_too_many_steps),
 	    cmocka_unit_test(voicemail_skip_pin_on_the_wire),
 	};
