@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "demo_int.h"
 #include "net/net.h"
 #include "store/store.h"
 
@@ -29,22 +30,16 @@
 #define EXAMPLES_DIR OPENUM_SOURCE_DIR "/tests/data/ms-ocexum"
 
 #define DEMO_DIR "openum-demo"
-#define DEMO_DOMAIN "openum.test"
 #define PROXY_NAME "proxy.openum.test" /* the identity the UM server trusts */
 #define UM_NAME "um.openum.test"       /* the identity the proxy trusts */
 #define WEB_DEFAULT_PORT 8080
 #define READY_WAIT_MS 15000
 #define STOP_WAIT_MS 10000
-#define PATH_CAP 4096
 
 extern char **environ;
 
-typedef struct demo_user {
-	const char *name, *full, *ext, *password, *pin;
-} demo_user;
-
 /* Fixed on purpose: a reused demo directory keeps working with what we print. */
-static const demo_user users[] = {
+const demo_user demo_users[2] = {
     {"alice", "Alice Demo", "1001", "alice-demo-pw", "246813"},
     {"bob", "Bob Demo", "1002", "bob-demo-pw", "135792"},
 };
@@ -54,6 +49,7 @@ static void usage(FILE *out)
 	fputs("usage: openum demo [--dir DIR] [--port-base N] [--proxy-tcp-port N]\n"
 	      "                   [--proxy-tls-port N] [--um-tcp-port N] [--um-tls-port N]\n"
 	      "                   [--web-port N]\n"
+	      "       openum demo --script [--keep] [PORT OPTIONS]\n"
 	      "       openum demo --examples [--data-dir DIR]\n"
 	      "\n"
 	      "Prepares DIR (default ./" DEMO_DIR "; reused when present): a local CA and\n"
@@ -71,11 +67,34 @@ static void usage(FILE *out)
 	      "  --web-port N        UM web service, HTTPS (default 8080)\n"
 	      "  --port-base N       the five above are N, N+1, N+2, N+3, N+4\n"
 	      "\n"
+	      "--script: instead, plays the whole MS-OCEXUM story with `openum phone`\n"
+	      "processes for alice and bob (over TLS unless said) against the proxy and\n"
+	      "the UM server, in a fresh temporary directory ($TMPDIR or /tmp) that is\n"
+	      "removed at the end, also on failure or Ctrl-C (--keep leaves it, with the\n"
+	      "logs, for a look at a failure); the ports are free ones the\n"
+	      "system picks unless given. It prints one line per step, \"PASS step N: ...\"\n"
+	      "or \"FAIL step N: ... (reason)\", each judged from what the servers logged\n"
+	      "(the UM server's call log and messages, the proxy's log), what the phones'\n"
+	      "scripts checked on the INVITEs they received, and the web service's answers:\n"
+	      "  1 bob calls alice, who does not answer: the proxy diverts to voicemail\n"
+	      "    (Diversion reason=no-answer, after "
+	      "5 s"
+	      "), bob's message is recorded\n"
+	      "  2 alice calls voicemail over TLS with skip-pin: no PIN asked (trusted proxy),\n"
+	      "    she presses 1 and hears bob's message to the end (it becomes saved)\n"
+	      "  3 alice calls voicemail over TCP: no skip-pin, she enters her PIN\n"
+	      "  4 bob asks skip-pin for alice's mailbox: the proxy strips it, PIN asked\n"
+	      "  5 alice appears offline and asks Play on phone on the web: her phone rings\n"
+	      "    (From == To == alice, Ms-Sensitivity: private-no-diversion)\n"
+	      "  6 she does not answer: no voicemail diversion, the call ends NoAnswer\n"
+	      "    (after the UM server's 45 s); the whole story takes about two minutes\n"
+	      "\n"
 	      "--examples: instead, runs `openum parse` over the two example INVITEs of\n"
 	      "MS-OCEXUM section 4 (read from --data-dir DIR; default " EXAMPLES_DIR ").\n"
 	      "\n"
-	      "Exit status: 0 stopped by SIGINT/SIGTERM, 1 it could not start or a server\n"
-	      "died, 2 usage error.\n",
+	      "Exit status: 0 stopped by SIGINT/SIGTERM (--script: every step passed), 1 it\n"
+	      "could not start or a server died (--script: a step failed or it was\n"
+	      "interrupted), 2 usage error.\n",
 	      out);
 }
 
@@ -83,7 +102,7 @@ static void usage(FILE *out)
 
 static int examples(const char *dir)
 {
-	char skip_pin[PATH_CAP], pop[PATH_CAP];
+	char skip_pin[DEMO_PATH_CAP], pop[DEMO_PATH_CAP];
 	if ((size_t)snprintf(skip_pin, sizeof(skip_pin), "%s/skip-pin-invite.sip", dir) >=
 	        sizeof(skip_pin) ||
 	    (size_t)snprintf(pop, sizeof(pop), "%s/play-on-phone-invite.sip", dir) >= sizeof(pop)) {
@@ -116,10 +135,10 @@ static int examples(const char *dir)
 
 /* ---- helpers ------------------------------------------------------------------ */
 
-static bool path_fmt(char *buf, const char *fmt, const char *a, const char *b)
+bool demo_path_fmt(char *buf, const char *fmt, const char *a, const char *b)
 {
-	int n = snprintf(buf, PATH_CAP, fmt, a, b);
-	if (n < 0 || n >= PATH_CAP) {
+	int n = snprintf(buf, DEMO_PATH_CAP, fmt, a, b);
+	if (n < 0 || n >= DEMO_PATH_CAP) {
 		fprintf(stderr, "openum demo: path too long under %s\n", a);
 		return false;
 	}
@@ -159,7 +178,7 @@ static bool have_tool(const char *name)
 	const char *path = getenv("PATH");
 	if (!path)
 		return false;
-	char buf[PATH_CAP];
+	char buf[DEMO_PATH_CAP];
 	for (const char *p = path; *p;) {
 		size_t n = strcspn(p, ":");
 		if (n &&
@@ -179,12 +198,13 @@ static void put_le(uint8_t *p, uint32_t v, int n)
 		p[i] = (uint8_t)(v >> (8 * i));
 }
 
-/* A short three-note chime, 8 kHz mono PCM16: the message when espeak-ng is missing. */
-static bool write_tone(const char *path)
+/* A three-note chime, 8 kHz mono PCM16: the message when espeak-ng is missing, and
+ * bob's voice in the story (demo_story.c). */
+bool demo_write_chime(const char *path, unsigned times)
 {
 	enum { RATE = 8000, NOTE = RATE / 2 };
 	static const double freq[] = {523.25, 659.25, 783.99};
-	const uint32_t nsamp = 3 * NOTE;
+	const uint32_t nsamp = 3 * NOTE * times;
 	uint8_t hdr[44];
 	memcpy(hdr, "RIFF", 4);
 	put_le(hdr + 4, 36 + 2 * nsamp, 4);
@@ -206,7 +226,7 @@ static bool write_tone(const char *path)
 		uint32_t k = i % NOTE;
 		/* a quick fade in and out so the notes do not click */
 		double env = k < 200 ? k / 200.0 : (NOTE - k < 800 ? (NOTE - k) / 800.0 : 1.0);
-		double v = 8000.0 * env * sin(2 * M_PI * freq[i / NOTE] * i / RATE);
+		double v = 8000.0 * env * sin(2 * M_PI * freq[i / NOTE % 3] * i / RATE);
 		uint8_t s[2];
 		put_le(s, (uint32_t)(int32_t)lrint(v), 2);
 		ok = fwrite(s, 2, 1, f) == 1;
@@ -218,9 +238,9 @@ static bool write_tone(const char *path)
  * Returns a short description of what was made, NULL on failure. */
 static const char *make_message(const char *dir, const char *wav)
 {
-	char raw[PATH_CAP];
+	char raw[DEMO_PATH_CAP];
 	if (have_tool("espeak-ng") && have_tool("sox") &&
-	    path_fmt(raw, "%s/%s", dir, "speech.wav")) {
+	    demo_path_fmt(raw, "%s/%s", dir, "speech.wav")) {
 		char *const speak[] = {
 		    "espeak-ng", "-s",
 		    "150",       "-w",
@@ -228,25 +248,19 @@ static const char *make_message(const char *dir, const char *wav)
 		    NULL};
 		char *const conv[] = {"sox", raw,  "-r", "8000",      "-c",
 		                      "1",   "-b", "16", (char *)wav, NULL};
-		char log[PATH_CAP];
-		if (path_fmt(log, "%s/%s", dir, "setup.log") && run_wait(false, speak, log) == 0 &&
-		    run_wait(false, conv, log) == 0) {
+		char log[DEMO_PATH_CAP];
+		if (demo_path_fmt(log, "%s/%s", dir, "setup.log") &&
+		    run_wait(false, speak, log) == 0 && run_wait(false, conv, log) == 0) {
 			unlink(raw);
 			return "a spoken message (espeak-ng)";
 		}
 		unlink(raw);
 	}
-	return write_tone(wav) ? "a three-note chime (espeak-ng or sox missing)" : NULL;
+	return demo_write_chime(wav, 1) ? "a three-note chime (espeak-ng or sox missing)" : NULL;
 }
 
 /* ---- preparing the data directory ----------------------------------------------- */
 
-typedef struct demo {
-	char dir[PATH_CAP], certs[PATH_CAP], pcerts[PATH_CAP], db[PATH_CAP], log[PATH_CAP];
-	unsigned port[5]; /* proxy tcp, proxy tls, um tcp, um tls, web */
-} demo;
-
-enum { P_PTCP, P_PTLS, P_UTCP, P_UTLS, P_WEB };
 static const char *const port_what[] = {"proxy SIP/TCP", "proxy SIP/TLS", "UM server SIP/TCP",
                                         "UM server SIP/TLS", "UM web service"};
 static const char *const port_opt[] = {"--proxy-tcp-port", "--proxy-tls-port", "--um-tcp-port",
@@ -254,8 +268,8 @@ static const char *const port_opt[] = {"--proxy-tcp-port", "--proxy-tls-port", "
 
 static bool make_certs(demo *d)
 {
-	char err[512] = "", probe[PATH_CAP];
-	if (!path_fmt(probe, "%s/%s", d->certs, "server.pem"))
+	char err[512] = "", probe[DEMO_PATH_CAP];
+	if (!demo_path_fmt(probe, "%s/%s", d->certs, "server.pem"))
 		return false;
 	if (!exists(probe)) {
 		/* the UM server's certificate; its client certificate is unused */
@@ -266,7 +280,7 @@ static bool make_certs(demo *d)
 			return false;
 		}
 	}
-	if (!path_fmt(probe, "%s/%s", d->pcerts, "server.pem"))
+	if (!demo_path_fmt(probe, "%s/%s", d->pcerts, "server.pem"))
 		return false;
 	if (!exists(probe)) {
 		/* The proxy presents one certificate as TLS server and as client of the UM
@@ -297,13 +311,13 @@ static bool make_users(demo *d)
 	store_users *u = NULL;
 	store *s = NULL;
 	bool ok = false;
-	char addr[128], wav[PATH_CAP];
+	char addr[128], wav[DEMO_PATH_CAP];
 	if (store_users_open(d->db, NULL, &u, &why)) {
 		fprintf(stderr, "openum demo: cannot open %s: %s\n", d->db, why ? why : "?");
 		return false;
 	}
-	for (size_t i = 0; i < sizeof(users) / sizeof(users[0]); i++) {
-		const demo_user *du = &users[i];
+	for (size_t i = 0; i < sizeof(demo_users) / sizeof(demo_users[0]); i++) {
+		const demo_user *du = &demo_users[i];
 		snprintf(addr, sizeof(addr), "sip:%s@" DEMO_DOMAIN, du->name);
 		store_user su;
 		memset(&su, 0, sizeof(su));
@@ -318,7 +332,7 @@ static bool make_users(demo *d)
 		               "--password",
 		               (char *)du->password,
 		               "--no-answer",
-		               "20",
+		               (char *)(d->no_answer_s ? d->no_answer_s : DEMO_NO_ANSWER_S),
 		               "--busy",
 		               "on",
 		               "--unregistered",
@@ -333,8 +347,8 @@ static bool make_users(demo *d)
 		fprintf(stderr, "openum demo: cannot open %s: %s\n", d->db, why ? why : "?");
 		goto out;
 	}
-	for (size_t i = 0; i < sizeof(users) / sizeof(users[0]); i++) {
-		const demo_user *du = &users[i];
+	for (size_t i = 0; i < sizeof(demo_users) / sizeof(demo_users[0]); i++) {
+		const demo_user *du = &demo_users[i];
 		snprintf(addr, sizeof(addr), "sip:%s@" DEMO_DOMAIN, du->name);
 		store_mailbox mb;
 		if (store_mailbox_get_by_address(s, addr, &mb, &why) == 0)
@@ -353,8 +367,8 @@ static bool make_users(demo *d)
 		fprintf(stderr, "openum demo: alice's mailbox: %s\n", why ? why : "?");
 		goto out;
 	}
-	if (nnew + nsaved == 0) {
-		if (!path_fmt(wav, "%s/%s", d->dir, "message.wav"))
+	if (nnew + nsaved == 0 && !d->no_message) {
+		if (!demo_path_fmt(wav, "%s/%s", d->dir, "message.wav"))
 			goto out;
 		const char *kind = make_message(d->dir, wav);
 		if (!kind) {
@@ -367,7 +381,8 @@ static bool make_users(demo *d)
 		               NULL};
 		if (!setup_step(d, "openum mailbox import", imp))
 			goto out;
-		printf("Left %s from bob in alice's mailbox.\n", kind);
+		if (!d->quiet)
+			printf("Left %s from bob in alice's mailbox.\n", kind);
 	}
 	ok = true;
 out:
@@ -404,22 +419,49 @@ static bool port_answers(unsigned port)
 	return ok;
 }
 
+/* Five ports the system picks (bound together, so they differ), free right now. */
+static bool free_ports(unsigned port[DEMO_NPORTS])
+{
+	int fd[DEMO_NPORTS];
+	bool ok = true;
+	for (int i = 0; i < DEMO_NPORTS; i++) {
+		struct sockaddr_in a = {.sin_family = AF_INET};
+		socklen_t len = sizeof(a);
+		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		fd[i] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd[i] < 0 || bind(fd[i], (struct sockaddr *)&a, sizeof(a)) != 0 ||
+		    getsockname(fd[i], (struct sockaddr *)&a, &len) != 0) {
+			fprintf(stderr, "openum demo: cannot find free ports: %s\n",
+			        strerror(errno));
+			ok = false;
+		} else {
+			port[i] = ntohs(a.sin_port);
+		}
+	}
+	for (int i = 0; i < DEMO_NPORTS; i++)
+		if (fd[i] >= 0)
+			close(fd[i]);
+	return ok;
+}
+
 /* ---- the children ------------------------------------------------------------------ */
 
-static volatile sig_atomic_t stop_sig;
+volatile sig_atomic_t demo_stop_sig;
 
 static void on_signal(int sig)
 {
-	stop_sig = sig;
+	demo_stop_sig = sig;
 }
 
-typedef struct child {
-	const char *what;
-	pid_t pid;
-	char log[PATH_CAP];
-} child;
+void demo_catch_signals(void)
+{
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
 
-static pid_t start_child(child *c, char *const *argv)
+pid_t demo_start_child(demo_child *c, char *const *argv)
 {
 	pid_t parent = getpid();
 	pid_t pid = fork();
@@ -446,7 +488,7 @@ static pid_t start_child(child *c, char *const *argv)
 	return pid;
 }
 
-static void describe_exit(const child *c, int st)
+void demo_describe_exit(const demo_child *c, int st)
 {
 	if (WIFEXITED(st))
 		fprintf(stderr, "openum demo: %s (pid %d) exited with status %d; see %s\n", c->what,
@@ -456,7 +498,7 @@ static void describe_exit(const child *c, int st)
 		        c->what, (int)c->pid, WTERMSIG(st), c->log);
 }
 
-static void sleep_ms(long ms)
+void demo_sleep_ms(long ms)
 {
 	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 	nanosleep(&ts, NULL);
@@ -464,7 +506,7 @@ static void sleep_ms(long ms)
 
 /* Polls the children without blocking; returns the index of one that ended (its
  * status in *st, its pid cleared), or -1. */
-static int reap(child *kids, int n, int *st)
+int demo_reap(demo_child *kids, int n, int *st)
 {
 	for (int i = 0; i < n; i++) {
 		if (kids[i].pid <= 0)
@@ -481,7 +523,7 @@ static int reap(child *kids, int n, int *st)
 
 /* SIGTERM to each child still running, then wait; SIGKILL after STOP_WAIT_MS.
  * Returns true when every child ended with status 0. */
-static bool stop_children(child *kids, int n)
+bool demo_stop_children(demo_child *kids, int n)
 {
 	bool clean = true;
 	for (int i = 0; i < n; i++)
@@ -489,9 +531,9 @@ static bool stop_children(child *kids, int n)
 			kill(kids[i].pid, SIGTERM);
 	for (int waited = 0;; waited += 50) {
 		int st, i;
-		while ((i = reap(kids, n, &st)) >= 0) {
+		while ((i = demo_reap(kids, n, &st)) >= 0) {
 			if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-				describe_exit(&kids[i], st);
+				demo_describe_exit(&kids[i], st);
 				clean = false;
 			}
 			kids[i].pid = 0;
@@ -513,8 +555,107 @@ static bool stop_children(child *kids, int n)
 				}
 			return false;
 		}
-		sleep_ms(50);
+		demo_sleep_ms(50);
 	}
+}
+
+/* ---- preparing and starting (shared with demo_story.c) --------------------------- */
+
+bool demo_prepare(demo *d)
+{
+	if (!demo_path_fmt(d->certs, "%s/%s", d->dir, "certs") ||
+	    !demo_path_fmt(d->pcerts, "%s/%s", d->dir, "certs/proxy") ||
+	    !demo_path_fmt(d->db, "%s/%s", d->dir, "openum.db") ||
+	    !demo_path_fmt(d->log, "%s/%s", d->dir, "setup.log") ||
+	    !demo_path_fmt(d->ca, "%s/%s", d->certs, "ca.pem"))
+		return false;
+	return make_certs(d) && make_users(d);
+}
+
+int demo_servers_start(demo *d, demo_child kids[2])
+{
+	char ucert[DEMO_PATH_CAP], ukey[DEMO_PATH_CAP], pcert[DEMO_PATH_CAP], pkey[DEMO_PATH_CAP];
+	char ps[DEMO_NPORTS][16], utcp[32], utls[32], web[32], outb[32];
+	memset(kids, 0, 2 * sizeof(*kids));
+	kids[0].what = "openum um";
+	kids[1].what = "openum proxy";
+	if (!demo_path_fmt(ucert, "%s/%s", d->certs, "server.pem") ||
+	    !demo_path_fmt(ukey, "%s/%s", d->certs, "server.key") ||
+	    !demo_path_fmt(pcert, "%s/%s", d->pcerts, "server.pem") ||
+	    !demo_path_fmt(pkey, "%s/%s", d->pcerts, "server.key") ||
+	    !demo_path_fmt(kids[0].log, "%s/%s", d->dir, "um.log") ||
+	    !demo_path_fmt(kids[1].log, "%s/%s", d->dir, "proxy.log"))
+		return CLI_EXIT_FAIL;
+	for (int i = 0; i < DEMO_NPORTS; i++)
+		snprintf(ps[i], sizeof(ps[i]), "%u", d->port[i]);
+	snprintf(utcp, sizeof(utcp), "127.0.0.1:%u", d->port[DEMO_P_UTCP]);
+	snprintf(utls, sizeof(utls), "127.0.0.1:%u", d->port[DEMO_P_UTLS]);
+	snprintf(web, sizeof(web), "127.0.0.1:%u", d->port[DEMO_P_WEB]);
+	snprintf(outb, sizeof(outb), "127.0.0.1:%u", d->port[DEMO_P_PTLS]);
+
+	char *proxy_argv[] = {"openum",         "proxy",         "--domain",    DEMO_DOMAIN,
+	                      "--db",           d->db,           "--listen",    "127.0.0.1",
+	                      "--tcp-port",     ps[DEMO_P_PTCP], "--tls-port",  ps[DEMO_P_PTLS],
+	                      "--cert",         pcert,           "--key",       pkey,
+	                      "--ca",           d->ca,           "--um-server", utls,
+	                      "--trusted-peer", UM_NAME,         NULL};
+	char *um_argv[] = {"openum",
+	                   "um",
+	                   "--db",
+	                   d->db,
+	                   "--domain",
+	                   DEMO_DOMAIN,
+	                   "--listen-tcp",
+	                   utcp,
+	                   "--listen-tls",
+	                   utls,
+	                   "--cert",
+	                   ucert,
+	                   "--key",
+	                   ukey,
+	                   "--ca",
+	                   d->ca,
+	                   "--trusted-peer",
+	                   PROXY_NAME,
+	                   "--web",
+	                   web,
+	                   "--outbound",
+	                   outb,
+	                   NULL};
+
+	if (demo_start_child(&kids[0], um_argv) < 0 || demo_start_child(&kids[1], proxy_argv) < 0) {
+		fprintf(stderr, "openum demo: cannot start a server: %s\n", strerror(errno));
+		demo_stop_children(kids, 2);
+		return CLI_EXIT_FAIL;
+	}
+	printf("Started openum um (pid %d) and openum proxy (pid %d).\n", (int)kids[0].pid,
+	       (int)kids[1].pid);
+	fflush(stdout);
+
+	int st, dead;
+	for (int waited = 0; !demo_stop_sig; waited += 100) {
+		if ((dead = demo_reap(kids, 2, &st)) >= 0) {
+			demo_describe_exit(&kids[dead], st);
+			kids[dead].pid = 0;
+			demo_stop_children(kids, 2);
+			return CLI_EXIT_FAIL;
+		}
+		bool ready = true;
+		for (int i = 0; i < DEMO_NPORTS && ready; i++)
+			ready = port_answers(d->port[i]);
+		if (ready)
+			return 0;
+		if (waited >= READY_WAIT_MS) {
+			fprintf(stderr,
+			        "openum demo: the servers did not open their ports within "
+			        "%d s; see %s/um.log and %s/proxy.log\n",
+			        READY_WAIT_MS / 1000, d->dir, d->dir);
+			demo_stop_children(kids, 2);
+			return CLI_EXIT_FAIL;
+		}
+		demo_sleep_ms(100);
+	}
+	return 0; /* interrupted: the caller sees demo_stop_sig */
 }
 
 static void print_next(const demo *d, const char *ca)
@@ -522,16 +663,17 @@ static void print_next(const demo *d, const char *ca)
 	printf("\nopenum demo is ready (server logs: %s/proxy.log, %s/um.log).\n\n", d->dir,
 	       d->dir);
 	printf("Users (domain " DEMO_DOMAIN ", in %s):\n", d->db);
-	for (size_t i = 0; i < sizeof(users) / sizeof(users[0]); i++)
-		printf("  sip:%s@" DEMO_DOMAIN "  password %s  voicemail PIN %s\n", users[i].name,
-		       users[i].password, users[i].pin);
+	for (size_t i = 0; i < sizeof(demo_users) / sizeof(demo_users[0]); i++)
+		printf("  sip:%s@" DEMO_DOMAIN "  password %s  voicemail PIN %s\n",
+		       demo_users[i].name, demo_users[i].password, demo_users[i].pin);
 	printf("\nWeb service (HTTPS with the demo certificate; open it in a browser and accept\n"
 	       "the certificate, or trust %s):\n"
 	       "  https://127.0.0.1:%u/   logon: alice@" DEMO_DOMAIN " with PIN %s\n"
 	       "  curl --cacert %s -H 'Content-Type: application/json' \\\n"
 	       "      -d '{\"address\":\"alice@" DEMO_DOMAIN "\",\"pin\":\"%s\"}' "
 	       "https://127.0.0.1:%u/api/v1/session\n",
-	       ca, d->port[P_WEB], users[0].pin, ca, users[0].pin, d->port[P_WEB]);
+	       ca, d->port[DEMO_P_WEB], demo_users[0].pin, ca, demo_users[0].pin,
+	       d->port[DEMO_P_WEB]);
 	printf("\nPhones (in other terminals):\n"
 	       "  alice hears her message, no PIN asked (skip-pin over TLS):\n"
 	       "    openum phone --user sip:alice@" DEMO_DOMAIN " --password %s \\\n"
@@ -547,9 +689,9 @@ static void print_next(const demo *d, const char *ca)
 	       "Any SIP phone works as well (e.g. baresip): account sip:alice@" DEMO_DOMAIN
 	       ", outbound\n"
 	       "proxy 127.0.0.1:%u over TCP or 127.0.0.1:%u over TLS with CA %s.\n",
-	       users[0].password, d->port[P_PTLS], ca, users[0].pin, users[0].password,
-	       d->port[P_PTCP], users[1].password, d->port[P_PTLS], ca, d->port[P_PTCP],
-	       d->port[P_PTLS], ca);
+	       demo_users[0].password, d->port[DEMO_P_PTLS], ca, demo_users[0].pin,
+	       demo_users[0].password, d->port[DEMO_P_PTCP], demo_users[1].password,
+	       d->port[DEMO_P_PTLS], ca, d->port[DEMO_P_PTCP], d->port[DEMO_P_PTLS], ca);
 	printf("\nStop with Ctrl-C. Run `openum demo` again to reuse %s; remove it to start "
 	       "afresh.\n",
 	       d->dir);
@@ -576,16 +718,20 @@ static int run(int argc, char **argv)
 {
 	demo d = {
 	    .port = {NET_DEFAULT_TCP_PORT, NET_DEFAULT_TLS_PORT, 5062, 5063, WEB_DEFAULT_PORT}};
-	const char *dir = DEMO_DIR, *data_dir = EXAMPLES_DIR;
-	bool want_examples = false;
+	const char *dir = NULL, *data_dir = EXAMPLES_DIR;
+	bool want_examples = false, want_script = false, ports_given = false;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		bool has_val = i + 1 < argc;
 		int k = 0;
 		while (k < 5 && strcmp(a, port_opt[k]) != 0)
 			k++;
-		if (strcmp(a, "--examples") == 0) {
-			want_examples = true;
+		if (strcmp(a, "--examples") == 0 || strcmp(a, "--script") == 0) {
+			*(a[2] == 'e' ? &want_examples : &want_script) = true;
+			continue;
+		}
+		if (strcmp(a, "--keep") == 0) {
+			d.keep = true;
 			continue;
 		}
 		if (k == 5 && strcmp(a, "--dir") != 0 && strcmp(a, "--data-dir") != 0 &&
@@ -597,6 +743,7 @@ static int run(int argc, char **argv)
 			return CLI_EXIT_USAGE;
 		}
 		const char *v = argv[++i];
+		ports_given |= k < 5 || strcmp(a, "--port-base") == 0;
 		if (k < 5) {
 			if (!parse_port(a, v, 1, &d.port[k]))
 				return CLI_EXIT_USAGE;
@@ -618,6 +765,17 @@ static int run(int argc, char **argv)
 	}
 	if (want_examples)
 		return examples(data_dir);
+	if (d.keep && !want_script) {
+		fprintf(stderr, "openum demo: --keep goes with --script\n");
+		return CLI_EXIT_USAGE;
+	}
+	if (want_script && dir) {
+		fprintf(stderr, "openum demo: --script runs in a temporary directory of its own; "
+		                "drop --dir\n");
+		return CLI_EXIT_USAGE;
+	}
+	if (want_script && !ports_given && !free_ports(d.port))
+		return CLI_EXIT_FAIL;
 
 	for (int i = 0; i < 5; i++)
 		for (int j = i + 1; j < 5; j++)
@@ -642,6 +800,20 @@ static int run(int argc, char **argv)
 		return CLI_EXIT_FAIL;
 	}
 
+	if (want_script) {
+		const char *tmp = getenv("TMPDIR");
+		if (!demo_path_fmt(d.dir, "%s/%s", tmp && *tmp ? tmp : "/tmp",
+		                   "openum-demo-script.XXXXXX"))
+			return CLI_EXIT_FAIL;
+		if (!mkdtemp(d.dir)) {
+			fprintf(stderr, "openum demo: cannot create %s: %s\n", d.dir,
+			        strerror(errno));
+			return CLI_EXIT_FAIL;
+		}
+		return demo_story_run(&d);
+	}
+	if (!dir)
+		dir = DEMO_DIR;
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
 		fprintf(stderr, "openum demo: cannot create %s: %s\n", dir, strerror(errno));
 		return CLI_EXIT_FAIL;
@@ -651,121 +823,35 @@ static int run(int argc, char **argv)
 		fprintf(stderr, "openum demo: %s: %s\n", dir, strerror(errno));
 		return CLI_EXIT_FAIL;
 	}
-	bool paths_ok =
-	    path_fmt(d.dir, "%s%s", abs, "") && path_fmt(d.certs, "%s/%s", abs, "certs") &&
-	    path_fmt(d.pcerts, "%s/%s", abs, "certs/proxy") &&
-	    path_fmt(d.db, "%s/%s", abs, "openum.db") && path_fmt(d.log, "%s/%s", abs, "setup.log");
+	bool paths_ok = demo_path_fmt(d.dir, "%s%s", abs, "");
 	free(abs);
 	if (!paths_ok)
 		return CLI_EXIT_FAIL;
 	printf("openum demo: data in %s\n", d.dir);
 	fflush(stdout);
-	if (!make_certs(&d) || !make_users(&d))
+	if (!demo_prepare(&d))
 		return CLI_EXIT_FAIL;
 
-	char ca[PATH_CAP], ucert[PATH_CAP], ukey[PATH_CAP], pcert[PATH_CAP], pkey[PATH_CAP];
-	char ps[5][16], utcp[32], utls[32], web[32], umsrv[32], outb[32];
-	if (!path_fmt(ca, "%s/%s", d.certs, "ca.pem") ||
-	    !path_fmt(ucert, "%s/%s", d.certs, "server.pem") ||
-	    !path_fmt(ukey, "%s/%s", d.certs, "server.key") ||
-	    !path_fmt(pcert, "%s/%s", d.pcerts, "server.pem") ||
-	    !path_fmt(pkey, "%s/%s", d.pcerts, "server.key"))
+	demo_catch_signals();
+	demo_child kids[2];
+	if (demo_servers_start(&d, kids))
 		return CLI_EXIT_FAIL;
-	for (int i = 0; i < 5; i++)
-		snprintf(ps[i], sizeof(ps[i]), "%u", d.port[i]);
-	snprintf(utcp, sizeof(utcp), "127.0.0.1:%u", d.port[P_UTCP]);
-	snprintf(utls, sizeof(utls), "127.0.0.1:%u", d.port[P_UTLS]);
-	snprintf(web, sizeof(web), "127.0.0.1:%u", d.port[P_WEB]);
-	snprintf(umsrv, sizeof(umsrv), "127.0.0.1:%u", d.port[P_UTLS]);
-	snprintf(outb, sizeof(outb), "127.0.0.1:%u", d.port[P_PTLS]);
-
-	char *proxy_argv[] = {
-	    "openum",      "proxy",     "--domain",       DEMO_DOMAIN, "--db",       d.db,
-	    "--listen",    "127.0.0.1", "--tcp-port",     ps[P_PTCP],  "--tls-port", ps[P_PTLS],
-	    "--cert",      pcert,       "--key",          pkey,        "--ca",       ca,
-	    "--um-server", umsrv,       "--trusted-peer", UM_NAME,     NULL};
-	char *um_argv[] = {"openum",
-	                   "um",
-	                   "--db",
-	                   d.db,
-	                   "--domain",
-	                   DEMO_DOMAIN,
-	                   "--listen-tcp",
-	                   utcp,
-	                   "--listen-tls",
-	                   utls,
-	                   "--cert",
-	                   ucert,
-	                   "--key",
-	                   ukey,
-	                   "--ca",
-	                   ca,
-	                   "--trusted-peer",
-	                   PROXY_NAME,
-	                   "--web",
-	                   web,
-	                   "--outbound",
-	                   outb,
-	                   NULL};
-
-	child kids[2] = {{.what = "openum um"}, {.what = "openum proxy"}};
-	if (!path_fmt(kids[0].log, "%s/%s", d.dir, "um.log") ||
-	    !path_fmt(kids[1].log, "%s/%s", d.dir, "proxy.log"))
-		return CLI_EXIT_FAIL;
-
-	struct sigaction sa = {.sa_handler = on_signal};
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-
-	if (start_child(&kids[0], um_argv) < 0 || start_child(&kids[1], proxy_argv) < 0) {
-		fprintf(stderr, "openum demo: cannot start a server: %s\n", strerror(errno));
-		stop_children(kids, 2);
-		return CLI_EXIT_FAIL;
-	}
-	printf("Started openum um (pid %d) and openum proxy (pid %d).\n", (int)kids[0].pid,
-	       (int)kids[1].pid);
-	fflush(stdout);
-
+	if (!demo_stop_sig)
+		print_next(&d, d.ca);
 	int st, dead;
-	bool ready = false;
-	for (int waited = 0; !stop_sig && !ready; waited += 100) {
-		if ((dead = reap(kids, 2, &st)) >= 0) {
-			describe_exit(&kids[dead], st);
-			kids[dead].pid = 0;
-			stop_children(kids, 2);
-			return CLI_EXIT_FAIL;
-		}
-		ready = true;
-		for (int i = 0; i < 5 && ready; i++)
-			ready = port_answers(d.port[i]);
-		if (ready)
-			break;
-		if (waited >= READY_WAIT_MS) {
-			fprintf(stderr,
-			        "openum demo: the servers did not open their ports within "
-			        "%d s; see %s/um.log and %s/proxy.log\n",
-			        READY_WAIT_MS / 1000, d.dir, d.dir);
-			stop_children(kids, 2);
-			return CLI_EXIT_FAIL;
-		}
-		sleep_ms(100);
-	}
-	if (ready)
-		print_next(&d, ca);
 
-	while (!stop_sig) {
-		if ((dead = reap(kids, 2, &st)) >= 0) {
-			describe_exit(&kids[dead], st);
+	while (!demo_stop_sig) {
+		if ((dead = demo_reap(kids, 2, &st)) >= 0) {
+			demo_describe_exit(&kids[dead], st);
 			kids[dead].pid = 0;
-			stop_children(kids, 2);
+			demo_stop_children(kids, 2);
 			return CLI_EXIT_FAIL;
 		}
-		sleep_ms(100);
+		demo_sleep_ms(100);
 	}
-	printf("\nopenum demo: stopping (signal %d)...\n", (int)stop_sig);
+	printf("\nopenum demo: stopping (signal %d)...\n", (int)demo_stop_sig);
 	fflush(stdout);
-	if (!stop_children(kids, 2))
+	if (!demo_stop_children(kids, 2))
 		return CLI_EXIT_FAIL;
 	printf("openum demo: stopped.\n");
 	return CLI_EXIT_OK;

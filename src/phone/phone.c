@@ -453,6 +453,17 @@ int phone_voicemail(phone *p, const char *mailbox, const char **why)
 		set_why(why, "bad address");
 		return OPENUM_EINVAL;
 	}
+	/* Someone else's mailbox named in the Request-URI is call answering (leave a
+	 * message) unless MS-EUMR's local-resource-path says we want the mailbox itself. */
+	char own[PHONE_URI_MAX];
+	if (mailbox && (phone_voicemail_uri(p->aor, own, sizeof(own)) || strcmp(own, uri) != 0)) {
+		size_t n = strlen(uri);
+		if ((size_t)snprintf(uri + n, sizeof(uri) - n, ";local-resource-path=voicemail") >=
+		    sizeof(uri) - n) {
+			set_why(why, "address too long");
+			return OPENUM_ETOOBIG;
+		}
+	}
 	bool sp = phone_voicemail_skip_pin(p->tp);
 	return dial(p, uri, sp ? skip : NULL, sp ? 1 : 0, why);
 }

@@ -122,9 +122,10 @@ sip_msg *phone_last_invite(phone *p);
 
 int phone_call(phone *p, const char *uri, const char **why);
 /* Calls the mailbox of `mailbox` (NULL: our own) at phone_voicemail_uri, with skip-pin
- * when phone_voicemail_skip_pin. Another user's mailbox gets the header all the same:
- * the phone only asks, and the proxy strips it for anyone but the owner (DESIGN.md
- * rule 4), which is what calling someone else's mailbox shows. */
+ * when phone_voicemail_skip_pin. Another user's mailbox gets
+ * ";local-resource-path=voicemail" (MS-EUMR: subscriber access, not call answering)
+ * and the header all the same: the phone only asks, and the proxy strips it for
+ * anyone but the owner (DESIGN.md rule 4), which is what this call shows. */
 int phone_voicemail(phone *p, const char *mailbox, const char **why);
 int phone_answer(phone *p, const char **why);
 int phone_hangup(phone *p, const char **why);
