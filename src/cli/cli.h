@@ -1,6 +1,7 @@
 /* cli: the command-line shell of openum. main.c holds the subcommand table; each
- * cmd_*.c file holds one subcommand's usage text and entry point. Exit codes: 0 done,
- * 1 the input was bad or a check failed, 2 usage error or subcommand not built yet. */
+ * cmd_*.c file holds one subcommand's usage text and entry point (`openum demo`
+ * also has demo_story.c, its --script story, sharing demo_int.h with cmd_demo.c). Exit codes: 0
+ * done, 1 the input was bad or a check failed, 2 usage error or subcommand not built yet. */
 #ifndef OPENUM_CLI_H
 #define OPENUM_CLI_H
 

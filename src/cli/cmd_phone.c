@@ -49,6 +49,8 @@ static void usage(FILE *out)
 	    "                      except a Play-On-Phone call (From URI == To URI == our\n"
 	    "                      address, MS-OCEXUM 3.2), which rings (default available)\n"
 	    "  --auto-answer       answer every call that rings\n"
+	    "  --dtmf-info         keys send DTMF as SIP INFO (application/dtmf-relay)\n"
+	    "                      instead of RFC 4733 events (scripts: dtmf DIGITS info)\n"
 	    "  --play FILE.wav     played into each call once it is answered (8 kHz mono\n"
 	    "                      PCM16, A-law or mu-law)\n"
 	    "  --record FILE.wav   what each call hears (PCM16), written when it ends\n"
@@ -97,6 +99,7 @@ typedef struct app {
 	mode mode;
 	const char *target;
 	bool interactive, script, started, call_seen, answered, quitting;
+	bool dtmf_info; /* --dtmf-info: keys go as SIP INFO, not RFC 4733 */
 	int result;
 	char last_line[512];
 	phone_step *steps;
@@ -271,7 +274,7 @@ static void on_key(uv_poll_t *h, int status, int events)
 		phone_status st;
 		phone_get_status(a->p, &st);
 		if ((k >= '0' && k <= '9') || k == '*' || k == '#')
-			err = phone_send_dtmf(a->p, d, false, &why);
+			err = phone_send_dtmf(a->p, d, a->dtmf_info, &why);
 		else if (k == 'a')
 			err = phone_answer(a->p, &why);
 		else if (k == 'h')
@@ -365,6 +368,10 @@ static int run(int argc, char **argv)
 		const char *o = argv[i];
 		if (strcmp(o, "--tls") == 0 || strcmp(o, "--tcp") == 0) {
 			c.transport = o[3] == 'l' ? NET_TLS : NET_TCP;
+			continue;
+		}
+		if (strcmp(o, "--dtmf-info") == 0) {
+			a->dtmf_info = true;
 			continue;
 		}
 		if (strcmp(o, "--auto-answer") == 0) {

@@ -640,7 +640,7 @@ int demo_story_run(demo *d)
 	d->no_answer_s = NO_ANSWER_S;
 	d->quiet = true;
 	demo_catch_signals();
-	printf("openum demo --script: the MS-OCEXUM story in six steps (about two minutes)\n");
+	printf("openum demo --script: the MS-OCEXUM story in six steps (about 2.5 minutes)\n");
 	fflush(stdout);
 
 	char bob_wav[DEMO_PATH_CAP];

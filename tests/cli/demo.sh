@@ -2,7 +2,8 @@
 # CLI test (ctest cli/demo): `openum demo` prepares its directory, starts the proxy and
 # the UM server, the web logon with alice's demo PIN lists her one message, the proxy
 # answers OPTIONS on TCP, and SIGTERM stops everything with exit 0. A second run reuses
-# the directory.
+# the directory. The usage errors of --script and --keep (the story itself:
+# tests/integration/demo_script.sh).
 # Usage: tests/cli/demo.sh PATH/TO/openum
 set -u
 BIN=${1:?usage: demo.sh PATH/TO/openum}
@@ -120,5 +121,20 @@ r = subprocess.run([sys.argv[1], "demo", "--dir", sys.argv[3], "--port-base", sy
 sys.stdout.write(r.stderr)
 sys.exit(0 if r.returncode == 1 and "is busy" in r.stderr else 1)
 ' "$BIN" "$BASE" "$T/demo" >"$T/busy" 2>&1 || fail "busy port not reported: $(cat "$T/busy")"
+
+# --script has its own temporary directory; --keep is for --script only; both are in --help.
+rc=0
+"$BIN" demo --script --dir "$T/x" >/dev/null 2>"$T/usage" || rc=$?
+[ "$rc" -eq 2 ] || fail "--script --dir: exit $rc, expected 2"
+grep -q 'temporary directory' "$T/usage" || fail "--script --dir: $(cat "$T/usage")"
+[ -e "$T/x" ] && fail "--script --dir created the directory"
+rc=0
+"$BIN" demo --keep >/dev/null 2>"$T/usage" || rc=$?
+[ "$rc" -eq 2 ] || fail "--keep alone: exit $rc, expected 2"
+grep -q -- '--keep goes with --script' "$T/usage" || fail "--keep alone: $(cat "$T/usage")"
+"$BIN" demo --help >"$T/help"
+for w in '--script' '--keep' 'PASS step N' 'private-no-diversion'; do
+	grep -q -- "$w" "$T/help" || fail "openum demo --help does not mention $w"
+done
 
 echo "cli/demo: all passed"
