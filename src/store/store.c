@@ -232,6 +232,34 @@ int store_address_normalize(const char *in, char *out, size_t cap, const char **
 
 /* ---- opening ------------------------------------------------------------- */
 
+bool store_pick_backend(const char *conninfo, bool *pg, const char **target)
+{
+	static const char *const cut[] = {"postgresql:", "postgres:", "pg:"};
+	if (!conninfo || !*conninfo)
+		return false;
+	*pg = false;
+	*target = conninfo;
+	if (strncmp(conninfo, "postgresql://", 13) == 0 ||
+	    strncmp(conninfo, "postgres://", 11) == 0) {
+		*pg = true;
+		return true;
+	}
+	for (size_t i = 0; i < NELEM(cut); i++) {
+		size_t n = strlen(cut[i]);
+		if (strncmp(conninfo, cut[i], n) == 0) {
+			*pg = true;
+			*target = conninfo + n;
+			return true;
+		}
+	}
+	if (strncmp(conninfo, "sqlite:", 7) == 0) {
+		*target = conninfo + 7;
+		if (strncmp(*target, "//", 2) == 0) /* sqlite:///abs/path */
+			*target += 2;
+	}
+	return true;
+}
+
 int store_open(const char *conninfo, const store_options *opt, store **out, const char **why)
 {
 	store_options o = {0};
@@ -252,16 +280,11 @@ int store_open(const char *conninfo, const store_options *opt, store **out, cons
 	if (!conninfo || !*conninfo)
 		return fail(why, "database path missing", OPENUM_EINVAL);
 
-	const store_backend *be = &store_sqlite_backend;
-	const char *target = conninfo;
-	if (strncmp(conninfo, "postgresql:", 11) == 0 || strncmp(conninfo, "postgres:", 9) == 0 ||
-	    strncmp(conninfo, "pg:", 3) == 0)
-		return fail(why, "PostgreSQL back end not built yet", OPENUM_EINVAL);
-	if (strncmp(conninfo, "sqlite:", 7) == 0) {
-		target = conninfo + 7;
-		if (strncmp(target, "//", 2) == 0) /* sqlite:///abs/path */
-			target += 2;
-	}
+	bool pg = false;
+	const char *target = NULL;
+	if (!store_pick_backend(conninfo, &pg, &target))
+		return fail(why, "database path missing", OPENUM_EINVAL);
+	const store_backend *be = pg ? &store_pg_backend : &store_sqlite_backend;
 	store *s = calloc(1, sizeof(*s));
 	if (!s)
 		return fail(why, "out of memory", OPENUM_ENOMEM);
