@@ -232,6 +232,65 @@ int store_address_normalize(const char *in, char *out, size_t cap, const char **
 
 /* ---- opening ------------------------------------------------------------- */
 
+void store_conninfo_display(const char *conninfo, char *out, size_t cap)
+{
+	if (!cap)
+		return;
+	ou_buf b;
+	ou_buf_init(&b);
+	const char *s = conninfo ? conninfo : "";
+	/* URI userinfo: scheme://user:SECRET@host */
+	const char *auth = strstr(s, "://");
+	const char *at = NULL, *colon = NULL;
+	if (auth) {
+		auth += 3;
+		size_t n = strcspn(auth, "/?");
+		for (size_t i = 0; i < n; i++)
+			if (auth[i] == '@')
+				at = auth + i;
+		if (at)
+			colon = memchr(auth, ':', (size_t)(at - auth));
+	}
+	for (const char *p = s; *p;) {
+		if (colon && p == colon + 1) {
+			ou_buf_append_cstr(&b, "***");
+			p = at;
+			continue;
+		}
+		/* password=SECRET (key=value string or URI query) */
+		if (strncmp(p, "password", 8) == 0) {
+			const char *q = p + 8;
+			while (*q == ' ')
+				q++;
+			if (*q == '=') {
+				q++;
+				while (*q == ' ')
+					q++;
+				ou_buf_append(&b, p, (size_t)(q - p));
+				if (*q == '\'') {
+					for (q++; *q && *q != '\''; q++)
+						if (*q == '\\' && q[1])
+							q++;
+					if (*q)
+						q++;
+				} else {
+					q += strcspn(q, " \t&");
+				}
+				ou_buf_append_cstr(&b, "***");
+				p = q;
+				continue;
+			}
+		}
+		ou_buf_append(&b, p, 1);
+		p++;
+	}
+	size_t n = b.failed ? 0 : b.len < cap ? b.len : cap - 1;
+	if (n)
+		memcpy(out, b.data, n);
+	out[n] = '\0';
+	ou_buf_free(&b);
+}
+
 bool store_pick_backend(const char *conninfo, bool *pg, const char **target)
 {
 	static const char *const cut[] = {"postgresql:", "postgres:", "pg:"};

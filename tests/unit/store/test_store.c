@@ -294,6 +294,49 @@ static void test_open_migrates_old_schema(void **state)
 	unlink(p);
 }
 
+static void test_conninfo_display(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+	    {"/var/lib/openum/openum.db", "/var/lib/openum/openum.db"},
+	    {"postgresql://um:s3cret@db.example.com:5432/openum",
+	     "postgresql://um:***@db.example.com:5432/openum"},
+	    {"postgres://um@db/openum?password=s3cret&sslmode=require",
+	     "postgres://um@db/openum?password=***&sslmode=require"},
+	    {"pg:host=db user=um password=s3cret dbname=openum",
+	     "pg:host=db user=um password=*** dbname=openum"},
+	    {"pg:password = 'a \\' b' host=db", "pg:password = *** host=db"},
+	    {"postgresql://db.example.com/openum", "postgresql://db.example.com/openum"},
+	};
+	char out[128];
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		store_conninfo_display(cases[i].in, out, sizeof(out));
+		assert_string_equal(out, cases[i].want);
+		assert_null(strstr(out, "s3cret"));
+	}
+	store_conninfo_display("postgresql://u:secret@h/d", out, 8); /* cut, terminated */
+	assert_string_equal(out, "postgre");
+	bool pg = false;
+	const char *target = NULL;
+	assert_true(store_pick_backend("pg:host=x", &pg, &target));
+	assert_true(pg);
+	assert_string_equal(target, "host=x");
+	assert_true(store_pick_backend("postgres://h/d", &pg, &target));
+	assert_true(pg);
+	assert_string_equal(target, "postgres://h/d");
+	assert_true(store_pick_backend("postgresql:", &pg, &target));
+	assert_true(pg);
+	assert_string_equal(target, "");
+	assert_true(store_pick_backend("sqlite:///tmp/x.db", &pg, &target));
+	assert_false(pg);
+	assert_string_equal(target, "/tmp/x.db");
+	assert_true(store_pick_backend("pgdata/openum.db", &pg, &target));
+	assert_false(pg);
+	assert_false(store_pick_backend("", &pg, &target));
+}
+
 /* ---- addresses ------------------------------------------------------------ */
 
 static void test_address_normalize(void **state)
@@ -1192,6 +1235,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_open_migrates_and_reopens, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_open_refuses, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_open_migrates_old_schema, setup, teardown),
+	    cmocka_unit_test(test_conninfo_display),
 	    cmocka_unit_test(test_address_normalize),
 	    cmocka_unit_test_setup_teardown(test_mailbox_crud, setup, teardown),
 	    cmocka_unit_test(test_pin_policy),
