@@ -43,7 +43,9 @@ static void usage(FILE *out)
 	      "ADDRESS is a SIP address: sip:alice@example.com or alice@example.com (stored\n"
 	      "normalised: scheme sip, host in lower case, URI parameters dropped).\n"
 	      "The database is --db PATH, else $OPENUM_DB, else ./openum-data/openum.db.\n"
-	      "PATH is an SQLite file or \"sqlite:PATH\".\n"
+	      "PATH is an SQLite file or \"sqlite:PATH\", or a PostgreSQL database shared by\n"
+	      "several UM servers: \"postgresql://USER@HOST/DB\" or \"pg:KEY=VALUE ...\"\n"
+	      "(libpq; add creates the tables in an existing database).\n"
 	      "\n"
 	      "PIN: from --pin, else $OPENUM_PIN, else asked twice without echo when standard\n"
 	      "input is a terminal (--pin shows the PIN to other users of `ps`). PINs are\n"
@@ -217,15 +219,17 @@ static int open_store(mb_args *a, bool create)
 	o.no_create = !create;
 	const char *why = NULL;
 	int err = store_open(path, &o, &a->s, &why);
+	char shown[512];
+	store_conninfo_display(path, shown, sizeof(shown));
 	if (err == OPENUM_ENOTFOUND) {
 		fprintf(stderr,
 		        "openum %s: no database at %s (openum mailbox add creates one; "
 		        "see --db and $OPENUM_DB)\n",
-		        a->label, path);
+		        a->label, shown);
 		return CLI_EXIT_FAIL;
 	}
 	if (err)
-		return op_fail(a, "cannot open the store", why, path);
+		return op_fail(a, "cannot open the store", why, shown);
 	return 0;
 }
 

@@ -32,7 +32,7 @@ static void usage(FILE *out)
 	    "  --realm REALM         digest realm (default: DOMAIN); users' passwords must\n"
 	    "                        have been set for this realm\n"
 	    "  --db PATH             users and registrations (default: $OPENUM_DB, else\n"
-	    "                        ./" DEFAULT_DB ")\n"
+	    "                        ./" DEFAULT_DB "); postgresql://... for PostgreSQL\n"
 	    "  --listen IP           address of both listeners (default " DEFAULT_LISTEN
 	    ": local only,\n"
 	    "                        for safety; 0.0.0.0 or :: to serve the network)\n"

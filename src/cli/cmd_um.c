@@ -28,7 +28,9 @@ static void usage(FILE *out)
 	    "mailbox log`). Mailboxes come from `openum mailbox add`.\n"
 	    "\n"
 	    "Options:\n"
-	    "  --db PATH             mailbox store (default: $OPENUM_DB, else ./" DEFAULT_DB ")\n"
+	    "  --db PATH             mailbox store (default: $OPENUM_DB, else ./" DEFAULT_DB ");\n"
+	    "                        postgresql://USER@HOST/DB or pg:KEY=VALUE... for a\n"
+	    "                        PostgreSQL store shared with other UM servers\n"
 	    "  --listen-tcp IP:PORT  TCP listener (default 127.0.0.1:%d; \"off\" for none)\n"
 	    "  --listen-tls IP:PORT  TLS listener (default 127.0.0.1:%d when --cert and --key\n"
 	    "                        are given; \"off\" for none). The defaults are not 5060/5061\n"
@@ -299,8 +301,10 @@ static int run(int argc, char **argv)
 
 	const char *why = "error";
 	store *st = NULL;
+	char db_shown[512]; /* without a password */
+	store_conninfo_display(db, db_shown, sizeof(db_shown));
 	if (store_open(db, &so, &st, &why) != 0) {
-		fprintf(stderr, "openum um: cannot open the store %s: %s\n", db, why);
+		fprintf(stderr, "openum um: cannot open the store %s: %s\n", db_shown, why);
 		return CLI_EXIT_FAIL;
 	}
 	um_prompts *pr = NULL;
@@ -352,7 +356,7 @@ static int run(int argc, char **argv)
 		}
 	}
 	if (!c.quiet) {
-		fprintf(stderr, "openum um: store %s, listening", db);
+		fprintf(stderr, "openum um: store %s, listening", db_shown);
 		if (c.tcp_ip)
 			fprintf(stderr, " TCP %s:%u", tcp_ip, um_server_port(srv, NET_TCP));
 		if (c.tls_ip)

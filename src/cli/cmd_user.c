@@ -55,7 +55,8 @@ static void usage(FILE *out)
 	    "when standard input is a terminal (--password shows it to users of `ps`).\n"
 	    "At least 8 characters.\n"
 	    "The database is --db PATH, else $OPENUM_DB, else ./openum-data/openum.db (the\n"
-	    "same file as `openum mailbox`). PATH is an SQLite file or \"sqlite:PATH\".\n"
+	    "same database as `openum mailbox`). PATH is an SQLite file or \"sqlite:PATH\", or\n"
+	    "a PostgreSQL database: \"postgresql://USER@HOST/DB\" or \"pg:KEY=VALUE ...\".\n"
 	    "\n"
 	    "Exit status: 0 done, 1 the operation failed (not found, refused, I/O),\n"
 	    "2 usage error.\n"
@@ -146,15 +147,17 @@ static int open_users(u_args *a, bool create)
 	o.no_create = !create;
 	const char *why = NULL;
 	int err = store_users_open(path, &o, &a->u, &why);
+	char shown[512];
+	store_conninfo_display(path, shown, sizeof(shown));
 	if (err == OPENUM_ENOTFOUND) {
 		fprintf(stderr,
 		        "openum %s: no database at %s (openum user add creates one; see --db and "
 		        "$OPENUM_DB)\n",
-		        a->label, path);
+		        a->label, shown);
 		return CLI_EXIT_FAIL;
 	}
 	if (err) {
-		fprintf(stderr, "openum %s: cannot open the store: %s: %s\n", a->label, why, path);
+		fprintf(stderr, "openum %s: cannot open the store: %s: %s\n", a->label, why, shown);
 		return CLI_EXIT_FAIL;
 	}
 	return 0;

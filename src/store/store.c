@@ -232,6 +232,93 @@ int store_address_normalize(const char *in, char *out, size_t cap, const char **
 
 /* ---- opening ------------------------------------------------------------- */
 
+void store_conninfo_display(const char *conninfo, char *out, size_t cap)
+{
+	if (!cap)
+		return;
+	ou_buf b;
+	ou_buf_init(&b);
+	const char *s = conninfo ? conninfo : "";
+	/* URI userinfo: scheme://user:SECRET@host */
+	const char *auth = strstr(s, "://");
+	const char *at = NULL, *colon = NULL;
+	if (auth) {
+		auth += 3;
+		size_t n = strcspn(auth, "/?");
+		for (size_t i = 0; i < n; i++)
+			if (auth[i] == '@')
+				at = auth + i;
+		if (at)
+			colon = memchr(auth, ':', (size_t)(at - auth));
+	}
+	for (const char *p = s; *p;) {
+		if (colon && p == colon + 1) {
+			ou_buf_append_cstr(&b, "***");
+			p = at;
+			continue;
+		}
+		/* password=SECRET (key=value string or URI query) */
+		if (strncmp(p, "password", 8) == 0) {
+			const char *q = p + 8;
+			while (*q == ' ')
+				q++;
+			if (*q == '=') {
+				q++;
+				while (*q == ' ')
+					q++;
+				ou_buf_append(&b, p, (size_t)(q - p));
+				if (*q == '\'') {
+					for (q++; *q && *q != '\''; q++)
+						if (*q == '\\' && q[1])
+							q++;
+					if (*q)
+						q++;
+				} else {
+					q += strcspn(q, " \t&");
+				}
+				ou_buf_append_cstr(&b, "***");
+				p = q;
+				continue;
+			}
+		}
+		ou_buf_append(&b, p, 1);
+		p++;
+	}
+	size_t n = b.failed ? 0 : b.len < cap ? b.len : cap - 1;
+	if (n)
+		memcpy(out, b.data, n);
+	out[n] = '\0';
+	ou_buf_free(&b);
+}
+
+bool store_pick_backend(const char *conninfo, bool *pg, const char **target)
+{
+	static const char *const cut[] = {"postgresql:", "postgres:", "pg:"};
+	if (!conninfo || !*conninfo)
+		return false;
+	*pg = false;
+	*target = conninfo;
+	if (strncmp(conninfo, "postgresql://", 13) == 0 ||
+	    strncmp(conninfo, "postgres://", 11) == 0) {
+		*pg = true;
+		return true;
+	}
+	for (size_t i = 0; i < NELEM(cut); i++) {
+		size_t n = strlen(cut[i]);
+		if (strncmp(conninfo, cut[i], n) == 0) {
+			*pg = true;
+			*target = conninfo + n;
+			return true;
+		}
+	}
+	if (strncmp(conninfo, "sqlite:", 7) == 0) {
+		*target = conninfo + 7;
+		if (strncmp(*target, "//", 2) == 0) /* sqlite:///abs/path */
+			*target += 2;
+	}
+	return true;
+}
+
 int store_open(const char *conninfo, const store_options *opt, store **out, const char **why)
 {
 	store_options o = {0};
@@ -252,16 +339,11 @@ int store_open(const char *conninfo, const store_options *opt, store **out, cons
 	if (!conninfo || !*conninfo)
 		return fail(why, "database path missing", OPENUM_EINVAL);
 
-	const store_backend *be = &store_sqlite_backend;
-	const char *target = conninfo;
-	if (strncmp(conninfo, "postgresql:", 11) == 0 || strncmp(conninfo, "postgres:", 9) == 0 ||
-	    strncmp(conninfo, "pg:", 3) == 0)
-		return fail(why, "PostgreSQL back end not built yet", OPENUM_EINVAL);
-	if (strncmp(conninfo, "sqlite:", 7) == 0) {
-		target = conninfo + 7;
-		if (strncmp(target, "//", 2) == 0) /* sqlite:///abs/path */
-			target += 2;
-	}
+	bool pg = false;
+	const char *target = NULL;
+	if (!store_pick_backend(conninfo, &pg, &target))
+		return fail(why, "database path missing", OPENUM_EINVAL);
+	const store_backend *be = pg ? &store_pg_backend : &store_sqlite_backend;
 	store *s = calloc(1, sizeof(*s));
 	if (!s)
 		return fail(why, "out of memory", OPENUM_ENOMEM);

@@ -5,8 +5,12 @@
  * Contract:
  * - No back-end type appears here: a store is opened from a connection string and
  *   every value crosses this API as plain C (fixed-size strings, int64 times, byte
- *   buffers). "sqlite:/path/file.db" or a bare path selects SQLite; "postgresql://..."
- *   or "pg:..." is reserved for the PostgreSQL back end (OPENUM_EINVAL until built).
+ *   buffers). "sqlite:/path/file.db" or a bare path selects SQLite;
+ *   "postgresql://..." and "postgres://..." (libpq URIs), or "postgresql:", "postgres:"
+ *   or "pg:" followed by a libpq key=value string (empty: libpq's defaults and PG*
+ *   environment variables) select PostgreSQL. Both keep the same schema, migrations
+ *   and semantics (docs/mailbox-store.md); many processes may share one PostgreSQL
+ *   database (docs/scaling.md).
  * - The synchronous functions block (disk, locks, PBKDF2). They are safe to call from
  *   any number of threads at once on one `store`: the back end keeps a small pool of
  *   connections, one per thread in use. On the event loop thread call only the
@@ -171,8 +175,12 @@ typedef struct store_options {
 int store_open(const char *conninfo, const store_options *opt, store **out, const char **why);
 /* Closes every connection. No store_async_* request may be in flight. NULL is ok. */
 void store_close(store *s);
-/* The schema version the store runs (PRAGMA user_version for SQLite). */
+/* The schema version the store runs (PRAGMA user_version for SQLite, the row of
+ * openum_schema for PostgreSQL). */
 int store_schema_version(store *s, int *out);
+/* conninfo fit for messages and logs: a password (URI user:PASSWORD@, password=...)
+ * becomes "***". Always NUL-terminates out (cut to cap - 1 bytes). */
+void store_conninfo_display(const char *conninfo, char *out, size_t cap);
 
 /* ---- addresses and PINs (pure, no store needed) ------------------------------ */
 /* "alice@Example.COM", "sips:alice@example.com;opaque=app:voicemail" and the like

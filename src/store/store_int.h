@@ -75,6 +75,41 @@ typedef struct store_backend {
 } store_backend;
 
 extern const store_backend store_sqlite_backend;
+extern const store_backend store_pg_backend; /* pg.c */
+
+/* The proxy's users and registrations (store_users): the same split as above, users.c
+ * validates and normalises, a back end moves rows. Addresses arrive normalised. */
+typedef struct store_users_backend {
+	const char *name;
+	/* target as for store_backend.open; the store is already created and migrated */
+	int (*open)(const char *target, const store_options *opt, void **impl, const char **why);
+	void (*close)(void *impl);
+	int (*user_add)(void *impl, const store_user *in, int64_t created_ms, int64_t *id,
+	                const char **why);
+	int (*user_get)(void *impl, const char *address, store_user *out, const char **why);
+	int (*user_list)(void *impl, store_user **out, size_t *n, const char **why);
+	int (*user_del)(void *impl, const char *address, const char **why);
+	int (*user_set_ha1)(void *impl, const char *address, const char *realm, const char *md5,
+	                    const char *sha256, const char **why);
+	int (*user_set_forwarding)(void *impl, const char *address, const store_user *in,
+	                           const char **why);
+	/* b->aor normalised, b->updated_ms set */
+	int (*binding_put)(void *impl, const store_binding *b, const char **why);
+	int (*binding_del)(void *impl, const char *aor, const char *contact, const char **why);
+	int (*binding_list)(void *impl, const char *aor, int64_t now_ms, store_binding **out,
+	                    size_t *n, const char **why);
+	int (*binding_purge)(void *impl, int64_t now_ms, unsigned *count, const char **why);
+} store_users_backend;
+
+extern const store_users_backend store_users_sqlite_backend; /* users_sqlite.c */
+extern const store_users_backend store_users_pg_backend;     /* pg_users.c */
+
+/* store.c: which back end a connection string names, and what to hand its open().
+ * "postgresql://..." and "postgres://..." go to libpq whole; "postgresql:", "postgres:"
+ * and "pg:" prefixes are cut (the rest is a libpq key=value string or URI; empty means
+ * libpq's defaults and PG* environment variables); "sqlite:" is cut (and "//" after it);
+ * anything else is a SQLite file path. Returns false for NULL or "". */
+bool store_pick_backend(const char *conninfo, bool *pg, const char **target);
 
 /* sqlite_schema.c: the migrations, applied in order; migration i brings the schema
  * from version i to i + 1. */
@@ -84,6 +119,10 @@ typedef struct store_migration {
 } store_migration;
 extern const store_migration store_sqlite_migrations[];
 extern const size_t store_sqlite_nmigrations;
+/* pg_schema.c: the PostgreSQL migrations, same versions and tables; the version is
+ * the one row of table openum_schema. */
+extern const store_migration store_pg_migrations[];
+extern const size_t store_pg_nmigrations;
 
 /* pin.c */
 int store_pin_make(const char *pin, unsigned iterations, store_pin_rec *out);

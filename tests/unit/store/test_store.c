@@ -1,13 +1,17 @@
-/* Tests for src/store (store.c, sqlite.c, sqlite_schema.c, pin.c, async.c) against a real
- * SQLite file in a temporary directory: migrations, mailbox CRUD, PIN hashing, policy
- * and history, lockout, concurrent failed logons without lost updates, messages, the
- * call log, and the async wrappers running off the loop thread. */
+/* Tests for src/store (store.c, sqlite.c, sqlite_schema.c, pg.c, pg_schema.c, pin.c,
+ * async.c): migrations, mailbox CRUD, PIN hashing, policy and history, lockout,
+ * concurrent failed logons without lost updates, messages, the call log, and the async
+ * wrappers running off the loop thread. One suite, two back ends: against a real SQLite
+ * file in a temporary directory, or, when OPENUM_TEST_PG names a PostgreSQL database
+ * (ctest store/test_store_pg runs it under tests/pg/with-postgres.sh), against that
+ * database, whose public schema every test starts from empty. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <libpq-fe.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -27,6 +31,46 @@ typedef struct fx {
 	store *s;
 } fx;
 
+static const char *pg_conn; /* OPENUM_TEST_PG: the PostgreSQL run */
+
+/* A second look at the database, bypassing the store: one statement, the first column of
+ * its first row as an integer (0 when it returns none). */
+static int64_t raw_sql(const fx *f, const char *sql)
+{
+	int64_t v = 0;
+	if (pg_conn) {
+		PGconn *c = PQconnectdb(pg_conn);
+		assert_int_equal(PQstatus(c), CONNECTION_OK);
+		PGresult *r = PQexec(c, sql);
+		if (PQresultStatus(r) != PGRES_TUPLES_OK && PQresultStatus(r) != PGRES_COMMAND_OK)
+			fprintf(stderr, "%s: %s\n", sql, PQerrorMessage(c));
+		assert_true(PQresultStatus(r) == PGRES_TUPLES_OK ||
+		            PQresultStatus(r) == PGRES_COMMAND_OK);
+		if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0)
+			v = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+		PQclear(r);
+		PQfinish(c);
+		return v;
+	}
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	int rc = sqlite3_step(st);
+	assert_true(rc == SQLITE_ROW || rc == SQLITE_DONE);
+	if (rc == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+/* Empties the PostgreSQL database: every table of the store is gone. */
+static void pg_reset(const fx *f)
+{
+	raw_sql(f, "DROP SCHEMA public CASCADE; CREATE SCHEMA public");
+}
+
 static store_options test_opts(void)
 {
 	store_options o = {0};
@@ -43,6 +87,10 @@ static int setup(void **state)
 		return -1;
 	}
 	snprintf(f->path, sizeof(f->path), "%s/openum.db", f->dir);
+	if (pg_conn) {
+		snprintf(f->path, sizeof(f->path), "%s", pg_conn);
+		pg_reset(f);
+	}
 	store_options o = test_opts();
 	const char *why = NULL;
 	if (store_open(f->path, &o, &f->s, &why) != 0) {
@@ -70,24 +118,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* A second look at the file, bypassing the store. */
-static sqlite3 *raw_open(const char *path)
-{
-	sqlite3 *db = NULL;
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	return db;
-}
-
-static int64_t raw_int(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *st;
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	int64_t v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
 static int64_t add_alice(store *s)
 {
 	int64_t id = 0;
@@ -107,6 +137,7 @@ static void test_open_migrates_and_reopens(void **state)
 {
 	fx *f = *state;
 	int latest = store_sqlite_migrations[store_sqlite_nmigrations - 1].version;
+	assert_int_equal(store_pg_migrations[store_pg_nmigrations - 1].version, latest);
 	int v = -1;
 	assert_int_equal(store_schema_version(f->s, &v), 0);
 	assert_int_equal(v, latest);
@@ -114,17 +145,28 @@ static void test_open_migrates_and_reopens(void **state)
 	store_close(f->s);
 	f->s = NULL;
 
-	sqlite3 *db = raw_open(f->path);
-	assert_int_equal(raw_int(db, "PRAGMA user_version"), latest);
-	sqlite3_stmt *st;
-	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_string_equal((const char *)sqlite3_column_text(st, 0), "wal");
-	sqlite3_finalize(st);
-	assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
-	                             "name IN ('mailbox', 'message', 'call_log', 'pin_history')"),
-	                 4);
-	sqlite3_close(db);
+	if (pg_conn) {
+		assert_int_equal(raw_sql(f, "SELECT version FROM openum_schema"), latest);
+		assert_int_equal(raw_sql(f, "SELECT count(*) FROM openum_schema"), 1);
+		assert_int_equal(
+		    raw_sql(f, "SELECT count(*) FROM information_schema.tables WHERE table_name IN "
+		               "('mailbox', 'message', 'call_log', 'pin_history', 'sip_user', "
+		               "'registration')"),
+		    6);
+		/* audio is bytea, kept out of line uncompressed */
+		assert_int_equal(raw_sql(f, "SELECT count(*) FROM information_schema.columns WHERE "
+		                            "table_name = 'message' AND column_name = 'audio' AND "
+		                            "data_type = 'bytea'"),
+		                 1);
+	} else {
+		assert_int_equal(raw_sql(f, "PRAGMA user_version"), latest);
+		assert_int_equal(raw_sql(f, "SELECT journal_mode = 'wal' FROM pragma_journal_mode"),
+		                 1);
+		assert_int_equal(
+		    raw_sql(f, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+		               "name IN ('mailbox', 'message', 'call_log', 'pin_history')"),
+		    4);
+	}
 
 	/* Re-open: no migration runs again, the data is there. */
 	store_options o = test_opts();
@@ -134,13 +176,25 @@ static void test_open_migrates_and_reopens(void **state)
 	store_mailbox mb;
 	assert_int_equal(store_mailbox_get(f->s, id, &mb, NULL), 0);
 	assert_string_equal(mb.address, "sip:alice@contoso.com");
-	/* The "sqlite:" form names the same file. */
-	char conn[160];
-	snprintf(conn, sizeof(conn), "sqlite:%s", f->path);
+	/* The other spellings name the same database: "sqlite:PATH"; "pg:" with libpq's
+	 * key=value string, or empty for the PG* environment (with-postgres.sh sets it). */
+	char conn[300];
+	if (pg_conn)
+		snprintf(conn, sizeof(conn), "pg:");
+	else
+		snprintf(conn, sizeof(conn), "sqlite:%s", f->path);
 	store *s2 = NULL;
 	assert_int_equal(store_open(conn, &o, &s2, NULL), 0);
 	assert_int_equal(store_mailbox_get_by_ext(s2, "1001", &mb, NULL), 0);
 	store_close(s2);
+	if (pg_conn) {
+		snprintf(conn, sizeof(conn), "postgres:host=%s port=%s user=%s dbname=%s",
+		         getenv("PGHOST"), getenv("PGPORT"), getenv("PGUSER"),
+		         getenv("PGDATABASE"));
+		assert_int_equal(store_open(conn, &o, &s2, NULL), 0);
+		assert_int_equal(store_mailbox_get_by_ext(s2, "1001", &mb, NULL), 0);
+		store_close(s2);
+	}
 }
 
 static void test_open_refuses(void **state)
@@ -149,16 +203,13 @@ static void test_open_refuses(void **state)
 	store *s = NULL;
 	const char *why = NULL;
 	store_options o = test_opts();
-	char p[160];
-	snprintf(p, sizeof(p), "%s/absent.db", f->dir);
-	o.no_create = true;
-	assert_int_equal(store_open(p, &o, &s, &why), OPENUM_ENOTFOUND);
-	assert_null(s);
-	assert_int_equal(access(p, F_OK), -1);
-	o.no_create = false;
 
-	assert_int_equal(store_open("postgresql://localhost/openum", &o, &s, &why), OPENUM_EINVAL);
+	/* Nothing listens on port 1: a clear I/O error, no hang. */
+	assert_int_equal(
+	    store_open("postgresql://openum@127.0.0.1:1/openum?connect_timeout=2", &o, &s, &why),
+	    OPENUM_EIO);
 	assert_non_null(strstr(why, "PostgreSQL"));
+	assert_null(s);
 	assert_int_equal(store_open(":memory:", &o, &s, &why), OPENUM_EINVAL);
 	assert_int_equal(store_open("", &o, &s, &why), OPENUM_EINVAL);
 	o.pin_min_len = 3;
@@ -168,13 +219,33 @@ static void test_open_refuses(void **state)
 	o.pin_min_len = 0;
 
 	/* A schema newer than the code is refused, not downgraded. */
-	sqlite3 *db = raw_open(f->path);
-	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 999", NULL, NULL, NULL),
-	                 SQLITE_OK);
-	sqlite3_close(db);
+	raw_sql(f,
+	        pg_conn ? "UPDATE openum_schema SET version = 999" : "PRAGMA user_version = 999");
 	assert_int_equal(store_open(f->path, &o, &s, &why), OPENUM_EINVAL);
 	assert_non_null(strstr(why, "newer"));
 	assert_null(s);
+
+	/* no_create: an absent database (file, or schema in PostgreSQL) is not created. */
+	char p[160];
+	snprintf(p, sizeof(p), "%s/absent.db", f->dir);
+	if (pg_conn) {
+		store_close(f->s);
+		f->s = NULL;
+		pg_reset(f);
+	}
+	o.no_create = true;
+	assert_int_equal(store_open(pg_conn ? pg_conn : p, &o, &s, &why), OPENUM_ENOTFOUND);
+	assert_null(s);
+	assert_int_equal(access(p, F_OK), -1);
+	if (pg_conn)
+		assert_int_equal(raw_sql(f, "SELECT count(*) FROM information_schema.tables WHERE "
+		                            "table_schema = 'public'"),
+		                 0);
+	o.no_create = false;
+	if (pg_conn) {
+		assert_int_equal(store_open(f->path, &o, &f->s, &why), 0);
+		return;
+	}
 
 	/* Not a database at all. */
 	snprintf(p, sizeof(p), "%s/junk.db", f->dir);
@@ -187,15 +258,21 @@ static void test_open_refuses(void **state)
 
 static void test_open_migrates_old_schema(void **state)
 {
-	/* A file at version 0 with unrelated content gets the schema added. */
+	/* A database at version 0 with unrelated content gets the schema added. */
 	fx *f = *state;
 	char p[160];
 	snprintf(p, sizeof(p), "%s/old.db", f->dir);
-	sqlite3 *db = raw_open(p);
-	assert_int_equal(sqlite3_exec(db, "CREATE TABLE other(x); INSERT INTO other VALUES (7)",
-	                              NULL, NULL, NULL),
-	                 SQLITE_OK);
-	sqlite3_close(db);
+	fx old = *f;
+	if (pg_conn) {
+		store_close(f->s);
+		f->s = NULL;
+		pg_reset(f);
+		snprintf(p, sizeof(p), "%s", pg_conn);
+	} else {
+		snprintf(old.path, sizeof(old.path), "%s", p);
+	}
+	raw_sql(&old, "CREATE TABLE other(x INTEGER)");
+	raw_sql(&old, "INSERT INTO other VALUES (7)");
 	store_options o = test_opts();
 	store *s = NULL;
 	assert_int_equal(store_open(p, &o, &s, NULL), 0);
@@ -204,15 +281,60 @@ static void test_open_migrates_old_schema(void **state)
 	assert_int_equal(v, (int)store_sqlite_nmigrations);
 	assert_int_equal(store_mailbox_add(s, "bob@x.org", "Bob", "7", NULL, NULL, NULL), 0);
 	store_close(s);
-	db = raw_open(p);
-	assert_int_equal(raw_int(db, "SELECT x FROM other"), 7);
-	sqlite3_close(db);
+	assert_int_equal(raw_sql(&old, "SELECT x FROM other"), 7);
+	if (pg_conn) {
+		assert_int_equal(store_open(f->path, &o, &f->s, NULL), 0);
+		return;
+	}
 	char q[170];
 	snprintf(q, sizeof(q), "%s-wal", p);
 	unlink(q);
 	snprintf(q, sizeof(q), "%s-shm", p);
 	unlink(q);
 	unlink(p);
+}
+
+static void test_conninfo_display(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+	    {"/var/lib/openum/openum.db", "/var/lib/openum/openum.db"},
+	    {"postgresql://um:s3cret@db.example.com:5432/openum",
+	     "postgresql://um:***@db.example.com:5432/openum"},
+	    {"postgres://um@db/openum?password=s3cret&sslmode=require",
+	     "postgres://um@db/openum?password=***&sslmode=require"},
+	    {"pg:host=db user=um password=s3cret dbname=openum",
+	     "pg:host=db user=um password=*** dbname=openum"},
+	    {"pg:password = 'a \\' b' host=db", "pg:password = *** host=db"},
+	    {"postgresql://db.example.com/openum", "postgresql://db.example.com/openum"},
+	};
+	char out[128];
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		store_conninfo_display(cases[i].in, out, sizeof(out));
+		assert_string_equal(out, cases[i].want);
+		assert_null(strstr(out, "s3cret"));
+	}
+	store_conninfo_display("postgresql://u:secret@h/d", out, 8); /* cut, terminated */
+	assert_string_equal(out, "postgre");
+	bool pg = false;
+	const char *target = NULL;
+	assert_true(store_pick_backend("pg:host=x", &pg, &target));
+	assert_true(pg);
+	assert_string_equal(target, "host=x");
+	assert_true(store_pick_backend("postgres://h/d", &pg, &target));
+	assert_true(pg);
+	assert_string_equal(target, "postgres://h/d");
+	assert_true(store_pick_backend("postgresql:", &pg, &target));
+	assert_true(pg);
+	assert_string_equal(target, "");
+	assert_true(store_pick_backend("sqlite:///tmp/x.db", &pg, &target));
+	assert_false(pg);
+	assert_string_equal(target, "/tmp/x.db");
+	assert_true(store_pick_backend("pgdata/openum.db", &pg, &target));
+	assert_false(pg);
+	assert_false(store_pick_backend("", &pg, &target));
 }
 
 /* ---- addresses ------------------------------------------------------------ */
@@ -446,15 +568,15 @@ static void test_pin_verify_and_history(void **state)
 	int64_t b = 0;
 	assert_int_equal(
 	    store_mailbox_add(f->s, "bob@contoso.com", "Bob", "1002", "204862", &b, &why), 0);
-	sqlite3 *db = raw_open(f->path);
-	assert_int_equal(raw_int(db, "SELECT count(*) FROM mailbox WHERE length(pin_hash) = 32 AND "
-	                             "length(pin_salt) = 16 AND pin_iter = 1000"),
+	assert_int_equal(raw_sql(f, "SELECT count(*) FROM mailbox WHERE length(pin_hash) = 32 AND "
+	                            "length(pin_salt) = 16 AND pin_iter = 1000"),
 	                 2);
-	assert_int_equal(raw_int(db, "SELECT count(DISTINCT pin_hash) FROM mailbox"), 2);
-	assert_int_equal(raw_int(db, "SELECT count(*) FROM mailbox WHERE instr(CAST(pin_hash AS "
-	                             "TEXT), '204862') > 0"),
+	assert_int_equal(raw_sql(f, "SELECT count(DISTINCT pin_hash) FROM mailbox"), 2);
+	assert_int_equal(raw_sql(f, pg_conn ? "SELECT count(*) FROM mailbox WHERE "
+	                                      "position('204862'::bytea in pin_hash) > 0"
+	                                    : "SELECT count(*) FROM mailbox WHERE "
+	                                      "instr(CAST(pin_hash AS TEXT), '204862') > 0"),
 	                 0);
-	sqlite3_close(db);
 
 	/* A mailbox without a PIN never verifies. */
 	int64_t c = 0;
@@ -483,19 +605,15 @@ static void test_pin_verify_and_history(void **state)
 	assert_int_equal(store_mailbox_set_pin(f->s, a, "749317", &why), 0);
 	assert_int_equal(store_mailbox_set_pin(f->s, a, "305973", &why), OPENUM_EINVAL);
 	assert_int_equal(store_mailbox_set_pin(f->s, a, "204862", &why), 0);
-	db = raw_open(f->path);
 	char sql[96];
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM pin_history WHERE mailbox_id = %lld",
 	         (long long)a);
-	assert_int_equal(raw_int(db, sql), STORE_PIN_HISTORY);
-	sqlite3_close(db);
+	assert_int_equal(raw_sql(f, sql), STORE_PIN_HISTORY);
 	assert_int_equal(store_mailbox_set_pin(f->s, 99999, "815243", &why), OPENUM_ENOTFOUND);
 
 	/* Deleting the mailbox takes its history along (foreign keys are on). */
 	assert_int_equal(store_mailbox_del(f->s, a, &why), 0);
-	db = raw_open(f->path);
-	assert_int_equal(raw_int(db, sql), 0);
-	sqlite3_close(db);
+	assert_int_equal(raw_sql(f, sql), 0);
 }
 
 static void test_pin_min_len_option(void **state)
@@ -1110,10 +1228,14 @@ static void test_async_off_loop_thread(void **state)
 
 int main(void)
 {
+	pg_conn = getenv("OPENUM_TEST_PG");
+	if (pg_conn && !*pg_conn)
+		pg_conn = NULL;
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_open_migrates_and_reopens, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_open_refuses, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_open_migrates_old_schema, setup, teardown),
+	    cmocka_unit_test(test_conninfo_display),
 	    cmocka_unit_test(test_address_normalize),
 	    cmocka_unit_test_setup_teardown(test_mailbox_crud, setup, teardown),
 	    cmocka_unit_test(test_pin_policy),
@@ -1129,5 +1251,6 @@ int main(void)
 	    cmocka_unit_test(test_names),
 	    cmocka_unit_test_setup_teardown(test_async_off_loop_thread, setup, teardown),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests_name(pg_conn ? "store-postgresql" : "store-sqlite", tests,
+	                                   NULL, NULL);
 }

@@ -1,6 +1,8 @@
-/* Tests for src/store/users.c against a real SQLite file: migration 2 on a fresh and
- * on a version-1 database, user CRUD with HA1 checks, forwarding settings, and the
- * location service (upsert by contact, expiry, purge, cascade on user delete,
+/* Tests for src/store/users.c (users_sqlite.c, pg_users.c) against a real SQLite file, or
+ * against the PostgreSQL database OPENUM_TEST_PG names (ctest store/test_users_pg runs
+ * it under tests/pg/with-postgres.sh; each test starts from an empty public schema):
+ * migration 2 on a fresh and on a version-1 database, user CRUD with HA1 checks, forwarding
+ * settings, and the location service (upsert by contact, expiry, purge, cascade on user delete,
  * persistence across reopen). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -8,6 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <libpq-fe.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +19,7 @@
 
 #include "base/base.h"
 #include "store/store.h"
+#include "store/store_int.h"
 
 #define MD5A "0123456789abcdef0123456789abcdef"
 #define SHAA MD5A MD5A
@@ -26,12 +30,36 @@ typedef struct fx {
 	store_users *u;
 } fx;
 
+static const char *pg_conn; /* OPENUM_TEST_PG: the PostgreSQL run */
+
+/* Runs SQL (several statements allowed) on the PostgreSQL database, bypassing the store;
+ * the first column of the first row as an integer, 0 when none. */
+static long long pg_sql(const char *sql)
+{
+	PGconn *c = PQconnectdb(pg_conn);
+	assert_int_equal(PQstatus(c), CONNECTION_OK);
+	PGresult *r = PQexec(c, sql);
+	ExecStatusType st = PQresultStatus(r);
+	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK)
+		fprintf(stderr, "%s\n", PQerrorMessage(c));
+	assert_true(st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK);
+	long long v =
+	    st == PGRES_TUPLES_OK && PQntuples(r) ? strtoll(PQgetvalue(r, 0, 0), NULL, 10) : 0;
+	PQclear(r);
+	PQfinish(c);
+	return v;
+}
+
 static int setup(void **state)
 {
 	fx *f = calloc(1, sizeof(*f));
 	snprintf(f->dir, sizeof(f->dir), "/tmp/openum-users.XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
 	snprintf(f->path, sizeof(f->path), "%s/db", f->dir);
+	if (pg_conn) {
+		snprintf(f->path, sizeof(f->path), "%s", pg_conn);
+		pg_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public");
+	}
 	assert_int_equal(store_users_open(f->path, NULL, &f->u, NULL), 0);
 	*state = f;
 	return 0;
@@ -238,32 +266,54 @@ static void test_migrate_from_v1(void **state)
 	assert_non_null(mkdtemp(dir));
 	char path[128];
 	snprintf(path, sizeof(path), "%s/db", dir);
-	sqlite3 *db;
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db,
-	                              "CREATE TABLE mailbox (id INTEGER PRIMARY KEY, address TEXT);"
-	                              "INSERT INTO mailbox (address) VALUES ('sip:x@y');"
-	                              "PRAGMA user_version = 1;",
-	                              NULL, NULL, NULL),
-	                 SQLITE_OK);
-	sqlite3_close(db);
+	if (pg_conn) {
+		/* migration 1 as released, then a mailbox */
+		pg_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public");
+		pg_sql(store_pg_migrations[0].sql);
+		pg_sql("CREATE TABLE openum_schema (version INTEGER NOT NULL);"
+		       "INSERT INTO openum_schema VALUES (1);"
+		       "INSERT INTO mailbox (address, name, ext, created_ms) "
+		       "VALUES ('sip:x@y', 'X', '1', 0)");
+		snprintf(path, sizeof(path), "%s", pg_conn);
+	} else {
+		sqlite3 *db;
+		assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+		assert_int_equal(
+		    sqlite3_exec(db,
+		                 "CREATE TABLE mailbox (id INTEGER PRIMARY KEY, address TEXT);"
+		                 "INSERT INTO mailbox (address) VALUES ('sip:x@y');"
+		                 "PRAGMA user_version = 1;",
+		                 NULL, NULL, NULL),
+		    SQLITE_OK);
+		sqlite3_close(db);
+	}
 	store_users *u = NULL;
 	assert_int_equal(store_users_open(path, NULL, &u, NULL), 0);
 	store_user a = mkuser("alice@example.com");
 	assert_int_equal(store_user_add(u, &a, NULL, NULL), 0);
 	store_users_close(u);
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	sqlite3_stmt *st;
-	sqlite3_prepare_v2(db, "SELECT count(*) FROM mailbox", -1, &st, NULL);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(st, 0), 1);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
+	if (pg_conn) {
+		assert_int_equal(pg_sql("SELECT count(*) FROM mailbox"), 1);
+		assert_int_equal(pg_sql("SELECT version FROM openum_schema"), 2);
+	} else {
+		sqlite3 *db;
+		assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+		sqlite3_stmt *st;
+		sqlite3_prepare_v2(db, "SELECT count(*) FROM mailbox", -1, &st, NULL);
+		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+		assert_int_equal(sqlite3_column_int(st, 0), 1);
+		sqlite3_finalize(st);
+		sqlite3_close(db);
+	}
 	char cmd[200];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	assert_int_equal(system(cmd), 0);
-	/* Not a SQLite target. */
-	assert_int_equal(store_users_open("pg:host=x", NULL, &u, NULL), OPENUM_EINVAL);
+	/* A PostgreSQL server that is not there: a clear error, no hang. */
+	const char *why = NULL;
+	assert_int_equal(
+	    store_users_open("postgresql://openum@127.0.0.1:1/x?connect_timeout=2", NULL, &u, &why),
+	    OPENUM_EIO);
+	assert_non_null(strstr(why, "PostgreSQL"));
 	assert_int_equal(store_fwd_target_check("", NULL), 0);
 	assert_int_equal(store_fwd_target_check("sips:bob@example.com", NULL), 0);
 	assert_int_equal(store_fwd_target_check("tel:+15551234", NULL), OPENUM_EINVAL);
@@ -271,11 +321,15 @@ static void test_migrate_from_v1(void **state)
 
 int main(void)
 {
+	pg_conn = getenv("OPENUM_TEST_PG");
+	if (pg_conn && !*pg_conn)
+		pg_conn = NULL;
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_schema_v2, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_user_crud, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bindings, setup, teardown),
 	    cmocka_unit_test(test_migrate_from_v1),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests_name(pg_conn ? "users-postgresql" : "users-sqlite", tests,
+	                                   NULL, NULL);
 }

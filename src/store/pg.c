@@ -1,0 +1,985 @@
+/* store/pg.c: the PostgreSQL back end (libpq). A pool of up to STORE_POOL_MAX
+ * connections handed out one per thread at a time (a PGconn must not be used by two
+ * threads at once); a connection found broken is reset before use. Every statement
+ * goes through PQexecParams with binary parameters and results, so audio (bytea) moves
+ * without hex escaping. Multi-row writes run in transactions; the failed-logon counter
+ * is one UPDATE ... RETURNING, whose row lock makes concurrent logons from any number
+ * of processes queue on the row and each count: no lost updates. The schema is migrated
+ * under a transaction-scoped advisory lock, so two servers starting at once migrate once. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/base.h"
+#include "pg_int.h"
+
+#define PG_MAX_PARAMS 16
+#define PG_OID_INT8 20
+#define PG_OID_BYTEA 17
+/* pg_advisory_xact_lock key of the migration: "openum" in ASCII */
+#define PG_MIGRATE_LOCK "111546425225581"
+
+static int fail(const char **why, const char *w, int err)
+{
+	if (why)
+		*why = w;
+	return err;
+}
+
+/* Maps a failed result (or a dead connection when r is NULL) to OPENUM_E*. */
+static int pg_err(PGconn *c, const PGresult *r, const char **why)
+{
+	if (!r || PQstatus(c) != CONNECTION_OK)
+		return fail(why, "database connection failed", OPENUM_EIO);
+	const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+	const char *cons = PQresultErrorField(r, PG_DIAG_CONSTRAINT_NAME);
+	if (!state)
+		return fail(why, "database error", OPENUM_EIO);
+	if (strcmp(state, "23505") == 0) { /* unique_violation */
+		if (cons && strcmp(cons, "mailbox_ext_key") == 0)
+			return fail(why, "extension already in use", OPENUM_EDUP);
+		if (cons && strcmp(cons, "mailbox_address_key") == 0)
+			return fail(why, "address already has a mailbox", OPENUM_EDUP);
+		if (cons && strcmp(cons, "sip_user_address_key") == 0)
+			return fail(why, "user already exists", OPENUM_EDUP);
+		return fail(why, "already exists", OPENUM_EDUP);
+	}
+	if (strcmp(state, "23503") == 0) /* foreign_key_violation */
+		return fail(why,
+		            cons && strncmp(cons, "registration", 12) == 0 ? "no such user"
+		                                                           : "no such mailbox",
+		            OPENUM_ENOTFOUND);
+	if (strncmp(state, "23", 2) == 0) /* other integrity constraints */
+		return fail(why, "value refused by the database", OPENUM_EINVAL);
+	if (strcmp(state, "55P03") == 0 || strcmp(state, "40001") == 0 ||
+	    strcmp(state, "40P01") == 0 || strcmp(state, "57014") == 0)
+		return fail(why, "database busy", OPENUM_EIO);
+	if (strcmp(state, "53100") == 0)
+		return fail(why, "disk full", OPENUM_EIO);
+	if (strcmp(state, "53200") == 0)
+		return fail(why, "out of memory", OPENUM_ENOMEM);
+	if (strcmp(state, "54000") == 0)
+		return fail(why, "too big for the database", OPENUM_ETOOBIG);
+	if (strncmp(state, "08", 2) == 0)
+		return fail(why, "database connection failed", OPENUM_EIO);
+	if (strncmp(state, "42", 2) == 0)
+		return fail(why, "database schema does not match this openum", OPENUM_EIO);
+	return fail(why, "database error", OPENUM_EIO);
+}
+
+static int pg_vquery(PGconn *c, PGresult **res, const char **why, const char *sql, const char *fmt,
+                     va_list ap)
+{
+	const char *vals[PG_MAX_PARAMS];
+	int lens[PG_MAX_PARAMS], fmts[PG_MAX_PARAMS];
+	Oid types[PG_MAX_PARAMS];
+	uint8_t ints[PG_MAX_PARAMS][8];
+	int n = 0;
+	*res = NULL;
+	for (const char *f = fmt; *f; f++, n++) {
+		if (n == PG_MAX_PARAMS)
+			return fail(why, "too many statement parameters", OPENUM_EINVAL);
+		switch (*f) {
+		case 'i': {
+			uint64_t v = (uint64_t)va_arg(ap, int64_t);
+			for (int k = 0; k < 8; k++)
+				ints[n][k] = (uint8_t)(v >> (56 - 8 * k));
+			vals[n] = (const char *)ints[n];
+			lens[n] = 8;
+			fmts[n] = 1;
+			types[n] = PG_OID_INT8;
+			break;
+		}
+		case 't':
+			vals[n] = va_arg(ap, const char *);
+			lens[n] = 0;
+			fmts[n] = 0;
+			types[n] = 0; /* inferred from the statement */
+			break;
+		default: { /* 'b', 'z' */
+			const void *p = va_arg(ap, const void *);
+			size_t len = va_arg(ap, size_t);
+			if (len > (size_t)INT32_MAX)
+				return fail(why, "too big for the database", OPENUM_ETOOBIG);
+			vals[n] = p || *f == 'b' ? p : "";
+			if (*f == 'z' && !len)
+				vals[n] = "";
+			lens[n] = (int)len;
+			fmts[n] = 1;
+			types[n] = PG_OID_BYTEA;
+			break;
+		}
+		}
+	}
+	PGresult *r = PQexecParams(c, sql, n, types, vals, lens, fmts, 1);
+	ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
+		int err = pg_err(c, r, why);
+		PQclear(r);
+		return err;
+	}
+	*res = r;
+	return 0;
+}
+
+int pg_query(PGconn *c, PGresult **res, const char **why, const char *sql, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int err = pg_vquery(c, res, why, sql, fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+int pg_exec(PGconn *c, const char *sql, const char **why)
+{
+	PGresult *r;
+	int err = pg_query(c, &r, why, sql, "");
+	PQclear(r);
+	return err;
+}
+
+void pg_rollback(PGconn *c)
+{
+	if (PQtransactionStatus(c) != PQTRANS_IDLE)
+		PQclear(PQexec(c, "ROLLBACK"));
+}
+
+unsigned pg_changed(const PGresult *r)
+{
+	const char *t = PQcmdTuples((PGresult *)r);
+	return t && *t ? (unsigned)strtoul(t, NULL, 10) : 0;
+}
+
+int64_t pg_i64(const PGresult *r, int row, int col)
+{
+	if (PQgetisnull(r, row, col))
+		return 0;
+	const uint8_t *p = (const uint8_t *)PQgetvalue(r, row, col);
+	int len = PQgetlength(r, row, col);
+	uint64_t v = 0;
+	for (int k = 0; k < len && k < 8; k++)
+		v = v << 8 | p[k];
+	switch (len) { /* sign-extend int2, int4; bool is 0 or 1 */
+	case 2: return (int16_t)v;
+	case 4: return (int32_t)v;
+	default: return (int64_t)v;
+	}
+}
+
+int pg_text(const PGresult *r, int row, int col, char *dst, size_t cap, const char **why)
+{
+	size_t n = PQgetisnull(r, row, col) ? 0 : (size_t)PQgetlength(r, row, col);
+	if (n >= cap)
+		return fail(why, "stored text too long", OPENUM_ETOOBIG);
+	if (n)
+		memcpy(dst, PQgetvalue(r, row, col), n);
+	dst[n] = '\0';
+	return 0;
+}
+
+int pg_bytes_dup(const PGresult *r, int row, int col, uint8_t **out, size_t *len, const char **why)
+{
+	size_t n = PQgetisnull(r, row, col) ? 0 : (size_t)PQgetlength(r, row, col);
+	*out = NULL;
+	*len = 0;
+	if (n == 0)
+		return 0;
+	uint8_t *d = malloc(n);
+	if (!d)
+		return fail(why, "out of memory", OPENUM_ENOMEM);
+	memcpy(d, PQgetvalue(r, row, col), n);
+	*out = d;
+	*len = n;
+	return 0;
+}
+
+/* ---- connections --------------------------------------------------------- */
+
+static void pg_notice_quiet(void *arg, const char *msg)
+{
+	(void)arg;
+	(void)msg; /* NOTICEs ("relation exists, skipping") are not errors */
+}
+
+/* Session settings, on every new or reset connection: wait at most lock_ms for a row or
+ * table lock, like SQLite's busy_timeout; UTF-8 and UTC so that nothing depends on the
+ * server's defaults. */
+static int pg_session(pg_pool *p, PGconn *c, const char **why)
+{
+	PQsetNoticeProcessor(c, pg_notice_quiet, NULL);
+	char set[160];
+	snprintf(set, sizeof(set),
+	         "SET lock_timeout = %u; SET client_encoding = 'UTF8'; SET TIME ZONE 'UTC'",
+	         p->lock_ms);
+	PGresult *r = PQexec(c, set);
+	int err = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : pg_err(c, r, why);
+	PQclear(r);
+	return err;
+}
+
+static int pg_connect(pg_pool *p, PGconn **out, const char **why)
+{
+	PGconn *c = PQconnectdb(p->conninfo);
+	if (!c)
+		return fail(why, "out of memory", OPENUM_ENOMEM);
+	if (PQstatus(c) != CONNECTION_OK) {
+		const char *msg = PQerrorMessage(c);
+		int err = strstr(msg, "does not exist")
+		              ? fail(why, "PostgreSQL database or role does not exist", OPENUM_EIO)
+		          : strstr(msg, "authentication") || strstr(msg, "password")
+		              ? fail(why, "PostgreSQL authentication failed", OPENUM_EIO)
+		              : fail(why, "cannot connect to PostgreSQL", OPENUM_EIO);
+		PQfinish(c);
+		return err;
+	}
+	int err = pg_session(p, c, why);
+	if (err) {
+		PQfinish(c);
+		return err;
+	}
+	*out = c;
+	return 0;
+}
+
+int pg_acquire(pg_pool *p, PGconn **c, const char **why)
+{
+	int err = 0;
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		for (unsigned i = 0; i < p->nconn; i++) {
+			pg_conn *pc = &p->conn[i];
+			if (pc->busy)
+				continue;
+			if (PQstatus(pc->c) != CONNECTION_OK) {
+				/* the server restarted or the link dropped: one new try */
+				PQreset(pc->c);
+				err = PQstatus(pc->c) == CONNECTION_OK
+				          ? pg_session(p, pc->c, why)
+				          : fail(why, "database connection failed", OPENUM_EIO);
+				if (err)
+					goto out;
+			}
+			pc->busy = true;
+			*c = pc->c;
+			goto out;
+		}
+		if (p->nconn < STORE_POOL_MAX) {
+			/* connecting while holding the mutex keeps the pool simple; it
+			 * happens at most STORE_POOL_MAX times per process */
+			err = pg_connect(p, c, why);
+			if (!err)
+				p->conn[p->nconn++] = (pg_conn){*c, true};
+			goto out;
+		}
+		pthread_cond_wait(&p->cv, &p->mu);
+	}
+out:
+	pthread_mutex_unlock(&p->mu);
+	return err;
+}
+
+void pg_release(pg_pool *p, const PGconn *c)
+{
+	pthread_mutex_lock(&p->mu);
+	for (unsigned i = 0; i < p->nconn; i++)
+		if (p->conn[i].c == c)
+			p->conn[i].busy = false;
+	pthread_cond_signal(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
+static int pg_version(PGconn *c, int *out, const char **why)
+{
+	PGresult *r;
+	int err = pg_query(c, &r, why, "SELECT to_regclass('openum_schema') IS NOT NULL", "");
+	if (err)
+		return err;
+	bool have = pg_i64(r, 0, 0) != 0;
+	PQclear(r);
+	*out = -1;
+	if (!have)
+		return 0;
+	err = pg_query(c, &r, why, "SELECT coalesce(max(version), 0) FROM openum_schema", "");
+	if (err)
+		return err;
+	*out = (int)pg_i64(r, 0, 0);
+	PQclear(r);
+	return 0;
+}
+
+/* Brings the schema to the newest version in one transaction (PostgreSQL DDL is
+ * transactional): a crash half-way leaves the old version, and the advisory lock makes
+ * a second process wait and then find the work done. */
+static int pg_migrate(PGconn *c, bool no_create, const char **why)
+{
+	int latest = store_pg_migrations[store_pg_nmigrations - 1].version;
+	int cur = -1;
+	int err = pg_exec(c, "BEGIN", why);
+	if (!err)
+		err = pg_exec(c, "SELECT pg_advisory_xact_lock(" PG_MIGRATE_LOCK ")", why);
+	if (!err)
+		err = pg_version(c, &cur, why);
+	if (!err && cur < 0 && no_create)
+		err = fail(why, "database not found", OPENUM_ENOTFOUND);
+	if (!err && cur < 0) {
+		err = pg_exec(c, "CREATE TABLE openum_schema (version INTEGER NOT NULL)", why);
+		if (!err)
+			err = pg_exec(c, "INSERT INTO openum_schema VALUES (0)", why);
+		cur = 0;
+	}
+	if (!err && cur > latest)
+		err = fail(why, "database schema is newer than this openum", OPENUM_EINVAL);
+	for (size_t i = 0; !err && i < store_pg_nmigrations; i++) {
+		const store_migration *m = &store_pg_migrations[i];
+		if (m->version <= cur)
+			continue;
+		PGresult *r = PQexec(c, m->sql); /* several statements: simple protocol */
+		err = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : pg_err(c, r, why);
+		PQclear(r);
+		if (!err) {
+			PGresult *u;
+			err = pg_query(c, &u, why, "UPDATE openum_schema SET version = $1::int8",
+			               "i", (int64_t)m->version);
+			PQclear(u);
+		}
+	}
+	if (!err)
+		err = pg_exec(c, "COMMIT", why);
+	if (err)
+		pg_rollback(c);
+	return err;
+}
+
+void pg_pool_close(pg_pool *p)
+{
+	if (!p)
+		return;
+	for (unsigned i = 0; i < p->nconn; i++)
+		PQfinish(p->conn[i].c);
+	pthread_mutex_destroy(&p->mu);
+	pthread_cond_destroy(&p->cv);
+	free(p->conninfo);
+	free(p);
+}
+
+int pg_pool_open(const char *conninfo, const store_options *opt, pg_pool **out, const char **why)
+{
+	if (!PQisthreadsafe())
+		return fail(why, "libpq was built without thread safety", OPENUM_EINVAL);
+	pg_pool *p = calloc(1, sizeof(*p));
+	if (!p)
+		return fail(why, "out of memory", OPENUM_ENOMEM);
+	p->conninfo = strdup(conninfo);
+	p->lock_ms = opt->busy_timeout_ms ? opt->busy_timeout_ms : STORE_BUSY_TIMEOUT_MS;
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->cv, NULL);
+	if (!p->conninfo) {
+		pg_pool_close(p);
+		return fail(why, "out of memory", OPENUM_ENOMEM);
+	}
+	PGconn *c = NULL;
+	int err = pg_connect(p, &c, why);
+	if (!err) {
+		p->conn[p->nconn++] = (pg_conn){c, false};
+		err = pg_migrate(c, opt->no_create, why);
+	}
+	if (err) {
+		pg_pool_close(p);
+		return err;
+	}
+	*out = p;
+	return 0;
+}
+
+/* ---- the store back end ------------------------------------------------------ */
+
+static int pgs_open(const char *target, const store_options *opt, void **impl, const char **why)
+{
+	pg_pool *p;
+	int err = pg_pool_open(target, opt, &p, why);
+	if (!err)
+		*impl = p;
+	return err;
+}
+
+static void pgs_close(void *impl)
+{
+	pg_pool_close(impl);
+}
+
+/* Runs one statement on a pooled connection; its rows, if any, are left in *res (NULL
+ * when the caller wants none). */
+int pg_run(pg_pool *p, PGresult **res, const char **why, const char *sql, const char *fmt, ...)
+{
+	PGconn *c;
+	int err = pg_acquire(p, &c, why);
+	if (err)
+		return err;
+	PGresult *r = NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	err = pg_vquery(c, &r, why, sql, fmt, ap);
+	va_end(ap);
+	pg_release(p, c);
+	if (!err && res)
+		*res = r;
+	else
+		PQclear(r);
+	return err;
+}
+
+/* The row count an UPDATE/DELETE changed: 0 is OPENUM_ENOTFOUND with nf as the reason. */
+static int pg_change(pg_pool *p, const char *nf, const char **why, const char *sql, const char *fmt,
+                     int64_t a, const char *t)
+{
+	PGresult *r;
+	int err =
+	    fmt[0] == 't' ? pg_run(p, &r, why, sql, fmt, t, a) : pg_run(p, &r, why, sql, fmt, a);
+	if (err)
+		return err;
+	if (pg_changed(r) == 0)
+		err = fail(why, nf, OPENUM_ENOTFOUND);
+	PQclear(r);
+	return err;
+}
+
+static uint32_t clamp_u32(int64_t v)
+{
+	return v < 0 ? 0 : v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+}
+
+/* Reads row i of a result into an element of a list (a store_mailbox, store_msg, ...). */
+typedef int (*pg_row_reader)(const PGresult *r, int row, void *out, const char **why);
+
+/* Turns every row of r into a malloc'd array of sz-byte elements; clears r. */
+static int pg_list(PGresult *r, size_t sz, pg_row_reader read, void **out, size_t *n,
+                   const char **why)
+{
+	int rows = PQntuples(r);
+	char *arr = NULL;
+	int err = 0;
+	if (rows > 0) {
+		arr = calloc((size_t)rows, sz);
+		if (!arr)
+			err = fail(why, "out of memory", OPENUM_ENOMEM);
+	}
+	for (int i = 0; !err && i < rows; i++)
+		err = read(r, i, arr + (size_t)i * sz, why);
+	PQclear(r);
+	if (err) {
+		free(arr);
+		return err;
+	}
+	*out = arr;
+	*n = (size_t)rows;
+	return 0;
+}
+
+static int pgs_schema_version(void *impl, int *out, const char **why)
+{
+	PGconn *c;
+	int err = pg_acquire(impl, &c, why);
+	if (err)
+		return err;
+	err = pg_version(c, out, why);
+	pg_release(impl, c);
+	return err;
+}
+
+/* ---- mailboxes ----------------------------------------------------------- */
+
+#define MB_COLS                                                                                    \
+	"id, address, name, ext, email, pin_hash IS NOT NULL, pin_set_ms, failed_logons, locked, " \
+	"greeting IS NOT NULL, created_ms"
+
+static int read_mailbox(const PGresult *r, int row, void *out, const char **why)
+{
+	store_mailbox *mb = out;
+	memset(mb, 0, sizeof(*mb));
+	mb->id = pg_i64(r, row, 0);
+	int err = pg_text(r, row, 1, mb->address, sizeof(mb->address), why);
+	if (!err)
+		err = pg_text(r, row, 2, mb->name, sizeof(mb->name), why);
+	if (!err)
+		err = pg_text(r, row, 3, mb->ext, sizeof(mb->ext), why);
+	if (!err)
+		err = pg_text(r, row, 4, mb->email, sizeof(mb->email), why);
+	mb->has_pin = pg_i64(r, row, 5) != 0;
+	mb->pin_set_ms = pg_i64(r, row, 6);
+	mb->failed_logons = clamp_u32(pg_i64(r, row, 7));
+	mb->locked = pg_i64(r, row, 8) != 0;
+	mb->has_greeting = pg_i64(r, row, 9) != 0;
+	mb->created_ms = pg_i64(r, row, 10);
+	return err;
+}
+
+static int insert_history(PGconn *c, int64_t id, const store_pin_rec *pin, const char **why)
+{
+	PGresult *r;
+	int err = pg_query(c, &r, why,
+	                   "INSERT INTO pin_history (mailbox_id, hash, salt, iter, set_ms) "
+	                   "VALUES ($1, $2, $3, $4, $5)",
+	                   "ibbii", id, (const void *)pin->hash, (size_t)STORE_PIN_HASH_LEN,
+	                   (const void *)pin->salt, (size_t)STORE_PIN_SALT_LEN,
+	                   (int64_t)pin->iterations, pin->set_ms);
+	PQclear(r);
+	return err;
+}
+
+static int pgs_mailbox_add(void *impl, const store_mailbox *mb, const store_pin_rec *pin,
+                           int64_t *id, const char **why)
+{
+	PGconn *c;
+	PGresult *r = NULL;
+	int err = pg_acquire(impl, &c, why);
+	if (err)
+		return err;
+	err = pg_exec(c, "BEGIN", why);
+	if (!err)
+		err = pg_query(
+		    c, &r, why,
+		    "INSERT INTO mailbox (address, name, ext, email, pin_hash, pin_salt, pin_iter, "
+		    "pin_set_ms, created_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING "
+		    "id",
+		    "ttttbbiii", mb->address, mb->name, mb->ext, mb->email,
+		    pin ? (const void *)pin->hash : NULL, (size_t)(pin ? STORE_PIN_HASH_LEN : 0),
+		    pin ? (const void *)pin->salt : NULL, (size_t)(pin ? STORE_PIN_SALT_LEN : 0),
+		    (int64_t)(pin ? pin->iterations : 0), (int64_t)(pin ? pin->set_ms : 0),
+		    mb->created_ms);
+	int64_t newid = err ? 0 : pg_i64(r, 0, 0);
+	PQclear(r);
+	if (!err && pin)
+		err = insert_history(c, newid, pin, why);
+	if (!err)
+		err = pg_exec(c, "COMMIT", why);
+	if (err)
+		pg_rollback(c);
+	else if (id)
+		*id = newid;
+	pg_release(impl, c);
+	return err;
+}
+
+static int pgs_mailbox_get(void *impl, store_key key, int64_t id, const char *text,
+                           store_mailbox *out, const char **why)
+{
+	PGresult *r;
+	int err =
+	    key == STORE_KEY_ID
+	        ? pg_run(impl, &r, why, "SELECT " MB_COLS " FROM mailbox WHERE id = $1", "i", id)
+	    : key == STORE_KEY_ADDRESS
+	        ? pg_run(impl, &r, why, "SELECT " MB_COLS " FROM mailbox WHERE address = $1", "t",
+	                 text)
+	        : pg_run(impl, &r, why, "SELECT " MB_COLS " FROM mailbox WHERE ext = $1", "t",
+	                 text);
+	if (err)
+		return err;
+	err = PQntuples(r) == 1 ? read_mailbox(r, 0, out, why)
+	                        : fail(why, "no such mailbox", OPENUM_ENOTFOUND);
+	PQclear(r);
+	return err;
+}
+
+static int pgs_mailbox_list(void *impl, store_mailbox **out, size_t *n, const char **why)
+{
+	PGresult *r;
+	int err = pg_run(impl, &r, why, "SELECT " MB_COLS " FROM mailbox ORDER BY address", "");
+	void *arr = NULL;
+	if (!err)
+		err = pg_list(r, sizeof(**out), read_mailbox, &arr, n, why);
+	if (!err)
+		*out = arr;
+	return err;
+}
+
+static int pgs_mailbox_del(void *impl, int64_t id, const char **why)
+{
+	return pg_change(impl, "no such mailbox", why, "DELETE FROM mailbox WHERE id = $1", "i", id,
+	                 NULL);
+}
+
+static int pgs_mailbox_set_text(void *impl, int64_t id, store_text_field f, const char *value,
+                                const char **why)
+{
+	const char *sql = f == STORE_FIELD_NAME ? "UPDATE mailbox SET name = $1 WHERE id = $2"
+	                                        : "UPDATE mailbox SET email = $1 WHERE id = $2";
+	return pg_change(impl, "no such mailbox", why, sql, "ti", id, value);
+}
+
+static int read_pin(const PGresult *r, int row, int col, store_pin_rec *out, const char **why)
+{
+	memset(out, 0, sizeof(*out));
+	if (PQgetlength(r, row, col) != STORE_PIN_HASH_LEN ||
+	    PQgetlength(r, row, col + 1) != STORE_PIN_SALT_LEN)
+		return fail(why, "stored PIN hash is damaged", OPENUM_EIO);
+	memcpy(out->hash, PQgetvalue(r, row, col), STORE_PIN_HASH_LEN);
+	memcpy(out->salt, PQgetvalue(r, row, col + 1), STORE_PIN_SALT_LEN);
+	int64_t it = pg_i64(r, row, col + 2);
+	out->iterations = it > 0 && it <= INT32_MAX ? (uint32_t)it : 0;
+	out->set_ms = pg_i64(r, row, col + 3);
+	return 0;
+}
+
+static int pgs_pin_get(void *impl, int64_t id, store_pin_rec *out, bool *has, const char **why)
+{
+	PGresult *r;
+	int err = pg_run(impl, &r, why,
+	                 "SELECT pin_hash IS NOT NULL, pin_hash, pin_salt, pin_iter, pin_set_ms "
+	                 "FROM mailbox WHERE id = $1",
+	                 "i", id);
+	if (err)
+		return err;
+	if (PQntuples(r) != 1) {
+		err = fail(why, "no such mailbox", OPENUM_ENOTFOUND);
+	} else {
+		*has = pg_i64(r, 0, 0) != 0;
+		if (*has)
+			err = read_pin(r, 0, 1, out, why);
+		else
+			memset(out, 0, sizeof(*out));
+	}
+	PQclear(r);
+	return err;
+}
+
+static int pgs_pin_history(void *impl, int64_t id, store_pin_rec *out, size_t max, size_t *n,
+                           const char **why)
+{
+	PGresult *r;
+	*n = 0;
+	int err = pg_run(impl, &r, why,
+	                 "SELECT hash, salt, iter, set_ms FROM pin_history WHERE mailbox_id = $1 "
+	                 "ORDER BY id DESC LIMIT $2",
+	                 "ii", id, (int64_t)max);
+	if (err)
+		return err;
+	int rows = PQntuples(r);
+	for (int i = 0; !err && i < rows && *n < max; i++) {
+		err = read_pin(r, i, 0, &out[*n], why);
+		if (!err)
+			(*n)++;
+	}
+	PQclear(r);
+	return err;
+}
+
+static int pgs_pin_set(void *impl, int64_t id, const store_pin_rec *pin, unsigned keep,
+                       const char **why)
+{
+	PGconn *c;
+	PGresult *r = NULL;
+	int err = pg_acquire(impl, &c, why);
+	if (err)
+		return err;
+	err = pg_exec(c, "BEGIN", why);
+	if (!err)
+		err = pg_query(c, &r, why,
+		               "UPDATE mailbox SET pin_hash = $1, pin_salt = $2, pin_iter = $3, "
+		               "pin_set_ms = $4 WHERE id = $5",
+		               "bbiii", (const void *)pin->hash, (size_t)STORE_PIN_HASH_LEN,
+		               (const void *)pin->salt, (size_t)STORE_PIN_SALT_LEN,
+		               (int64_t)pin->iterations, pin->set_ms, id);
+	if (!err && pg_changed(r) == 0)
+		err = fail(why, "no such mailbox", OPENUM_ENOTFOUND);
+	PQclear(r);
+	r = NULL;
+	if (!err)
+		err = insert_history(c, id, pin, why);
+	if (!err)
+		err = pg_query(c, &r, why,
+		               "DELETE FROM pin_history WHERE mailbox_id = $1 AND id NOT IN "
+		               "(SELECT id FROM pin_history WHERE mailbox_id = $1 ORDER BY id DESC "
+		               "LIMIT $2)",
+		               "ii", id, (int64_t)keep);
+	PQclear(r);
+	if (!err)
+		err = pg_exec(c, "COMMIT", why);
+	if (err)
+		pg_rollback(c);
+	pg_release(impl, c);
+	return err;
+}
+
+static int pgs_failed_logon(void *impl, int64_t id, uint32_t limit, uint32_t *count, bool *locked,
+                            const char **why)
+{
+	/* One statement: the row lock the UPDATE takes makes a concurrent UPDATE of the same
+	 * mailbox (any connection, any process) wait and then re-read the new count. */
+	PGresult *r;
+	int err = pg_run(impl, &r, why,
+	                 "UPDATE mailbox SET failed_logons = failed_logons + 1, "
+	                 "locked = locked OR failed_logons + 1 >= $1 "
+	                 "WHERE id = $2 RETURNING failed_logons, locked",
+	                 "ii", (int64_t)limit, id);
+	if (err)
+		return err;
+	if (PQntuples(r) != 1) {
+		err = fail(why, "no such mailbox", OPENUM_ENOTFOUND);
+	} else {
+		*count = clamp_u32(pg_i64(r, 0, 0));
+		*locked = pg_i64(r, 0, 1) != 0;
+	}
+	PQclear(r);
+	return err;
+}
+
+static int pgs_reset_failed(void *impl, int64_t id, bool unlock, const char **why)
+{
+	const char *sql =
+	    unlock ? "UPDATE mailbox SET failed_logons = 0, locked = false WHERE id = $1"
+	           : "UPDATE mailbox SET failed_logons = CASE WHEN locked THEN failed_logons "
+	             "ELSE 0 END WHERE id = $1";
+	return pg_change(impl, "no such mailbox", why, sql, "i", id, NULL);
+}
+
+static int pgs_greeting_set(void *impl, int64_t id, const store_audio *a, const char **why)
+{
+	bool clear = !a || !a->data || a->len == 0;
+	PGresult *r;
+	int err = pg_run(impl, &r, why,
+	                 "UPDATE mailbox SET greeting_codec = $1, greeting = $2 WHERE id = $3",
+	                 "tbi", clear ? NULL : store_codec_name(a->codec),
+	                 clear ? NULL : (const void *)a->data, clear ? (size_t)0 : a->len, id);
+	if (err)
+		return err;
+	if (pg_changed(r) == 0)
+		err = fail(why, "no such mailbox", OPENUM_ENOTFOUND);
+	PQclear(r);
+	return err;
+}
+
+static int codec_col(const PGresult *r, int row, int col, store_codec *out, const char **why)
+{
+	if (PQgetisnull(r, row, col) || store_codec_parse(PQgetvalue(r, row, col), out) != 0)
+		return fail(why, "database holds an unknown codec", OPENUM_EIO);
+	return 0;
+}
+
+static int pgs_greeting_get(void *impl, int64_t id, store_audio *out, const char **why)
+{
+	PGresult *r;
+	memset(out, 0, sizeof(*out));
+	int err = pg_run(impl, &r, why,
+	                 "SELECT greeting_codec, greeting FROM mailbox WHERE id = $1", "i", id);
+	if (err)
+		return err;
+	if (PQntuples(r) != 1)
+		err = fail(why, "no such mailbox", OPENUM_ENOTFOUND);
+	else if (PQgetisnull(r, 0, 1))
+		err = fail(why, "no greeting recorded", OPENUM_ENOTFOUND);
+	else
+		err = codec_col(r, 0, 0, &out->codec, why);
+	if (!err)
+		err = pg_bytes_dup(r, 0, 1, &out->data, &out->len, why);
+	PQclear(r);
+	return err;
+}
+
+/* ---- messages ------------------------------------------------------------ */
+
+static int pgs_msg_add(void *impl, const store_msg *m, int64_t *id, const char **why)
+{
+	PGresult *r;
+	int err =
+	    pg_run(impl, &r, why,
+	           "INSERT INTO message (mailbox_id, received_ms, caller, duration_ms, state, "
+	           "diversion, codec, audio) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+	           "RETURNING id",
+	           "iititttz", m->mailbox_id, m->received_ms, m->caller, (int64_t)m->duration_ms,
+	           store_msg_state_name(m->state), m->diversion, store_codec_name(m->audio.codec),
+	           (const void *)m->audio.data, m->audio.len);
+	if (err)
+		return err;
+	if (id)
+		*id = pg_i64(r, 0, 0);
+	PQclear(r);
+	return 0;
+}
+
+#define MSG_COLS                                                                                   \
+	"id, mailbox_id, received_ms, caller, duration_ms, state, diversion, codec, "              \
+	"octet_length(audio)::int8"
+
+static int read_msg(const PGresult *r, int row, void *out, const char **why)
+{
+	store_msg *m = out;
+	memset(m, 0, sizeof(*m));
+	m->id = pg_i64(r, row, 0);
+	m->mailbox_id = pg_i64(r, row, 1);
+	m->received_ms = pg_i64(r, row, 2);
+	int err = pg_text(r, row, 3, m->caller, sizeof(m->caller), why);
+	m->duration_ms = clamp_u32(pg_i64(r, row, 4));
+	if (!err && (PQgetisnull(r, row, 5) ||
+	             store_msg_state_parse(PQgetvalue(r, row, 5), &m->state) != 0))
+		err = fail(why, "database holds an unknown message state", OPENUM_EIO);
+	if (!err)
+		err = pg_text(r, row, 6, m->diversion, sizeof(m->diversion), why);
+	if (!err)
+		err = codec_col(r, row, 7, &m->audio.codec, why);
+	m->audio.len = (size_t)pg_i64(r, row, 8);
+	return err;
+}
+
+static int pgs_msg_get(void *impl, int64_t id, store_msg *out, const char **why)
+{
+	PGresult *r;
+	memset(out, 0, sizeof(*out));
+	int err =
+	    pg_run(impl, &r, why, "SELECT " MSG_COLS ", audio FROM message WHERE id = $1", "i", id);
+	if (err)
+		return err;
+	if (PQntuples(r) != 1) {
+		err = fail(why, "no such message", OPENUM_ENOTFOUND);
+	} else {
+		err = read_msg(r, 0, out, why);
+		if (!err)
+			err = pg_bytes_dup(r, 0, 9, &out->audio.data, &out->audio.len, why);
+		if (err)
+			store_msg_clear(out);
+	}
+	PQclear(r);
+	return err;
+}
+
+static int pgs_msg_list(void *impl, int64_t mailbox_id, unsigned mask, store_msg **out, size_t *n,
+                        const char **why)
+{
+	PGresult *r;
+	int err = pg_run(impl, &r, why,
+	                 "SELECT " MSG_COLS " FROM message WHERE mailbox_id = $1 AND "
+	                 "(($2 >> CASE state WHEN 'new' THEN 0 WHEN 'saved' THEN 1 ELSE 2 END) "
+	                 "& 1) = 1 ORDER BY received_ms, id",
+	                 "ii", mailbox_id, (int64_t)mask);
+	void *arr = NULL;
+	if (!err)
+		err = pg_list(r, sizeof(**out), read_msg, &arr, n, why);
+	if (!err)
+		*out = arr;
+	return err;
+}
+
+static int pgs_msg_count(void *impl, int64_t mailbox_id, unsigned *nnew, unsigned *nsaved,
+                         const char **why)
+{
+	PGresult *r;
+	int err = pg_run(impl, &r, why,
+	                 "SELECT count(*) FILTER (WHERE state = 'new'), "
+	                 "count(*) FILTER (WHERE state = 'saved') FROM message "
+	                 "WHERE mailbox_id = $1",
+	                 "i", mailbox_id);
+	if (err)
+		return err;
+	*nnew = clamp_u32(pg_i64(r, 0, 0));
+	*nsaved = clamp_u32(pg_i64(r, 0, 1));
+	PQclear(r);
+	return 0;
+}
+
+static int pgs_msg_set_state(void *impl, int64_t id, store_msg_state s, const char **why)
+{
+	return pg_change(impl, "no such message", why,
+	                 "UPDATE message SET state = $1 WHERE id = $2", "ti", id,
+	                 store_msg_state_name(s));
+}
+
+static int pgs_msg_delete(void *impl, int64_t id, const char **why)
+{
+	return pg_change(impl, "no such message", why, "DELETE FROM message WHERE id = $1", "i", id,
+	                 NULL);
+}
+
+/* ---- call log ------------------------------------------------------------- */
+
+static int pgs_call_append(void *impl, const store_call *c, int64_t *id, const char **why)
+{
+	PGresult *r;
+	int err = pg_run(impl, &r, why,
+	                 "INSERT INTO call_log (time_ms, call_id, transport, peer, trusted, "
+	                 "skip_pin_requested, logon, kind, mailbox, duration_ms, detail) "
+	                 "VALUES ($1, $2, $3, $4, $5 <> 0, $6 <> 0, $7, $8, $9, $10, $11) "
+	                 "RETURNING id",
+	                 "itttiitttit", c->time_ms, c->call_id, c->transport, c->peer,
+	                 (int64_t)c->trusted, (int64_t)c->skip_pin_requested,
+	                 store_logon_result_name(c->logon), store_call_kind_name(c->kind),
+	                 c->mailbox, (int64_t)c->duration_ms, c->detail);
+	if (err)
+		return err;
+	if (id)
+		*id = pg_i64(r, 0, 0);
+	PQclear(r);
+	return 0;
+}
+
+static int read_call(const PGresult *r, int row, void *out, const char **why)
+{
+	store_call *c = out;
+	memset(c, 0, sizeof(*c));
+	c->id = pg_i64(r, row, 0);
+	c->time_ms = pg_i64(r, row, 1);
+	int err = pg_text(r, row, 2, c->call_id, sizeof(c->call_id), why);
+	if (!err)
+		err = pg_text(r, row, 3, c->transport, sizeof(c->transport), why);
+	if (!err)
+		err = pg_text(r, row, 4, c->peer, sizeof(c->peer), why);
+	c->trusted = pg_i64(r, row, 5) != 0;
+	c->skip_pin_requested = pg_i64(r, row, 6) != 0;
+	if (!err && (PQgetisnull(r, row, 7) ||
+	             store_logon_result_parse(PQgetvalue(r, row, 7), &c->logon) != 0))
+		err = fail(why, "database holds an unknown logon result", OPENUM_EIO);
+	if (!err &&
+	    (PQgetisnull(r, row, 8) || store_call_kind_parse(PQgetvalue(r, row, 8), &c->kind) != 0))
+		err = fail(why, "database holds an unknown call kind", OPENUM_EIO);
+	if (!err)
+		err = pg_text(r, row, 9, c->mailbox, sizeof(c->mailbox), why);
+	c->duration_ms = clamp_u32(pg_i64(r, row, 10));
+	if (!err)
+		err = pg_text(r, row, 11, c->detail, sizeof(c->detail), why);
+	return err;
+}
+
+static int pgs_call_list(void *impl, const char *mailbox, unsigned limit, store_call **out,
+                         size_t *n, const char **why)
+{
+	PGresult *r;
+	int err = pg_run(impl, &r, why,
+	                 "SELECT id, time_ms, call_id, transport, peer, trusted, "
+	                 "skip_pin_requested, logon, kind, mailbox, duration_ms, detail "
+	                 "FROM call_log WHERE $1::text IS NULL OR mailbox = $1 "
+	                 "ORDER BY time_ms DESC, id DESC LIMIT nullif($2, 0)",
+	                 "ti", mailbox, (int64_t)limit);
+	void *arr = NULL;
+	if (!err)
+		err = pg_list(r, sizeof(**out), read_call, &arr, n, why);
+	if (!err)
+		*out = arr;
+	return err;
+}
+
+const store_backend store_pg_backend = {
+    .name = "postgresql",
+    .open = pgs_open,
+    .close = pgs_close,
+    .schema_version = pgs_schema_version,
+    .mailbox_add = pgs_mailbox_add,
+    .mailbox_get = pgs_mailbox_get,
+    .mailbox_list = pgs_mailbox_list,
+    .mailbox_del = pgs_mailbox_del,
+    .mailbox_set_text = pgs_mailbox_set_text,
+    .pin_get = pgs_pin_get,
+    .pin_history = pgs_pin_history,
+    .pin_set = pgs_pin_set,
+    .failed_logon = pgs_failed_logon,
+    .reset_failed = pgs_reset_failed,
+    .greeting_set = pgs_greeting_set,
+    .greeting_get = pgs_greeting_get,
+    .msg_add = pgs_msg_add,
+    .msg_get = pgs_msg_get,
+    .msg_list = pgs_msg_list,
+    .msg_count = pgs_msg_count,
+    .msg_set_state = pgs_msg_set_state,
+    .msg_delete = pgs_msg_delete,
+    .call_append = pgs_call_append,
+    .call_list = pgs_call_list,
+};
