@@ -37,6 +37,9 @@ static void usage(FILE *out)
 	      "                      store FILE.wav as a new message\n"
 	      "  export ADDRESS MSGID FILE.wav\n"
 	      "                      write message MSGID (see show) to FILE.wav\n"
+	      "  greeting ADDRESS FILE.wav | greeting ADDRESS --clear\n"
+	      "                      the greeting call answering plays (--clear: the default\n"
+	      "                      \"the person at extension N is not available\")\n"
 	      "  log [ADDRESS] [--limit N]\n"
 	      "                      the call log, newest first (default 50 calls, 0 = all)\n"
 	      "\n"
@@ -75,6 +78,7 @@ enum {
 	OPT_CALLER = 1 << 4,
 	OPT_LIMIT = 1 << 5,
 	OPT_YES = 1 << 6,
+	OPT_CLEAR = 1 << 7,
 };
 
 static const struct {
@@ -84,7 +88,7 @@ static const struct {
 } opts[] = {
     {"--db", OPT_DB, true},    {"--name", OPT_NAME, true},     {"--ext", OPT_EXT, true},
     {"--pin", OPT_PIN, true},  {"--caller", OPT_CALLER, true}, {"--limit", OPT_LIMIT, true},
-    {"--yes", OPT_YES, false},
+    {"--yes", OPT_YES, false}, {"--clear", OPT_CLEAR, false},
 };
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
 #define MAXPOS 4
@@ -465,26 +469,23 @@ static int act_unlock(mb_args *a)
 	return CLI_EXIT_OK;
 }
 
-static int act_import(mb_args *a)
+/* Reads a WAV file for the store (kept as the file holds it: no transcoding); the
+ * audio points into *img, which the caller frees. CLI_EXIT_OK or the exit code after
+ * the error line. */
+static int load_wav(mb_args *a, const char *file, ou_buf *img, store_audio *au)
 {
-	const char *file = a->pos[1];
-	const char *caller = opt_val(a, OPT_CALLER);
-	char ncaller[STORE_ADDR_MAX] = "";
 	const char *why = NULL;
-	if (caller && store_address_normalize(caller, ncaller, sizeof(ncaller), &why) != 0)
-		return op_fail(a, "bad --caller", why, caller);
-	ou_buf img;
-	ou_buf_init(&img);
+	ou_buf_init(img);
 	media_wav_info w;
 	errno = 0;
-	int err = media_wav_load(file, &img, &w, &why);
+	int err = media_wav_load(file, img, &w, &why);
 	if (err == OPENUM_EINVAL) {
 		char desc[160];
 		media_wav_describe(&w, desc, sizeof(desc));
 		fprintf(stderr,
 		        "openum %s: %s: %s (convert with: sox IN.wav -r 8000 -c 1 -b 16 OUT.wav)\n",
 		        a->label, file, desc);
-		ou_buf_free(&img);
+		ou_buf_free(img);
 		return CLI_EXIT_FAIL;
 	}
 	if (err == OPENUM_EIO && errno == ENOENT)
@@ -494,17 +495,32 @@ static int act_import(mb_args *a)
 		why = "WAV audio too long";
 	}
 	if (err) {
-		ou_buf_free(&img);
+		ou_buf_free(img);
 		return op_fail(a, file, why, NULL);
 	}
-	/* The store keeps the samples as the file holds them: no transcoding. */
-	store_audio au = {
+	*au = (store_audio){
 	    .codec = w.format == MEDIA_WAV_PCM16  ? STORE_CODEC_L16
 	             : w.format == MEDIA_WAV_ALAW ? STORE_CODEC_PCMA
 	                                          : STORE_CODEC_PCMU,
-	    .data = (uint8_t *)w.data, /* inside img, which outlives store_msg_add */
+	    .data = (uint8_t *)w.data,
 	    .len = w.data_len,
 	};
+	return CLI_EXIT_OK;
+}
+
+static int act_import(mb_args *a)
+{
+	const char *file = a->pos[1];
+	const char *caller = opt_val(a, OPT_CALLER);
+	char ncaller[STORE_ADDR_MAX] = "";
+	const char *why = NULL;
+	if (caller && store_address_normalize(caller, ncaller, sizeof(ncaller), &why) != 0)
+		return op_fail(a, "bad --caller", why, caller);
+	ou_buf img;
+	store_audio au;
+	int lrc = load_wav(a, file, &img, &au);
+	if (lrc)
+		return lrc;
 	int rc = open_store(a, false);
 	if (rc == 0) {
 		store_mailbox mb;
@@ -524,6 +540,42 @@ static int act_import(mb_args *a)
 				printf("imported message %lld into %s (%s, %s)\n", (long long)id,
 				       mb.address, d, store_codec_name(au.codec));
 			}
+		}
+	}
+	ou_buf_free(&img);
+	return rc;
+}
+
+/* The owner's greeting for call answering: a WAV file, or --clear for the default
+ * spoken one. */
+static int act_greeting(mb_args *a)
+{
+	const char *file = a->npos > 1 ? a->pos[1] : NULL;
+	bool clear = (a->seen & OPT_CLEAR) != 0;
+	if (clear == (file != NULL))
+		return usage_err(a, "greeting needs FILE.wav or --clear (one of them)", NULL);
+	ou_buf img;
+	store_audio au = {0};
+	ou_buf_init(&img);
+	if (!clear) {
+		int lrc = load_wav(a, file, &img, &au);
+		if (lrc)
+			return lrc;
+	}
+	int rc = open_store(a, false);
+	if (rc == 0) {
+		store_mailbox mb;
+		rc = get_mailbox(a, a->pos[0], &mb);
+		const char *why = NULL;
+		if (rc == 0 && store_greeting_set(a->s, mb.id, clear ? NULL : &au, &why) != 0)
+			rc = op_fail(a, "cannot store the greeting", why, NULL);
+		else if (rc == 0 && clear)
+			printf("greeting of %s cleared (the default one plays)\n", mb.address);
+		else if (rc == 0) {
+			char d[24];
+			fmt_dur(store_audio_duration_ms(au.codec, au.len), d, sizeof(d));
+			printf("greeting of %s set (%s, %s)\n", mb.address, d,
+			       store_codec_name(au.codec));
 		}
 	}
 	ou_buf_free(&img);
@@ -632,6 +684,7 @@ static const struct {
     {"unlock", act_unlock, 0, 1, 1, "ADDRESS"},
     {"import", act_import, OPT_CALLER, 2, 2, "ADDRESS FILE.wav [--caller URI]"},
     {"export", act_export, 0, 3, 3, "ADDRESS MSGID FILE.wav"},
+    {"greeting", act_greeting, OPT_CLEAR, 1, 2, "ADDRESS FILE.wav | ADDRESS --clear"},
     {"log", act_log, OPT_LIMIT, 0, 1, "[ADDRESS] [--limit N]"},
 };
 
@@ -642,8 +695,9 @@ static int run(int argc, char **argv)
 	if (rc)
 		return rc;
 	if (!a.action)
-		return usage_err(&a, "an action is needed:",
-		                 "add, list, show, del, set-pin, unlock, import, export or log");
+		return usage_err(
+		    &a, "an action is needed:",
+		    "add, list, show, del, set-pin, unlock, import, export, greeting or log");
 	size_t k = 0;
 	while (k < sizeof(actions) / sizeof(actions[0]) && strcmp(actions[k].name, a.action) != 0)
 		k++;

@@ -43,6 +43,13 @@ static void usage(FILE *out)
 	    "  --pilot USER          a voicemail pilot number or name; repeatable\n"
 	    "  --prompts DIR         the G.711 prompt clips (default: built-in location)\n"
 	    "  --max-message-seconds N  longest message recorded (default %d)\n"
+	    "  --silence-seconds N   this much silence ends a message (default %d)\n"
+	    "  --rtp-timeout N       hang up a call that sent no RTP for N seconds (default\n"
+	    "                        %d; 0: never)\n"
+	    "  --answer-delay-ms N   ring (180) this long before answering (default 0)\n"
+	    "  --spool-dir DIR       recordings in progress, synced every second and stored\n"
+	    "                        as messages at the next start after a crash (default:\n"
+	    "                        \"recordings\" next to the store)\n"
 	    "  --max-failed-logons N lock a mailbox after N failed PIN logons (default %d)\n"
 	    "  --pin-iterations N    PBKDF2 rounds for PINs set from now on (tests only)\n"
 	    "  --rtp-ip IP           address RTP binds to and announces (default 127.0.0.1)\n"
@@ -65,7 +72,8 @@ static void usage(FILE *out)
 	    "  openum um --cert pki/server.pem --key pki/server.key --ca pki/ca.pem \\\n"
 	    "      --trusted-peer proxy.example.com --domain example.com\n",
 	    UM_DEFAULT_TCP_PORT, UM_DEFAULT_TLS_PORT, UM_MAX_TRUSTED, UM_DEFAULT_MAX_MESSAGE_S,
-	    UM_DEFAULT_MAX_FAILED_LOGONS, UA_DEFAULT_RTP_PORT_MIN, UA_DEFAULT_RTP_PORT_MAX);
+	    UM_DEFAULT_SILENCE_S, UM_DEFAULT_RTP_TIMEOUT_S, UM_DEFAULT_MAX_FAILED_LOGONS,
+	    UA_DEFAULT_RTP_PORT_MIN, UA_DEFAULT_RTP_PORT_MAX);
 }
 
 static int bad(const char *msg, const char *arg)
@@ -145,7 +153,10 @@ static const um_pop_hooks pop_hooks = {pop_owns, pop_progress,  pop_answered,
 static int run(int argc, char **argv)
 {
 	um_server_cfg c = {0};
+	c.ua.rtp_timeout_ms = UM_DEFAULT_RTP_TIMEOUT_S * 1000;
 	const char *db = NULL, *prompts_dir = NULL, *port_file = NULL, *web = NULL;
+	const char *spool_dir = NULL;
+	char spool_buf[512];
 	const char *trusted[UM_MAX_TRUSTED], *pilots[16];
 	size_t ntrusted = 0, npilots = 0;
 	char tcp_ip[64] = "127.0.0.1", tls_ip[64] = "127.0.0.1", web_ip[64] = "";
@@ -175,6 +186,10 @@ static int run(int argc, char **argv)
 		                                         "--pilot",
 		                                         "--prompts",
 		                                         "--max-message-seconds",
+		                                         "--silence-seconds",
+		                                         "--rtp-timeout",
+		                                         "--answer-delay-ms",
+		                                         "--spool-dir",
 		                                         "--max-failed-logons",
 		                                         "--pin-iterations",
 		                                         "--rtp-ip",
@@ -267,6 +282,20 @@ static int run(int argc, char **argv)
 			if (!cli_num(v, 86400, &n) || n == 0)
 				return bad("expected a number of seconds:", v);
 			c.max_message_s = n;
+		} else if (strcmp(o, "--silence-seconds") == 0) {
+			if (!cli_num(v, 3600, &n) || n == 0)
+				return bad("expected a number of seconds:", v);
+			c.silence_s = n;
+		} else if (strcmp(o, "--rtp-timeout") == 0) {
+			if (!cli_num(v, 86400, &n))
+				return bad("expected a number of seconds:", v);
+			c.ua.rtp_timeout_ms = n * 1000;
+		} else if (strcmp(o, "--answer-delay-ms") == 0) {
+			if (!cli_num(v, 60000, &n))
+				return bad("expected a number of milliseconds:", v);
+			c.answer_delay_ms = n;
+		} else if (strcmp(o, "--spool-dir") == 0) {
+			spool_dir = v;
 		} else if (strcmp(o, "--max-failed-logons") == 0) {
 			if (!cli_num(v, 1000000, &n) || n == 0)
 				return bad("expected a positive number:", v);
@@ -290,6 +319,17 @@ static int run(int argc, char **argv)
 		if (!db || !*db)
 			db = DEFAULT_DB;
 	}
+	if (!spool_dir) {
+		/* "recordings" next to the store (a file path; a URI-style conninfo has none) */
+		const char *base = strstr(db, "://") || strchr(db, '=') ? DEFAULT_DB : db;
+		const char *slash = strrchr(base, '/');
+		int len = slash ? (int)(slash - base) : 0;
+		if (snprintf(spool_buf, sizeof(spool_buf), "%.*s%srecordings", len, base,
+		             slash ? "/" : "") >= (int)sizeof(spool_buf))
+			return bad("--db path too long for the spool directory", NULL);
+		spool_dir = spool_buf;
+	}
+	c.spool_dir = spool_dir;
 	c.ua.net.trusted_peers = trusted;
 	c.ua.net.ntrusted = ntrusted;
 	c.classify.pilots = pilots;

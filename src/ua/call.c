@@ -116,6 +116,56 @@ void call_timer_stop(ua_call *c)
 		uv_timer_stop(&c->timer);
 }
 
+/* ---- RTP timeout ----------------------------------------------------------------
+ * A caller that never sends RTP (or vanished without BYE) would hold a UM session
+ * forever. Every check counts RTP and RTCP packets received; a call that got none for
+ * u->rtp_timeout_ms is hung up. A peer that said it would not send (recvonly,
+ * inactive: on hold) is not timed while it says so. */
+#define RTP_WATCH_MAX_MS 1000 /* check at least this often */
+
+static uint64_t rx_packets(const ua_call *c)
+{
+	media_session_stats st;
+	if (!c->ms)
+		return 0;
+	media_session_get_stats(c->ms, &st);
+	return st.received + st.rx_bad + st.rx_other + st.rtcp_received;
+}
+
+static unsigned watch_period(const ua *u)
+{
+	return u->rtp_timeout_ms < RTP_WATCH_MAX_MS ? u->rtp_timeout_ms : RTP_WATCH_MAX_MS;
+}
+
+static void rtp_watch(uv_timer_t *t)
+{
+	ua_call *c = t->data;
+	ua *u = c->u;
+	if (c->state != CALL_CONFIRMED)
+		return;
+	uint64_t now = uv_now(u->loop);
+	uint64_t n = rx_packets(c);
+	bool peer_sends = !c->have_nego || (c->nego.remote_dir & SDP_SENDONLY);
+	if (n != c->rtp_rx_count || !peer_sends) {
+		c->rtp_rx_count = n;
+		c->rtp_rx_at = now;
+	} else if (now - c->rtp_rx_at >= u->rtp_timeout_ms) {
+		(void)call_send_bye(c);
+		call_end(c, UA_END_TIMEOUT, 0, "RTP timeout", true);
+		return;
+	}
+	call_timer_start(c, watch_period(u), rtp_watch);
+}
+
+void call_rtp_watch_start(ua_call *c)
+{
+	if (!c->u->rtp_timeout_ms)
+		return;
+	c->rtp_rx_count = rx_packets(c);
+	c->rtp_rx_at = uv_now(c->u->loop);
+	call_timer_start(c, watch_period(c->u), rtp_watch);
+}
+
 /* ---- accessors ---------------------------------------------------------------- */
 
 void ua_call_set_arg(ua_call *c, void *arg)

@@ -128,7 +128,10 @@ int ua_call_answer(ua_call *c, const char *const *extra_headers, size_t nextra)
 	const char *why = NULL;
 	sdp_nego nego;
 	ou_buf sdp, b;
-	int err = call_sdp_parse(c, c->invite, &why);
+	/* RFC 3261 13.2.1: an INVITE without a body leaves the offer to us, in the 2xx;
+	 * the answer comes in the ACK (call_in_ack). */
+	bool late = c->invite->body.n == 0;
+	int err = late ? 0 : call_sdp_parse(c, c->invite, &why);
 	if (err == OPENUM_ENOTFOUND)
 		return refuse(c, 488, why, err);
 	if (err)
@@ -137,14 +140,16 @@ int ua_call_answer(ua_call *c, const char *const *extra_headers, size_t nextra)
 		return refuse(c, 500, "No media port", err);
 	ou_buf_init(&sdp);
 	ou_buf_init(&b);
-	err = sdp_answer(&u->sdp, &c->local, &sdp, &nego, &why);
+	err = late ? sdp_offer(&c->local, &sdp) : sdp_answer(&u->sdp, &c->local, &sdp, &nego, &why);
 	if (err) {
 		ou_buf_free(&sdp);
 		return refuse(c, err == OPENUM_ENOTFOUND ? 488 : 400, why, err);
 	}
+	c->offer_in_2xx = late;
 	char contact[256];
 	ua_contact(u, call_tp(c), call_np(c), contact, sizeof(contact));
-	if ((err = call_media_apply(c, &nego)) || (err = begin_with_contact(c, c->inv, 200, &b)) ||
+	if ((!late && (err = call_media_apply(c, &nego))) ||
+	    (err = begin_with_contact(c, c->inv, 200, &b)) ||
 	    (err = sip_print_header_cstr(&b, "Allow", DIALOG_ALLOW)))
 		goto fail;
 	for (size_t i = 0; i < nextra; i++) {
@@ -306,7 +311,30 @@ void call_in_ack(ua *u, sip_msg *ack)
 	ua_call *c = d->user;
 	if (c->state != CALL_WAIT_ACK)
 		return; /* the ACK of a re-INVITE's 2xx, or a retransmission */
+	if (c->offer_in_2xx) {
+		/* the answer to the offer of our 2xx (RFC 3264 4): no answer or one we cannot
+		 * use leaves a dialog without a session, which BYE ends (RFC 3261 13.3.1.4) */
+		const char *why = NULL;
+		sdp_nego nego;
+		int err = call_sdp_parse(c, ack, &why);
+		if (!err)
+			err = sdp_answer_read(&u->sdp, &c->local, &nego, &why);
+		if (!err)
+			err = call_media_apply(c, &nego);
+		c->offer_in_2xx = false;
+		if (err) {
+			(void)call_send_bye(c);
+			call_end(c, UA_END_REJECTED, 488,
+			         err == OPENUM_ENOTFOUND && ack->body.n == 0
+			             ? "No SDP answer in the ACK"
+			         : why ? why
+			               : "Bad SDP answer in the ACK",
+			         true);
+			return;
+		}
+	}
 	c->state = CALL_CONFIRMED;
+	call_rtp_watch_start(c);
 	if (u->ev.answered)
 		u->ev.answered(u->arg, c);
 }

@@ -128,6 +128,7 @@ static void got_2xx(ua_call *c, txn *t, sip_msg *resp)
 	c->state = CALL_CONFIRMED;
 	c->answered_at = uv_now(u->loop);
 	call_play_start(c);
+	call_rtp_watch_start(c);
 	if (u->ev.answered)
 		u->ev.answered(u->arg, c);
 }

@@ -32,6 +32,7 @@ int ua_new(uv_loop_t *loop, const ua_config *cfg, const ua_events *ev, void *arg
 	copy_str(u->rtp_ip, sizeof(u->rtp_ip), cfg->rtp_ip, "127.0.0.1");
 	copy_str(u->user_agent, sizeof(u->user_agent), cfg->user_agent, UA_DEFAULT_USER_AGENT);
 	u->t1_ms = cfg->t1_ms;
+	u->rtp_timeout_ms = cfg->rtp_timeout_ms;
 	uint16_t pmin = cfg->rtp_port_min ? cfg->rtp_port_min : UA_DEFAULT_RTP_PORT_MIN;
 	uint16_t pmax = cfg->rtp_port_max ? cfg->rtp_port_max : UA_DEFAULT_RTP_PORT_MAX;
 	u->rtp_port_min = pmin;

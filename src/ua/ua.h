@@ -18,8 +18,11 @@
  *   what you keep. ua_call_peer() returns the call's own copy of the peer record of
  *   the INVITE (incoming) or of the connection (outgoing): valid as long as the call.
  * - SDP: an incoming INVITE's offer is answered by ua_call_answer with G.711 (PCMU,
- *   PCMA) and telephone-event; no offer or no common codec gives 488 automatically and
- *   the `ended` callback. Outgoing calls offer the same.
+ *   PCMA) and telephone-event; no common codec gives 488 automatically and the `ended`
+ *   callback. An INVITE without a body (RFC 3261 13.2.1 "late offer") gets our offer
+ *   in the 200 and its answer is read from the ACK; an ACK without a usable answer
+ *   ends the call with BYE (`ended`: UA_END_REJECTED, 488). Outgoing calls offer the
+ *   same.
  * - DTMF arrives from RFC 4733 events (media) and SIP INFO application/dtmf-relay
  *   (signalling) through one callback; the source is told.
  * - Errors: 0 or a negative OPENUM_E* code.
@@ -49,6 +52,10 @@ typedef struct ua_config {
 	uint16_t rtp_port_min, rtp_port_max; /* 0: UA_DEFAULT_RTP_PORT_* */
 	const char *user_agent;              /* NULL: UA_DEFAULT_USER_AGENT */
 	unsigned t1_ms;                      /* 0: RFC 3261 default; tests use a few ms */
+	/* An established call that has received no RTP or RTCP packet for this long is
+	 * hung up (BYE, `ended` with UA_END_TIMEOUT, text "RTP timeout"); 0: never. Calls
+	 * whose SDP says the peer does not send (recvonly, inactive) are not timed. */
+	unsigned rtp_timeout_ms;
 } ua_config;
 
 typedef enum ua_dtmf_source {

@@ -56,6 +56,9 @@ struct ua_call {
 	bool have_nego;
 	bool recording;
 	sdp_nego nego;
+	bool offer_in_2xx; /* late offer: our offer went in the 200, the answer is due in the ACK */
+	uint64_t rtp_rx_count; /* packets received at the last RTP-timeout check */
+	uint64_t rtp_rx_at;    /* uv_now when that count last grew */
 	ua_chunk *play_head, *play_tail;
 	size_t record_max;
 	int16_t *rec_left; /* what was recorded when the media closed, for `ended` */
@@ -87,6 +90,7 @@ struct ua {
 	char rtp_ip[48];
 	char user_agent[96];
 	unsigned t1_ms;
+	unsigned rtp_timeout_ms;
 	net *net;
 	txn_layer *txl;
 	media_clock *clock;
@@ -126,6 +130,8 @@ void ua_defer(ua_call *c);
 
 /* call.c */
 ua_call *call_new(ua *u, bool incoming);
+/* The call is confirmed: starts the RTP-timeout watch when the ua has one. */
+void call_rtp_watch_start(ua_call *c);
 /* Ends the call: media closed, dialog dropped, transactions detached, then `ended`
  * now (from the loop: now == true) or deferred. Idempotent. */
 void call_end(ua_call *c, ua_end_reason reason, unsigned status, const char *text, bool now);

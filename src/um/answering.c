@@ -1,23 +1,35 @@
 /* Call answering: the owner's greeting (or the default one with the extension), the
- * tone, then recording until BYE, '#' or the maximum length; the message goes to the
- * store as G.711 mu-law with the caller and the diversion reason. */
+ * tone, then recording until BYE, '#', silence or the maximum length; the message
+ * goes to the store as G.711 mu-law with the caller and the diversion reason. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../media/media.h"
 #include "server_int.h"
 
-/* The ua drops a call's recording when the call ends (its media closes before the
- * `ended` callback), so the PCM is collected every DRAIN_MS while recording: a BYE
- * loses at most the last DRAIN_MS. */
-#define DRAIN_MS 100
+/* Every FLUSH_MS the PCM recorded so far is taken from the ua: it goes to the spool
+ * file (spool.c: synced to disk, so a crash loses at most this much) and the silence
+ * and length limits are checked. At the end (BYE included) the ua still hands over
+ * the rest in the `ended` callback, so nothing is lost to the period. */
+#define FLUSH_MS 1000
+#define SILENCE_LEVEL 328 /* |sample| below about -40 dBFS counts as silence */
 
-static void drain(um_sess *s)
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void take(um_sess *s)
 {
 	int16_t *pcm = NULL;
 	size_t n = 0;
 	if (!s->c || ua_call_record_take(s->c, &pcm, &n) != 0)
 		return;
+	if (!s->rec_done)
+		(void)ua_call_record_start(s->c, 0);
 	if (s->rec_n + n > s->rec_max)
 		n = s->rec_max - s->rec_n;
 	if (n && s->rec_n + n > s->rec_cap) {
@@ -32,27 +44,44 @@ static void drain(um_sess *s)
 		s->rec = r;
 		s->rec_cap = cap;
 	}
+	for (size_t i = 0; i < n; i++) {
+		int v = pcm[i] < 0 ? -pcm[i] : pcm[i];
+		s->silent_run = v < SILENCE_LEVEL ? s->silent_run + 1 : 0;
+	}
+	uint8_t *u = n ? malloc(n) : NULL;
+	if (u) {
+		g711_encode(MEDIA_PCMU, pcm, n, u);
+		um_spool_append(s, u, n);
+		free(u);
+	}
 	if (n)
 		memcpy(s->rec + s->rec_n, pcm, n * sizeof(*pcm));
 	s->rec_n += n;
 	free(pcm);
-	if (!s->rec_done)
-		(void)ua_call_record_start(s->c, 0);
 }
 
-static void drain_timer(uv_timer_t *t)
+static void finish(um_sess *s, const char *why_ended);
+
+static void flush_timer(uv_timer_t *t)
 {
 	um_sess *s = t->data;
+	s->timer_on = false;
 	if (s->state != SESS_RECORDING)
 		return;
-	drain(s);
+	take(s);
 	if (s->rec_n >= s->rec_max) {
-		um_answer_finish(s);
+		finish(s, "maximum length");
 		um_sess_goodbye(s, "message_too_long");
 		return;
 	}
-	uv_timer_start(&s->timer, drain_timer, DRAIN_MS, 0);
-	s->timer_on = true;
+	if (s->silent_run >= (size_t)s->srv->cfg.silence_s * UM_PROMPT_RATE) {
+		/* the silence that ended it is not part of the message */
+		s->rec_n -= s->silent_run < s->rec_n ? s->silent_run : s->rec_n;
+		finish(s, "silence");
+		um_sess_goodbye(s, NULL);
+		return;
+	}
+	um_sess_timer(s, FLUSH_MS, flush_timer);
 }
 
 static void play_prompt(um_sess *s)
@@ -112,8 +141,10 @@ void um_answer_play_done(um_sess *s)
 	if (s->state != SESS_GREETING || !s->c)
 		return;
 	s->state = SESS_RECORDING;
+	s->rec_started_ms = wall_ms();
 	(void)ua_call_record_start(s->c, 0);
-	um_sess_timer(s, DRAIN_MS, drain_timer);
+	um_spool_open(s);
+	um_sess_timer(s, FLUSH_MS, flush_timer);
 }
 
 void um_answer_key(um_sess *s, char key)
@@ -127,7 +158,7 @@ void um_answer_key(um_sess *s, char key)
 		um_sess_play_id(s, "tone");
 		return;
 	}
-	um_answer_finish(s);
+	finish(s, "#");
 	um_sess_goodbye(s, NULL);
 }
 
@@ -137,33 +168,49 @@ static void msg_added(int err, const char *why, void *arg)
 	if (err)
 		snprintf(s->log.detail, sizeof(s->log.detail), "message not stored: %s",
 		         why ? why : "error");
+	/* stored: the spool file goes; not stored: it stays for the next start */
+	um_spool_close(s, err != 0);
 	(void)um_sess_async_done(s);
 }
 
-void um_answer_finish(um_sess *s)
+/* Stores what was recorded (once). why_ended: "#", "silence", "maximum length", or
+ * NULL for the end of the call. */
+static void finish(um_sess *s, const char *why_ended)
 {
 	if (s->rec_done || s->state != SESS_RECORDING)
 		return;
-	drain(s);
+	take(s);
 	s->rec_done = true;
 	if (!s->rec_n) {
 		snprintf(s->log.detail, sizeof(s->log.detail), "no audio recorded");
+		um_spool_close(s, false);
 		return;
 	}
 	uint8_t *u = malloc(s->rec_n);
-	if (!u)
+	if (!u) {
+		um_spool_close(s, true);
 		return;
+	}
 	g711_encode(MEDIA_PCMU, s->rec, s->rec_n, u);
 	store_msg m = {
 	    .mailbox_id = s->mb.id,
+	    .received_ms = s->rec_started_ms,
 	    .state = STORE_MSG_NEW,
 	    .audio = {.codec = STORE_CODEC_PCMU, .data = u, .len = s->rec_n},
 	};
 	snprintf(m.caller, sizeof(m.caller), "%s", s->caller);
 	snprintf(m.diversion, sizeof(m.diversion), "%s", s->reason);
+	snprintf(s->log.detail, sizeof(s->log.detail), "message of %u ms%s%s",
+	         (unsigned)(s->rec_n / 8), why_ended ? ", ended by " : "",
+	         why_ended ? why_ended : "");
 	if (store_async_msg_add(s->srv->loop, s->srv->st, &m, NULL, msg_added, s) == 0)
 		s->pending++;
+	else
+		um_spool_close(s, true);
 	free(u);
-	snprintf(s->log.detail, sizeof(s->log.detail), "message of %u ms",
-	         (unsigned)(s->rec_n / 8));
+}
+
+void um_answer_finish(um_sess *s)
+{
+	finish(s, NULL);
 }

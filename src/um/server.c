@@ -117,6 +117,7 @@ static void sess_unlink_free(um_sess *s)
 	store_msg_clear(&s->cur_msg);
 	store_audio_free(&s->greeting);
 	free(s->rec);
+	free(s->spool_buf);
 	free(s);
 	if (srv->freeing && !srv->sessions)
 		free(srv);
@@ -162,6 +163,7 @@ static void on_incoming(void *arg, ua_call *c, sip_msg *invite, const net_peer *
 	ua_call_set_arg(c, s);
 	s->trusted = peer->trusted;
 	s->state = SESS_LOOKUP;
+	s->spool_fd = -1;
 
 	store_call *l = &s->log;
 	ou_slice_copy(ua_call_id(c), l->call_id, sizeof(l->call_id));
@@ -307,6 +309,28 @@ int um_server_new(uv_loop_t *loop, const um_server_cfg *cfg, store *st, const um
 	srv->cfg.domain = srv->domain;
 	if (!srv->cfg.max_message_s)
 		srv->cfg.max_message_s = UM_DEFAULT_MAX_MESSAGE_S;
+	if (!srv->cfg.silence_s)
+		srv->cfg.silence_s = UM_DEFAULT_SILENCE_S;
+	if (cfg->spool_dir) {
+		if ((size_t)snprintf(srv->spool_dir, sizeof(srv->spool_dir), "%s",
+		                     cfg->spool_dir) >= sizeof(srv->spool_dir)) {
+			if (why)
+				*why = "spool directory name too long";
+			free(srv);
+			return OPENUM_ETOOBIG;
+		}
+		srv->cfg.spool_dir = srv->spool_dir;
+		/* before the first call: what a crash left becomes messages */
+		unsigned n = 0;
+		int err = um_spool_recover(st, cfg->spool_dir, &n, why);
+		if (err) {
+			free(srv);
+			return err;
+		}
+		if (n && !cfg->quiet)
+			fprintf(stderr, "openum um: %u recording(s) recovered from %s\n", n,
+			        cfg->spool_dir);
+	}
 	srv->st = st;
 	srv->prompts = prompts;
 	static const ua_events ev = {

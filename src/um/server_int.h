@@ -5,11 +5,14 @@
 
 #include "um.h"
 
+#define UM_SPOOL_PATH_MAX 512
+
 struct um_server {
 	uv_loop_t *loop;
 	um_server_cfg cfg;
 	const char *trusted[UM_MAX_TRUSTED];
 	char domain[UM_HOST_MAX];
+	char spool_dir[UM_SPOOL_PATH_MAX - 128]; /* cfg.spool_dir points here */
 	store *st;
 	const um_prompts *prompts;
 	ua *u;
@@ -48,6 +51,7 @@ typedef struct um_sess {
 	store_call log;
 	unsigned pending; /* store requests in flight: they write into this struct */
 	bool ended, logged, timer_on;
+	bool rang; /* 180 sent for cfg.answer_delay_ms */
 	uv_timer_t timer;
 	char digits[STORE_EXT_MAX]; /* the extension being typed */
 	unsigned ndigits;
@@ -64,10 +68,18 @@ typedef struct um_sess {
 	bool msg_playing;
 	/* answering */
 	store_audio greeting;
-	int16_t *rec; /* PCM gathered so far (the ua drops its buffer at the end) */
+	int16_t *rec; /* PCM gathered so far, taken from the ua every FLUSH_MS */
 	size_t rec_n, rec_cap, rec_max;
+	size_t silent_run;      /* trailing samples below the silence level */
+	int64_t rec_started_ms; /* wall clock: the message's time, also in the spool */
 	bool rec_done;
 	store_msg out_msg;
+	/* crash safety (spool.c): the recording's file in cfg.spool_dir */
+	char spool_path[UM_SPOOL_PATH_MAX]; /* "" when not spooling */
+	int spool_fd;                       /* touched by the spool work only */
+	uint8_t *spool_buf;                 /* bytes waiting for the next write */
+	size_t spool_n, spool_cap;
+	bool spool_opened, spool_busy, spool_finish, spool_keep, spool_closed, spool_failed;
 } um_sess;
 
 /* server.c */
@@ -96,5 +108,12 @@ void um_answer_start(um_sess *s);
 void um_answer_play_done(um_sess *s);
 void um_answer_key(um_sess *s, char key);
 void um_answer_finish(um_sess *s); /* store what was recorded (once) */
+/* spool.c: the recording on disk while it runs. open: after rec_started_ms is set;
+ * append: mu-law bytes (written and synced on the thread pool, in order); close: once
+ * the store has the message (keep false: the file goes) or failed to take it (keep
+ * true: the next start recovers it). Each work holds s->pending. */
+void um_spool_open(um_sess *s);
+void um_spool_append(um_sess *s, const uint8_t *ulaw, size_t n);
+void um_spool_close(um_sess *s, bool keep);
 
 #endif

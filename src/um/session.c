@@ -14,6 +14,14 @@ static void ask_pin(um_sess *s, const char *first_id)
 	um_sess_play_id(s, "enter_pin");
 }
 
+static void answer_delay_timer(uv_timer_t *t)
+{
+	um_sess *s = t->data;
+	s->timer_on = false;
+	if (s->c && !s->ended)
+		um_sess_start(s);
+}
+
 /* The mailbox lookup is back (or there was none to make): decide, then answer. */
 void um_sess_start(um_sess *s)
 {
@@ -32,6 +40,13 @@ void um_sess_start(um_sess *s)
 		um_sess_log_result(s, STORE_LOGON_NOT_FOUND, "no such mailbox");
 		s->state = SESS_DONE;
 		ua_call_reject(s->c, 404, "No such mailbox");
+		return;
+	}
+	if (s->srv->cfg.answer_delay_ms && !s->rang) {
+		/* ring first; the timer comes back here (a CANCEL meanwhile ends the call) */
+		s->rang = true;
+		(void)ua_call_ring(s->c);
+		um_sess_timer(s, s->srv->cfg.answer_delay_ms, answer_delay_timer);
 		return;
 	}
 	if (ua_call_answer(s->c, NULL, 0) != 0) {
@@ -292,12 +307,20 @@ void um_sess_ended(um_sess *s, const ua_end *end)
 	s->log.duration_ms = (uint32_t)end->duration_ms;
 	if (s->state == SESS_GREETING || s->state == SESS_RECORDING)
 		um_answer_finish(s);
-	if ((s->state == SESS_PIN || s->state == SESS_PIN_CHECK) && !s->log.detail[0])
-		snprintf(s->log.detail, sizeof(s->log.detail),
-		         "hung up at the PIN prompt (%u wrong)", s->pin.failures);
+	if (end->reason == UA_END_TIMEOUT) {
+		/* "RTP timeout", "No ACK": said whatever else the call got to */
+		size_t l = strlen(s->log.detail);
+		snprintf(s->log.detail + l, sizeof(s->log.detail) - l, "%s%s", l ? "; " : "",
+		         end->text && *end->text ? end->text : "timeout");
+	}
+	if (end->reason == UA_END_REMOTE_HANGUP && end->status == 487 && !s->log.detail[0])
+		snprintf(s->log.detail, sizeof(s->log.detail), "cancelled before the answer");
 	if (end->reason == UA_END_REJECTED && !s->log.detail[0])
 		snprintf(s->log.detail, sizeof(s->log.detail), "rejected %u %s", end->status,
 		         end->text ? end->text : "");
+	if ((s->state == SESS_PIN || s->state == SESS_PIN_CHECK) && !s->log.detail[0])
+		snprintf(s->log.detail, sizeof(s->log.detail),
+		         "hung up at the PIN prompt (%u wrong)", s->pin.failures);
 	if (end->reason == UA_END_SHUTDOWN && !s->log.detail[0])
 		snprintf(s->log.detail, sizeof(s->log.detail), "server shut down");
 }

@@ -328,6 +328,8 @@ void um_pop_on_ended(um_pop *p, ua_call *c, const ua_end *end);
 #define UM_DEFAULT_TCP_PORT 5062 /* not 5060/5061: the proxy may run on the same host */
 #define UM_DEFAULT_TLS_PORT 5063
 #define UM_DEFAULT_MAX_MESSAGE_S 300
+#define UM_DEFAULT_SILENCE_S 10     /* call answering: this much silence ends a message */
+#define UM_DEFAULT_RTP_TIMEOUT_S 30 /* `openum um`: no RTP for this long hangs up */
 #define UM_MAX_TRUSTED 16
 
 /* The Play-On-Phone engine's share of the ua's events: calls it placed itself are
@@ -350,13 +352,24 @@ typedef struct um_server_cfg {
 	const char *domain; /* host of mailboxes named by a bare number or tel: URI */
 	um_classify_cfg classify;
 	um_pin_cfg pin;
-	unsigned max_message_s;        /* 0: UM_DEFAULT_MAX_MESSAGE_S */
+	unsigned max_message_s; /* 0: UM_DEFAULT_MAX_MESSAGE_S */
+	unsigned silence_s;     /* 0: UM_DEFAULT_SILENCE_S */
+	/* Directory for recordings in progress (crash safety, spool.c); created if absent.
+	 * um_server_new first stores what a crash left there. NULL: recordings live in
+	 * memory only until they are stored. */
+	const char *spool_dir;
+	unsigned answer_delay_ms;      /* ring (180) this long before answering; 0: at once */
 	const um_pop_hooks *pop_hooks; /* NULL: no Play-On-Phone engine */
 	void *pop;
 	bool quiet; /* no log lines on stderr */
 } um_server_cfg;
 
 typedef struct um_server um_server;
+
+/* Recovers the recordings a crash left in dir (see spool.c): each becomes a new
+ * message; *recovered counts them. Synchronous store calls: run it before the loop
+ * serves calls (um_server_new does, for cfg.spool_dir). */
+int um_spool_recover(store *st, const char *dir, unsigned *recovered, const char **why);
 
 /* Starts listening. store and prompts are the caller's and must outlive the server
  * (and the loop run after um_server_free). *out set only on success. */

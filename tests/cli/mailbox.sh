@@ -65,7 +65,7 @@ wav() {
 
 # ---- help and usage ---------------------------------------------------------------
 run 0 mailbox --help && expect_out '^usage: openum mailbox'
-for a in add list show del set-pin unlock import export log; do
+for a in add list show del set-pin unlock import export greeting log; do
 	grep -Eq "^  $a( |$)" "$OUT" || fail "mailbox --help does not document $a"
 done
 expect_out 'OPENUM_DB'
@@ -168,6 +168,18 @@ expect_out '^messages: +2$'
 expect_out '^  1 +new +[0-9-]+ [0-9:]+ +0\.1s l16 +- +sip:Bob@example\.com$'
 expect_out '^  2 +new .* pcmu +- +\(unknown\)$'
 run 0 mailbox list && expect_out '^sip:alice@example\.com +1001 +2 +0 +no'
+
+# The greeting call answering plays: set from a WAV, cleared back to the default.
+run 0 mailbox show alice@example.com && expect_out '^greeting: +default$'
+run 0 mailbox greeting alice@example.com "$TMP/ulaw.wav"
+expect_out '^greeting of sip:alice@example\.com set \(0\.1s, pcmu\)$'
+run 0 mailbox show alice@example.com && expect_out '^greeting: +recorded$'
+run 1 mailbox greeting alice@example.com "$TMP/stereo.wav" && expect_err 'WAV must be mono'
+run 1 mailbox greeting nobody@example.com "$TMP/ulaw.wav" && expect_err 'no mailbox for'
+run 2 mailbox greeting alice@example.com && expect_err 'FILE.wav or --clear'
+run 2 mailbox greeting alice@example.com "$TMP/ulaw.wav" --clear
+run 0 mailbox greeting alice@example.com --clear && expect_out 'cleared'
+run 0 mailbox show alice@example.com && expect_out '^greeting: +default$'
 
 # A canonical PCM WAV comes back byte for byte.
 run 0 mailbox export alice@example.com 1 "$TMP/back.wav"

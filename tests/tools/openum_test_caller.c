@@ -1,6 +1,7 @@
 /* openum_test_caller: one outgoing call on src/ua for the UM server tests: TCP or TLS
- * (with or without a client certificate), extra headers, DTMF after the answer, a
- * tone to be recorded, then BYE. Prints "answered" and "ended REASON STATUS". */
+ * (with or without a client certificate), extra headers, DTMF after the answer (one
+ * group or a timed sequence), a tone to be recorded, what the call hears written to a
+ * WAV file, then BYE. Prints "answered" and "ended REASON STATUS TEXT". */
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -19,7 +20,13 @@ static const char usage[] =
     "  --dtmf-ms MS       (default 1000)\n"
     "  --tone-ms MS       play a 440 Hz tone after --tone-at MS\n"
     "  --tone-at MS       (default 0)\n"
-    "  --hangup-ms MS     BYE this long after the answer (default 2000)\n";
+    "  --tone-hz HZ       tone frequency (default 440)\n"
+    "  --seq MS:DIGITS,.. send each DIGITS group MS after the answer (RFC 4733)\n"
+    "  --record FILE.wav  write what the call hears (mu-law WAV) at the end\n"
+    "  --hangup-ms MS     BYE this long after the answer (default 2000; 0: never,\n"
+    "                     wait for the other side's BYE)\n";
+
+#define SEQ_MAX 32
 
 static struct {
 	uv_loop_t *loop;
@@ -28,9 +35,41 @@ static struct {
 	uv_timer_t t_dtmf, t_tone, t_bye, t_guard;
 	const char *dtmf;
 	bool info;
-	unsigned dtmf_ms, tone_ms, tone_at, hangup_ms;
+	unsigned dtmf_ms, tone_ms, tone_at, hangup_ms, tone_hz;
+	const char *record;
+	uv_timer_t t_seq[SEQ_MAX];
+	char seq_digits[SEQ_MAX][32];
+	unsigned seq_ms[SEQ_MAX], nseq;
 	int rc;
-} g = {.dtmf_ms = 1000, .hangup_ms = 2000, .rc = 1};
+} g = {.dtmf_ms = 1000, .hangup_ms = 2000, .tone_hz = 440, .rc = 1};
+
+static void do_seq(uv_timer_t *t)
+{
+	if (g.c)
+		ua_call_send_dtmf(g.c, g.seq_digits[(uv_timer_t *)t - g.t_seq], false);
+}
+
+/* "MS:DIGITS,MS:DIGITS" */
+static int parse_seq(const char *s)
+{
+	while (*s) {
+		char *end;
+		unsigned long ms = strtoul(s, &end, 10);
+		if (end == s || *end != ':' || g.nseq == SEQ_MAX)
+			return -1;
+		s = end + 1;
+		size_t n = strcspn(s, ",");
+		if (!n || n >= sizeof(g.seq_digits[0]))
+			return -1;
+		memcpy(g.seq_digits[g.nseq], s, n);
+		g.seq_digits[g.nseq][n] = 0;
+		g.seq_ms[g.nseq++] = (unsigned)ms;
+		s += n;
+		if (*s == ',')
+			s++;
+	}
+	return 0;
+}
 
 static void do_dtmf(uv_timer_t *t)
 {
@@ -47,7 +86,8 @@ static void do_tone(uv_timer_t *t)
 	size_t n = (size_t)g.tone_ms * 8;
 	uint8_t *u = malloc(n);
 	for (size_t i = 0; i < n; i++)
-		u[i] = g711_ulaw_encode((int16_t)(8000 * sin(2 * M_PI * 440 * (double)i / 8000)));
+		u[i] = g711_ulaw_encode(
+		    (int16_t)(8000 * sin(2 * M_PI * g.tone_hz * (double)i / 8000)));
 	ua_call_play(g.c, u, n);
 	free(u);
 }
@@ -70,6 +110,10 @@ static void on_answered(void *arg, ua_call *c)
 		uv_timer_start(&g.t_tone, do_tone, g.tone_at, 0);
 	if (g.hangup_ms)
 		uv_timer_start(&g.t_bye, do_bye, g.hangup_ms, 0);
+	for (unsigned i = 0; i < g.nseq; i++)
+		uv_timer_start(&g.t_seq[i], do_seq, g.seq_ms[i], 0);
+	if (g.record)
+		ua_call_record_start(c, 0);
 }
 
 static void close_all(void)
@@ -78,6 +122,8 @@ static void close_all(void)
 	uv_close((uv_handle_t *)&g.t_tone, NULL);
 	uv_close((uv_handle_t *)&g.t_bye, NULL);
 	uv_close((uv_handle_t *)&g.t_guard, NULL);
+	for (unsigned i = 0; i < SEQ_MAX; i++)
+		uv_close((uv_handle_t *)&g.t_seq[i], NULL);
 }
 
 static void finish(uv_timer_t *t)
@@ -89,9 +135,17 @@ static void finish(uv_timer_t *t)
 
 static void on_ended(void *arg, ua_call *c, const ua_end *end)
 {
-	(void)arg, (void)c;
-	printf("ended %d %u\n", end->reason, end->status);
+	(void)arg;
+	printf("ended %d %u %s\n", end->reason, end->status, end->text ? end->text : "");
 	fflush(stdout);
+	if (g.record && end->duration_ms) {
+		int16_t *pcm = NULL;
+		size_t n = 0;
+		if (ua_call_record_take(c, &pcm, &n) != 0 ||
+		    media_wav_write(g.record, MEDIA_WAV_ULAW, pcm, n) != 0)
+			fprintf(stderr, "openum_test_caller: cannot write %s\n", g.record);
+		free(pcm);
+	}
 	g.rc = end->duration_ms ? 0 : 3;
 	g.c = NULL;
 	uv_timer_start(&g.t_guard, finish, 0, 0); /* no ua_free inside a ua callback */
@@ -111,14 +165,25 @@ int main(int argc, char **argv)
 	ua_dial d = {.host = "127.0.0.1", .transport = NET_TCP, .from_uri = "sip:bob@localhost"};
 	const char *hdrs[UA_MAX_EXTRA_HEADERS];
 	size_t nh = 0;
-	static const struct option opts[] = {{"to", 1, 0, 't'},        {"port", 1, 0, 'p'},
-	                                     {"host", 1, 0, 'H'},      {"tls", 0, 0, 'T'},
-	                                     {"cert", 1, 0, 'c'},      {"key", 1, 0, 'k'},
-	                                     {"ca", 1, 0, 'a'},        {"from", 1, 0, 'f'},
-	                                     {"header", 1, 0, 'h'},    {"dtmf", 1, 0, 'd'},
-	                                     {"dtmf-ms", 1, 0, 'D'},   {"info", 0, 0, 'i'},
-	                                     {"tone-ms", 1, 0, 'o'},   {"tone-at", 1, 0, 'A'},
-	                                     {"hangup-ms", 1, 0, 'b'}, {0, 0, 0, 0}};
+	static const struct option opts[] = {{"to", 1, 0, 't'},
+	                                     {"port", 1, 0, 'p'},
+	                                     {"host", 1, 0, 'H'},
+	                                     {"tls", 0, 0, 'T'},
+	                                     {"cert", 1, 0, 'c'},
+	                                     {"key", 1, 0, 'k'},
+	                                     {"ca", 1, 0, 'a'},
+	                                     {"from", 1, 0, 'f'},
+	                                     {"header", 1, 0, 'h'},
+	                                     {"dtmf", 1, 0, 'd'},
+	                                     {"dtmf-ms", 1, 0, 'D'},
+	                                     {"info", 0, 0, 'i'},
+	                                     {"tone-ms", 1, 0, 'o'},
+	                                     {"tone-at", 1, 0, 'A'},
+	                                     {"hangup-ms", 1, 0, 'b'},
+	                                     {"tone-hz", 1, 0, 'z'},
+	                                     {"seq", 1, 0, 's'},
+	                                     {"record", 1, 0, 'r'},
+	                                     {0, 0, 0, 0}};
 	int ch;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
@@ -140,6 +205,14 @@ int main(int argc, char **argv)
 		case 'o': g.tone_ms = (unsigned)atoi(optarg); break;
 		case 'A': g.tone_at = (unsigned)atoi(optarg); break;
 		case 'b': g.hangup_ms = (unsigned)atoi(optarg); break;
+		case 'z': g.tone_hz = (unsigned)atoi(optarg); break;
+		case 'r': g.record = optarg; break;
+		case 's':
+			if (parse_seq(optarg) != 0) {
+				fprintf(stderr, "openum_test_caller: bad --seq %s\n", optarg);
+				return 2;
+			}
+			break;
 		default: fputs(usage, stderr); return 2;
 		}
 	}
@@ -160,7 +233,9 @@ int main(int argc, char **argv)
 	uv_timer_init(g.loop, &g.t_tone);
 	uv_timer_init(g.loop, &g.t_bye);
 	uv_timer_init(g.loop, &g.t_guard);
-	uv_timer_start(&g.t_guard, guard, 60000, 0);
+	for (unsigned i = 0; i < SEQ_MAX; i++)
+		uv_timer_init(g.loop, &g.t_seq[i]);
+	uv_timer_start(&g.t_guard, guard, 120000, 0);
 	if (ua_call_dial(g.u, &d, NULL, &g.c) != 0) {
 		fprintf(stderr, "openum_test_caller: dial failed\n");
 		close_all();
