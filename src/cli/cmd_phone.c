@@ -55,6 +55,10 @@ static void usage(FILE *out)
 	    "                      PCM16, A-law or mu-law)\n"
 	    "  --record FILE.wav   what each call hears (PCM16), written when it ends\n"
 	    "  --expires SECONDS   registration lifetime asked for (default 300)\n"
+	    "  --no-mwi            do not subscribe to message waiting (RFC 3842); by default\n"
+	    "                      the phone subscribes to message-summary once registered\n"
+	    "                      and shows the lamp as mwi=yes(NEW/OLD) or mwi=no(NEW/OLD)\n"
+	    "  --mwi-account URI   whose mailbox to watch (default: --user)\n"
 	    "  --script FILE       run a script instead of the keyboard (see below)\n"
 	    "\n"
 	    "Keyboard (when standard input is a terminal and there is no --script): a\n"
@@ -73,6 +77,9 @@ static void usage(FILE *out)
 	    "                            no {} intervals or stacked * + ?)\n"
 	    "  expect-no-header NAME     expect-status CODE (how the last call ended; 0: BYE)\n"
 	    "  presence available|offline  hangup  wait-ended [S]  print-state\n"
+	    "  wait-mwi yes|no|yes:NEW/OLD|no:NEW/OLD|failed:CODE [S]\n"
+	    "                        the message-waiting lamp and Voice-Message counts, or\n"
+	    "                        the subscription refused with CODE\n"
 	    "\n"
 	    "Exit status: 0 done (script passed, call answered), 1 a step failed, the\n"
 	    "call was not answered or registration failed, 2 usage error.\n"
@@ -378,6 +385,10 @@ static int run(int argc, char **argv)
 			c.auto_answer = true;
 			continue;
 		}
+		if (strcmp(o, "--no-mwi") == 0) {
+			c.no_mwi = true;
+			continue;
+		}
 		if (o[0] != '-') {
 			if (strcmp(o, "listen") == 0)
 				a->mode = MODE_LISTEN;
@@ -397,8 +408,9 @@ static int run(int argc, char **argv)
 			continue;
 		}
 		static const char *const with_value[] = {
-		    "--user", "--password", "--proxy", "--tls-name", "--ca",     "--cert",
-		    "--key",  "--presence", "--play",  "--record",   "--script", "--expires"};
+		    "--user",   "--password", "--proxy",      "--tls-name", "--ca",
+		    "--cert",   "--key",      "--presence",   "--play",     "--record",
+		    "--script", "--expires",  "--mwi-account"};
 		bool known = false;
 		for (size_t k = 0; k < sizeof(with_value) / sizeof(with_value[0]); k++)
 			known |= strcmp(o, with_value[k]) == 0;
@@ -427,7 +439,13 @@ static int run(int argc, char **argv)
 			c.record_file = v;
 		else if (strcmp(o, "--script") == 0)
 			script = v;
-		else if (strcmp(o, "--presence") == 0) {
+		else if (strcmp(o, "--mwi-account") == 0) {
+			sip_uri mu;
+			if (sip_uri_parse(ou_slice_cstr(v), &mu, NULL) ||
+			    (mu.scheme != SIP_URI_SIP && mu.scheme != SIP_URI_SIPS) || !mu.user.n)
+				return bad("--mwi-account needs a sip: URI with a user:", v);
+			c.mwi_account = v;
+		} else if (strcmp(o, "--presence") == 0) {
 			if (phone_presence_from(v, &c.presence))
 				return bad("--presence is available or offline, not", v);
 		} else {

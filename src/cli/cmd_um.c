@@ -62,7 +62,16 @@ static void usage(FILE *out)
 	    "  --outbound-name NAME  the name to verify in the proxy's certificate (default HOST)\n"
 	    "  --port-file FILE      write \"tcp PORT\" and \"tls PORT\" there once listening\n"
 	    "                        (useful with port 0)\n"
+	    "  --mwi-poll-ms N       re-count mailboxes with message-waiting subscribers every N\n"
+	    "                        ms, for changes made elsewhere (default %d; changes by\n"
+	    "                        this server's calls notify at once)\n"
+	    "  --mwi-min-expires N   shortest subscription accepted, else 423 (default %d)\n"
+	    "  --no-mwi              refuse SUBSCRIBE message-summary (489)\n"
 	    "  --quiet               no log lines on standard error\n"
+	    "\n"
+	    "Message waiting (RFC 3842): the mailbox owner, as asserted by a trusted peer\n"
+	    "(P-Asserted-Identity, else From), may SUBSCRIBE to Event: message-summary at\n"
+	    "its mailbox's address; NOTIFYs say Messages-Waiting and Voice-Message new/old.\n"
 	    "\n"
 	    "SIGINT/SIGTERM: calls end, what was recorded so far is stored, every call is\n"
 	    "logged, then the server exits 0. Exit status 1 when it cannot start, 2 usage.\n"
@@ -73,7 +82,7 @@ static void usage(FILE *out)
 	    "      --trusted-peer proxy.example.com --domain example.com\n",
 	    UM_DEFAULT_TCP_PORT, UM_DEFAULT_TLS_PORT, UM_MAX_TRUSTED, UM_DEFAULT_MAX_MESSAGE_S,
 	    UM_DEFAULT_SILENCE_S, UM_DEFAULT_RTP_TIMEOUT_S, UM_DEFAULT_MAX_FAILED_LOGONS,
-	    UA_DEFAULT_RTP_PORT_MIN, UA_DEFAULT_RTP_PORT_MAX);
+	    UA_DEFAULT_RTP_PORT_MIN, UA_DEFAULT_RTP_PORT_MAX, UM_MWI_POLL_MS, UM_MWI_MIN_EXPIRES);
 }
 
 static int bad(const char *msg, const char *arg)
@@ -171,6 +180,10 @@ static int run(int argc, char **argv)
 			c.quiet = true;
 			continue;
 		}
+		if (strcmp(o, "--no-mwi") == 0) {
+			c.mwi_off = true;
+			continue;
+		}
 		if (strcmp(o, "--outbound-tcp") == 0) {
 			pc.transport = NET_TCP;
 			continue;
@@ -191,6 +204,8 @@ static int run(int argc, char **argv)
 		                                         "--answer-delay-ms",
 		                                         "--spool-dir",
 		                                         "--max-failed-logons",
+		                                         "--mwi-poll-ms",
+		                                         "--mwi-min-expires",
 		                                         "--pin-iterations",
 		                                         "--rtp-ip",
 		                                         "--rtp-ports",
@@ -296,6 +311,14 @@ static int run(int argc, char **argv)
 			c.answer_delay_ms = n;
 		} else if (strcmp(o, "--spool-dir") == 0) {
 			spool_dir = v;
+		} else if (strcmp(o, "--mwi-poll-ms") == 0) {
+			if (!cli_num(v, 3600000, &n) || n < 100)
+				return bad("--mwi-poll-ms needs 100 or more:", v);
+			c.mwi_poll_ms = n;
+		} else if (strcmp(o, "--mwi-min-expires") == 0) {
+			if (!cli_num(v, UM_MWI_MAX_EXPIRES, &n) || n == 0)
+				return bad("--mwi-min-expires needs 1 or more seconds:", v);
+			c.mwi_min_expires = n;
 		} else if (strcmp(o, "--max-failed-logons") == 0) {
 			if (!cli_num(v, 1000000, &n) || n == 0)
 				return bad("expected a positive number:", v);

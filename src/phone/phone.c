@@ -17,6 +17,10 @@ struct phone {
 	uv_loop_t *loop;
 	ua *u;
 	ua_registration *reg;
+	ua_subscription *sub; /* message-summary, after the first registration */
+	bool want_mwi;
+	char mwi_account[STR];
+	uint32_t mwi_expires;
 	phone_changed_cb cb;
 	void *arg;
 	char aor[STR], user[128], pass[128], host[STR], tls_name[STR], play[STR], rec[STR];
@@ -227,6 +231,77 @@ static void on_ended(void *arg, ua_call *c, const ua_end *end)
 	changed(p);
 }
 
+/* ---- message waiting ---------------------------------------------------------------- */
+
+static void on_sub_state(void *arg, ua_subscription *s, ua_sub_state st, unsigned status,
+                         uint32_t expires)
+{
+	phone *p = arg;
+	(void)s, (void)expires;
+	if (status)
+		p->st.mwi_status = status;
+	p->st.mwi = st == UA_SUB_ACTIVE   ? PHONE_MWI_ACTIVE
+	            : st == UA_SUB_FAILED ? PHONE_MWI_FAILED
+	                                  : PHONE_MWI_TERMINATED;
+	changed(p);
+}
+
+static void on_sub_notify(void *arg, ua_subscription *s, ou_slice ctype, ou_slice body)
+{
+	phone *p = arg;
+	(void)s;
+	sip_ctype ct;
+	sip_msum m;
+	if (sip_ctype_parse(ctype, &ct, NULL) || !ou_slice_caseeq_cstr(ct.type, "application") ||
+	    !ou_slice_caseeq_cstr(ct.subtype, "simple-message-summary") ||
+	    sip_msum_parse(body, &m, NULL))
+		return;
+	const sip_msum_class *v = sip_msum_find(&m, "Voice-Message");
+	p->st.mwi_notifies++;
+	p->st.lamp_known = true;
+	p->st.lamp = m.waiting;
+	p->st.vm_new = v ? v->nnew : 0;
+	p->st.vm_old = v ? v->nold : 0;
+	if (p->st.mwi != PHONE_MWI_FAILED)
+		p->st.mwi = PHONE_MWI_ACTIVE;
+	changed(p);
+}
+
+static void mwi_start(phone *p)
+{
+	ua_sub c = {.resource = p->mwi_account,
+	            .from = p->aor,
+	            .event = "message-summary",
+	            .accept = SIP_MSUM_CTYPE,
+	            .transport = p->tp,
+	            .host = p->host,
+	            .port = p->port,
+	            .tls_name = p->have_tls_name ? p->tls_name : NULL,
+	            .username = p->user,
+	            .password = p->have_pass ? p->pass : NULL,
+	            .expires_s = p->mwi_expires,
+	            .state = on_sub_state,
+	            .notify = on_sub_notify,
+	            .arg = p};
+	if (ua_subscribe(p->u, &c, &p->sub) == 0) {
+		p->st.mwi = PHONE_MWI_SUBSCRIBING;
+	} else {
+		p->sub = NULL;
+		p->st.mwi = PHONE_MWI_FAILED;
+	}
+}
+
+const char *phone_mwi_name(phone_mwi m)
+{
+	switch (m) {
+	case PHONE_MWI_SUBSCRIBING: return "subscribing";
+	case PHONE_MWI_ACTIVE: return "active";
+	case PHONE_MWI_FAILED: return "failed";
+	case PHONE_MWI_TERMINATED: return "terminated";
+	default: return "off";
+	}
+}
+
 static void on_reg(void *arg, ua_registration *g, ua_reg_state s, unsigned status, const char *text,
                    uint32_t expires)
 {
@@ -236,6 +311,9 @@ static void on_reg(void *arg, ua_registration *g, ua_reg_state s, unsigned statu
 	p->st.reg = s == UA_REG_REGISTERED ? PHONE_REG_OK
 	            : s == UA_REG_FAILED   ? PHONE_REG_FAILED
 	                                   : PHONE_REG_OFF;
+	/* subscribe once the registrar knows our Contact: NOTIFYs come back on the flow */
+	if (s == UA_REG_REGISTERED && p->want_mwi && !p->sub)
+		mwi_start(p);
 	changed(p);
 }
 
@@ -282,6 +360,10 @@ int phone_new(uv_loop_t *loop, const phone_config *cfg, phone_changed_cb cb, voi
 	                             : NET_DEFAULT_TCP_PORT;
 	p->auto_answer = cfg->auto_answer;
 	p->st.presence = cfg->presence;
+	p->want_mwi = !cfg->no_mwi;
+	copy(p->mwi_account, sizeof(p->mwi_account),
+	     cfg->mwi_account ? cfg->mwi_account : cfg->aor);
+	p->mwi_expires = cfg->mwi_expires_s;
 
 	ua_config uc = {.t1_ms = cfg->t1_ms};
 	uc.net.ca_file = copy(p->ca, sizeof(p->ca), cfg->ca_file) ? p->ca : NULL;
@@ -341,6 +423,7 @@ void phone_free(phone *p)
 	if (p->call && p->rec_on)
 		rec_gather(p);
 	rec_finish(p);
+	ua_subscription_free(p->sub);
 	ua_registration_free(p->reg);
 	ua_free(p->u);
 	free(p->last_invite);
@@ -390,9 +473,17 @@ void phone_status_line(const phone *p, char *out, size_t cap)
 		snprintf(reg, sizeof(reg), "failed(%u)", s->reg_status);
 	else
 		snprintf(reg, sizeof(reg), "%s", phone_reg_name(s->reg));
-	snprintf(out, cap, "reg=%s call=%s%s%s presence=%s dtmf=%s last-end=%u", reg,
+	char mwi[48];
+	if (s->mwi == PHONE_MWI_FAILED)
+		snprintf(mwi, sizeof(mwi), "failed(%u)", s->mwi_status);
+	else if (s->lamp_known)
+		snprintf(mwi, sizeof(mwi), "%s(%u/%u)", s->lamp ? "yes" : "no", s->vm_new,
+		         s->vm_old);
+	else
+		snprintf(mwi, sizeof(mwi), "%s", s->mwi == PHONE_MWI_OFF ? "off" : "-");
+	snprintf(out, cap, "reg=%s call=%s%s%s presence=%s dtmf=%s last-end=%u mwi=%s", reg,
 	         phone_call_state_name(s->call), s->peer[0] ? " peer=" : "", s->peer,
-	         phone_presence_name(s->presence), s->dtmf[0] ? s->dtmf : "-", s->end_status);
+	         phone_presence_name(s->presence), s->dtmf[0] ? s->dtmf : "-", s->end_status, mwi);
 }
 
 sip_msg *phone_last_invite(phone *p)

@@ -73,7 +73,20 @@ typedef struct phone_config {
 	const char *record_file; /* WAV of what each call heard (written when it ends) */
 	uint32_t expires_s;      /* 0: UA_DEFAULT_REG_EXPIRES */
 	unsigned t1_ms;          /* 0: default */
+	/* message waiting (RFC 3842): once registered the phone subscribes to
+	 * message-summary of mwi_account (NULL: its own address) unless no_mwi. */
+	bool no_mwi;
+	const char *mwi_account;
+	uint32_t mwi_expires_s; /* 0: UA_DEFAULT_SUB_EXPIRES */
 } phone_config;
+
+typedef enum phone_mwi {
+	PHONE_MWI_OFF = 0,     /* not subscribed (--no-mwi, or not registered yet) */
+	PHONE_MWI_SUBSCRIBING, /* SUBSCRIBE sent */
+	PHONE_MWI_ACTIVE,      /* subscribed; the lamp fields hold the last NOTIFY */
+	PHONE_MWI_FAILED,      /* refused (mwi_status says how) or unreachable */
+	PHONE_MWI_TERMINATED,  /* the UM server ended it (a new one follows) */
+} phone_mwi;
 
 typedef enum phone_reg {
 	PHONE_REG_NONE = 0,
@@ -101,6 +114,12 @@ typedef struct phone_status {
 	unsigned end_status; /* the SIP status that ended the last call (0: BYE) */
 	char end_text[96];
 	char dtmf[PHONE_DTMF_MAX + 1]; /* digits received in the current/last call */
+	phone_mwi mwi;
+	unsigned mwi_status;     /* last SUBSCRIBE final status (0 none) */
+	unsigned mwi_notifies;   /* message-summary NOTIFYs received */
+	bool lamp_known;         /* a message-summary body was read */
+	bool lamp;               /* Messages-Waiting: yes */
+	unsigned vm_new, vm_old; /* Voice-Message new/old */
 } phone_status;
 
 typedef void (*phone_changed_cb)(void *arg, phone *p);
@@ -115,7 +134,9 @@ void phone_get_status(const phone *p, phone_status *out);
 uv_loop_t *phone_loop(phone *p);
 const char *phone_reg_name(phone_reg r);
 const char *phone_call_state_name(phone_call_state s);
-/* One line: "reg=registered call=active peer=... presence=available dtmf=12". */
+const char *phone_mwi_name(phone_mwi m);
+/* One line: "reg=registered call=active peer=... presence=available dtmf=12 ...
+ * mwi=yes(1/0)" (mwi=-: no lamp state yet; mwi=failed(403): refused). */
 void phone_status_line(const phone *p, char *out, size_t cap);
 /* The last INVITE received (valid until the next one; NULL if none). */
 sip_msg *phone_last_invite(phone *p);
@@ -155,6 +176,9 @@ typedef enum phone_op {
 	PHONE_OP_HANGUP,              /* hangup */
 	PHONE_OP_WAIT_ENDED,          /* wait-ended [SECONDS] */
 	PHONE_OP_PRINT_STATE,         /* print-state */
+	/* wait-mwi yes|no|yes:N/M|no:N/M|failed:CODE [SECONDS]: the lamp (and counts new/old)
+	 * of the last message-summary NOTIFY, or the subscription refused with CODE */
+	PHONE_OP_WAIT_MWI,
 } phone_op;
 
 typedef struct phone_step {

@@ -110,6 +110,24 @@ static void expect_header(phone_run *r, const phone_step *s, bool absent)
 	fail(r, s, "%s", msg);
 }
 
+/* Does the phone's message-waiting state match a wait-mwi argument? */
+static bool mwi_matches(const phone_status *st, const char *want)
+{
+	unsigned a, b;
+	if (strncmp(want, "failed:", 7) == 0)
+		return st->mwi == PHONE_MWI_FAILED && sscanf(want + 7, "%u", &a) == 1 &&
+		       st->mwi_status == a;
+	if (!st->lamp_known || st->mwi == PHONE_MWI_FAILED)
+		return false;
+	bool yes = strncmp(want, "yes", 3) == 0;
+	if (st->lamp != yes)
+		return false;
+	const char *colon = strchr(want, ':');
+	if (!colon)
+		return true;
+	return sscanf(colon + 1, "%u/%u", &a, &b) == 2 && st->vm_new == a && st->vm_old == b;
+}
+
 /* One look at the current step; true when the run may go on to the next one now. */
 static bool step(phone_run *r)
 {
@@ -171,6 +189,26 @@ static bool step(phone_run *r)
 			break;
 		return false;
 	case PHONE_OP_DTMF: err = phone_send_dtmf(p, s->arg, s->info, &why); break;
+	case PHONE_OP_WAIT_MWI:
+		if (mwi_matches(&st, s->arg)) {
+			snprintf(buf, sizeof(buf), "%s %u/%u", st.lamp ? "yes" : "no", st.vm_new,
+			         st.vm_old);
+			pass(r, s, st.mwi == PHONE_MWI_FAILED ? NULL : buf);
+			return true;
+		}
+		if (timed_out) {
+			if (st.mwi == PHONE_MWI_FAILED)
+				snprintf(buf, sizeof(buf), "subscription failed (%u)",
+				         st.mwi_status);
+			else if (!st.lamp_known)
+				snprintf(buf, sizeof(buf), "no message-summary NOTIFY (%s)",
+				         phone_mwi_name(st.mwi));
+			else
+				snprintf(buf, sizeof(buf), "lamp %s %u/%u", st.lamp ? "yes" : "no",
+				         st.vm_new, st.vm_old);
+			fail(r, s, "%s", buf);
+		}
+		return false;
 	case PHONE_OP_WAIT_DTMF:
 		if (strstr(st.dtmf, s->arg)) {
 			pass(r, s, st.dtmf);

@@ -31,6 +31,7 @@ static const struct {
     {"hangup", PHONE_OP_HANGUP},
     {"wait-ended", PHONE_OP_WAIT_ENDED},
     {"print-state", PHONE_OP_PRINT_STATE},
+    {"wait-mwi", PHONE_OP_WAIT_MWI},
 };
 
 const char *phone_op_name(phone_op op)
@@ -145,6 +146,25 @@ static const char *parse_line(char **w, unsigned nw, const char *rest2, phone_st
 		strcpy(st->arg, w[1]);
 		st->info = nw == 3;
 		return NULL;
+	case PHONE_OP_WAIT_MWI: {
+		if (nw < 2 || nw > 3)
+			return "expected: wait-mwi yes|no|yes:NEW/OLD|no:NEW/OLD|failed:CODE "
+			       "[SECONDS]";
+		unsigned a, b;
+		char extra;
+		const char *v = w[1];
+		bool ok = strcmp(v, "yes") == 0 || strcmp(v, "no") == 0 ||
+		          sscanf(v, "yes:%u/%u%c", &a, &b, &extra) == 2 ||
+		          sscanf(v, "no:%u/%u%c", &a, &b, &extra) == 2 ||
+		          (sscanf(v, "failed:%u%c", &a, &extra) == 1 && a >= 300 && a <= 699);
+		if (!ok || !fits(v))
+			return "expected yes, no, yes:NEW/OLD, no:NEW/OLD or failed:CODE";
+		strcpy(st->arg, v);
+		st->num = PHONE_DEFAULT_WAIT_S;
+		if (nw == 3 && (!parse_uint(w[2], 86400, &st->num) || st->num == 0))
+			return "expected SECONDS (1 to 86400)";
+		return NULL;
+	}
 	case PHONE_OP_WAIT_DTMF:
 		if (nw < 2 || nw > 3)
 			return "expected: wait-dtmf DIGITS [SECONDS]";

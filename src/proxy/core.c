@@ -1143,6 +1143,29 @@ static void on_request(void *arg, txn *st, sip_msg *req, net_conn *conn, const n
 		authed = true;
 	}
 
+	/* Message-waiting subscriptions (RFC 3842) go to the UM server, and only the
+	 * mailbox owner's: the digest identity must be the Request-URI's user, which the
+	 * UM server then sees asserted in P-Asserted-Identity. A trusted peer vouches
+	 * for its own requests (the UM server checks From then). */
+	char mwi_aor[PROXY_AOR_MAX];
+	bool mwi = false;
+	const sip_hdr *evh = sip_msg_hdr(req, SIP_H_EVENT);
+	if (req->method == SIP_METHOD_SUBSCRIBE && initial && evh &&
+	    sip_event_is(evh->value, "message-summary") && local_aor(p, ruri, mwi_aor)) {
+		if (!peer->trusted) {
+			if (!authenticate(p, st, req, peer, true, auth_aor))
+				return;
+			authed = true;
+			if (strcmp(auth_aor, mwi_aor) != 0) {
+				plog(p, "message-summary SUBSCRIBE for %s by %s refused", mwi_aor,
+				     auth_aor);
+				txn_respond(st, 403, "Only the mailbox owner may subscribe");
+				return;
+			}
+		}
+		mwi = true;
+	}
+
 	px_call *c = call_new(p, st, req, peer);
 	if (!c) {
 		txn_respond(st, 500, NULL);
@@ -1172,6 +1195,11 @@ static void on_request(void *arg, txn *st, sip_msg *req, net_conn *conn, const n
 		if (sip_addr_parse(c->routes[0], &ra, NULL) || connect_uri(p, &ra.uri, &nc) ||
 		    start_branch(c, BR_OTHER, cru->raw, nc, NULL, false, NULL))
 			respond(c, 502, "Next hop unreachable");
+	} else if (mwi) {
+		c->direct_vm = true; /* the Request-URI as it came: the mailbox's address */
+		snprintf(c->user_aor, sizeof(c->user_aor), "%s", mwi_aor);
+		if (!start_voicemail(c))
+			respond(c, 480, "No voicemail server");
 	} else if (initial && proxy_uri_is_voicemail(cru) && local_aor(p, cru, user_aor)) {
 		c->direct_vm = true;
 		snprintf(c->user_aor, sizeof(c->user_aor), "%s", user_aor);

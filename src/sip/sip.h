@@ -252,6 +252,51 @@ static inline bool sip_sens_no_diversion(sip_sens s)
 }
 const char *sip_sens_name(sip_sens s);
 
+/* ---- SIP events (event.c) and message-summary (msg_summary.c), issue 9 ------ */
+/* Event (RFC 6665 8.2.1): the package name before any ';' parameters, trimmed;
+ * true when it equals pkg (case-insensitive, e.g. "message-summary"). */
+bool sip_event_is(ou_slice event_value, const char *pkg);
+
+/* Subscription-State (RFC 6665 8.2.3): "active;expires=3600",
+ * "terminated;reason=timeout". expires is 0 when absent (has_expires false). */
+typedef enum sip_substate_kind {
+	SIP_SUBSTATE_ACTIVE = 1,
+	SIP_SUBSTATE_PENDING,
+	SIP_SUBSTATE_TERMINATED,
+	SIP_SUBSTATE_OTHER, /* an extension value: treat as pending (RFC 6665 8.2.3) */
+} sip_substate_kind;
+typedef struct sip_substate {
+	sip_substate_kind state;
+	bool has_expires;
+	uint32_t expires;
+	ou_slice reason; /* p == NULL when absent */
+} sip_substate;
+int sip_substate_parse(ou_slice s, sip_substate *out, const char **why);
+
+/* application/simple-message-summary bodies (RFC 3842 5.2). The parser keeps
+ * slices into the body; the printer refuses a class name that is not a token and an
+ * account with CR, LF or NUL. Counts above SIP_MSUM_MAX_COUNT are an error. */
+#define SIP_MSUM_CTYPE "application/simple-message-summary"
+#define SIP_MSUM_MAX_CLASSES 8 /* message-context-class lines kept; more: ETOOBIG */
+#define SIP_MSUM_MAX_COUNT 999999u
+typedef struct sip_msum_class {
+	ou_slice name; /* "Voice-Message", as written */
+	uint32_t nnew, nold;
+	bool has_urgent;
+	uint32_t new_urgent, old_urgent;
+} sip_msum_class;
+typedef struct sip_msum {
+	bool waiting;     /* Messages-Waiting: yes */
+	ou_slice account; /* Message-Account URI, p == NULL when absent */
+	unsigned nclass;
+	sip_msum_class cls[SIP_MSUM_MAX_CLASSES];
+} sip_msum;
+int sip_msum_parse(ou_slice body, sip_msum *out, const char **why);
+/* The class named name (case-insensitive), or NULL. */
+const sip_msum_class *sip_msum_find(const sip_msum *m, const char *name);
+/* Appends the body (CRLF line ends) to b; on error b is left as it was. */
+int sip_msum_print(const sip_msum *m, ou_buf *b);
+
 /* ---- the message ----------------------------------------------------------- */
 enum {
 	SIP_CACHE_RURI = 1u << 0,

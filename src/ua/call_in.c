@@ -275,8 +275,13 @@ void call_in_request(ua *u, txn *st, sip_msg *req, const net_peer *peer)
 	dialog *d;
 	unsigned status = 0;
 	const char *why = NULL;
-	(void)peer;
 	if (dialog_table_match_request(&u->dialogs, req, &d, &status, &why)) {
+		/* not a call's: a dialog of the application's (a subscription) may own it */
+		if ((status == 481 || status == 0) && u->ev.request &&
+		    req->method != SIP_METHOD_ACK) {
+			u->ev.request(u->arg, u, st, req, peer);
+			return;
+		}
 		(void)txn_respond(st, status ? status : 481, status == 481 ? NULL : why);
 		return;
 	}

@@ -41,7 +41,8 @@ int ua_new(uv_loop_t *loop, const ua_config *cfg, const ua_events *ev, void *arg
 	txn_config tc = {.t1_ms = cfg->t1_ms};
 	txn_io io = txn_io_net();
 	txn_tu tu = {.on_request = tu_request, .on_ack = tu_ack, .arg = u};
-	if (!(u->scratch_msg = malloc(sizeof(sip_msg))) || (err = dialog_table_init(&u->dialogs)))
+	if (!(u->scratch_msg = malloc(sizeof(sip_msg))) || (err = dialog_table_init(&u->dialogs)) ||
+	    (err = dialog_table_init(&u->odialogs)))
 		goto fail;
 	if ((err = txn_layer_new(loop, &tc, &io, &tu, &u->txl)))
 		goto fail;
@@ -60,6 +61,7 @@ fail:
 	if (u->txl)
 		txn_layer_free(u->txl);
 	dialog_table_free(&u->dialogs);
+	dialog_table_free(&u->odialogs);
 	free(u->scratch_msg);
 	free(u);
 	return err;
@@ -89,10 +91,14 @@ void ua_free(ua *u)
 	}
 	u->defer_head = u->defer_tail = NULL;
 	uv_timer_stop(&u->defer);
+	ua_sub_free_all(u);
+	ua_dlg_free_all(u);
 	media_clock_close(u->clock);
 	txn_layer_free(u->txl);
+	ua_dlg_free_reqs(u);
 	net_free(u->net);
 	dialog_table_free(&u->dialogs);
+	dialog_table_free(&u->odialogs);
 	for (size_t i = 0; i < UA_PEER_BUCKETS; i++) {
 		while (u->peers[i]) {
 			ua_peer *p = u->peers[i];
@@ -355,6 +361,8 @@ static void tu_request(void *arg, txn *st, sip_msg *req, net_conn *conn, const n
 		return;
 	}
 	if (sip_msg_to(req, &to, NULL) == 0 && to->tag.p) {
+		if (req->method == SIP_METHOD_NOTIFY && ua_sub_notify(u, st, req))
+			return;
 		call_in_request(u, st, req, peer);
 		return;
 	}

@@ -92,7 +92,9 @@ typedef struct ua_events {
 	void (*play_done)(void *arg, ua_call *c);
 	void (*ended)(void *arg, ua_call *c, const ua_end *end);
 	/* Optional: an out-of-dialog request other than INVITE, ACK, CANCEL, OPTIONS (which
-	 * the ua answers itself). Answer it with ua_respond. NULL: 405 Method Not Allowed. */
+	 * the ua answers itself), or an in-dialog request (To tag) that belongs to no call
+	 * and no ua_subscription: find its ua_dlg with ua_dlg_match. Answer it with
+	 * ua_respond or ua_dlg_respond. NULL: 405 Method Not Allowed (481 in a dialog). */
 	void (*request)(void *arg, ua *u, void *st, sip_msg *req, const net_peer *peer);
 } ua_events;
 
@@ -198,5 +200,72 @@ int ua_unregister(ua_registration *g);
 /* Stops everything without sending (no callbacks after it). NULL ok. */
 void ua_registration_free(ua_registration *g);
 ua_reg_state ua_registration_state(const ua_registration *g); /* 0 before the first answer */
+
+/* ---- dialogs outside calls (dlg.c): the notifier side of RFC 6665 -------------
+ * A ua_dlg is a dialog a request handed to events.request created (a SUBSCRIBE),
+ * with the connection it arrived on: its in-dialog requests (NOTIFY) go back on that
+ * connection while it is open, else to the next hop of the route set. The
+ * application owns it (ua_dlg_free, also before ua_free; ua_free frees what is left
+ * without callbacks). */
+typedef struct ua_dlg ua_dlg;
+/* Final answer of a request sent with ua_dlg_request: status (a local 408 or 503 has
+ * resp NULL); resp valid during the call only. Never runs after ua_dlg_free. */
+typedef void (*ua_resp_cb)(void *arg, ua_dlg *g, unsigned status, sip_msg *resp);
+
+/* Any response to a request handed to events.request, with extra header lines
+ * ("Name: value", no CRLF) and, when contact is true, our Contact. */
+int ua_dlg_respond(ua *u, void *st, unsigned status, const char *reason, const char *const *extra,
+                   size_t nextra, bool contact);
+/* Answers the dialog-creating request req (st, peer from events.request) with a 2xx
+ * carrying Contact and the extra lines, and creates the dialog (*out). */
+int ua_dlg_accept(ua *u, void *st, sip_msg *req, const net_peer *peer, unsigned status,
+                  const char *const *extra, size_t nextra, ua_dlg **out);
+/* The ua_dlg an in-dialog request belongs to, with its CSeq checked: NULL with
+ * *status (481, or 500 for an old CSeq) to answer when none. */
+ua_dlg *ua_dlg_match(ua *u, sip_msg *req, unsigned *status);
+/* Sends a request in the dialog (extra lines after Contact; body with ctype). cb may
+ * be NULL. */
+int ua_dlg_request(ua_dlg *g, sip_method m, const char *const *extra, size_t nextra,
+                   const char *ctype, ou_slice body, ua_resp_cb cb, void *arg);
+void ua_dlg_set_arg(ua_dlg *g, void *arg);
+void *ua_dlg_get_arg(const ua_dlg *g);
+void ua_dlg_free(ua_dlg *g); /* NULL ok; pending requests are detached */
+
+/* ---- subscriptions (subscribe.c): the subscriber side of RFC 6665 -------------
+ * Like a registration: SUBSCRIBE to a resource through the next hop (the outbound
+ * proxy), digest challenges answered, the dialog refreshed before it expires, a
+ * failure retried every UA_SUB_RETRY_MS. Every NOTIFY in it is answered 200 and its
+ * body handed to the notify callback; a NOTIFY that terminates it, or a refresh that
+ * fails, re-subscribes after UA_SUB_RETRY_MS (ua_unsubscribe stops that). The
+ * application owns it: ua_subscription_free before ua_free. */
+#define UA_DEFAULT_SUB_EXPIRES 3600
+#define UA_SUB_RETRY_MS 10000
+typedef struct ua_subscription ua_subscription;
+typedef enum ua_sub_state {
+	UA_SUB_ACTIVE = 1, /* 2xx to a SUBSCRIBE, or an active NOTIFY */
+	UA_SUB_FAILED,     /* a final >= 300, or a local 408/503: status says which */
+	UA_SUB_TERMINATED, /* a NOTIFY said terminated, or ua_unsubscribe finished */
+} ua_sub_state;
+typedef struct ua_sub {
+	const char *resource; /* Request-URI and To: "sip:alice@openum.test" */
+	const char *from;     /* From (our AOR) */
+	const char *event;    /* "message-summary" */
+	const char *accept;   /* Accept value, NULL: none */
+	net_transport transport;
+	const char *host;
+	uint16_t port;
+	const char *tls_name;
+	const char *username, *password, *realm; /* digest (as ua_reg) */
+	uint32_t expires_s;                      /* 0: UA_DEFAULT_SUB_EXPIRES */
+	void (*state)(void *arg, ua_subscription *s, ua_sub_state st, unsigned status,
+	              uint32_t expires_s);
+	/* A NOTIFY (already answered 200): content type and body valid during the call. */
+	void (*notify)(void *arg, ua_subscription *s, ou_slice ctype, ou_slice body);
+	void *arg;
+} ua_sub;
+int ua_subscribe(ua *u, const ua_sub *cfg, ua_subscription **out);
+/* SUBSCRIBE with Expires: 0; UA_SUB_TERMINATED follows when it is answered. */
+int ua_unsubscribe(ua_subscription *s);
+void ua_subscription_free(ua_subscription *s); /* no callbacks after it; NULL ok */
 
 #endif

@@ -104,6 +104,10 @@ struct ua {
 	 * all) to the flow the phone registered on */
 	char reg_contact[3][200];
 	ua_call *calls;
+	dialog_table odialogs; /* dlg.c: dialogs outside calls (their user is a ua_dlg) */
+	ua_dlg *dlgs;          /* dlg.c */
+	struct dlg_req *dreqs; /* dlg.c: requests in flight (freed at ua_free) */
+	ua_subscription *subs; /* subscribe.c */
 	ua_call *defer_head, *defer_tail; /* ended (or answered) callbacks to run */
 	uv_timer_t defer;
 	bool freeing;
@@ -127,6 +131,18 @@ int ua_via(ua *u, net_transport tp, const net_peer *p, char *out, size_t cap);
 int ua_send_in_dialog(ua_call *c, ou_buf *b, txn_cb cb, void *arg);
 /* Runs `ended` (or `answered`) from the loop, not inside the ua_* call that caused it. */
 void ua_defer(ua_call *c);
+
+/* dlg.c / subscribe.c */
+/* Frees every ua_dlg and ua_subscription left (ua_free, before the txn layer goes),
+ * and ua_dlg_free_reqs what the txn layer no longer reports (after it). */
+void ua_dlg_free_reqs(ua *u);
+void ua_dlg_free_all(ua *u);
+void ua_sub_free_all(ua *u);
+/* A NOTIFY for one of our subscriptions: answered and handled, true; else false. */
+bool ua_sub_notify(ua *u, txn *st, sip_msg *req);
+/* The next hop of a URI (Route or target): transport from sips/;transport, host, port. */
+int ua_uri_hop(ou_slice uri, net_transport def, net_transport *tp, char *host, size_t cap,
+               uint16_t *port);
 
 /* call.c */
 ua_call *call_new(ua *u, bool incoming);

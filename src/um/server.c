@@ -90,8 +90,12 @@ void um_sess_maybe_free(um_sess *s)
 		}
 	}
 	um_sess_timer_stop(s);
-	if (!uv_is_closing((uv_handle_t *)&s->timer))
+	if (!uv_is_closing((uv_handle_t *)&s->timer)) {
+		/* the call's store writes are done: message-waiting lamps see them now */
+		if (!s->srv->freeing)
+			um_mwi_touch(s->srv->mwi, s->mailbox_addr);
 		uv_close((uv_handle_t *)&s->timer, timer_closed);
+	}
 }
 
 bool um_sess_async_done(um_sess *s)
@@ -282,6 +286,13 @@ static void on_ended(void *arg, ua_call *c, const ua_end *end)
 	um_sess_maybe_free(s);
 }
 
+static void on_request(void *arg, ua *u, void *st, sip_msg *req, const net_peer *peer)
+{
+	um_server *srv = arg;
+	(void)u;
+	um_mwi_request(srv->mwi, st, req, peer);
+}
+
 /* ---- the server ---------------------------------------------------------------- */
 
 int um_server_new(uv_loop_t *loop, const um_server_cfg *cfg, store *st, const um_prompts *prompts,
@@ -340,11 +351,18 @@ int um_server_new(uv_loop_t *loop, const um_server_cfg *cfg, store *st, const um
 	    .dtmf = on_dtmf,
 	    .play_done = on_play_done,
 	    .ended = on_ended,
+	    .request = on_request,
 	};
-	int err = ua_new(loop, &srv->cfg.ua, &ev, srv, &srv->u);
+	int err = um_mwi_new(srv, &srv->mwi);
+	if (err) {
+		free(srv);
+		return err;
+	}
+	err = ua_new(loop, &srv->cfg.ua, &ev, srv, &srv->u);
 	if (err) {
 		if (why)
 			*why = "cannot create the user agent (TLS files?)";
+		um_mwi_free(srv->mwi);
 		free(srv);
 		return err;
 	}
@@ -363,6 +381,7 @@ int um_server_new(uv_loop_t *loop, const um_server_cfg *cfg, store *st, const um
 	*out = srv;
 	return 0;
 fail:
+	um_mwi_free(srv->mwi);
 	ua_free(srv->u);
 	free(srv);
 	return err;
@@ -389,12 +408,19 @@ unsigned um_server_calls(const um_server *s)
 	return s->ncalls;
 }
 
+unsigned um_server_mwi_subscriptions(const um_server *s)
+{
+	return um_mwi_count(s->mwi);
+}
+
 void um_server_free(um_server *s)
 {
 	if (!s)
 		return;
 	/* ended(SHUTDOWN) for every call: recordings are stored, rows written, from the
 	 * store's async requests the caller's loop runs afterwards. */
+	um_mwi_free(s->mwi);
+	s->mwi = NULL;
 	ua_free(s->u);
 	s->u = NULL;
 	s->freeing = true;

@@ -19,7 +19,8 @@ struct um_server {
 	uint16_t tcp_port, tls_port;
 	struct um_sess *sessions; /* every session not yet freed */
 	unsigned ncalls;
-	bool freeing; /* um_server_free ran: the last session frees the server */
+	bool freeing;       /* um_server_free ran: the last session frees the server */
+	struct um_mwi *mwi; /* mwi.c: message-waiting subscriptions */
 };
 
 typedef enum um_sess_state {
@@ -81,6 +82,18 @@ typedef struct um_sess {
 	size_t spool_n, spool_cap;
 	bool spool_opened, spool_busy, spool_finish, spool_keep, spool_closed, spool_failed;
 } um_sess;
+
+/* mwi.c: message-waiting subscriptions (docs/mwi.md) */
+typedef struct um_mwi um_mwi;
+int um_mwi_new(um_server *srv, um_mwi **out);
+/* A request the ua hands to events.request: SUBSCRIBE (new or in a dialog). */
+void um_mwi_request(um_mwi *m, void *st, sip_msg *req, const net_peer *peer);
+/* Something in the mailbox changed here: re-count and notify now. */
+void um_mwi_touch(um_mwi *m, const char *mailbox_addr);
+unsigned um_mwi_count(const um_mwi *m);
+/* Drops every subscription without NOTIFY (before ua_free); memory goes once the
+ * store requests in flight have returned. */
+void um_mwi_free(um_mwi *m);
 
 /* server.c */
 void um_sess_play_clips(um_sess *s, const um_clips *cl);

@@ -331,6 +331,12 @@ void um_pop_on_ended(um_pop *p, ua_call *c, const ua_end *end);
 #define UM_DEFAULT_SILENCE_S 10     /* call answering: this much silence ends a message */
 #define UM_DEFAULT_RTP_TIMEOUT_S 30 /* `openum um`: no RTP for this long hangs up */
 #define UM_MAX_TRUSTED 16
+/* message-waiting (mwi.c, docs/mwi.md) */
+#define UM_MWI_POLL_MS 5000         /* re-count subscribed mailboxes this often */
+#define UM_MWI_DEFAULT_EXPIRES 3600 /* SUBSCRIBE without Expires */
+#define UM_MWI_MIN_EXPIRES 60       /* shorter (not 0): 423 Interval Too Brief */
+#define UM_MWI_MAX_EXPIRES 86400    /* longer is cut to this */
+#define UM_MWI_MAX_SUBS 20000       /* more at once: 503 */
 
 /* The Play-On-Phone engine's share of the ua's events: calls it placed itself are
  * handed to it (owns() true) and the server does nothing else with them. */
@@ -362,6 +368,12 @@ typedef struct um_server_cfg {
 	const um_pop_hooks *pop_hooks; /* NULL: no Play-On-Phone engine */
 	void *pop;
 	bool quiet; /* no log lines on stderr */
+	/* message-waiting (mwi.c): how often subscribed mailboxes are re-counted to catch
+	 * changes made elsewhere (openum mailbox, the web page, another UM server); 0:
+	 * UM_MWI_POLL_MS. Changes made by this server's calls notify at once. */
+	unsigned mwi_poll_ms;
+	bool mwi_off;             /* answer SUBSCRIBE message-summary with 489 */
+	uint32_t mwi_min_expires; /* 0: UM_MWI_MIN_EXPIRES (tests use a few seconds) */
 } um_server_cfg;
 
 typedef struct um_server um_server;
@@ -382,6 +394,8 @@ void um_server_set_pop(um_server *s, const um_pop_hooks *hooks, void *pop);
 uint16_t um_server_port(const um_server *s, net_transport tp);
 /* Calls still up. */
 unsigned um_server_calls(const um_server *s);
+/* Message-waiting subscriptions (RFC 3842 over RFC 6665) held now. */
+unsigned um_server_mwi_subscriptions(const um_server *s);
 /* Ends every call: recordings so far are stored, every call is logged. Run the loop
  * afterwards until it is idle (the store writes finish there), then close the store.
  * The server's memory goes once its last call is written. */

@@ -242,6 +242,33 @@ static void script_voicemail_of(void **state)
 	expect_bad("voicemail mailto:alice@openum.test\n", 1, "sip:");
 }
 
+static void script_wait_mwi(void **state)
+{
+	(void)state;
+	size_t n;
+	unsigned line;
+	const char *why;
+	assert_int_equal(parse("wait-mwi yes\nwait-mwi no:0/1 30\nwait-mwi failed:403\n"
+	                       "wait-mwi yes:12/345\n",
+	                       &n, &line, &why),
+	                 0);
+	assert_int_equal(n, 4);
+	assert_int_equal(S[0].op, PHONE_OP_WAIT_MWI);
+	assert_string_equal(S[0].arg, "yes");
+	assert_int_equal(S[0].num, PHONE_DEFAULT_WAIT_S);
+	assert_string_equal(S[1].arg, "no:0/1");
+	assert_int_equal(S[1].num, 30);
+	assert_string_equal(S[2].arg, "failed:403");
+	assert_string_equal(phone_op_name(PHONE_OP_WAIT_MWI), "wait-mwi");
+	expect_bad("wait-mwi\n", 1, "wait-mwi yes|no");
+	expect_bad("wait-mwi maybe\n", 1, "expected yes, no");
+	expect_bad("wait-mwi yes:1\n", 1, "expected yes, no");
+	expect_bad("wait-mwi yes:1/2x\n", 1, "expected yes, no");
+	expect_bad("wait-mwi failed:200\n", 1, "failed:CODE");
+	expect_bad("wait-mwi no 0\n", 1, "SECONDS");
+	expect_bad("wait-mwi no 5 6\n", 1, "wait-mwi yes|no");
+}
+
 static void script_too_many_steps(void **state)
 {
 	(void)state;
@@ -375,6 +402,7 @@ int main(void)
 	    cmocka_unit_test(script_good),
 	    cmocka_unit_test(script_bad_lines),
 	    cmocka_unit_test(script_voicemail_of),
+	    cmocka_unit_test(script_wait_mwi),
 	    cmocka_unit_test(script_too_many_steps),
 	    cmocka_unit_test(voicemail_skip_pin_on_the_wire),
 	};
