@@ -10,6 +10,8 @@
 
 #include <uv.h>
 
+#include "conf/conf.h"
+
 enum {
 	CLI_EXIT_OK = 0,
 	CLI_EXIT_FAIL = 1,  /* bad input, failed check, I/O error */
@@ -57,5 +59,24 @@ void cli_close_walk(uv_handle_t *h, void *arg);
 /* Reads one line from standard input, without echo when it is a terminal (the
  * prompt goes to standard error); the line end is removed. False at end of input. */
 bool cli_read_secret(const char *prompt, char *buf, size_t cap);
+
+/* `--config FILE` (cli/config.c). The [cmd] section of FILE (conf/conf.h; keys are
+ * the options of `keys`) becomes option/value pairs in argv[1..nfile), followed by the
+ * command line without "--config FILE": parse argv[1..argc) with one loop and the
+ * command line overrides the file (a repeatable option given on the command line
+ * should replace the file's list: see i >= nfile). Returns CLI_EXIT_OK, or the exit
+ * code after printing the error (with the file's line number). */
+typedef struct cli_conf {
+	conf_args file;
+	const char *path; /* NULL: no --config */
+	char **argv;      /* argv[0], the file's pairs, the command line */
+	int argc;
+	int nfile; /* argv[1..nfile) come from the file */
+} cli_conf;
+int cli_conf_merge(const char *cmd, int argc, char **argv, const conf_key *keys, size_t nkeys,
+                   cli_conf *out);
+/* "FILE line N: " when argv[i] came from the file, else "" (a static buffer). */
+const char *cli_conf_where(const cli_conf *c, int i);
+void cli_conf_free(cli_conf *c);
 
 #endif

@@ -1,5 +1,6 @@
-/* openum proxy: the MS-OCEXUM protocol server role. Parses the command line into a
- * proxy_config and runs proxy/proxy.h on a libuv loop until SIGINT or SIGTERM. */
+/* openum proxy: the MS-OCEXUM protocol server role. Parses the config file and the
+ * command line into a proxy_config and runs proxy/proxy.h on a libuv loop until
+ * SIGINT or SIGTERM. */
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,10 @@ static void usage(FILE *out)
 	    "and TLS only (MS-OCEXUM 2.1). Users come from `openum user`.\n"
 	    "\n"
 	    "Options:\n"
+	    "  --config FILE         read options from the [proxy] section of FILE (INI: the\n"
+	    "                        options below without \"--\", \"key = value\", one line per\n"
+	    "                        value of a repeatable option, quiet = true); options on\n"
+	    "                        the command line override the file's\n"
 	    "  --domain DOMAIN       our SIP domain: users are user@DOMAIN (required)\n"
 	    "  --realm REALM         digest realm (default: DOMAIN); users' passwords must\n"
 	    "                        have been set for this realm\n"
@@ -54,6 +59,9 @@ static void usage(FILE *out)
 	    "  --min-expires SECONDS registrations shorter than this get 423 (default %d)\n"
 	    "  --max-expires SECONDS registrations are cut to this (default %d)\n"
 	    "  --nonce-ttl SECONDS   digest nonces go stale after this (default %d)\n"
+	    "  --digest LIST         digest algorithms challenged with, in this order; the\n"
+	    "                        others are refused (default sha-256,md5; md5,sha-256\n"
+	    "                        for clients that answer only the first challenge)\n"
 	    "  --quiet               no log lines on standard error\n"
 	    "\n"
 	    "Per-user forwarding (voicemail after N seconds unanswered, on busy, when not\n"
@@ -61,31 +69,69 @@ static void usage(FILE *out)
 	    "\n"
 	    "Exit status: 0 after SIGINT/SIGTERM, 1 when it cannot start, 2 usage error.\n"
 	    "\n"
-	    "Example:\n"
+	    "Examples:\n"
 	    "  openum proxy --domain example.com --cert server.pem --key server.key \\\n"
-	    "      --ca ca.pem --um-server um1.example.com:5071\n",
+	    "      --ca ca.pem --um-server um1.example.com:5071\n"
+	    "  openum proxy --config /etc/openum/openum.conf --quiet\n",
 	    NET_DEFAULT_TCP_PORT, NET_DEFAULT_TLS_PORT, PROXY_DEFAULT_RING_TIMEOUT_S,
 	    PROXY_DEFAULT_MIN_EXPIRES, PROXY_DEFAULT_MAX_EXPIRES, AUTH_DEFAULT_NONCE_TTL_S);
 }
 
 #define MAX_LIST 16
 
+/* The options a config file may hold: every option but --config. */
+static const conf_key keys[] = {
+    {"domain", false, false},      {"realm", false, false},        {"db", false, false},
+    {"listen", false, false},      {"tcp-port", false, false},     {"tls-port", false, false},
+    {"advertise", false, false},   {"cert", false, false},         {"key", false, false},
+    {"ca", false, false},          {"trusted-peer", false, true},  {"um-server", false, true},
+    {"um-tls-name", false, false}, {"ring-timeout", false, false}, {"min-expires", false, false},
+    {"max-expires", false, false}, {"nonce-ttl", false, false},    {"quiet", true, false},
+    {"digest", false, false},
+};
+
+static const char *where = ""; /* "FILE line N: " while parsing the file's options */
+
 static int bad(const char *msg, const char *arg)
 {
-	fprintf(stderr, "openum proxy: %s%s%s (see openum proxy --help)\n", msg, arg ? " " : "",
-	        arg ? arg : "");
+	fprintf(stderr, "openum proxy: %s%s%s%s (see openum proxy --help)\n", where, msg,
+	        arg ? " " : "", arg ? arg : "");
 	return CLI_EXIT_USAGE;
 }
 
-static int run(int argc, char **argv)
+/* "sha-256,md5" into c->digest (each at most once). */
+static bool digest_list(const char *v, proxy_config *c)
+{
+	c->ndigest = 0;
+	const char *s = v;
+	for (;;) {
+		const char *e = strchr(s, ',');
+		size_t n = e ? (size_t)(e - s) : strlen(s);
+		auth_algo a;
+		if (n == 0 || auth_algo_from((ou_slice){s, n}, &a) != 0 ||
+		    c->ndigest == AUTH_NALGOS)
+			return false;
+		for (unsigned i = 0; i < c->ndigest; i++)
+			if (c->digest[i] == a)
+				return false;
+		c->digest[c->ndigest++] = a;
+		if (!e)
+			return true;
+		s = e + 1;
+	}
+}
+
+static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 {
 	proxy_config c = {0};
 	const char *listen = DEFAULT_LISTEN;
 	unsigned tcp_port = NET_DEFAULT_TCP_PORT, tls_port = NET_DEFAULT_TLS_PORT;
 	const char *um[MAX_LIST], *trusted[MAX_LIST];
 	size_t num_um = 0, ntrusted = 0;
+	bool cl_um = false, cl_trusted = false; /* seen on the command line: replaces the file's */
 	for (int i = 1; i < argc; i++) {
 		const char *o = argv[i];
+		where = cli_conf_where(cf, i);
 		if (strcmp(o, "--quiet") == 0) {
 			c.quiet = true;
 			continue;
@@ -95,7 +141,7 @@ static int run(int argc, char **argv)
 		    "--tcp-port",    "--tls-port",     "--advertise",    "--cert",
 		    "--key",         "--ca",           "--trusted-peer", "--um-server",
 		    "--um-tls-name", "--ring-timeout", "--min-expires",  "--max-expires",
-		    "--nonce-ttl"};
+		    "--nonce-ttl",   "--digest"};
 		bool known = false;
 		for (size_t k = 0; k < sizeof(with_value) / sizeof(with_value[0]); k++)
 			known |= strcmp(o, with_value[k]) == 0;
@@ -124,11 +170,23 @@ static int run(int argc, char **argv)
 			c.net.ca_file = v;
 		else if (strcmp(o, "--um-tls-name") == 0)
 			c.um_tls_name = v;
-		else if (strcmp(o, "--trusted-peer") == 0) {
+		else if (strcmp(o, "--digest") == 0) {
+			if (!digest_list(v, &c))
+				return bad("--digest takes sha-256, md5 or both, comma-separated:",
+				           v);
+		} else if (strcmp(o, "--trusted-peer") == 0) {
+			if (i >= nfile && !cl_trusted) {
+				cl_trusted = true;
+				ntrusted = 0;
+			}
 			if (ntrusted == MAX_LIST)
 				return bad("too many --trusted-peer", NULL);
 			trusted[ntrusted++] = v;
 		} else if (strcmp(o, "--um-server") == 0) {
+			if (i >= nfile && !cl_um) {
+				cl_um = true;
+				num_um = 0;
+			}
 			if (num_um == PROXY_MAX_UM_SERVERS)
 				return bad("too many --um-server", NULL);
 			const char *colon = strrchr(v, ':');
@@ -152,6 +210,7 @@ static int run(int argc, char **argv)
 				c.nonce_ttl_s = n;
 		}
 	}
+	where = "";
 	if (!c.domain)
 		return bad("--domain is required", NULL);
 	if (tls_port && (!c.net.cert_file || !c.net.key_file)) {
@@ -208,6 +267,17 @@ static int run(int argc, char **argv)
 	uv_run(&loop, UV_RUN_DEFAULT);
 	uv_loop_close(&loop);
 	return CLI_EXIT_OK;
+}
+
+static int run(int argc, char **argv)
+{
+	cli_conf cf;
+	int rc = cli_conf_merge("proxy", argc, argv, keys, sizeof(keys) / sizeof(keys[0]), &cf);
+	if (rc != CLI_EXIT_OK)
+		return rc;
+	rc = run_args(cf.argc, cf.argv, cf.nfile, &cf);
+	cli_conf_free(&cf);
+	return rc;
 }
 
 const cli_cmd cli_cmd_proxy = {

@@ -1,4 +1,5 @@
-/* openum um: the MS-OCEXUM UM server role. Parses the command line into an
+/* openum um: the MS-OCEXUM UM server role. Parses the config file and the command line
+ * into an
  * um_server_cfg, opens the store and the prompts, and runs um/server.c (plus the
  * Play-On-Phone engine and the web service when asked) until SIGINT or SIGTERM. */
 #include <signal.h>
@@ -28,6 +29,10 @@ static void usage(FILE *out)
 	    "mailbox log`). Mailboxes come from `openum mailbox add`.\n"
 	    "\n"
 	    "Options:\n"
+	    "  --config FILE         read options from the [um] section of FILE (INI: the\n"
+	    "                        options below without \"--\", \"key = value\", one line per\n"
+	    "                        value of a repeatable option, quiet = true); options on\n"
+	    "                        the command line override the file's\n"
 	    "  --db PATH             mailbox store (default: $OPENUM_DB, else ./" DEFAULT_DB ");\n"
 	    "                        postgresql://USER@HOST/DB or pg:KEY=VALUE... for a\n"
 	    "                        PostgreSQL store shared with other UM servers\n"
@@ -85,9 +90,43 @@ static void usage(FILE *out)
 	    UA_DEFAULT_RTP_PORT_MIN, UA_DEFAULT_RTP_PORT_MAX, UM_MWI_POLL_MS, UM_MWI_MIN_EXPIRES);
 }
 
+/* The options a config file may hold: every option but --config. */
+static const conf_key keys[] = {
+    {"db", false, false},
+    {"listen-tcp", false, false},
+    {"listen-tls", false, false},
+    {"cert", false, false},
+    {"key", false, false},
+    {"ca", false, false},
+    {"trusted-peer", false, true},
+    {"domain", false, false},
+    {"pilot", false, true},
+    {"prompts", false, false},
+    {"max-message-seconds", false, false},
+    {"silence-seconds", false, false},
+    {"rtp-timeout", false, false},
+    {"answer-delay-ms", false, false},
+    {"spool-dir", false, false},
+    {"max-failed-logons", false, false},
+    {"mwi-poll-ms", false, false},
+    {"mwi-min-expires", false, false},
+    {"no-mwi", true, false},
+    {"pin-iterations", false, false},
+    {"rtp-ip", false, false},
+    {"rtp-ports", false, false},
+    {"web", false, false},
+    {"port-file", false, false},
+    {"outbound", false, false},
+    {"outbound-name", false, false},
+    {"outbound-tcp", true, false},
+    {"quiet", true, false},
+};
+
+static const char *where = ""; /* "FILE line N: " while parsing the file's options */
+
 static int bad(const char *msg, const char *arg)
 {
-	fprintf(stderr, "openum um: %s%s%s (see openum um --help)\n", msg, arg ? " " : "",
+	fprintf(stderr, "openum um: %s%s%s%s (see openum um --help)\n", where, msg, arg ? " " : "",
 	        arg ? arg : "");
 	return CLI_EXIT_USAGE;
 }
@@ -159,7 +198,7 @@ static void pop_ended(void *p, ua_call *c, const ua_end *end)
 static const um_pop_hooks pop_hooks = {pop_owns, pop_progress,  pop_answered,
                                        pop_dtmf, pop_play_done, pop_ended};
 
-static int run(int argc, char **argv)
+static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 {
 	um_server_cfg c = {0};
 	c.ua.rtp_timeout_ms = UM_DEFAULT_RTP_TIMEOUT_S * 1000;
@@ -174,8 +213,10 @@ static int run(int argc, char **argv)
 	store_options so = {0};
 	um_pop_cfg pc = {0};
 	char out_host[256] = "";
+	bool cl_trusted = false, cl_pilots = false; /* on the command line: replace the file's */
 	for (int i = 1; i < argc; i++) {
 		const char *o = argv[i];
+		where = cli_conf_where(cf, i);
 		if (strcmp(o, "--quiet") == 0) {
 			c.quiet = true;
 			continue;
@@ -243,10 +284,18 @@ static int run(int argc, char **argv)
 		else if (strcmp(o, "--ca") == 0)
 			c.ua.net.ca_file = v;
 		else if (strcmp(o, "--trusted-peer") == 0) {
+			if (i >= nfile && !cl_trusted) {
+				cl_trusted = true;
+				ntrusted = 0;
+			}
 			if (ntrusted == UM_MAX_TRUSTED)
 				return bad("too many --trusted-peer", NULL);
 			trusted[ntrusted++] = v;
 		} else if (strcmp(o, "--pilot") == 0) {
+			if (i >= nfile && !cl_pilots) {
+				cl_pilots = true;
+				npilots = 0;
+			}
 			if (npilots == 16)
 				return bad("too many --pilot", NULL);
 			pilots[npilots++] = v;
@@ -329,6 +378,7 @@ static int run(int argc, char **argv)
 			so.pin_iterations = n;
 		}
 	}
+	where = "";
 	bool have_cert = c.ua.net.cert_file && c.ua.net.key_file;
 	if (tls_on && !have_cert) {
 		if (tls_given)
@@ -456,6 +506,17 @@ out:
 	uv_loop_close(&loop);
 	um_prompts_free(pr);
 	store_close(st);
+	return rc;
+}
+
+static int run(int argc, char **argv)
+{
+	cli_conf cf;
+	int rc = cli_conf_merge("um", argc, argv, keys, sizeof(keys) / sizeof(keys[0]), &cf);
+	if (rc != CLI_EXIT_OK)
+		return rc;
+	rc = run_args(cf.argc, cf.argv, cf.nfile, &cf);
+	cli_conf_free(&cf);
 	return rc;
 }
 

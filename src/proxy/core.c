@@ -771,9 +771,9 @@ static void challenge(proxy *p, txn *st, sip_msg *req, bool proxy_auth, bool sta
 	unsigned status = proxy_auth ? 407 : 401;
 	if (txn_response_begin(st, status, NULL, &b) == 0) {
 		const char *name = proxy_auth ? "Proxy-Authenticate: " : "WWW-Authenticate: ";
-		for (int a = AUTH_SHA256; a >= AUTH_MD5; a--) {
+		for (unsigned i = 0; i < p->cfg.ndigest; i++) {
 			ou_buf_append_cstr(&b, name);
-			auth_challenge(p->auth, (auth_algo)a, ou_slice_cstr(p->realm), stale,
+			auth_challenge(p->auth, p->cfg.digest[i], ou_slice_cstr(p->realm), stale,
 			               (uint64_t)now_ms(), &b);
 			ou_buf_append_cstr(&b, "\r\n");
 		}
@@ -821,6 +821,13 @@ static bool authenticate(proxy *p, txn *st, sip_msg *req, const net_peer *peer, 
 	auth_algo algo;
 	if (auth_algo_from(cred.algorithm, &algo)) {
 		txn_respond(st, 400, "Bad credentials: algorithm not supported");
+		return false;
+	}
+	bool offered = false;
+	for (unsigned i = 0; i < p->cfg.ndigest; i++)
+		offered |= p->cfg.digest[i] == algo;
+	if (!offered) {
+		txn_respond(st, 400, "Bad credentials: algorithm not offered");
 		return false;
 	}
 	/* An unknown user and a wrong password look alike to the client. */
@@ -1346,6 +1353,11 @@ int proxy_new(uv_loop_t *loop, const proxy_config *cfg, proxy **out, const char 
 		return OPENUM_ENOMEM;
 	p->loop = loop;
 	p->cfg = *cfg;
+	if (p->cfg.ndigest == 0 || p->cfg.ndigest > AUTH_NALGOS) {
+		p->cfg.digest[0] = AUTH_SHA256;
+		p->cfg.digest[1] = AUTH_MD5;
+		p->cfg.ndigest = 2;
+	}
 	snprintf(p->domain, sizeof(p->domain), "%s", cfg->domain);
 	for (char *s = p->domain; *s; s++)
 		*s = ou_lower(*s);

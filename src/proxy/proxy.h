@@ -172,6 +172,11 @@ typedef struct proxy_config {
 	const char *um_tls_name; /* name expected in the UM servers' certificates; NULL: host */
 	unsigned ring_timeout_s; /* 0: PROXY_DEFAULT_RING_TIMEOUT_S */
 	unsigned nonce_ttl_s;    /* 0: AUTH_DEFAULT_NONCE_TTL_S */
+	/* digest algorithms challenged with, in this order; credentials with another one
+	 * are refused (400). ndigest 0: SHA-256 then MD5 (RFC 8760: strongest first). MD5
+	 * first serves clients that answer only the first challenge (SIPp 3.6). */
+	auth_algo digest[AUTH_NALGOS];
+	unsigned ndigest;
 	proxy_reg_limits reg;
 	unsigned t1_ms; /* 0: TXN_DEFAULT_T1_MS (tests lower it) */
 	bool quiet;     /* no log lines on stderr */

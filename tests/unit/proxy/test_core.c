@@ -5,7 +5,11 @@
  * to the registered flow, no answer -> voicemail with Diversion (old Diversion
  * removed), busy -> voicemail, private-no-diversion never diverted (486 / 480 back),
  * bad Ms-Sensitivity -> 400, Max-Forwards 0 -> 483, and skip-pin gatekeeping: the
- * owner's Ms-Exchange-Command reaches the UM server, another user's is stripped. */
+ * owner's Ms-Exchange-Command reaches the UM server, another user's is stripped.
+ * Also: registrations survive a restart (the proxy connects to the stored Contact),
+ * the second UM server takes the call when the first answers 503, immediate
+ * forwarding (and none for private-no-diversion), the best of two final answers, and
+ * the rate limit of repeated authentication failures. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -38,10 +42,16 @@ typedef struct world {
 	net *um;
 	uint16_t um_port;
 	char um_addr[64];
-	const char *um_list[1];
 	unsigned um_n;
 	char *um_msgs[MAXM];
 	unsigned um_status; /* what the fake UM answers to INVITE */
+	/* a second UM server (always 200): the proxy tries it when the first fails */
+	net *um2;
+	uint16_t um2_port;
+	char um2_addr[64];
+	unsigned um2_n;
+	const char *um_list2[2];
+	proxy_config pc; /* kept for a restart */
 } world;
 
 static world W;
@@ -64,13 +74,24 @@ static void um_recv(void *arg, net_conn *c, const net_peer *p, sip_msg *m)
 	ou_buf_free(&b);
 }
 
+static void um2_recv(void *arg, net_conn *c, const net_peer *p, sip_msg *m)
+{
+	world *w = arg;
+	unsigned saved = w->um_status;
+	if (m->is_request && m->method == SIP_METHOD_INVITE)
+		w->um2_n++;
+	w->um_status = 200;
+	um_recv(arg, c, p, m);
+	w->um_status = saved;
+}
+
 static void um_close(void *arg, net_conn *c, int err, const char *why)
 {
 	(void)arg, (void)c, (void)err, (void)why;
 }
 
 static void add_user(store_users *su, const char *user, const char *pw, uint32_t na, bool busy,
-                     bool unreg)
+                     bool unreg, const char *fwd)
 {
 	store_user u = {0};
 	snprintf(u.address, sizeof(u.address), "sip:%s@" DOMAIN, user);
@@ -82,6 +103,7 @@ static void add_user(store_users *su, const char *user, const char *pw, uint32_t
 	u.vm_no_answer_s = na;
 	u.vm_busy = busy;
 	u.vm_unregistered = unreg;
+	snprintf(u.fwd_immediate, sizeof(u.fwd_immediate), "%s", fwd ? fwd : "");
 	assert_int_equal(store_user_add(su, &u, NULL, NULL), 0);
 }
 
@@ -101,9 +123,10 @@ static int setup(void **state)
 	snprintf(w->ca, sizeof(w->ca), "%s/ca.pem", certs);
 	store_users *su = NULL;
 	assert_int_equal(store_users_open(w->db, NULL, &su, NULL), 0);
-	add_user(su, "alice", "alice-pw", 1, true, true);
-	add_user(su, "bob", "bob-pw", 0, false, false);
-	add_user(su, "dave", "dave-pw", 0, false, true);
+	add_user(su, "alice", "alice-pw", 1, true, true, NULL);
+	add_user(su, "bob", "bob-pw", 0, false, false, NULL);
+	add_user(su, "dave", "dave-pw", 0, false, true, NULL);
+	add_user(su, "erin", "erin-pw", 0, false, true, "sip:bob@" DOMAIN);
 	store_users_close(su);
 
 	uv_loop_init(&w->loop);
@@ -111,22 +134,26 @@ static int setup(void **state)
 	assert_int_equal(net_new(&w->loop, &uc, um_recv, um_close, w, &w->um), 0);
 	assert_int_equal(net_listen(w->um, NET_TLS, "127.0.0.1", 0, &w->um_port), 0);
 	snprintf(w->um_addr, sizeof(w->um_addr), "127.0.0.1:%u", w->um_port);
-	w->um_list[0] = w->um_addr;
 	w->um_status = 200;
+	assert_int_equal(net_new(&w->loop, &uc, um2_recv, um_close, w, &w->um2), 0);
+	assert_int_equal(net_listen(w->um2, NET_TLS, "127.0.0.1", 0, &w->um2_port), 0);
+	snprintf(w->um2_addr, sizeof(w->um2_addr), "127.0.0.1:%u", w->um2_port);
+	w->um_list2[0] = w->um_addr;
+	w->um_list2[1] = w->um2_addr;
 
-	proxy_config pc = {
+	w->pc = (proxy_config){
 	    .domain = DOMAIN,
 	    .db = w->db,
 	    .tcp_ip = "127.0.0.1",
 	    .net = {.cert_file = w->cert, .key_file = w->key, .ca_file = w->ca},
-	    .um_servers = w->um_list,
-	    .num_servers = 1,
+	    .um_servers = w->um_list2,
+	    .num_servers = 2,
 	    .ring_timeout_s = 5,
 	    .t1_ms = 20,
 	    .quiet = getenv("OPENUM_TEST_VERBOSE") == NULL,
 	};
 	const char *why = NULL;
-	assert_int_equal(proxy_new(&w->loop, &pc, &w->px, &why), 0);
+	assert_int_equal(proxy_new(&w->loop, &w->pc, &w->px, &why), 0);
 	return 0;
 }
 
@@ -143,6 +170,7 @@ static int teardown(void **state)
 	world *w = &W;
 	proxy_free(w->px);
 	net_free(w->um);
+	net_free(w->um2);
 	uv_run(&w->loop, UV_RUN_DEFAULT);
 	uv_walk(&w->loop, walk_close, NULL);
 	uv_run(&w->loop, UV_RUN_DEFAULT);
@@ -163,7 +191,8 @@ typedef struct phone {
 	size_t len;
 	char msg[65536]; /* the last message received */
 	sip_msg m;
-	uint16_t port; /* local port */
+	uint16_t port;         /* local port */
+	uint16_t contact_port; /* the port written in Contact; 0: port */
 	unsigned nc;
 } phone;
 
@@ -260,7 +289,8 @@ static void ph_request(phone *p, const char *method, const char *ruri, const cha
 	         "Contact: <sip:%s@127.0.0.1:%u;transport=tcp>\r\n%s"
 	         "Content-Length: 0\r\n\r\n",
 	         method, ruri, p->port, callid, cseq, method, from_user, from_user, to, callid,
-	         cseq, method, from_user, p->port, extra ? extra : "");
+	         cseq, method, from_user, p->contact_port ? p->contact_port : p->port,
+	         extra ? extra : "");
 	ph_send(p, text);
 }
 
@@ -521,6 +551,172 @@ static void test_max_forwards_and_relay(void **state)
 	ph_close(&b);
 }
 
+/* A listening socket on loopback: the port a phone writes in its Contact. */
+static int listen_any(uint16_t *port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(fd, 4), 0);
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	socklen_t al = sizeof(a);
+	getsockname(fd, (struct sockaddr *)&a, &al);
+	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+/* The registration is in the store: a new proxy on the same database rings the
+ * stored Contact (the flow is gone with the old process), and the call goes through. */
+static void test_bindings_survive_restart(void **state)
+{
+	(void)state;
+	uint16_t lport;
+	int lfd = listen_any(&lport);
+	phone a;
+	ph_open(&a);
+	a.contact_port = lport;
+	ph_register(&a, "alice", "alice-pw");
+	pump(200); /* the store write runs on the thread pool */
+	proxy_free(W.px);
+	W.px = NULL;
+	for (int i = 0; i < 50; i++)
+		uv_run(&W.loop, UV_RUN_NOWAIT);
+	close(a.fd);
+	const char *why = NULL;
+	assert_int_equal(proxy_new(&W.loop, &W.pc, &W.px, &why), 0);
+
+	phone b, in;
+	ph_open(&b);
+	ph_invite(&b, "bob", "bob-pw", "sip:alice@" DOMAIN, "sip:alice@" DOMAIN, "restart", NULL);
+	memset(&in, 0, sizeof(in));
+	in.fd = -1;
+	for (int t = 0; t < 3000 && in.fd < 0; t++) {
+		pump(1);
+		in.fd = accept(lfd, NULL, NULL);
+	}
+	assert_true(in.fd >= 0); /* the proxy connected to the stored Contact */
+	fcntl(in.fd, F_SETFL, O_NONBLOCK);
+	assert_true(ph_recv(&in, 2000));
+	assert_int_equal(in.m.method, SIP_METHOD_INVITE);
+	char want[64];
+	snprintf(want, sizeof(want), "INVITE sip:alice@127.0.0.1:%u;", lport);
+	assert_true(strncmp(in.msg, want, strlen(want)) == 0);
+	ph_reply(&in, 200);
+	assert_int_equal(ph_expect_status(&b, 200, 2000), 200);
+	ph_close(&in);
+	ph_close(&b);
+	close(lfd);
+}
+
+/* dave is not registered and goes to voicemail: the first UM server answers 503, the
+ * second takes the call (MS-EUMR: first available, then the next). */
+static void test_um_failover(void **state)
+{
+	(void)state;
+	W.um_status = 503;
+	phone b;
+	ph_open(&b);
+	ph_invite(&b, "bob", "bob-pw", "sip:dave@" DOMAIN, "sip:dave@" DOMAIN, "fo", NULL);
+	assert_int_equal(ph_expect_status(&b, 0, 3000), 200);
+	assert_int_equal(W.um_n, 2); /* the INVITE reached both, in order */
+	assert_int_equal(W.um2_n, 1);
+	assert_true(strstr(W.um_msgs[0], "reason=unavailable") != NULL);
+	assert_true(strstr(W.um_msgs[1], "reason=unavailable") != NULL);
+	assert_true(strncmp(W.um_msgs[1], "INVITE sip:dave@" DOMAIN ";opaque=app:voicemail ", 47) ==
+	            0);
+	ph_close(&b);
+}
+
+/* erin forwards every call to bob: bob's phone rings with a Diversion naming erin;
+ * with Ms-Sensitivity: private-no-diversion there is no forwarding (erin has no
+ * contact: 480) and bob's phone stays silent. */
+static void test_immediate_forwarding(void **state)
+{
+	(void)state;
+	phone a, b;
+	ph_open(&a);
+	ph_open(&b);
+	ph_register(&b, "bob", "bob-pw");
+	ph_invite(&a, "alice", "alice-pw", "sip:erin@" DOMAIN, "sip:erin@" DOMAIN, "fw", NULL);
+	assert_true(ph_recv(&b, 2000));
+	assert_int_equal(b.m.method, SIP_METHOD_INVITE);
+	assert_true(strncmp(b.msg, "INVITE sip:bob@127.0.0.1:", 25) == 0);
+	assert_true(strstr(b.msg, "Diversion: <sip:erin@" DOMAIN ">;reason=unconditional") != NULL);
+	ph_reply(&b, 200);
+	assert_int_equal(ph_expect_status(&a, 200, 2000), 200);
+
+	ph_invite(&a, "alice", "alice-pw", "sip:erin@" DOMAIN, "sip:erin@" DOMAIN, "fw-priv",
+	          "Ms-Sensitivity: private-no-diversion\r\n");
+	assert_int_equal(ph_expect_status(&a, 0, 2000), 480);
+	assert_false(ph_recv(&b, 300));
+	assert_int_equal(W.um_n, 0);
+	ph_close(&a);
+	ph_close(&b);
+}
+
+/* Two contacts answer 503 and 486: the caller gets 486, the lower class, though the
+ * 503 came first (RFC 3261 16.7 step 6). private-no-diversion keeps voicemail out. */
+static void test_best_response(void **state)
+{
+	(void)state;
+	phone a1, a2, b;
+	ph_open(&a1);
+	ph_open(&a2);
+	ph_open(&b);
+	ph_register(&a1, "alice", "alice-pw");
+	ph_register(&a2, "alice", "alice-pw");
+	ph_invite(&b, "bob", "bob-pw", "sip:alice@" DOMAIN, "sip:alice@" DOMAIN, "best",
+	          "Ms-Sensitivity: private-no-diversion\r\n");
+	assert_true(ph_recv(&a1, 2000));
+	assert_int_equal(a1.m.method, SIP_METHOD_INVITE);
+	assert_true(ph_recv(&a2, 2000));
+	assert_int_equal(a2.m.method, SIP_METHOD_INVITE);
+	ph_reply(&a1, 503);
+	pump(100);
+	ph_reply(&a2, 486);
+	assert_int_equal(ph_expect_status(&b, 0, 3000), 486);
+	assert_int_equal(W.um_n, 0);
+	ph_close(&a1);
+	ph_close(&a2);
+	ph_close(&b);
+}
+
+/* Wrong passwords from one address: challenged until the bucket is empty, then 403
+ * with a reason, even for the right password; nothing is registered meanwhile. */
+static void test_auth_rate_limit(void **state)
+{
+	(void)state;
+	phone a;
+	ph_open(&a);
+	char auth[1024];
+	unsigned st = 0;
+	int tries = 0;
+	for (; tries < 20; tries++) {
+		char cid[32];
+		snprintf(cid, sizeof(cid), "rl-%d", tries);
+		ph_request(&a, "REGISTER", "sip:" DOMAIN, "alice", "sip:alice@" DOMAIN, cid, 1,
+		           NULL);
+		st = ph_expect_status(&a, 0, 2000);
+		if (st != 401)
+			break;
+		ph_answer(&a, "alice", "wrong", "REGISTER", "sip:" DOMAIN, auth, sizeof(auth));
+		ph_request(&a, "REGISTER", "sip:" DOMAIN, "alice", "sip:alice@" DOMAIN, cid, 2,
+		           auth);
+		st = ph_expect_status(&a, 0, 2000);
+		a.nc = 0;
+		if (st != 401)
+			break;
+	}
+	assert_int_equal(st, 403);
+	assert_true(tries >= 9 && tries <= 11); /* a burst of 10 failures */
+	assert_true(strstr(a.msg, "SIP/2.0 403 Too many failed authentications") != NULL);
+	proxy_stats ps;
+	proxy_get_stats(W.px, &ps);
+	assert_true(ps.rate_limited >= 1);
+	ph_close(&a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -529,6 +725,11 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_busy_voicemail_and_private, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_gatekeeping, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_max_forwards_and_relay, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bindings_survive_restart, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_um_failover, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_immediate_forwarding, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_best_response, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_auth_rate_limit, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
