@@ -54,6 +54,11 @@ static void usage(FILE *out)
 	    "  --min-expires SECONDS registrations shorter than this get 423 (default %d)\n"
 	    "  --max-expires SECONDS registrations are cut to this (default %d)\n"
 	    "  --nonce-ttl SECONDS   digest nonces go stale after this (default %d)\n"
+	    "  --digest-algorithms LIST\n"
+	    "                        digest challenges offered, most preferred first:\n"
+	    "                        SHA-256,MD5 (default), MD5,SHA-256, MD5 or SHA-256;\n"
+	    "                        MD5 alone for phones that stop at the first algorithm\n"
+	    "                        they lack (baresip 1.x, see docs/interop.md)\n"
 	    "  --quiet               no log lines on standard error\n"
 	    "\n"
 	    "Per-user forwarding (voicemail after N seconds unanswered, on busy, when not\n"
@@ -77,6 +82,30 @@ static int bad(const char *msg, const char *arg)
 	return CLI_EXIT_USAGE;
 }
 
+/* "SHA-256,MD5": each known algorithm at most once, in the order given. */
+static bool parse_algos(const char *v, proxy_config *c)
+{
+	c->n_challenge_algos = 0;
+	while (*v) {
+		const char *comma = strchr(v, ',');
+		size_t len = comma ? (size_t)(comma - v) : strlen(v);
+		auth_algo a;
+		if (len == 0 || auth_algo_from((ou_slice){v, len}, &a) != 0 ||
+		    c->n_challenge_algos == AUTH_NALGOS)
+			return false;
+		for (size_t i = 0; i < c->n_challenge_algos; i++)
+			if (c->challenge_algos[i] == a)
+				return false;
+		c->challenge_algos[c->n_challenge_algos++] = a;
+		if (!comma)
+			break;
+		v = comma + 1;
+		if (!*v)
+			return false;
+	}
+	return c->n_challenge_algos > 0;
+}
+
 static int run(int argc, char **argv)
 {
 	proxy_config c = {0};
@@ -91,11 +120,12 @@ static int run(int argc, char **argv)
 			continue;
 		}
 		static const char *const with_value[] = {
-		    "--domain",      "--realm",        "--db",           "--listen",
-		    "--tcp-port",    "--tls-port",     "--advertise",    "--cert",
-		    "--key",         "--ca",           "--trusted-peer", "--um-server",
-		    "--um-tls-name", "--ring-timeout", "--min-expires",  "--max-expires",
-		    "--nonce-ttl"};
+		    "--domain",      "--realm",        "--db",
+		    "--listen",      "--tcp-port",     "--tls-port",
+		    "--advertise",   "--cert",         "--key",
+		    "--ca",          "--trusted-peer", "--um-server",
+		    "--um-tls-name", "--ring-timeout", "--min-expires",
+		    "--max-expires", "--nonce-ttl",    "--digest-algorithms"};
 		bool known = false;
 		for (size_t k = 0; k < sizeof(with_value) / sizeof(with_value[0]); k++)
 			known |= strcmp(o, with_value[k]) == 0;
@@ -124,7 +154,12 @@ static int run(int argc, char **argv)
 			c.net.ca_file = v;
 		else if (strcmp(o, "--um-tls-name") == 0)
 			c.um_tls_name = v;
-		else if (strcmp(o, "--trusted-peer") == 0) {
+		else if (strcmp(o, "--digest-algorithms") == 0) {
+			if (!parse_algos(v, &c))
+				return bad("--digest-algorithms takes SHA-256 and/or MD5, "
+				           "comma-separated, each once:",
+				           v);
+		} else if (strcmp(o, "--trusted-peer") == 0) {
 			if (ntrusted == MAX_LIST)
 				return bad("too many --trusted-peer", NULL);
 			trusted[ntrusted++] = v;

@@ -771,9 +771,16 @@ static void challenge(proxy *p, txn *st, sip_msg *req, bool proxy_auth, bool sta
 	unsigned status = proxy_auth ? 407 : 401;
 	if (txn_response_begin(st, status, NULL, &b) == 0) {
 		const char *name = proxy_auth ? "Proxy-Authenticate: " : "WWW-Authenticate: ";
-		for (int a = AUTH_SHA256; a >= AUTH_MD5; a--) {
+		static const auth_algo preferred[] = {AUTH_SHA256, AUTH_MD5};
+		const auth_algo *algos = preferred;
+		size_t n = sizeof(preferred) / sizeof(preferred[0]);
+		if (p->cfg.n_challenge_algos) {
+			algos = p->cfg.challenge_algos;
+			n = p->cfg.n_challenge_algos;
+		}
+		for (size_t i = 0; i < n; i++) {
 			ou_buf_append_cstr(&b, name);
-			auth_challenge(p->auth, (auth_algo)a, ou_slice_cstr(p->realm), stale,
+			auth_challenge(p->auth, algos[i], ou_slice_cstr(p->realm), stale,
 			               (uint64_t)now_ms(), &b);
 			ou_buf_append_cstr(&b, "\r\n");
 		}
@@ -1312,6 +1319,10 @@ int proxy_new(uv_loop_t *loop, const proxy_config *cfg, proxy **out, const char 
 	if (cfg->num_servers > PROXY_MAX_UM_SERVERS) {
 		*why = "too many UM servers";
 		return OPENUM_ETOOBIG;
+	}
+	if (cfg->n_challenge_algos > AUTH_NALGOS) {
+		*why = "too many digest algorithms";
+		return OPENUM_EINVAL;
 	}
 	proxy *p = calloc(1, sizeof(*p));
 	if (!p)

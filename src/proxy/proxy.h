@@ -172,6 +172,12 @@ typedef struct proxy_config {
 	const char *um_tls_name; /* name expected in the UM servers' certificates; NULL: host */
 	unsigned ring_timeout_s; /* 0: PROXY_DEFAULT_RING_TIMEOUT_S */
 	unsigned nonce_ttl_s;    /* 0: AUTH_DEFAULT_NONCE_TTL_S */
+	/* Digest algorithms offered in each 401/407, one challenge header each, in this
+	 * order (most preferred first, RFC 7616 3.7). 0 of them: SHA-256 then MD5. Some
+	 * phones (baresip 1.x) give up at the first challenge they cannot answer: offering
+	 * MD5 alone serves them. */
+	auth_algo challenge_algos[AUTH_NALGOS];
+	size_t n_challenge_algos;
 	proxy_reg_limits reg;
 	unsigned t1_ms; /* 0: TXN_DEFAULT_T1_MS (tests lower it) */
 	bool quiet;     /* no log lines on stderr */
