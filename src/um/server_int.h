@@ -6,6 +6,7 @@
 #include "um.h"
 
 #define UM_SPOOL_PATH_MAX 512
+#define UM_TYPEAHEAD_MAX 32 /* keys kept while a PIN is checked; more are dropped */
 
 struct um_server {
 	uv_loop_t *loop;
@@ -61,6 +62,10 @@ typedef struct um_sess {
 	store_logon_result pin_res;
 	uint32_t pin_count;
 	bool pin_locked;
+	/* keys typed while the store checks a PIN, replayed in order once it has answered
+	 * (a phone sends "PIN#" and the next key back to back) */
+	char typeahead[UM_TYPEAHEAD_MAX];
+	unsigned ntypeahead;
 	/* menu */
 	store_msg *msgs;
 	size_t nmsgs, cur;

@@ -128,6 +128,13 @@ static void pin_checked(int err, const char *why, void *arg)
 		return;
 	}
 	pin_step(s, st);
+	/* the keys typed meanwhile, as if they came now; a second PIN among them starts
+	 * another check, and the rest waits for that one */
+	while (s->ntypeahead && s->state != SESS_PIN_CHECK && !s->ended) {
+		char key = s->typeahead[0];
+		memmove(s->typeahead, s->typeahead + 1, --s->ntypeahead);
+		um_sess_dtmf(s, key);
+	}
 }
 
 static void failed_recorded(int err, const char *why, void *arg)
@@ -274,7 +281,11 @@ void um_sess_dtmf(um_sess *s, char key)
 	case SESS_MENU: um_menu_key(s, key); break;
 	case SESS_GREETING:
 	case SESS_RECORDING: um_answer_key(s, key); break;
-	default: break; /* keys while the store works or while saying goodbye */
+	case SESS_PIN_CHECK:
+		if (s->ntypeahead < UM_TYPEAHEAD_MAX)
+			s->typeahead[s->ntypeahead++] = key;
+		break;
+	default: break; /* keys while the mailbox is looked up or while saying goodbye */
 	}
 }
 
