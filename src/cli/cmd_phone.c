@@ -49,6 +49,8 @@ static void usage(FILE *out)
 	    "                      except a Play-On-Phone call (From URI == To URI == our\n"
 	    "                      address, MS-OCEXUM 3.2), which rings (default available)\n"
 	    "  --auto-answer       answer every call that rings\n"
+	    "  --skip-pin-anyway   send skip-pin on voicemail calls over TCP too (to test\n"
+	    "                      that the proxy and UM server refuse it; never needed)\n"
 	    "  --dtmf-info         keys send DTMF as SIP INFO (application/dtmf-relay)\n"
 	    "                      instead of RFC 4733 events (scripts: dtmf DIGITS info)\n"
 	    "  --play FILE.wav     played into each call once it is answered (8 kHz mono\n"
@@ -383,6 +385,10 @@ static int run(int argc, char **argv)
 		}
 		if (strcmp(o, "--auto-answer") == 0) {
 			c.auto_answer = true;
+			continue;
+		}
+		if (strcmp(o, "--skip-pin-anyway") == 0) {
+			c.skip_pin_anyway = true;
 			continue;
 		}
 		if (strcmp(o, "--no-mwi") == 0) {

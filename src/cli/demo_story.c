@@ -141,6 +141,7 @@ static bool phone_start(story *s, demo_child *c, const demo_user *u, const char 
 	argv[n++] = proxy;
 	if (tcp) {
 		argv[n++] = "--tcp";
+		argv[n++] = "--skip-pin-anyway"; /* step 3: the servers must refuse it */
 	} else {
 		argv[n++] = "--ca";
 		argv[n++] = d->ca;
@@ -487,8 +488,9 @@ static bool step2(story *s)
 	return true;
 }
 
-/* 3. alice calls her voicemail over TCP: her phone asks no skip-pin on an untrusted
- * transport (MS-OCEXUM 3.1), so the UM server asks her PIN; she enters it. */
+/* 3. alice calls her voicemail over TCP asking skip-pin (a conforming phone never
+ * does, MS-OCEXUM 3.1, so hers is told to with --skip-pin-anyway): the proxy strips
+ * it since TCP cannot vouch for it, and the UM server asks her PIN; she enters it. */
 static bool step3(story *s)
 {
 	int64_t before = last_call_id(s);
@@ -508,6 +510,8 @@ static bool step3(story *s)
 	if (c.logon != STORE_LOGON_PIN_OK)
 		return why_set(s, "logon %s (%s), not pin-ok", store_logon_result_name(c.logon),
 		               c.detail);
+	if (!phone_said(&s->kids[1], "not received over TLS"))
+		return why_set(s, "the proxy's log does not say it stripped alice's skip-pin");
 	return true;
 }
 

@@ -27,7 +27,7 @@ struct phone {
 	char ca[STR], cert[STR], key[STR];
 	net_transport tp;
 	uint16_t port;
-	bool auto_answer, have_pass, have_tls_name;
+	bool auto_answer, have_pass, have_tls_name, skip_pin_anyway;
 	phone_status st;
 	ua_call *call;
 	sip_msg *last_invite;
@@ -359,6 +359,7 @@ int phone_new(uv_loop_t *loop, const phone_config *cfg, phone_changed_cb cb, voi
 	          : p->tp == NET_TLS ? NET_DEFAULT_TLS_PORT
 	                             : NET_DEFAULT_TCP_PORT;
 	p->auto_answer = cfg->auto_answer;
+	p->skip_pin_anyway = cfg->skip_pin_anyway;
 	p->st.presence = cfg->presence;
 	p->want_mwi = !cfg->no_mwi;
 	copy(p->mwi_account, sizeof(p->mwi_account),
@@ -555,7 +556,7 @@ int phone_voicemail(phone *p, const char *mailbox, const char **why)
 			return OPENUM_ETOOBIG;
 		}
 	}
-	bool sp = phone_voicemail_skip_pin(p->tp);
+	bool sp = p->skip_pin_anyway || phone_voicemail_skip_pin(p->tp);
 	return dial(p, uri, sp ? skip : NULL, sp ? 1 : 0, why);
 }
 

@@ -69,6 +69,8 @@ typedef struct phone_config {
 	phone_presence presence;
 	bool auto_answer;
 	bool no_register;        /* tests: call out without registering */
+	bool skip_pin_anyway;    /* tests of the servers: skip-pin on voicemail calls even over
+	                          * TCP, which MS-OCEXUM 3.1 clients never do */
 	const char *play_file;   /* WAV played as the microphone once a call is up */
 	const char *record_file; /* WAV of what each call heard (written when it ends) */
 	uint32_t expires_s;      /* 0: UA_DEFAULT_REG_EXPIRES */

@@ -440,6 +440,7 @@ static int start_branch(px_call *c, br_kind kind, ou_slice ruri, net_conn *conn,
 		    .from_aor = c->from_aor[0] ? c->from_aor : NULL,
 		    .mailbox_aor = kind == BR_VOICEMAIL ? mailbox_aor : NULL,
 		    .trusted_peer = c->trusted,
+		    .over_tls = c->in_tp == NET_TLS,
 		};
 		const char *why = NULL;
 		if (proxy_gatekeep_decide(&gi, &why) == PROXY_GK_STRIP) {

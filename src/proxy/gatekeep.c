@@ -1,7 +1,8 @@
 /* proxy/gatekeep.c: skip-pin gatekeeping (DESIGN.md rule 4). The UM server skips the
  * PIN for a trusted peer's Ms-Exchange-Command: skip-pin, so the proxy, being that
  * trusted peer, lets the header through only for a caller it authenticated by digest
- * as the owner of the mailbox being called. Also the small URI helpers both rules
+ * as the owner of the mailbox being called, over TLS (a plain TCP leg cannot vouch
+ * for its headers). Also the small URI helpers both rules
  * need (the "user@host" of a URI, the MS-EUMR voicemail form). */
 #include <string.h>
 
@@ -12,6 +13,8 @@ proxy_gk_verdict proxy_gatekeep_decide(const proxy_gk_input *in, const char **wh
 	const char *w = NULL;
 	if (!in->mailbox_aor)
 		w = "not a call to voicemail";
+	else if (!in->over_tls)
+		w = "not received over TLS (MS-OCEXUM 3.1: skip-pin is sent only over TLS)";
 	else if (!in->authenticated || !in->auth_aor)
 		w = in->trusted_peer ? "trusted peer, but no digest-authenticated owner"
 		                     : "sender not authenticated";

@@ -83,6 +83,7 @@ typedef struct proxy_gk_input {
 	const char *mailbox_aor; /* "user@host" of the voicemail Request-URI; NULL when the
 	                          * request does not go to voicemail */
 	bool trusted_peer;       /* net_peer.trusted of the sender */
+	bool over_tls;           /* the request reached us over TLS */
 } proxy_gk_input;
 
 typedef enum proxy_gk_verdict {
@@ -91,8 +92,11 @@ typedef enum proxy_gk_verdict {
 } proxy_gk_verdict;
 
 /* Forward only when the sender authenticated by digest as the owner of the mailbox it
- * calls: authenticated, auth_aor == from_aor == mailbox_aor. A trusted TLS peer is
- * not a digest-authenticated owner: stripped. `why` gets the reason for a strip. */
+ * calls (authenticated, auth_aor == from_aor == mailbox_aor) and the request came over
+ * TLS: MS-OCEXUM 3.1 has clients send skip-pin only over TLS, and digest qop=auth does
+ * not protect headers, so over plain TCP anyone on the path could add it to the owner's
+ * authenticated INVITE. A trusted TLS peer is not a digest-authenticated owner:
+ * stripped. `why` gets the reason for a strip. */
 proxy_gk_verdict proxy_gatekeep_decide(const proxy_gk_input *in, const char **why);
 
 /* "user@host" of a SIP URI: user as written, host lower case, no port or parameters.

@@ -14,10 +14,10 @@
 #define ALICE "alice@example.com"
 #define BOB "bob@example.com"
 
-static proxy_gk_verdict gk(bool authed, const char *auth, const char *from, const char *mbox,
-                           bool trusted)
+static proxy_gk_verdict gk_tp(bool authed, const char *auth, const char *from,
+                              const char *mbox, bool trusted, bool tls)
 {
-	proxy_gk_input in = {authed, auth, from, mbox, trusted};
+	proxy_gk_input in = {authed, auth, from, mbox, trusted, tls};
 	const char *why = NULL;
 	proxy_gk_verdict v = proxy_gatekeep_decide(&in, &why);
 	if (v == PROXY_GK_STRIP)
@@ -25,6 +25,12 @@ static proxy_gk_verdict gk(bool authed, const char *auth, const char *from, cons
 	else
 		assert_null(why);
 	return v;
+}
+
+static proxy_gk_verdict gk(bool authed, const char *auth, const char *from, const char *mbox,
+                           bool trusted)
+{
+	return gk_tp(authed, auth, from, mbox, trusted, true);
 }
 
 static void test_matrix(void **state)
@@ -48,6 +54,20 @@ static void test_matrix(void **state)
 		/* no From */
 		assert_int_equal(gk(true, ALICE, NULL, ALICE, trusted), PROXY_GK_STRIP);
 	}
+}
+
+/* Over plain TCP even the authenticated owner's skip-pin is stripped (spec 3.1). */
+static void test_tcp_strips(void **state)
+{
+	(void)state;
+	for (int trusted = 0; trusted < 2; trusted++) {
+		assert_int_equal(gk_tp(true, ALICE, ALICE, ALICE, trusted, false), PROXY_GK_STRIP);
+		assert_int_equal(gk_tp(true, ALICE, ALICE, ALICE, trusted, true), PROXY_GK_FORWARD);
+	}
+	proxy_gk_input in = {true, ALICE, ALICE, ALICE, false, false};
+	const char *why = NULL;
+	assert_int_equal(proxy_gatekeep_decide(&in, &why), PROXY_GK_STRIP);
+	assert_non_null(strstr(why, "TLS"));
 }
 
 static void test_aor_and_voicemail_uri(void **state)
@@ -79,6 +99,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_matrix),
+	    cmocka_unit_test(test_tcp_strips),
 	    cmocka_unit_test(test_aor_and_voicemail_uri),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
