@@ -192,7 +192,7 @@ int conf_parse(const char *text, const char *section, const conf_key *keys, size
 		return 0;
 	}
 	conf_args_free(&st.args);
-	char why[CONF_ERR_MAX];
+	char why[CONF_ERR_MAX - 24]; /* room for "line N: " */
 	snprintf(why, sizeof(why), "%s", err);
 	if (at < 0) {
 		snprintf(err, CONF_ERR_MAX, "out of memory");

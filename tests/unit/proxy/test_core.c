@@ -718,6 +718,56 @@ static void test_auth_rate_limit(void **state)
 	ph_close(&a);
 }
 
+/* --digest md5: the challenge offers MD5 alone, a SHA-256 credential is refused with
+ * 400 (no downgrade or upgrade behind the operator's back), an MD5 one registers. */
+static void test_digest_choice(void **state)
+{
+	(void)state;
+	proxy_free(W.px);
+	for (int i = 0; i < 50; i++)
+		uv_run(&W.loop, UV_RUN_NOWAIT);
+	W.pc.digest[0] = AUTH_MD5;
+	W.pc.ndigest = 1;
+	const char *why = NULL;
+	assert_int_equal(proxy_new(&W.loop, &W.pc, &W.px, &why), 0);
+	phone a;
+	ph_open(&a);
+	ph_request(&a, "REGISTER", "sip:" DOMAIN, "alice", "sip:alice@" DOMAIN, "dg", 1, NULL);
+	assert_int_equal(ph_expect_status(&a, 401, 2000), 401);
+	assert_int_equal(sip_msg_hdr_count(&a.m, SIP_H_WWW_AUTHENTICATE), 1);
+	/* the challenge outlives a.msg, which the next answer overwrites */
+	static char chal[1024];
+	ou_slice cv = sip_msg_hdr(&a.m, SIP_H_WWW_AUTHENTICATE)->value;
+	assert_true(cv.n < sizeof(chal));
+	memcpy(chal, cv.p, cv.n);
+	sip_auth ch;
+	assert_int_equal(sip_auth_parse((ou_slice){chal, cv.n}, &ch, NULL), 0);
+	assert_true(ou_slice_eq_cstr(ch.algorithm, "MD5"));
+	char text[1024];
+	for (int round = 0; round < 2; round++) {
+		ch.algorithm = round == 0 ? OU_SLICE_LIT("SHA-256") : OU_SLICE_LIT("MD5");
+		ou_buf b;
+		ou_buf_init(&b);
+		assert_int_equal(
+		    auth_client_answer(&ch, OU_SLICE_LIT("alice"), OU_SLICE_LIT("alice-pw"),
+		                       OU_SLICE_LIT("REGISTER"), OU_SLICE_LIT("sip:" DOMAIN),
+		                       (unsigned)round + 1, NULL, &b, NULL),
+		    0);
+		snprintf(text, sizeof(text), "Authorization: %.*s\r\n", (int)b.len, b.data);
+		ou_buf_free(&b);
+		ph_request(&a, "REGISTER", "sip:" DOMAIN, "alice", "sip:alice@" DOMAIN, "dg",
+		           (unsigned)round + 2, text);
+		if (round == 0) {
+			assert_int_equal(ph_expect_status(&a, 0, 2000), 400);
+			assert_true(strstr(a.msg, "400 Bad credentials: algorithm not offered") !=
+			            NULL);
+		} else {
+			assert_int_equal(ph_expect_status(&a, 0, 2000), 200);
+		}
+	}
+	ph_close(&a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -731,6 +781,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_immediate_forwarding, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_best_response, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_auth_rate_limit, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_digest_choice, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
