@@ -68,6 +68,23 @@ static const bench_impl bench_openum = {
     .decode = openum_decode,
 };
 
+/* ---- openum's index alone ---------------------------------------------------------
+ * sip_msg_parse without the typed values: how much of openum's line is the one-pass
+ * header index and how much the accessors. Not a peer and not in the ratio. */
+static int index_decode(void *state, const char *buf, size_t len, const char **why)
+{
+	(void)state;
+	int err = sip_msg_parse(buf, len, &openum_msg, why);
+	bench_sink += openum_msg.nhdr;
+	return err;
+}
+
+static const bench_impl bench_index = {
+    .name = "index",
+    .available = 1,
+    .decode = index_decode,
+};
+
 /* ---- the floor: find every line end, nothing else ------------------------------ */
 
 static int memchr_decode(void *state, const char *buf, size_t len, const char **why)
@@ -93,9 +110,9 @@ static const bench_impl bench_memchr = {
 
 /* ---- the corpus ------------------------------------------------------------------ */
 
-enum { IMPL_OPENUM, IMPL_LIBRE, IMPL_SOFIA, IMPL_OSIP, IMPL_MEMCHR, NIMPL };
+enum { IMPL_OPENUM, IMPL_LIBRE, IMPL_SOFIA, IMPL_OSIP, IMPL_MEMCHR, IMPL_INDEX, NIMPL };
 static const bench_impl *impls[NIMPL] = {
-    &bench_openum, &bench_libre, &bench_sofia, &bench_osip, &bench_memchr,
+    &bench_openum, &bench_libre, &bench_sofia, &bench_osip, &bench_memchr, &bench_index,
 };
 
 typedef struct bench_file {
@@ -225,7 +242,7 @@ static void usage(void)
 	        "  --rounds=N     rounds per implementation (default 5)\n"
 	        "  --time=S       measured seconds per implementation, all rounds (default 1)\n"
 	        "  --passes=N     fixed passes over the corpus per round (no calibration)\n"
-	        "  --only=LIST    measure only these (openum,libre,sofia,osip,memchr)\n");
+	        "  --only=LIST    measure only these (openum,libre,sofia,osip,memchr,index)\n");
 }
 
 static int only_has(const char *only, const char *name)

@@ -277,14 +277,15 @@ static void on_key(uv_poll_t *h, int status, int events)
 		return;
 	}
 	for (ssize_t i = 0; i < n; i++) {
-		char k = buf[i], d[2] = {k, 0};
+		char k = buf[i];
 		const char *why = NULL;
 		int err = 0;
 		phone_status st;
 		phone_get_status(a->p, &st);
-		if ((k >= '0' && k <= '9') || k == '*' || k == '#')
+		if ((k >= '0' && k <= '9') || k == '*' || k == '#') {
+			const char d[2] = {k, 0};
 			err = phone_send_dtmf(a->p, d, a->dtmf_info, &why);
-		else if (k == 'a')
+		} else if (k == 'a')
 			err = phone_answer(a->p, &why);
 		else if (k == 'h')
 			err = phone_hangup(a->p, &why);

@@ -103,7 +103,7 @@ const proxy_binding *proxy_loc_by_contact(proxy_loc *l, ou_slice uri, int64_t no
 	return NULL;
 }
 
-void proxy_loc_flow_closed(proxy_loc *l, net_conn *c)
+void proxy_loc_flow_closed(proxy_loc *l, const net_conn *c)
 {
 	for (size_t i = 0; i < l->n; i++)
 		if (l->b[i].flow == c)

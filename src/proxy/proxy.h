@@ -135,7 +135,7 @@ unsigned proxy_loc_lookup(proxy_loc *l, const char *aor, int64_t now_ms, const p
 /* The binding whose Contact is uri (string equality), for requests to a contact. */
 const proxy_binding *proxy_loc_by_contact(proxy_loc *l, ou_slice uri, int64_t now_ms);
 /* A connection closed: bindings that used it keep their Contact but lose the flow. */
-void proxy_loc_flow_closed(proxy_loc *l, net_conn *c);
+void proxy_loc_flow_closed(proxy_loc *l, const net_conn *c);
 /* Drops expired bindings (with change callbacks). */
 void proxy_loc_expire(proxy_loc *l, int64_t now_ms);
 

@@ -70,6 +70,11 @@ static inline const char *lex_skip_cls(const char *p, const char *e, uint16_t cl
 	return p;
 }
 
+/* Parses the next Via element of a comma-separated Via value in one pass (the parser
+ * itself stops at the ',' that ends the element, no pre-scan): *pos starts at 0;
+ * returns 0, OPENUM_ENOTFOUND at the end, or the error of sip_via_parse. */
+int sip_via_parse_next(ou_slice value, size_t *pos, sip_via *out, const char **why);
+
 /* ---- header names (tables in hdr_name.c) ----------------------------------------
  * The lookup behind sip_hdr_id_from, inline so that the message parser's per-line
  * loop does not pay a call for it: one hash of length, first, middle and last byte

@@ -182,28 +182,8 @@ static inline const char *find_line(const char *p, const char *end, const char *
 	return find_ctl(p, end);
 }
 
-/* Adds a header to the index and the per-id chain. */
-static inline int index_header(sip_msg *m, sip_hdr_id id, const char *name, size_t nlen,
-                               const char *v, size_t vlen, const char **why)
-{
-	if (m->nhdr >= SIP_MAX_HEADERS)
-		SIP_FAIL(OPENUM_ETOOBIG, "Too many headers");
-	uint16_t idx = m->nhdr++;
-	sip_hdr *h = &m->hdr[idx];
-	h->name = ou_slice_make(name, nlen);
-	h->value = ou_slice_make(v, vlen);
-	h->id = (uint16_t)id;
-	h->next = SIP_HDR_NONE;
-	if (m->last[id] != SIP_HDR_NONE)
-		m->hdr[m->last[id]].next = idx;
-	else
-		m->first[id] = idx;
-	m->last[id] = idx;
-	return 0;
-}
-
 /* Trims trailing LWS off a value [v, end). */
-static size_t value_len(const char *v, const char *end)
+static inline size_t value_len(const char *v, const char *end)
 {
 	while (end > v && ou_is((unsigned char)end[-1], OU_C_LWS))
 		end--;
@@ -218,8 +198,7 @@ int sip_msg_parse(const char *buf, size_t len, sip_msg *m, const char **why)
 	m->method = SIP_METHOD_OTHER;
 	m->method_s = m->ruri_s = m->reason = OU_SLICE_NULL;
 	m->status = 0;
-	memset(m->first, 0xff, sizeof(m->first));
-	memset(m->last, 0xff, sizeof(m->last));
+	memset(m->first, 0xff, sizeof(m->first)); /* a failed parse leaves no headers */
 	if (len > SIP_MAX_MSG)
 		SIP_FAIL(OPENUM_ETOOBIG, "Message too large");
 	m->raw = ou_slice_make(buf, len);
@@ -238,26 +217,23 @@ int sip_msg_parse(const char *buf, size_t len, sip_msg *m, const char **why)
 		return err;
 	p = nl + 1;
 
-	/* Header lines. A header's value runs until a line that does not start with
-	 * SP/HTAB (RFC 3261 7.3.1 folding). */
-	const char *name = NULL, *val = NULL, *vend = NULL;
-	size_t nlen = 0;
-	sip_hdr_id id = SIP_H_OTHER;
+	/* Header lines, each stored as it is met: a folded line (RFC 3261 7.3.1: one
+	 * that starts with SP/HTAB) extends the value of the header before it. The
+	 * per-id chains are linked afterwards, in one backward pass. */
+	sip_hdr *const hdr = m->hdr;
+	unsigned n = 0;
 	for (;;) {
 		if (p >= end)
 			SIP_FAIL(OPENUM_EBADMSG, "Missing empty line after headers");
-		/* One vector pass finds the line end; a bare CR or a NUL inside a line could
-		 * end a line for another parser: refuse it rather than forward it. */
+		/* A bare CR or a NUL inside a line could end a line for another parser:
+		 * refuse it rather than forward it. */
 		const char *colon;
 		const char *le = find_line(p, end, &colon);
-		if (__builtin_expect(le < end && *le == '\0', 0)) {
-			do {
-				/* only as a quoted-pair (RFC 4475 3.1.1.2) */
-				if (le == p || le[-1] != '\\')
-					SIP_FAIL(OPENUM_EBADMSG,
-					         "Control character in header line");
-				le = find_ctl(le + 1, end);
-			} while (le < end && *le == '\0');
+		while (__builtin_expect(le < end && *le == '\0', 0)) {
+			/* only as a quoted-pair (RFC 4475 3.1.1.2) */
+			if (le == p || le[-1] != '\\')
+				SIP_FAIL(OPENUM_EBADMSG, "Control character in header line");
+			le = find_ctl(le + 1, end);
 		}
 		if (le >= end || (*le == '\r' && le + 1 >= end))
 			SIP_FAIL(OPENUM_EBADMSG, "Missing empty line after headers");
@@ -268,27 +244,19 @@ int sip_msg_parse(const char *buf, size_t len, sip_msg *m, const char **why)
 			nl = le + 1;
 		}
 		if (le == p) { /* empty line: end of headers */
-			if (name) {
-				err =
-				    index_header(m, id, name, nlen, val, value_len(val, vend), why);
-				if (err)
-					return err;
-			}
 			p = nl + 1;
 			break;
 		}
 		if (*p == ' ' || *p == '\t') {
-			if (!name)
+			if (!n)
 				SIP_FAIL(OPENUM_EBADMSG, "Folded line before the first header");
-			vend = le;
+			sip_hdr *h = &hdr[n - 1];
+			h->value.n = value_len(h->value.p, le);
 			p = nl + 1;
 			continue;
 		}
-		if (name) {
-			err = index_header(m, id, name, nlen, val, value_len(val, vend), why);
-			if (err)
-				return err;
-		}
+		if (n >= SIP_MAX_HEADERS)
+			SIP_FAIL(OPENUM_ETOOBIG, "Too many headers");
 		/* HCOLON = *( SP / HTAB ) ":" SWS. A known name is proved a token by the
 		 * compare in sip_hdr_id_lookup; only unknown names are checked byte by byte. */
 		if (colon < le && *colon != ':')
@@ -300,9 +268,8 @@ int sip_msg_parse(const char *buf, size_t len, sip_msg *m, const char **why)
 				ne--;
 		if (colon >= le || ne == p)
 			SIP_FAIL(OPENUM_EBADMSG, "Bad header line: expected name and ':'");
-		name = p;
-		nlen = (size_t)(ne - p);
-		id = sip_hdr_id_lookup(name, nlen);
+		size_t nlen = (size_t)(ne - p);
+		sip_hdr_id id = sip_hdr_id_lookup(p, nlen);
 		if (id == SIP_H_OTHER)
 			for (const char *c = p; c < ne; c++)
 				if (!ou_is((unsigned char)*c, OU_C_TOKEN))
@@ -314,30 +281,44 @@ int sip_msg_parse(const char *buf, size_t len, sip_msg *m, const char **why)
 		if (q < le && (unsigned char)*q <= ' ')
 			while (q < le && (*q == ' ' || *q == '\t'))
 				q++;
-		val = q;
-		vend = le;
+		sip_hdr *h = &hdr[n++];
+		h->name = ou_slice_make(p, nlen);
+		h->value.p = q;
+		h->value.n = (size_t)(le - q);
+		if (le > q && (unsigned char)le[-1] <= ' ')
+			h->value.n = value_len(q, le);
+		h->id = (uint16_t)id;
 		p = nl + 1;
+	}
+	m->nhdr = (uint16_t)n;
+
+	/* Chains of equal ids, in message order: built back to front, each header
+	 * pointing at the one that was first before it. */
+	for (unsigned i = n; i-- > 0;) {
+		unsigned id = hdr[i].id;
+		hdr[i].next = m->first[id];
+		m->first[id] = (uint16_t)i;
 	}
 
 	/* Body: Content-Length bytes when given, else the rest of the buffer. */
 	size_t avail = (size_t)(end - p);
 	uint16_t cl = m->first[SIP_H_CONTENT_LENGTH];
 	if (cl != SIP_HDR_NONE) {
-		uint32_t n = 0;
+		uint32_t clen = 0;
 		for (uint16_t i = cl; i != SIP_HDR_NONE; i = m->hdr[i].next) {
 			uint32_t v;
 			if (sip_uint_parse(m->hdr[i].value, &v, NULL))
 				SIP_FAIL(OPENUM_EBADMSG, "Bad Content-Length");
-			if (i != cl && v != n)
+			if (i != cl && v != clen)
 				SIP_FAIL(OPENUM_EBADMSG, "Conflicting Content-Length headers");
-			n = v;
+			clen = v;
 		}
-		if (n > avail)
+		if (clen > avail)
 			SIP_FAIL(OPENUM_EBADMSG, "Content-Length larger than the body");
 		m->has_clen = true;
-		m->content_length = n;
+		m->content_length = clen;
 		m->cached |= SIP_CACHE_CLEN;
-		m->body = ou_slice_make(p, n);
+		m->body = ou_slice_make(p, clen);
 	} else {
 		m->body = ou_slice_make(p, avail);
 	}

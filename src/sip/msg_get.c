@@ -169,11 +169,6 @@ static int list_get(sip_msg *m, sip_hdr_id id, elem_parse_fn parse, void *cache,
 	return 0;
 }
 
-static int via_parse_cb(ou_slice s, void *out, const char **why)
-{
-	return sip_via_parse(s, out, why);
-}
-
 static int addr_parse_cb(ou_slice s, void *out, const char **why)
 {
 	return sip_addr_parse(s, out, why);
@@ -183,10 +178,25 @@ int sip_msg_vias(sip_msg *m, const sip_via **out, unsigned *n, const char **why)
 {
 	if (!(m->cached & SIP_CACHE_VIAS)) {
 		sip_via scratch;
-		int err = list_get(m, SIP_H_VIA, via_parse_cb, m->via, sizeof(m->via[0]),
-		                   SIP_MAX_VIA_CACHE, &scratch, &m->nvia, why);
-		if (err)
-			return err;
+		unsigned count = 0, total = 0;
+		for (uint16_t i = m->first[SIP_H_VIA]; i != SIP_HDR_NONE; i = m->hdr[i].next) {
+			size_t pos = 0;
+			int err;
+			for (;;) {
+				sip_via *slot =
+				    count < SIP_MAX_VIA_CACHE ? &m->via[count] : &scratch;
+				err = sip_via_parse_next(m->hdr[i].value, &pos, slot, why);
+				if (err)
+					break;
+				if (++total > SIP_MAX_LIST * 4)
+					SIP_FAIL(OPENUM_ETOOBIG, "Too many list elements");
+				if (count < SIP_MAX_VIA_CACHE)
+					count++;
+			}
+			if (err != OPENUM_ENOTFOUND)
+				return err;
+		}
+		m->nvia = (uint8_t)count;
 		m->cached |= SIP_CACHE_VIAS;
 	}
 	*out = m->via;

@@ -329,7 +329,6 @@ typedef struct sip_msg {
 
 	uint16_t nhdr;
 	uint16_t first[SIP_H__COUNT]; /* first header of each id, SIP_HDR_NONE if absent */
-	uint16_t last[SIP_H__COUNT];
 	sip_hdr hdr[SIP_MAX_HEADERS];
 
 	/* cache of typed values; valid when the bit is set in `cached` */

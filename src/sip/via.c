@@ -214,9 +214,14 @@ static const char *skip_quoted(const char *p, const char *e)
 	}
 }
 
-int sip_via_parse(ou_slice s, sip_via *out, const char **why)
+/* Parses the Via element that starts at p (after LWS) in [p, e). In a list, an
+ * unquoted ',' where a parameter or the sent-by may end also ends the element: *next
+ * is then at that ',', else at e. Outside a list a ',' is junk. lo is the start of
+ * the header value (vector loads stay inside it). */
+static int via_parse(const char *p, const char *e, const char *lo, bool list, sip_via *out,
+                     const char **next, const char **why)
 {
-	const char *p = s.p, *e = s.n ? s.p + s.n : s.p, *t;
+	const char *t, *last;
 
 	p = lex_skip_lws(p, e);
 	while (e > p && lex_is(e[-1], OU_C_LWS))
@@ -280,6 +285,7 @@ int sip_via_parse(ou_slice s, sip_via *out, const char **why)
 			VIA_BAD("bad host");
 	}
 	out->host = ou_slice_make(p, (size_t)(t - p));
+	last = t;
 	p = lex_skip_lws(t, e);
 	if (p < e && *p == ':') {
 		p = lex_skip_lws(p + 1, e);
@@ -288,16 +294,18 @@ int sip_via_parse(ou_slice s, sip_via *out, const char **why)
 		if (port < 0)
 			VIA_BAD("bad port");
 		out->port = (uint16_t)port;
+		last = t;
 		p = lex_skip_lws(t, e);
 	}
-	if (p == e)
-		return 0;
-	if (*p != ';')
-		VIA_BAD("junk after sent-by");
+	if (p == e || *p != ';') {
+		if (p < e && !(list && *p == ','))
+			VIA_BAD("junk after sent-by");
+		goto done;
+	}
 	out->params = ou_slice_make(p, (size_t)(e - p));
 
 	/* *( SEMI via-params ), p at a ';' */
-	while (p < e) {
+	while (p < e && *p == ';') {
 		const char *name = lex_skip_lws(p + 1, e);
 		t = lex_skip_cls(name, e, OU_C_TOKEN);
 		size_t nlen = (size_t)(t - name);
@@ -320,7 +328,7 @@ int sip_via_parse(ou_slice s, sip_via *out, const char **why)
 				/* gen-value = token / host */
 				t = p;
 				for (;;) {
-					t = lex_skip_cls(ou_skip_alnum(t, e, s.p), e, OU_C_TOKEN);
+					t = lex_skip_cls(ou_skip_alnum(t, e, lo), e, OU_C_TOKEN);
 					if (t == e || (*t != ':' && *t != '[' && *t != ']'))
 						break;
 					plain = false;
@@ -330,9 +338,10 @@ int sip_via_parse(ou_slice s, sip_via *out, const char **why)
 					VIA_BAD("empty parameter value");
 				val = ou_slice_make(p, (size_t)(t - p));
 			}
-			p = lex_skip_lws(t, e);
 		}
-		if (p < e && *p != ';')
+		last = t;
+		p = lex_skip_lws(t, e);
+		if (p < e && *p != ';' && !(list && *p == ','))
 			VIA_BAD("junk in parameters");
 
 		switch (nlen) {
@@ -386,5 +395,32 @@ int sip_via_parse(ou_slice s, sip_via *out, const char **why)
 		default: break;
 		}
 	}
+done:
+	out->raw.n = (size_t)(last - out->raw.p);
+	if (out->params.p)
+		out->params.n = (size_t)(last - out->params.p);
+	*next = p;
 	return 0;
+}
+
+int sip_via_parse(ou_slice s, sip_via *out, const char **why)
+{
+	const char *next;
+	return via_parse(s.p, s.n ? s.p + s.n : s.p, s.p, false, out, &next, why);
+}
+
+int sip_via_parse_next(ou_slice v, size_t *pos, sip_via *out, const char **why)
+{
+	const char *p = v.p + *pos, *e = v.p + v.n, *next;
+	/* separators and LWS; empty elements (",,") are tolerated as sip_list_next does */
+	while (p < e && (*p == ',' || lex_is(*p, OU_C_LWS)))
+		p++;
+	if (p == e) {
+		*pos = v.n;
+		return OPENUM_ENOTFOUND;
+	}
+	int err = via_parse(p, e, v.p, true, out, &next, why);
+	if (!err)
+		*pos = (size_t)(next - v.p);
+	return err;
 }

@@ -127,7 +127,7 @@ int ua_listen(ua *u, net_transport tp, const char *ip, uint16_t port, uint16_t *
 	return 0;
 }
 
-int ua_respond(ua *u, void *st, unsigned status, const char *reason)
+int ua_respond(const ua *u, void *st, unsigned status, const char *reason)
 {
 	if (!u || !st || status < 100 || status > 699)
 		return OPENUM_EINVAL;

@@ -104,7 +104,7 @@ int ua_new(uv_loop_t *loop, const ua_config *cfg, const ua_events *ev, void *arg
 void ua_free(ua *u);
 int ua_listen(ua *u, net_transport tp, const char *ip, uint16_t port, uint16_t *bound_port);
 /* Answers a request handed to events.request (st is its server transaction). */
-int ua_respond(ua *u, void *st, unsigned status, const char *reason);
+int ua_respond(const ua *u, void *st, unsigned status, const char *reason);
 
 /* ---- calls ------------------------------------------------------------------- */
 int ua_call_ring(ua_call *c); /* 180 Ringing */

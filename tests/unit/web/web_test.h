@@ -355,7 +355,7 @@ static WT_UNUSED void wc_free(wc *w)
 static WT_UNUSED long wc_req(wc *w, const char *method, const char *path, const char *ctype,
                              const char *body, size_t body_len, bool no_csrf, const char *userpwd)
 {
-	char url[512], h1[160], h2[160];
+	char url[512];
 	struct curl_slist *hs = NULL;
 	snprintf(url, sizeof url, "%s%s", w->t->base, path);
 	curl_easy_reset(w->c);
@@ -382,12 +382,14 @@ static WT_UNUSED long wc_req(wc *w, const char *method, const char *path, const 
 		curl_easy_setopt(w->c, CURLOPT_POSTFIELDSIZE, 0L);
 	}
 	if (ctype) {
+		char h1[160]; /* curl_slist_append copies it */
 		snprintf(h1, sizeof h1, "Content-Type: %s", ctype);
 		hs = curl_slist_append(hs, h1);
 	} else {
 		hs = curl_slist_append(hs, "Content-Type:"); /* curl would add a form type */
 	}
 	if (w->csrf[0] && !no_csrf) {
+		char h2[160];
 		snprintf(h2, sizeof h2, "X-CSRF-Token: %s", w->csrf);
 		hs = curl_slist_append(hs, h2);
 	}
