@@ -290,8 +290,10 @@ void ua_dlg_free(ua_dlg *g)
 
 void ua_dlg_free_all(ua *u)
 {
-	while (u->dlgs)
-		ua_dlg_free(u->dlgs);
+	for (ua_dlg *g = u->dlgs, *next; g; g = next) {
+		next = g->next;
+		ua_dlg_free(g);
+	}
 }
 
 void ua_dlg_free_reqs(ua *u)
