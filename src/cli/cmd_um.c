@@ -72,6 +72,9 @@ static void usage(FILE *out)
 	    "                        this server's calls notify at once)\n"
 	    "  --mwi-min-expires N   shortest subscription accepted, else 423 (default %d)\n"
 	    "  --no-mwi              refuse SUBSCRIBE message-summary (489)\n"
+	    "  --mwi-unsolicited     also send out-of-dialog NOTIFYs (to the mailbox's address,\n"
+	    "                        through --outbound) when this server's calls change a\n"
+	    "                        mailbox nobody subscribed to (phones that do not subscribe)\n"
 	    "  --quiet               no log lines on standard error\n"
 	    "\n"
 	    "Message waiting (RFC 3842): the mailbox owner, as asserted by a trusted peer\n"
@@ -223,6 +226,10 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 		}
 		if (strcmp(o, "--no-mwi") == 0) {
 			c.mwi_off = true;
+			continue;
+		}
+		if (strcmp(o, "--mwi-unsolicited") == 0) {
+			c.mwi_unsolicited = true;
 			continue;
 		}
 		if (strcmp(o, "--outbound-tcp") == 0) {
@@ -387,6 +394,12 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 	}
 	if (!tcp_on && !tls_on)
 		return bad("no listener (TCP off and no TLS)", NULL);
+	if (c.mwi_unsolicited && !out_host[0])
+		return bad("--mwi-unsolicited needs --outbound", NULL);
+	c.mwi_out_transport = pc.transport ? pc.transport : NET_TLS;
+	c.mwi_out_host = out_host[0] ? out_host : NULL;
+	c.mwi_out_port = pc.port;
+	c.mwi_out_tls_name = pc.tls_name;
 	if (!db) {
 		db = getenv("OPENUM_DB");
 		if (!db || !*db)

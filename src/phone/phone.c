@@ -267,6 +267,30 @@ static void on_sub_notify(void *arg, ua_subscription *s, ou_slice ctype, ou_slic
 	changed(p);
 }
 
+/* An unsolicited NOTIFY (a UM server's --mwi-unsolicited): the lamp all the same. */
+static void on_request(void *arg, ua *u, void *st, sip_msg *req, const net_peer *peer)
+{
+	phone *p = arg;
+	const sip_addr *to;
+	(void)peer;
+	if (sip_msg_to(req, &to, NULL) == 0 && to->tag.p) {
+		(void)ua_respond(u, st, 481, NULL);
+		return;
+	}
+	const sip_hdr *ev = sip_msg_hdr(req, SIP_H_EVENT);
+	if (req->method != SIP_METHOD_NOTIFY) {
+		(void)ua_respond(u, st, 405, NULL);
+		return;
+	}
+	if (!ev || !sip_event_is(ev->value, "message-summary")) {
+		(void)ua_respond(u, st, 489, NULL);
+		return;
+	}
+	(void)ua_respond(u, st, 200, NULL);
+	const sip_hdr *ct = sip_msg_hdr(req, SIP_H_CONTENT_TYPE);
+	on_sub_notify(p, NULL, ct ? ou_slice_trim(ct->value) : OU_SLICE_NULL, req->body);
+}
+
 static void mwi_start(phone *p)
 {
 	ua_sub c = {.resource = p->mwi_account,
@@ -374,7 +398,8 @@ int phone_new(uv_loop_t *loop, const phone_config *cfg, phone_changed_cb cb, voi
 	                .progress = on_progress,
 	                .answered = on_answered,
 	                .dtmf = on_dtmf,
-	                .ended = on_ended};
+	                .ended = on_ended,
+	                .request = on_request};
 	int err = ua_new(loop, &uc, &ev, p, &p->u);
 	if (err) {
 		set_why(why, "cannot start the SIP stack (TLS files?)");

@@ -290,8 +290,10 @@ void ua_dlg_free(ua_dlg *g)
 
 void ua_dlg_free_all(ua *u)
 {
-	while (u->dlgs)
-		ua_dlg_free(u->dlgs);
+	for (ua_dlg *g = u->dlgs, *next; g; g = next) {
+		next = g->next;
+		ua_dlg_free(g);
+	}
 }
 
 void ua_dlg_free_reqs(ua *u)
@@ -301,4 +303,59 @@ void ua_dlg_free_reqs(ua *u)
 		u->dreqs = r->next;
 		free(r);
 	}
+}
+
+int ua_request_out(ua *u, const ua_out_req *r)
+{
+	if (!u || !r || !r->method || !r->ruri || !r->from || !r->to || !r->host || !r->port ||
+	    (r->transport != NET_TCP && r->transport != NET_TLS) || u->freeing)
+		return OPENUM_EINVAL;
+	net_conn *conn;
+	int err = net_connect(u->net, r->transport, r->host, r->port, r->tls_name, &conn);
+	if (err)
+		return err;
+	char via[160], tag[TXN_TAG_LEN + 1], cid[TXN_TAG_LEN + 1], val[600];
+	ou_buf b;
+	ou_buf_init(&b);
+	if (!(err = ua_via(u, r->transport, net_conn_peer(conn), via, sizeof(via))) &&
+	    !(err = txn_new_tag(tag)) && !(err = txn_new_tag(cid)))
+		err = sip_print_request_line(&b, ou_slice_cstr(r->method), ou_slice_cstr(r->ruri));
+	if (!err)
+		err = sip_print_header_cstr(&b, "Via", via);
+	if (!err)
+		err = sip_print_header_cstr(&b, "Max-Forwards", "70");
+	if (!err) {
+		snprintf(val, sizeof(val), "<%s>;tag=%s", r->from, tag);
+		err = sip_print_header_cstr(&b, "From", val);
+	}
+	if (!err) {
+		snprintf(val, sizeof(val), "<%s>", r->to);
+		err = sip_print_header_cstr(&b, "To", val);
+	}
+	if (!err) {
+		snprintf(val, sizeof(val), "out-%s", cid);
+		err = sip_print_header_cstr(&b, "Call-ID", val);
+	}
+	if (!err) {
+		snprintf(val, sizeof(val), "1 %s", r->method);
+		err = sip_print_header_cstr(&b, "CSeq", val);
+	}
+	if (!err) {
+		ua_contact(u, r->transport, net_conn_peer(conn), val, sizeof(val));
+		err = sip_print_header_cstr(&b, "Contact", val);
+	}
+	if (!err)
+		err = add_lines(&b, r->extra, r->nextra);
+	if (!err)
+		err = sip_print_header_cstr(&b, "User-Agent", u->user_agent);
+	if (!err)
+		err = sip_print_body(&b, r->ctype ? ou_slice_cstr(r->ctype) : OU_SLICE_NULL,
+		                     r->ctype ? r->body : OU_SLICE_NULL);
+	if (!err && b.failed)
+		err = OPENUM_ENOMEM;
+	if (!err)
+		err = txn_client_start(u->txl, conn, b.data, b.len, NULL, NULL, NULL);
+	ou_buf_free(&b);
+	net_conn_unref(conn);
+	return err;
 }

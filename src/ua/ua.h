@@ -231,6 +231,23 @@ void ua_dlg_set_arg(ua_dlg *g, void *arg);
 void *ua_dlg_get_arg(const ua_dlg *g);
 void ua_dlg_free(ua_dlg *g); /* NULL ok; pending requests are detached */
 
+/* A request outside any dialog (an unsolicited NOTIFY) to the next hop host:port,
+ * fire and forget: From gets a fresh tag, the answer is not reported. extra lines as
+ * above; body with ctype. */
+typedef struct ua_out_req {
+	const char *method; /* "NOTIFY" */
+	const char *ruri, *from, *to;
+	net_transport transport;
+	const char *host;
+	uint16_t port;
+	const char *tls_name; /* NULL: host */
+	const char *const *extra;
+	size_t nextra;
+	const char *ctype;
+	ou_slice body;
+} ua_out_req;
+int ua_request_out(ua *u, const ua_out_req *r);
+
 /* ---- subscriptions (subscribe.c): the subscriber side of RFC 6665 -------------
  * Like a registration: SUBSCRIBE to a resource through the next hop (the outbound
  * proxy), digest challenges answered, the dialog refreshed before it expires, a

@@ -29,16 +29,29 @@ typedef struct mwi_sub {
 	const char *term_reason; /* set: the next NOTIFY is the last */
 } mwi_sub;
 
+/* A mailbox told by unsolicited NOTIFY: the counts it was last told. */
+typedef struct mwi_uns {
+	struct mwi_uns *next;
+	um_mwi *m;
+	char mailbox[STORE_ADDR_MAX];
+	bool told, busy, again, found;
+	unsigned nnew, nold, job_new, job_saved;
+} mwi_uns;
+
 struct um_mwi {
 	um_server *srv;
 	uv_timer_t tick;
 	mwi_sub *subs;
+	mwi_uns *uns;
+	unsigned nuns;
 	unsigned nsubs;
 	unsigned jobs; /* store jobs in flight */
 	bool freeing;  /* um_mwi_free ran */
 	bool closed;   /* the tick timer's handle is closed */
 	uint64_t next_poll;
 };
+
+static void maybe_free_all(um_mwi *m);
 
 static void mlog(um_mwi *m, const char *fmt, const char *a, const char *b)
 {
@@ -164,8 +177,8 @@ static void counted(int err, const char *why, void *arg)
 	m->jobs--;
 	if (m->freeing || !s->g) {
 		sub_maybe_free(s);
-		if (m->closed && !m->jobs && !m->subs)
-			free(m);
+		if (m->freeing)
+			maybe_free_all(m);
 		return;
 	}
 	if (err == OPENUM_ENOTFOUND && !s->found) {
@@ -381,6 +394,116 @@ void um_mwi_request(um_mwi *m, void *st, sip_msg *req, const net_peer *peer)
 	new_subscription(m, st, req, peer);
 }
 
+/* ---- unsolicited NOTIFY ------------------------------------------------------------------ */
+
+static int uns_job(store *st, void *arg, const char **why)
+{
+	mwi_uns *u = arg;
+	store_mailbox mb;
+	u->found = false;
+	int err = store_mailbox_get_by_address(st, u->mailbox, &mb, why);
+	if (err)
+		return err;
+	u->found = true;
+	return store_msg_count(st, mb.id, &u->job_new, &u->job_saved, why);
+}
+
+static void uns_start(mwi_uns *u);
+
+static void uns_send(mwi_uns *u)
+{
+	um_mwi *m = u->m;
+	const um_server_cfg *c = &m->srv->cfg;
+	sip_msum ms = {.waiting = u->nnew > 0, .account = ou_slice_cstr(u->mailbox), .nclass = 1};
+	ms.cls[0] =
+	    (sip_msum_class){.name = OU_SLICE_LIT("Voice-Message"),
+	                     .nnew = u->nnew < SIP_MSUM_MAX_COUNT ? u->nnew : SIP_MSUM_MAX_COUNT,
+	                     .nold = u->nold < SIP_MSUM_MAX_COUNT ? u->nold : SIP_MSUM_MAX_COUNT};
+	const char *extra[] = {"Event: " MWI_EVENT, "Subscription-State: terminated"};
+	ou_buf b;
+	ou_buf_init(&b);
+	net_transport tp = c->mwi_out_transport == NET_TCP ? NET_TCP : NET_TLS;
+	ua_out_req r = {.method = "NOTIFY",
+	                .ruri = u->mailbox,
+	                .from = u->mailbox,
+	                .to = u->mailbox,
+	                .transport = tp,
+	                .host = c->mwi_out_host,
+	                .port = c->mwi_out_port ? c->mwi_out_port
+	                        : tp == NET_TLS ? NET_DEFAULT_TLS_PORT
+	                                        : NET_DEFAULT_TCP_PORT,
+	                .tls_name = c->mwi_out_tls_name,
+	                .extra = extra,
+	                .nextra = 2,
+	                .ctype = SIP_MSUM_CTYPE};
+	int err = sip_msum_print(&ms, &b);
+	if (!err) {
+		r.body = ou_slice_make(b.data, b.len);
+		err = ua_request_out(um_server_ua(m->srv), &r);
+	}
+	ou_buf_free(&b);
+	if (err)
+		mlog(m, "openum um: unsolicited NOTIFY to %s not sent: %s\n", u->mailbox,
+		     ou_strerror(err));
+	else
+		u->told = true;
+}
+
+static void uns_counted(int err, const char *why, void *arg)
+{
+	mwi_uns *u = arg;
+	um_mwi *m = u->m;
+	u->busy = false;
+	m->jobs--;
+	if (m->freeing) {
+		maybe_free_all(m);
+		return;
+	}
+	if (err) {
+		if (err != OPENUM_ENOTFOUND)
+			mlog(m, "openum um: counting %s failed: %s\n", u->mailbox,
+			     why ? why : "store error");
+	} else if (!u->told || u->job_new != u->nnew || u->job_saved != u->nold) {
+		u->nnew = u->job_new;
+		u->nold = u->job_saved;
+		uns_send(u);
+	}
+	if (u->again) {
+		u->again = false;
+		uns_start(u);
+	}
+}
+
+static void uns_start(mwi_uns *u)
+{
+	if (u->busy) {
+		u->again = true;
+		return;
+	}
+	um_mwi *m = u->m;
+	if (store_async_run(m->srv->loop, m->srv->st, uns_job, u, uns_counted, u) == 0) {
+		u->busy = true;
+		m->jobs++;
+	}
+}
+
+static void unsolicited(um_mwi *m, const char *mailbox)
+{
+	mwi_uns *u = m->uns;
+	while (u && strcmp(u->mailbox, mailbox) != 0)
+		u = u->next;
+	if (!u) {
+		if (m->nuns >= UM_MWI_MAX_SUBS || !(u = calloc(1, sizeof(*u))))
+			return;
+		u->m = m;
+		snprintf(u->mailbox, sizeof(u->mailbox), "%s", mailbox);
+		u->next = m->uns;
+		m->uns = u;
+		m->nuns++;
+	}
+	uns_start(u);
+}
+
 /* ---- timers and changes --------------------------------------------------------------- */
 
 static void on_tick(uv_timer_t *t)
@@ -409,9 +532,14 @@ void um_mwi_touch(um_mwi *m, const char *mailbox_addr)
 {
 	if (!m || !mailbox_addr || !mailbox_addr[0])
 		return;
+	bool subscribed = false;
 	for (mwi_sub *s = m->subs; s; s = s->next)
-		if (s->g && !s->term_reason && strcmp(s->mailbox, mailbox_addr) == 0)
+		if (s->g && !s->term_reason && strcmp(s->mailbox, mailbox_addr) == 0) {
 			start_count(s);
+			subscribed = true;
+		}
+	if (!subscribed && m->srv->cfg.mwi_unsolicited && m->srv->cfg.mwi_out_host)
+		unsolicited(m, mailbox_addr);
 }
 
 unsigned um_mwi_count(const um_mwi *m)
@@ -432,12 +560,24 @@ int um_mwi_new(um_server *srv, um_mwi **out)
 	return 0;
 }
 
+/* After um_mwi_free: the memory goes once the timer is closed and no job is out. */
+static void maybe_free_all(um_mwi *m)
+{
+	if (!m->closed || m->jobs || m->subs)
+		return;
+	while (m->uns) {
+		mwi_uns *u = m->uns;
+		m->uns = u->next;
+		free(u);
+	}
+	free(m);
+}
+
 static void tick_closed(uv_handle_t *h)
 {
 	um_mwi *m = h->data;
 	m->closed = true;
-	if (!m->jobs && !m->subs)
-		free(m);
+	maybe_free_all(m);
 }
 
 void um_mwi_free(um_mwi *m)

@@ -374,6 +374,15 @@ typedef struct um_server_cfg {
 	unsigned mwi_poll_ms;
 	bool mwi_off;             /* answer SUBSCRIBE message-summary with 489 */
 	uint32_t mwi_min_expires; /* 0: UM_MWI_MIN_EXPIRES (tests use a few seconds) */
+	/* Unsolicited NOTIFY (for phones that do not subscribe): when a call of this server
+	 * on a mailbox nobody subscribed to ends and its counts differ from the last ones
+	 * sent (or none were), a NOTIFY goes out of dialog to the mailbox's address
+	 * through this next hop (the proxy, which forks it to the registered phones). */
+	bool mwi_unsolicited;
+	net_transport mwi_out_transport; /* 0: NET_TLS */
+	const char *mwi_out_host;
+	uint16_t mwi_out_port;
+	const char *mwi_out_tls_name;
 } um_server_cfg;
 
 typedef struct um_server um_server;
