@@ -57,6 +57,8 @@ typedef struct um_sess {
 	unsigned ndigits;
 	/* logon */
 	um_pin pin;
+	char ahead[2 * UM_PIN_MAX_LEN + 2]; /* keys typed while the store checked a PIN */
+	unsigned nahead;
 	store_logon_result pin_res;
 	uint32_t pin_count;
 	bool pin_locked;

@@ -103,6 +103,7 @@ static void arm_pin_timer(um_sess *s)
 }
 
 static void pin_step(um_sess *s, um_pin_step st);
+static void replay_ahead(um_sess *s);
 
 static void pin_checked(int err, const char *why, void *arg)
 {
@@ -136,6 +137,23 @@ static void failed_recorded(int err, const char *why, void *arg)
 	s->pin_res = err ? STORE_LOGON_PIN_FAILED
 	                 : (s->pin_locked ? STORE_LOGON_LOCKED : STORE_LOGON_PIN_FAILED);
 	pin_checked(0, why, arg);
+}
+
+/* Keys typed ahead while the store checked the last entry (a caller who knows the
+ * PIN was wrong, or a device that sends every digit at once) count for the next try
+ * instead of being lost; one typed after a further complete entry waits again. */
+static void replay_ahead(um_sess *s)
+{
+	char keys[sizeof(s->ahead)];
+	unsigned n = s->nahead;
+	memcpy(keys, s->ahead, n);
+	s->nahead = 0;
+	for (unsigned i = 0; i < n; i++) {
+		if (s->state == SESS_PIN_CHECK)
+			s->ahead[s->nahead++] = keys[i];
+		else if (s->state == SESS_PIN)
+			pin_step(s, um_pin_key(&s->pin, keys[i]));
+	}
 }
 
 static void pin_step(um_sess *s, um_pin_step st)
@@ -179,6 +197,7 @@ static void pin_step(um_sess *s, um_pin_step st)
 	case UM_PIN_WRONG:
 		s->log.logon = STORE_LOGON_PIN_FAILED;
 		ask_pin(s, "wrong_pin");
+		replay_ahead(s);
 		break;
 	case UM_PIN_OK:
 		um_sess_log_result(s, STORE_LOGON_PIN_OK, "");
@@ -270,6 +289,10 @@ void um_sess_dtmf(um_sess *s, char key)
 {
 	switch (s->state) {
 	case SESS_PIN: pin_step(s, um_pin_key(&s->pin, key)); break;
+	case SESS_PIN_CHECK:
+		if (s->nahead < sizeof(s->ahead))
+			s->ahead[s->nahead++] = key;
+		break;
 	case SESS_EXTENSION: ext_key(s, key); break;
 	case SESS_MENU: um_menu_key(s, key); break;
 	case SESS_GREETING:
