@@ -10,6 +10,8 @@ FUZZ_SECONDS ?= 60
 BENCH_ARGS ?=
 # Arguments for bench/uas, e.g. make bench UAS_BENCH_ARGS="--rates=1000,2000 --only=tcp".
 UAS_BENCH_ARGS ?=
+# Arguments for bench/um, e.g. make bench UM_BENCH_ARGS="--rates=20,40 --seconds=10".
+UM_BENCH_ARGS ?=
 
 # Our C sources (not bench's build output).
 SOURCES = $(shell find src tests bench -path bench/build -prune -o -type f \
@@ -26,7 +28,7 @@ help:
 	@echo "make lint    clang-format check, clang-tidy, cppcheck"
 	@echo "make format  clang-format -i on src, tests, bench"
 	@echo "make fuzz    run every fuzz harness FUZZ_SECONDS (default 60) each"
-	@echo "make bench   bench/parse (openum's parser against the installed peers), bench/uas"
+	@echo "make bench   bench/parse (openum's parser against the installed peers), bench/uas, bench/um"
 	@echo "make clean   remove build/"
 
 deps:
@@ -66,6 +68,7 @@ fuzz: deps
 bench: deps
 	bench/parse $(BENCH_ARGS)
 	bench/uas $(UAS_BENCH_ARGS)
+	bench/um $(UM_BENCH_ARGS)
 
 clean:
 	rm -rf build
