@@ -12,6 +12,8 @@ BENCH_ARGS ?=
 UAS_BENCH_ARGS ?=
 # Arguments for bench/proxy, e.g. make bench PROXY_BENCH_ARGS="--rates=500,1000,2000".
 PROXY_BENCH_ARGS ?=
+# Arguments for bench/um, e.g. make bench UM_BENCH_ARGS="--rates=20,40 --seconds=10".
+UM_BENCH_ARGS ?=
 
 # Our C sources (not bench's build output).
 SOURCES = $(shell find src tests bench -path bench/build -prune -o -type f \
@@ -29,7 +31,7 @@ help:
 	@echo "make format  clang-format -i on src, tests, bench"
 	@echo "make fuzz    run every fuzz harness FUZZ_SECONDS (default 60) each"
 	@echo "make bench   bench/parse (openum's parser against the installed peers), bench/uas,"
-	@echo "             bench/proxy (openum proxy against Kamailio)"
+	@echo "             bench/proxy (openum proxy against Kamailio), bench/um"
 	@echo "make clean   remove build/"
 
 deps:
@@ -70,6 +72,7 @@ bench: deps
 	bench/parse $(BENCH_ARGS)
 	bench/uas $(UAS_BENCH_ARGS)
 	bench/proxy $(PROXY_BENCH_ARGS)
+	bench/um $(UM_BENCH_ARGS)
 
 clean:
 	rm -rf build

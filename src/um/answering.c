@@ -181,6 +181,10 @@ static void finish(um_sess *s, const char *why_ended)
 		return;
 	take(s);
 	s->rec_done = true;
+	int16_t *rest = NULL; /* stop the ua's recorder: what follows is not the message */
+	size_t nrest = 0;
+	if (s->c && ua_call_record_take(s->c, &rest, &nrest) == 0)
+		free(rest);
 	if (!s->rec_n) {
 		snprintf(s->log.detail, sizeof(s->log.detail), "no audio recorded");
 		um_spool_close(s, false);

@@ -212,6 +212,14 @@ void um_spool_close(um_sess *s, bool keep)
 
 /* ---- recovery (at start, before the server takes calls) ---------------------- */
 
+/* A header value into a store field, cut to fit (we wrote it from one that fit). */
+static void copy_value(char *dst, size_t cap, const char *src)
+{
+	size_t n = strnlen(src, cap - 1);
+	memcpy(dst, src, n);
+	dst[n] = 0;
+}
+
 /* Parses the header; *audio_off is where the mu-law starts. */
 static int parse_header(const uint8_t *d, size_t n, store_msg *m, size_t *audio_off)
 {
@@ -240,9 +248,9 @@ static int parse_header(const uint8_t *d, size_t n, store_msg *m, size_t *audio_
 		else if (strncmp(line, "received ", 9) == 0)
 			(void)sscanf(line + 9, "%" SCNd64, &m->received_ms);
 		else if (strncmp(line, "caller ", 7) == 0)
-			snprintf(m->caller, sizeof(m->caller), "%s", line + 7);
+			copy_value(m->caller, sizeof(m->caller), line + 7);
 		else if (strncmp(line, "diversion ", 10) == 0)
-			snprintf(m->diversion, sizeof(m->diversion), "%s", line + 10);
+			copy_value(m->diversion, sizeof(m->diversion), line + 10);
 	}
 	return OPENUM_EBADMSG; /* the header was cut short: nothing was recorded yet */
 }
