@@ -66,6 +66,7 @@ sip_listen		127.0.0.1:0
 call_local_timeout	120
 audio_source		aufile,$T/${BS_AUDIO:-silence}.wav
 rtp_stats		no
+sip_cafile		$T/pki/ca.pem
 module_path		/usr/lib/baresip/modules
 module			g711.so
 module			aufile.so
@@ -74,7 +75,10 @@ module_app		menu.so
 module_app		ctrl_tcp.so
 ctrl_tcp_listen		127.0.0.1:$_ctl
 EOC
-	echo "<sip:$2@$DOMAIN;transport=tcp>;auth_pass=$3;outbound=\"sip:127.0.0.1:$PROXY_TCP;transport=tcp\";regint=600;audio_codecs=PCMU${4:+;$4}" \
+	_tp=${BS_TRANSPORT:-tcp}
+	_pp=$PROXY_TCP
+	[ "$_tp" = tls ] && _pp=$PROXY_TLS
+	echo "<sip:$2@$DOMAIN;transport=$_tp>;auth_pass=$3;outbound=\"sip:127.0.0.1:$_pp;transport=$_tp\";regint=600;audio_codecs=PCMU${4:+;$4}" \
 		>"$_d/accounts"
 	# shellcheck disable=SC2217 # baresip itself must not read the terminal
 	bg baresip -f "$_d" </dev/null >"$T/$1.out" 2>&1
