@@ -74,12 +74,20 @@ void call_in_invite(ua *u, txn *st, sip_msg *req, net_conn *conn, const net_peer
 	u->ev.incoming(u->arg, c, req, peer);
 }
 
-/* The start of a response to st with our Contact (2xx and 18x to an INVITE). */
+/* The start of a response to st with our Contact (2xx and 18x to an INVITE) and,
+ * for the initial INVITE, its Record-Route copied in order (RFC 3261 12.1.1): without
+ * them a caller behind a record-routing proxy (Kamailio) sends its ACK and BYE past
+ * the proxy, which drops them. */
 static int begin_with_contact(ua_call *c, txn *st, unsigned status, ou_buf *b)
 {
 	char contact[256];
 	ua_contact(c->u, call_tp(c), call_np(c), contact, sizeof(contact));
 	int err = txn_response_begin(st, status, NULL, b);
+	if (!err && st == c->inv && c->invite) {
+		for (const sip_hdr *h = sip_msg_hdr(c->invite, SIP_H_RECORD_ROUTE); h && !err;
+		     h = sip_msg_hdr_next(c->invite, h))
+			err = sip_print_header(b, ou_slice_cstr("Record-Route"), h->value);
+	}
 	if (!err)
 		err = sip_print_header_cstr(b, "Contact", contact);
 	if (!err)

@@ -6,7 +6,9 @@
 #     Sets DB, PROXY_TCP, PROXY_TLS, UM_TLS. The proxy offers MD5 digest only: baresip
 #     1.0.0 (libre) gives up at the first challenge whose algorithm it lacks, and the
 #     default offers SHA-256 first (docs/interop.md).
+#     The UM server records messages of at most 4 s, then hangs up.
 #   start_baresip NAME USER PASSWORD [ACCOUNT_PARAMS]: a headless baresip in $T/NAME
+#     (its microphone: 60 s of silence, or of a 440 Hz tone when BS_AUDIO=tone)
 #     registering USER@openum.test to the proxy over TCP, driven through ctrl_tcp by
 #     baresip/ctl.py; its events are appended to $T/NAME/events (JSON lines).
 #   bs NAME COMMAND [PARAMS]: one ctrl_tcp command to baresip NAME.
@@ -36,7 +38,7 @@ start_openum() {
 	bg "$OPENUM" um --db "$DB" --domain "$DOMAIN" --listen-tcp 127.0.0.1:0 \
 		--listen-tls 127.0.0.1:0 --cert "$T/pki/server.pem" --key "$T/pki/server.key" \
 		--ca "$T/pki/ca.pem" --trusted-peer proxy.openum.test --port-file "$T/um.ports" \
-		2>"$T/um.log"
+		--max-message-seconds 4 2>"$T/um.log"
 	wait_file "$T/um.ports" 100 "$LAST_PID"
 	UM_TLS=$(port_of "$T/um.ports" tls)
 	PROXY_TCP=$(free_port)
@@ -55,13 +57,16 @@ start_baresip() {
 	mkdir -p "$_d"
 	[ -s "$T/silence.wav" ] || sox -n -r 8000 -c 1 -b 16 "$T/silence.wav" trim 0 60 ||
 		fail "sox"
+	[ -s "$T/tone.wav" ] || sox -n -r 8000 -c 1 -b 16 "$T/tone.wav" synth 60 sine 440 vol 0.5 ||
+		fail "sox"
 	_ctl=$(free_port)
 	cat >"$_d/config" <<EOC
 poll_method		epoll
 sip_listen		127.0.0.1:0
 call_local_timeout	120
-audio_source		aufile,$T/silence.wav
+audio_source		aufile,$T/${BS_AUDIO:-silence}.wav
 rtp_stats		no
+sip_cafile		$T/pki/ca.pem
 module_path		/usr/lib/baresip/modules
 module			g711.so
 module			aufile.so
@@ -70,7 +75,10 @@ module_app		menu.so
 module_app		ctrl_tcp.so
 ctrl_tcp_listen		127.0.0.1:$_ctl
 EOC
-	echo "<sip:$2@$DOMAIN;transport=tcp>;auth_pass=$3;outbound=\"sip:127.0.0.1:$PROXY_TCP;transport=tcp\";regint=600;audio_codecs=PCMU${4:+;$4}" \
+	_tp=${BS_TRANSPORT:-tcp}
+	_pp=$PROXY_TCP
+	[ "$_tp" = tls ] && _pp=$PROXY_TLS
+	echo "<sip:$2@$DOMAIN;transport=$_tp>;auth_pass=$3;outbound=\"sip:127.0.0.1:$_pp;transport=$_tp\";regint=600;audio_codecs=PCMU${4:+;$4}" \
 		>"$_d/accounts"
 	# shellcheck disable=SC2217 # baresip itself must not read the terminal
 	bg baresip -f "$_d" </dev/null >"$T/$1.out" 2>&1

@@ -484,6 +484,28 @@ static void ua_no_common_codec_488(void **state)
 	close(raw_fd);
 }
 
+/* RFC 3261 12.1.1: the 2xx copies the INVITE's Record-Route, in order; without it a
+ * caller behind a record-routing proxy (Kamailio) sends its ACK past the proxy. */
+static void ua_uas_copies_record_route(void **state)
+{
+	(void)state;
+	raw_connect(B.tcp);
+	raw_send(RAW_INVITE, "rr1",
+	         "\nRecord-Route: <sip:p1.example.com;lr;r2=on>\n"
+	         "Record-Route: <sip:p2.example.com;lr>,<sip:p3.example.com;lr>",
+	         "rr1", 1u, 1u, "0", "a=sendrecv\n");
+	const char *ok = raw_expect("SIP/2.0 200");
+	const char *end = strstr(ok, "\r\n\r\n");
+	assert_non_null(end);
+	const char *r1 = strstr(ok, "Record-Route: <sip:p1.example.com;lr;r2=on>\r\n");
+	const char *r2 =
+	    strstr(ok, "Record-Route: <sip:p2.example.com;lr>,<sip:p3.example.com;lr>");
+	assert_non_null(r1);
+	assert_non_null(r2);
+	assert_true(r1 < r2 && r2 < end);
+	close(raw_fd);
+}
+
 static void ua_hold_unhold_mirrored(void **state)
 {
 	(void)state;
@@ -585,6 +607,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(ua_dial_closed_port_is_transport, setup, teardown),
 	    cmocka_unit_test_setup_teardown(ua_shutdown_ends_calls, setup, teardown),
 	    cmocka_unit_test_setup_teardown(ua_no_common_codec_488, setup, teardown),
+	    cmocka_unit_test_setup_teardown(ua_uas_copies_record_route, setup, teardown),
 	    cmocka_unit_test_setup_teardown(ua_hold_unhold_mirrored, setup, teardown),
 	    cmocka_unit_test_setup_teardown(ua_options_answered, setup, teardown),
 	};
