@@ -7,6 +7,7 @@
 #include <uv.h>
 
 #include "cli.h"
+#include "metrics/metrics.h"
 #include "proxy/proxy.h"
 
 #define DEFAULT_DB "openum-data/openum.db"
@@ -54,7 +55,12 @@ static void usage(FILE *out)
 	    "  --min-expires SECONDS registrations shorter than this get 423 (default %d)\n"
 	    "  --max-expires SECONDS registrations are cut to this (default %d)\n"
 	    "  --nonce-ttl SECONDS   digest nonces go stale after this (default %d)\n"
-	    "  --quiet               no log lines on standard error\n"
+	    "  --metrics IP:PORT     serve Prometheus metrics over plain HTTP at\n"
+	    "                        http://IP:PORT/metrics (keep it on loopback or a\n"
+	    "                        management network: it has no authentication)\n"
+	    "  --log-level LEVEL     error, warn, info (default: one line per call and\n"
+	    "                        registration) or debug; lines go to standard error\n"
+	    "  --quiet               same as --log-level error\n"
 	    "\n"
 	    "Per-user forwarding (voicemail after N seconds unanswered, on busy, when not\n"
 	    "registered, immediate forwarding) is set with `openum user forward`.\n"
@@ -84,10 +90,15 @@ static int run(int argc, char **argv)
 	unsigned tcp_port = NET_DEFAULT_TCP_PORT, tls_port = NET_DEFAULT_TLS_PORT;
 	const char *um[MAX_LIST], *trusted[MAX_LIST];
 	size_t num_um = 0, ntrusted = 0;
+	char metrics_ip[64];
+	uint16_t metrics_port = 0;
+	bool metrics_on = false;
+	ou_log_level level = OU_LOG_INFO;
 	for (int i = 1; i < argc; i++) {
 		const char *o = argv[i];
 		if (strcmp(o, "--quiet") == 0) {
 			c.quiet = true;
+			level = OU_LOG_ERROR;
 			continue;
 		}
 		static const char *const with_value[] = {
@@ -95,7 +106,7 @@ static int run(int argc, char **argv)
 		    "--tcp-port",    "--tls-port",     "--advertise",    "--cert",
 		    "--key",         "--ca",           "--trusted-peer", "--um-server",
 		    "--um-tls-name", "--ring-timeout", "--min-expires",  "--max-expires",
-		    "--nonce-ttl"};
+		    "--nonce-ttl",   "--metrics",      "--log-level"};
 		bool known = false;
 		for (size_t k = 0; k < sizeof(with_value) / sizeof(with_value[0]); k++)
 			known |= strcmp(o, with_value[k]) == 0;
@@ -108,7 +119,14 @@ static int run(int argc, char **argv)
 		unsigned n = 0;
 		if (strcmp(o, "--domain") == 0)
 			c.domain = v;
-		else if (strcmp(o, "--realm") == 0)
+		else if (strcmp(o, "--metrics") == 0) {
+			if (!cli_hostport(v, metrics_ip, sizeof(metrics_ip), &metrics_port))
+				return bad("--metrics needs IP:PORT:", v);
+			metrics_on = true;
+		} else if (strcmp(o, "--log-level") == 0) {
+			if (ou_log_level_parse(v, &level) || level == OU_LOG_OFF)
+				return bad("--log-level needs error, warn, info or debug:", v);
+		} else if (strcmp(o, "--realm") == 0)
 			c.realm = v;
 		else if (strcmp(o, "--db") == 0)
 			c.db = v;
@@ -178,6 +196,7 @@ static int run(int argc, char **argv)
 	c.net.trusted_peers = trusted;
 	c.net.ntrusted = ntrusted;
 
+	ou_log_set_level(level);
 	uv_loop_t loop;
 	uv_loop_init(&loop);
 	proxy *p = NULL;
@@ -194,6 +213,18 @@ static int run(int argc, char **argv)
 	if (c.tls_ip)
 		fprintf(stderr, " TLS %u", proxy_tls_port(p));
 	fprintf(stderr, ", %zu UM server(s)\n", num_um);
+	metrics_http *mh = NULL;
+	if (metrics_on) {
+		if (metrics_http_start(metrics_ip, metrics_port, &mh, &why) != 0) {
+			fprintf(stderr, "openum proxy: cannot start: %s\n", why);
+			proxy_free(p);
+			uv_run(&loop, UV_RUN_DEFAULT);
+			uv_loop_close(&loop);
+			return CLI_EXIT_FAIL;
+		}
+		fprintf(stderr, "openum proxy: metrics on http://%s:%u/metrics\n", metrics_ip,
+		        metrics_http_port(mh));
+	}
 	uv_signal_t sint, sterm;
 	uv_signal_init(&loop, &sint);
 	uv_signal_init(&loop, &sterm);
@@ -202,6 +233,7 @@ static int run(int argc, char **argv)
 	uv_run(&loop, UV_RUN_DEFAULT);
 	uv_close((uv_handle_t *)&sint, NULL);
 	uv_close((uv_handle_t *)&sterm, NULL);
+	metrics_http_stop(mh);
 	proxy_free(p);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	uv_walk(&loop, cli_close_walk, NULL);

@@ -137,6 +137,8 @@ static void msg_added(int err, const char *why, void *arg)
 	if (err)
 		snprintf(s->log.detail, sizeof(s->log.detail), "message not stored: %s",
 		         why ? why : "error");
+	else
+		metrics_inc(MET_UM_MESSAGES_RECORDED);
 	(void)um_sess_async_done(s);
 }
 

@@ -369,6 +369,11 @@ void um_server_set_pop(um_server *s, const um_pop_hooks *hooks, void *pop);
 uint16_t um_server_port(const um_server *s, net_transport tp);
 /* Calls still up. */
 unsigned um_server_calls(const um_server *s);
+/* Every finished call (sessions and Play-On-Phone) once, as its call-log row is
+ * written (calllog.c): one info log line with the fields an operator needs (Call-ID,
+ * peer, transport, trusted, kind, logon result, mailbox, duration, detail) and the
+ * metrics (calls by kind, logons by result, skip-pin honoured or refused). */
+void um_call_finished(const store_call *l);
 /* Ends every call: recordings so far are stored, every call is logged. Run the loop
  * afterwards until it is idle (the store writes finish there), then close the store.
  * The server's memory goes once its last call is written. */
