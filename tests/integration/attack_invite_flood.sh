@@ -1,0 +1,64 @@
+#!/bin/sh
+# A flood of INVITEs from one address (SIPp from 127.0.0.2: 600 calls at 100 per
+# second, up to 100 at once, each answered, ACKed and hung up) against `openum um`.
+# While it runs, legitimate SIPp calls from 127.0.0.1 must all succeed; afterwards
+# the server is up, no call or dialog is left over, and /metrics agrees with SIPp.
+set -eu
+# shellcheck disable=SC1091
+. "$(dirname "$0")/lib.sh"
+need sipp curl
+HERE=$(cd "$(dirname "$0")" && pwd)
+export OPENUM_DB="$T/um.db"
+"$OPENUM" mailbox add sip:alice@127.0.0.1 --name Alice --ext 1001 --pin 204862 >/dev/null
+bg "$OPENUM" um --listen-tcp 127.0.0.1:0 --listen-tls off --domain 127.0.0.1 \
+	--metrics 127.0.0.1:0 --port-file "$T/ports" --rtp-ports 43000-44999 2>"$T/um.log"
+UM=$LAST_PID
+wait_file "$T/ports" 100 "$UM"
+PORT=$(port_of "$T/ports" tcp)
+MPORT=$(port_of "$T/ports" metrics)
+metric() { curl -sf "http://127.0.0.1:$MPORT/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
+
+# stat NAME COLUMN: the total of a SIPp statistics column
+stat() {
+	awk -F';' -v k="$2" 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+		{ v = $c[k] } END { print v + 0 }' "$T/$1.csv"
+}
+
+(cd "$T" && exec sipp -sf "$HERE/sipp/attack_invite_flood.xml" -t t1 "127.0.0.1:$PORT" \
+	-i 127.0.0.2 -p 0 -mp 0 -s alice -m 600 -r 100 -l 100 -nostdin -timeout 120s \
+	-recv_timeout 10000 -trace_stat -stf flood.csv -fd 1 >flood.out 2>&1) &
+FLOOD=$!
+PIDS="$PIDS $FLOOD"
+sleep 1
+
+(cd "$T" && sipp -sf "$HERE/sipp/uac_call.xml" -t t1 "127.0.0.1:$PORT" -i 127.0.0.1 -p 0 \
+	-mp 0 -s alice -m 5 -r 2 -d 500 -nostdin -timeout 60s -timeout_error \
+	-recv_timeout 10000 -trace_stat -stf legit.csv -fd 1 -trace_err \
+	-error_file legit.errors.log >legit.out 2>&1) ||
+	fail "legitimate calls during the flood: $(tail -n 5 "$T/legit.out")"
+[ "$(stat legit 'SuccessfulCall(C)')" -eq 5 ] || fail "legitimate calls: $(stat legit 'SuccessfulCall(C)') of 5"
+[ "$(stat legit 'FailedCall(C)')" -eq 0 ] || fail "legitimate calls failed"
+# the flood was still running while they were served
+kill -0 "$FLOOD" 2>/dev/null || fail "the flood ended before the legitimate calls did"
+echo "ok - 5 legitimate calls succeeded during the flood"
+
+wait "$FLOOD" || true
+served=$(stat flood 'SuccessfulCall(C)')
+[ "$served" -ge 500 ] || fail "only $served of 600 flood calls got an answer"
+echo "ok - the server answered $served of 600 flood calls"
+kill -0 "$UM" 2>/dev/null || fail "the UM server died"
+
+# everything is over: no session, dialog or transaction left behind
+wait_for 100 sh -c "curl -sf http://127.0.0.1:$MPORT/metrics | grep -qx 'openum_um_calls_active 0'" ||
+	fail "UM calls still active: $(metric openum_um_calls_active)"
+wait_for 100 sh -c "curl -sf http://127.0.0.1:$MPORT/metrics | grep -qx 'openum_dialogs_active 0'" ||
+	fail "dialogs still active: $(metric openum_dialogs_active)"
+answered=$(metric 'openum_um_calls_total{kind="call-answering"}')
+[ "$answered" -ge $((served + 5)) ] || fail "call-answering calls counted $answered"
+grep -q "info um: call call-id=[^ ]* peer=127.0.0.2:[0-9]* transport=TCP trusted=no skip-pin=no kind=call-answering" \
+	"$T/um.log" || fail "no log line for a flood call"
+echo "ok - metrics: $answered calls answered, 0 active"
+
+kill -TERM "$UM"
+wait "$UM" || fail "um exit status $?"
+echo "integration/attack_invite_flood: ok"
