@@ -2,7 +2,8 @@
 # A flood of INVITEs from one address (SIPp from 127.0.0.2: 600 calls at 100 per
 # second, up to 100 at once, each answered, ACKed and hung up) against `openum um`.
 # While it runs, legitimate SIPp calls from 127.0.0.1 must all succeed; afterwards
-# the server is up, no call or dialog is left over, and /metrics agrees with SIPp.
+# the server is up, no call or dialog is left over, and /metrics (on --metrics and on
+# the --web listener) agrees with SIPp.
 set -eu
 # shellcheck disable=SC1091
 . "$(dirname "$0")/lib.sh"
@@ -11,11 +12,13 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 export OPENUM_DB="$T/um.db"
 "$OPENUM" mailbox add sip:alice@127.0.0.1 --name Alice --ext 1001 --pin 204862 >/dev/null
 bg "$OPENUM" um --listen-tcp 127.0.0.1:0 --listen-tls off --domain 127.0.0.1 \
-	--metrics 127.0.0.1:0 --port-file "$T/ports" --rtp-ports 43000-44999 2>"$T/um.log"
+	--metrics 127.0.0.1:0 --web 127.0.0.1:0 --port-file "$T/ports" \
+	--rtp-ports 43000-44999 2>"$T/um.log"
 UM=$LAST_PID
 wait_file "$T/ports" 100 "$UM"
 PORT=$(port_of "$T/ports" tcp)
 MPORT=$(port_of "$T/ports" metrics)
+WPORT=$(port_of "$T/ports" web)
 metric() { curl -sf "http://127.0.0.1:$MPORT/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
 
 # stat NAME COLUMN: the total of a SIPp statistics column
@@ -57,7 +60,11 @@ answered=$(metric 'openum_um_calls_total{kind="call-answering"}')
 [ "$answered" -ge $((served + 5)) ] || fail "call-answering calls counted $answered"
 grep -q "info um: call call-id=[^ ]* peer=127.0.0.2:[0-9]* transport=TCP trusted=no skip-pin=no kind=call-answering" \
 	"$T/um.log" || fail "no log line for a flood call"
-echo "ok - metrics: $answered calls answered, 0 active"
+# the web listener serves the same exposition
+web_answered=$(curl -sf "http://127.0.0.1:$WPORT/metrics" |
+	awk '$1 == "openum_um_calls_total{kind=\"call-answering\"}" {print $2}')
+[ "$web_answered" = "$answered" ] || fail "web /metrics says $web_answered, --metrics $answered"
+echo "ok - metrics: $answered calls answered, 0 active (also on the web listener)"
 
 kill -TERM "$UM"
 wait "$UM" || fail "um exit status $?"

@@ -11,6 +11,7 @@ need curl
 CALLER=$BUILD/openum_test_caller
 LIMIT=6
 "$OPENUM" certs "$T/pki" --client-name proxy.openum.test >/dev/null
+"$OPENUM" certs "$T/foreign" --client-name proxy.openum.test >/dev/null
 export OPENUM_DB="$T/um.db"
 "$OPENUM" mailbox add sip:alice@localhost --name Alice --ext 1001 --pin 204862 >/dev/null
 MPORT=$(free_port)
@@ -90,6 +91,17 @@ last | grep -q "skip-pin" || fail "trusted skip-pin after unlock: $(last)"
 [ "$(metric 'openum_um_skip_pin_total{decision="honoured"}')" -eq 1 ] ||
 	fail "honoured skip-pin not counted"
 echo "ok - unlocked: the PIN and trusted skip-pin work again"
+
+# a client that does not trust our CA aborts the handshake: counted, no call
+hs=$(metric openum_tls_handshake_failures_total)
+"$CALLER" --from sip:alice@localhost --to "$VM" --port "$TLS" --tls --ca "$T/foreign/ca.pem" \
+	--hangup-ms 1000 >"$T/foreign.out" 2>&1 || true
+wait_for 50 sh -c "[ \"\$(curl -sf http://127.0.0.1:$MPORT/metrics |
+	awk '\$1 == \"openum_tls_handshake_failures_total\" {print \$2}')\" -gt $hs ]" ||
+	fail "failed TLS handshake not counted"
+[ "$(metric 'openum_connections_total{transport="tls"}')" -ge 3 ] ||
+	fail "TLS connections not counted"
+echo "ok - metrics: TLS connections and the failed handshake counted"
 
 kill -TERM "$UM"
 wait "$UM" || fail "um exit status $?"
