@@ -353,7 +353,7 @@ typedef struct um_server_cfg {
 	unsigned max_message_s;        /* 0: UM_DEFAULT_MAX_MESSAGE_S */
 	const um_pop_hooks *pop_hooks; /* NULL: no Play-On-Phone engine */
 	void *pop;
-	bool quiet; /* no log lines on stderr */
+	bool quiet; /* no start-up line (log lines follow ou_log's level: base.h) */
 } um_server_cfg;
 
 typedef struct um_server um_server;
