@@ -1,6 +1,7 @@
 #!/bin/sh
 # A flood of INVITEs from one address (SIPp from 127.0.0.2: 600 calls at 100 per
-# second, up to 100 at once, each answered, ACKed and hung up) against `openum um`.
+# second, up to 100 at once, each answered, ACKed and hung up) against `openum um`,
+# then 3000 at 200 per second against `openum proxy` (unknown user: 404).
 # While it runs, legitimate SIPp calls from 127.0.0.1 must all succeed; afterwards
 # the server is up, no call or dialog is left over, and /metrics (on --metrics and on
 # the --web listener) agrees with SIPp.
@@ -68,4 +69,42 @@ echo "ok - metrics: $answered calls answered, 0 active (also on the web listener
 
 kill -TERM "$UM"
 wait "$UM" || fail "um exit status $?"
+
+# the same flood against `openum proxy` (INVITEs for an unknown user: 404, ACK) while
+# bob calls alice through it: the call is answered
+D=openum.test
+for u in alice bob; do
+	"$OPENUM" user --db "$T/px.db" add "sip:$u@$D" --password "$u-secret" >/dev/null
+done
+PPORT=$(free_port)
+PMPORT=$(free_port)
+bg "$OPENUM" proxy --domain "$D" --db "$T/px.db" --tcp-port "$PPORT" --tls-port 0 \
+	--metrics "127.0.0.1:$PMPORT" 2>"$T/proxy.log"
+PROXY=$LAST_PID
+wait_for 100 curl -sf "http://127.0.0.1:$PMPORT/metrics" || fail "proxy metrics not up"
+printf 'wait-call 30\nanswer\nwait-ended 30\n' >"$T/alice.script"
+printf 'sleep 2000\ncall sip:alice@%s\nwait-answered 15\nsleep 500\nhangup\nwait-ended 5\n' \
+	"$D" >"$T/bob.script"
+bg "$OPENUM" phone --user "sip:alice@$D" --password alice-secret --proxy "127.0.0.1:$PPORT" \
+	--tcp --script "$T/alice.script" >"$T/alice.out" 2>&1
+ALICE=$LAST_PID
+bg "$OPENUM" phone --user "sip:bob@$D" --password bob-secret --proxy "127.0.0.1:$PPORT" \
+	--tcp --script "$T/bob.script" >"$T/bob.out" 2>&1
+BOB=$LAST_PID
+(cd "$T" && exec sipp -sf "$HERE/sipp/attack_invite_flood.xml" -t t1 "127.0.0.1:$PPORT" \
+	-i 127.0.0.2 -p 0 -mp 0 -s nobody -m 3000 -r 200 -l 100 -nostdin -timeout 120s \
+	-recv_timeout 10000 -trace_stat -stf pflood.csv -fd 1 >pflood.out 2>&1) &
+PFLOOD=$!
+PIDS="$PIDS $PFLOOD"
+wait "$BOB" || fail "the legitimate call through the proxy failed during the flood"
+wait "$ALICE" || fail "alice's side of the legitimate call failed"
+kill -0 "$PFLOOD" 2>/dev/null || fail "the proxy flood ended before the legitimate call"
+echo "ok - bob called alice through the proxy during the flood"
+wait "$PFLOOD" || true
+pserved=$(stat pflood 'SuccessfulCall(C)')
+[ "$pserved" -ge 2700 ] || fail "the proxy answered only $pserved of 3000 flood INVITEs"
+kill -0 "$PROXY" 2>/dev/null || fail "the proxy died"
+echo "ok - the proxy answered $pserved of 3000 flood INVITEs"
+kill -TERM "$PROXY"
+wait "$PROXY" || fail "proxy exit status $?"
 echo "integration/attack_invite_flood: ok"
