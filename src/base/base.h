@@ -1,6 +1,7 @@
 /* base: the lowest layer of openum. String slices that point into a buffer someone
  * else owns, growable byte buffers, error codes, and the character classes every
- * parser shares. No I/O, no allocation except in ou_buf.
+ * parser shares, and the log line writer. No I/O except ou_log (one line to standard
+ * error), no allocation except in ou_buf.
  *
  * Ownership: an ou_slice never owns its bytes; it is valid as long as the buffer it
  * points into. An ou_buf owns its bytes; ou_buf_free() releases them. */
@@ -116,5 +117,26 @@ int ou_buf_append_cstr(ou_buf *b, const char *s);
 int ou_buf_printf(ou_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Removes the first n bytes (for stream buffers that consumed a message). */
 void ou_buf_consume(ou_buf *b, size_t n);
+
+/* Log lines (log.c): one line per event on standard error, written with one write so
+ * that lines of several threads never interleave:
+ *   2026-01-31T12:00:00.123Z info um: call call-id=... peer=... result=...
+ * Operators pick the level with --log-level; the default is info. Thread-safe. */
+typedef enum ou_log_level {
+	OU_LOG_OFF = 0, /* nothing at all */
+	OU_LOG_ERROR,   /* the process cannot do what it was asked */
+	OU_LOG_WARN,    /* something an operator should look at: refused peers, store trouble */
+	OU_LOG_INFO,    /* one line per call, registration and decision */
+	OU_LOG_DEBUG,   /* challenges, retries and other routine steps */
+} ou_log_level;
+
+void ou_log_set_level(ou_log_level l);
+bool ou_log_enabled(ou_log_level l);
+/* "off" "error" "warn" "info" "debug" into *out: 0, or OPENUM_EINVAL. */
+int ou_log_level_parse(const char *name, ou_log_level *out);
+/* who: "um", "proxy", ... Lines longer than OU_LOG_LINE_MAX are cut. */
+#define OU_LOG_LINE_MAX 1024
+void ou_log(ou_log_level l, const char *who, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -52,6 +52,8 @@ int cli_parse_files(int nfiles, const char *const *files, bool show_body, cli_pa
 /* Helpers the server subcommands share (cli/util.c). */
 /* A decimal number in 0..max (the whole string): true and *out, or false. */
 bool cli_num(const char *s, unsigned max, unsigned *out);
+/* "IP:PORT" or "[IPv6]:PORT" into ip (brackets dropped) and port. */
+bool cli_hostport(const char *v, char *ip, size_t cap, uint16_t *port);
 /* A uv_signal callback that stops the loop (SIGINT/SIGTERM of a server). */
 void cli_stop_loop_on_signal(uv_signal_t *h, int signum);
 /* A uv_walk callback that closes every handle not yet closing (shutdown). */

@@ -8,6 +8,7 @@
 #include <uv.h>
 
 #include "cli.h"
+#include "metrics/metrics.h"
 #include "proxy/proxy.h"
 
 #define DEFAULT_DB "openum-data/openum.db"
@@ -62,7 +63,12 @@ static void usage(FILE *out)
 	    "  --digest LIST         digest algorithms challenged with, in this order; the\n"
 	    "                        others are refused (default sha-256,md5; md5,sha-256\n"
 	    "                        for clients that answer only the first challenge)\n"
-	    "  --quiet               no log lines on standard error\n"
+	    "  --metrics IP:PORT     serve Prometheus metrics over plain HTTP at\n"
+	    "                        http://IP:PORT/metrics (keep it on loopback or a\n"
+	    "                        management network: it has no authentication)\n"
+	    "  --log-level LEVEL     error, warn, info (default: one line per call and\n"
+	    "                        registration) or debug; lines go to standard error\n"
+	    "  --quiet               same as --log-level error\n"
 	    "\n"
 	    "Per-user forwarding (voicemail after N seconds unanswered, on busy, when not\n"
 	    "registered, immediate forwarding) is set with `openum user forward`.\n"
@@ -87,7 +93,7 @@ static const conf_key keys[] = {
     {"ca", false, false},          {"trusted-peer", false, true},  {"um-server", false, true},
     {"um-tls-name", false, false}, {"ring-timeout", false, false}, {"min-expires", false, false},
     {"max-expires", false, false}, {"nonce-ttl", false, false},    {"quiet", true, false},
-    {"digest", false, false},
+    {"digest", false, false},      {"metrics", false, false},      {"log-level", false, false},
 };
 
 static const char *where = ""; /* "FILE line N: " while parsing the file's options */
@@ -129,11 +135,16 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 	const char *um[MAX_LIST], *trusted[MAX_LIST];
 	size_t num_um = 0, ntrusted = 0;
 	bool cl_um = false, cl_trusted = false; /* seen on the command line: replaces the file's */
+	char metrics_ip[64];
+	uint16_t metrics_port = 0;
+	bool metrics_on = false;
+	ou_log_level level = OU_LOG_INFO;
 	for (int i = 1; i < argc; i++) {
 		const char *o = argv[i];
 		where = cli_conf_where(cf, i);
 		if (strcmp(o, "--quiet") == 0) {
 			c.quiet = true;
+			level = OU_LOG_ERROR;
 			continue;
 		}
 		static const char *const with_value[] = {
@@ -141,7 +152,7 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 		    "--tcp-port",    "--tls-port",     "--advertise",    "--cert",
 		    "--key",         "--ca",           "--trusted-peer", "--um-server",
 		    "--um-tls-name", "--ring-timeout", "--min-expires",  "--max-expires",
-		    "--nonce-ttl",   "--digest"};
+		    "--nonce-ttl",   "--digest",       "--metrics",      "--log-level"};
 		bool known = false;
 		for (size_t k = 0; k < sizeof(with_value) / sizeof(with_value[0]); k++)
 			known |= strcmp(o, with_value[k]) == 0;
@@ -154,7 +165,14 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 		unsigned n = 0;
 		if (strcmp(o, "--domain") == 0)
 			c.domain = v;
-		else if (strcmp(o, "--realm") == 0)
+		else if (strcmp(o, "--metrics") == 0) {
+			if (!cli_hostport(v, metrics_ip, sizeof(metrics_ip), &metrics_port))
+				return bad("--metrics needs IP:PORT:", v);
+			metrics_on = true;
+		} else if (strcmp(o, "--log-level") == 0) {
+			if (ou_log_level_parse(v, &level) || level == OU_LOG_OFF)
+				return bad("--log-level needs error, warn, info or debug:", v);
+		} else if (strcmp(o, "--realm") == 0)
 			c.realm = v;
 		else if (strcmp(o, "--db") == 0)
 			c.db = v;
@@ -237,6 +255,7 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 	c.net.trusted_peers = trusted;
 	c.net.ntrusted = ntrusted;
 
+	ou_log_set_level(level);
 	uv_loop_t loop;
 	uv_loop_init(&loop);
 	proxy *p = NULL;
@@ -253,6 +272,18 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 	if (c.tls_ip)
 		fprintf(stderr, " TLS %u", proxy_tls_port(p));
 	fprintf(stderr, ", %zu UM server(s)\n", num_um);
+	metrics_http *mh = NULL;
+	if (metrics_on) {
+		if (metrics_http_start(metrics_ip, metrics_port, &mh, &why) != 0) {
+			fprintf(stderr, "openum proxy: cannot start: %s\n", why);
+			proxy_free(p);
+			uv_run(&loop, UV_RUN_DEFAULT);
+			uv_loop_close(&loop);
+			return CLI_EXIT_FAIL;
+		}
+		fprintf(stderr, "openum proxy: metrics on http://%s:%u/metrics\n", metrics_ip,
+		        metrics_http_port(mh));
+	}
 	uv_signal_t sint, sterm;
 	uv_signal_init(&loop, &sint);
 	uv_signal_init(&loop, &sterm);
@@ -261,6 +292,7 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 	uv_run(&loop, UV_RUN_DEFAULT);
 	uv_close((uv_handle_t *)&sint, NULL);
 	uv_close((uv_handle_t *)&sterm, NULL);
+	metrics_http_stop(mh);
 	proxy_free(p);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	uv_walk(&loop, cli_close_walk, NULL);

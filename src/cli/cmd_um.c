@@ -9,6 +9,7 @@
 #include <uv.h>
 
 #include "cli.h"
+#include "metrics/metrics.h"
 #include "um/um.h"
 #include "web/web.h"
 
@@ -65,7 +66,8 @@ static void usage(FILE *out)
 	    "                        port 5061); without it Play-On-Phone is refused\n"
 	    "  --outbound-tcp        send Play-On-Phone calls over TCP (default port 5060)\n"
 	    "  --outbound-name NAME  the name to verify in the proxy's certificate (default HOST)\n"
-	    "  --port-file FILE      write \"tcp PORT\" and \"tls PORT\" there once listening\n"
+	    "  --port-file FILE      write \"tcp PORT\", \"tls PORT\", \"web PORT\" and\n"
+	    "                        \"metrics PORT\" there once listening\n"
 	    "                        (useful with port 0)\n"
 	    "  --mwi-poll-ms N       re-count mailboxes with message-waiting subscribers every N\n"
 	    "                        ms, for changes made elsewhere (default %d; changes by\n"
@@ -75,7 +77,11 @@ static void usage(FILE *out)
 	    "  --mwi-unsolicited     also send out-of-dialog NOTIFYs (to the mailbox's address,\n"
 	    "                        through --outbound) when this server's calls change a\n"
 	    "                        mailbox nobody subscribed to (phones that do not subscribe)\n"
-	    "  --quiet               no log lines on standard error\n"
+	    "  --metrics IP:PORT     serve Prometheus metrics over plain HTTP at\n"
+	    "                        http://IP:PORT/metrics (also on the --web listener)\n"
+	    "  --log-level LEVEL     error, warn, info (default: one line per call) or debug;\n"
+	    "                        lines go to standard error\n"
+	    "  --quiet               same as --log-level error\n"
 	    "\n"
 	    "Message waiting (RFC 3842): the mailbox owner, as asserted by a trusted peer\n"
 	    "(P-Asserted-Identity, else From), may SUBSCRIBE to Event: message-summary at\n"
@@ -114,6 +120,9 @@ static const conf_key keys[] = {
     {"mwi-poll-ms", false, false},
     {"mwi-min-expires", false, false},
     {"no-mwi", true, false},
+    {"mwi-unsolicited", true, false},
+    {"metrics", false, false},
+    {"log-level", false, false},
     {"pin-iterations", false, false},
     {"rtp-ip", false, false},
     {"rtp-ports", false, false},
@@ -132,26 +141,6 @@ static int bad(const char *msg, const char *arg)
 	fprintf(stderr, "openum um: %s%s%s%s (see openum um --help)\n", where, msg, arg ? " " : "",
 	        arg ? arg : "");
 	return CLI_EXIT_USAGE;
-}
-
-/* "IP:PORT" or "[IPv6]:PORT" into ip (brackets dropped) and port. */
-static bool hostport(const char *v, char *ip, size_t cap, uint16_t *port)
-{
-	const char *colon = strrchr(v, ':');
-	unsigned p;
-	if (!colon || colon == v || !cli_num(colon + 1, 65535, &p))
-		return false;
-	const char *b = v, *e = colon;
-	if (*b == '[' && e[-1] == ']') {
-		b++;
-		e--;
-	}
-	if ((size_t)(e - b) >= cap || e == b)
-		return false;
-	memcpy(ip, b, (size_t)(e - b));
-	ip[e - b] = 0;
-	*port = (uint16_t)p;
-	return true;
 }
 
 static int no_pop_start(void *arg, const char *mailbox, int64_t msg_id, const char *dial,
@@ -217,11 +206,16 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 	um_pop_cfg pc = {0};
 	char out_host[256] = "";
 	bool cl_trusted = false, cl_pilots = false; /* on the command line: replace the file's */
+	char metrics_ip[64];
+	uint16_t metrics_port = 0;
+	bool metrics_on = false;
+	ou_log_level level = OU_LOG_INFO;
 	for (int i = 1; i < argc; i++) {
 		const char *o = argv[i];
 		where = cli_conf_where(cf, i);
 		if (strcmp(o, "--quiet") == 0) {
 			c.quiet = true;
+			level = OU_LOG_ERROR;
 			continue;
 		}
 		if (strcmp(o, "--no-mwi") == 0) {
@@ -260,7 +254,9 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 		                                         "--web",
 		                                         "--port-file",
 		                                         "--outbound",
-		                                         "--outbound-name"};
+		                                         "--outbound-name",
+		                                         "--metrics",
+		                                         "--log-level"};
 		bool known = false;
 		for (size_t k = 0; k < sizeof(with_value) / sizeof(with_value[0]); k++)
 			known |= strcmp(o, with_value[k]) == 0;
@@ -273,16 +269,23 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 		unsigned n;
 		if (strcmp(o, "--db") == 0)
 			db = v;
-		else if (strcmp(o, "--listen-tcp") == 0) {
+		else if (strcmp(o, "--metrics") == 0) {
+			if (!cli_hostport(v, metrics_ip, sizeof(metrics_ip), &metrics_port))
+				return bad("--metrics needs IP:PORT:", v);
+			metrics_on = true;
+		} else if (strcmp(o, "--log-level") == 0) {
+			if (ou_log_level_parse(v, &level) || level == OU_LOG_OFF)
+				return bad("--log-level needs error, warn, info or debug:", v);
+		} else if (strcmp(o, "--listen-tcp") == 0) {
 			if (strcmp(v, "off") == 0)
 				tcp_on = false;
-			else if (!hostport(v, tcp_ip, sizeof(tcp_ip), &tcp_port))
+			else if (!cli_hostport(v, tcp_ip, sizeof(tcp_ip), &tcp_port))
 				return bad("--listen-tcp needs IP:PORT:", v);
 		} else if (strcmp(o, "--listen-tls") == 0) {
 			tls_given = true;
 			if (strcmp(v, "off") == 0)
 				tls_on = false;
-			else if (!hostport(v, tls_ip, sizeof(tls_ip), &tls_port))
+			else if (!cli_hostport(v, tls_ip, sizeof(tls_ip), &tls_port))
 				return bad("--listen-tls needs IP:PORT:", v);
 		} else if (strcmp(o, "--cert") == 0)
 			c.ua.net.cert_file = v;
@@ -333,7 +336,7 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 		} else if (strcmp(o, "--rtp-ip") == 0)
 			c.ua.rtp_ip = v;
 		else if (strcmp(o, "--web") == 0) {
-			if (!hostport(v, web_ip, sizeof(web_ip), &wport))
+			if (!cli_hostport(v, web_ip, sizeof(web_ip), &wport))
 				return bad("--web needs IP:PORT:", v);
 			web = v;
 		} else if (strcmp(o, "--rtp-ports") == 0) {
@@ -425,6 +428,7 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 	c.tls_ip = tls_on ? tls_ip : NULL;
 	c.tls_port = tls_port;
 
+	ou_log_set_level(level);
 	const char *why = "error";
 	store *st = NULL;
 	char db_shown[512]; /* without a password */
@@ -445,6 +449,7 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 	int rc = CLI_EXIT_OK;
 	web_server *ws = NULL;
 	um_pop *pop = NULL;
+	metrics_http *mh = NULL;
 	if (um_server_new(&loop, &c, st, pr, &srv, &why) != 0) {
 		fprintf(stderr, "openum um: cannot start: %s\n", why);
 		rc = CLI_EXIT_FAIL;
@@ -481,6 +486,14 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 			goto out;
 		}
 	}
+	if (metrics_on && metrics_http_start(metrics_ip, metrics_port, &mh, &why) != 0) {
+		fprintf(stderr, "openum um: cannot start: %s\n", why);
+		rc = CLI_EXIT_FAIL;
+		web_stop(ws);
+		um_server_free(srv);
+		um_pop_free(pop);
+		goto out;
+	}
 	if (!c.quiet) {
 		fprintf(stderr, "openum um: store %s, listening", db_shown);
 		if (c.tcp_ip)
@@ -489,6 +502,8 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 			fprintf(stderr, " TLS %s:%u", tls_ip, um_server_port(srv, NET_TLS));
 		if (ws)
 			fprintf(stderr, ", web %s:%u", web_ip, web_port(ws));
+		if (mh)
+			fprintf(stderr, ", metrics %s:%u", metrics_ip, metrics_http_port(mh));
 		fprintf(stderr, ", %zu trusted peer(s)\n", ntrusted);
 	}
 	if (port_file) {
@@ -498,6 +513,10 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 				fprintf(f, "tcp %u\n", um_server_port(srv, NET_TCP));
 			if (c.tls_ip)
 				fprintf(f, "tls %u\n", um_server_port(srv, NET_TLS));
+			if (ws)
+				fprintf(f, "web %u\n", web_port(ws));
+			if (mh)
+				fprintf(f, "metrics %u\n", metrics_http_port(mh));
 			fclose(f);
 		}
 	}
@@ -509,6 +528,7 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 	uv_run(&loop, UV_RUN_DEFAULT);
 	uv_close((uv_handle_t *)&sint, NULL);
 	uv_close((uv_handle_t *)&sterm, NULL);
+	metrics_http_stop(mh);
 	web_stop(ws);
 	um_server_free(srv); /* recordings stored, calls logged: in the loop run below */
 	um_pop_free(pop);    /* after the ua is gone (its ended callbacks reach the engine) */

@@ -50,3 +50,23 @@ bool cli_read_secret(const char *prompt, char *buf, size_t cap)
 		buf[strcspn(buf, "\r\n")] = '\0';
 	return ok;
 }
+
+/* "IP:PORT" or "[IPv6]:PORT" into ip (brackets dropped) and port. */
+bool cli_hostport(const char *v, char *ip, size_t cap, uint16_t *port)
+{
+	const char *colon = strrchr(v, ':');
+	unsigned p;
+	if (!colon || colon == v || !cli_num(colon + 1, 65535, &p))
+		return false;
+	const char *b = v, *e = colon;
+	if (*b == '[' && e[-1] == ']') {
+		b++;
+		e--;
+	}
+	if ((size_t)(e - b) >= cap || e == b)
+		return false;
+	memcpy(ip, b, (size_t)(e - b));
+	ip[e - b] = 0;
+	*port = (uint16_t)p;
+	return true;
+}

@@ -36,6 +36,8 @@ net_conn *conn_new(struct net *n, net_transport tp, bool outgoing)
 	c->tp = tp;
 	c->peer.transport = tp;
 	c->peer.outgoing = outgoing;
+	metrics_inc(tp == NET_TLS ? MET_NET_CONNS_TLS : MET_NET_CONNS_TCP);
+	metrics_add(tp == NET_TLS ? MET_NET_CONNS_ACTIVE_TLS : MET_NET_CONNS_ACTIVE_TCP, 1);
 	c->state = outgoing ? CONN_RESOLVING : (tp == NET_TLS ? CONN_HANDSHAKE : CONN_OPEN);
 	sip_framer_init(&c->framer);
 	c->framer.max_msg = n->cfg.max_msg;
@@ -109,6 +111,7 @@ static void conn_finish(net_conn *c)
 		c->next->prev = c->prev;
 	c->prev = c->next = NULL;
 	n->nconns--;
+	metrics_add(c->tp == NET_TLS ? MET_NET_CONNS_ACTIVE_TLS : MET_NET_CONNS_ACTIVE_TCP, -1);
 	/* Whoever still holds a reference keeps a small closed shell, not the TLS state
 	 * and buffers. */
 	SSL_free(c->ssl);
@@ -288,6 +291,7 @@ static void deliver(net_conn *c, const char *buf, size_t len)
 	if (sip_msg_parse(buf, len, &n->msg, &why)) {
 		/* The framing was sound, so the stream is still in step: answer, go on. */
 		n->stats.bad_msgs++;
+		metrics_inc(MET_NET_BAD_MESSAGES);
 		reply_error(c, 400, why ? why : "Bad Request", buf, len);
 		return;
 	}
@@ -311,6 +315,7 @@ static void conn_process(net_conn *c)
 			break;
 		if (k == OPENUM_ETOOBIG) {
 			n->stats.bad_msgs++;
+			metrics_inc(MET_NET_BAD_MESSAGES);
 			if (reply_has_request_line(buf, len))
 				reply_error(c, 513, "Message Too Large", buf, len);
 			conn_close_soft(c, OPENUM_ETOOBIG, "Message Too Large");
@@ -319,6 +324,7 @@ static void conn_process(net_conn *c)
 		if (k < 0) {
 			/* Without a length the next message cannot be found: answer, close. */
 			n->stats.bad_msgs++;
+			metrics_inc(MET_NET_BAD_MESSAGES);
 			why = why ? why : "Bad framing";
 			reply_error(c, 400, why, buf, len);
 			conn_close_soft(c, OPENUM_EBADMSG, why);

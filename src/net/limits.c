@@ -26,6 +26,8 @@ static void on_deadline(uv_timer_t *t)
 	c->deadline_kind = DEADLINE_NONE;
 	switch (kind) {
 	case DEADLINE_HANDSHAKE:
+		if (c->state == CONN_HANDSHAKE)
+			metrics_inc(MET_NET_TLS_HANDSHAKE_FAILURES);
 		conn_close_now(c, OPENUM_ETOOBIG,
 		               c->state == CONN_HANDSHAKE ? "TLS handshake timeout"
 		                                          : "connect timeout");

@@ -33,6 +33,7 @@ static void refuse(struct net *n, uv_stream_t *server)
 	n->active++;
 	(void)uv_accept(server, (uv_stream_t *)t);
 	n->stats.conns_refused++;
+	metrics_inc(MET_NET_CONNS_REFUSED);
 	uv_close((uv_handle_t *)t, refused_closed);
 }
 

@@ -6,6 +6,7 @@
 
 #include <openssl/ssl.h>
 
+#include "../metrics/metrics.h"
 #include "net.h"
 
 /* After we decide to close (a 400/513 sent, net_conn_close), how long we keep

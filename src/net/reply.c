@@ -113,6 +113,8 @@ void reply_error(net_conn *c, unsigned status, const char *reason, const char *b
 {
 	if (reply_looks_like_response(buf, len))
 		return; /* a response is never answered */
+	if (len >= 4 && memcmp(buf, "ACK ", 4) == 0)
+		return; /* nor is an ACK (RFC 3261 17.2.1), even a malformed one */
 	ou_buf out;
 	ou_buf_init(&out);
 	if (sip_print_status_line(&out, status, ou_slice_cstr(reason)) &&

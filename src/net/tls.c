@@ -183,6 +183,7 @@ static int tls_handshake(net_conn *c, const char **why)
 	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
 		return tls_flush(c);
 	*why = tls_reason("TLS handshake failed");
+	metrics_inc(MET_NET_TLS_HANDSHAKE_FAILURES);
 	(void)tls_flush(c); /* the alert, if any, tells the peer why */
 	return OPENUM_EIO;
 }

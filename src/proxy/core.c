@@ -63,6 +63,9 @@ struct px_call {
 	px_branch br[PROXY_MAX_BRANCHES];
 	unsigned nbr, pending;
 	bool final_sent, got_2xx, cancelled;
+	unsigned final_status; /* what the caller got (logged when the call ends) */
+	char peer_s[STORE_PEER_MAX];
+	const char *action; /* what the proxy did, for the log line */
 	unsigned best_status;
 	sip_msg *best;
 	ou_buf challenges;
@@ -115,17 +118,36 @@ struct proxy {
 
 /* ---- small helpers ----------------------------------------------------------------- */
 
-static void plog(proxy *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void plog(proxy *p, const char *fmt, ...)
+/* Log lines of the proxy (base/log.c); cfg.quiet silences all but errors. */
+static void plog(proxy *p, ou_log_level l, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void plog(proxy *p, ou_log_level l, const char *fmt, ...)
 {
-	if (p->cfg.quiet)
+	if ((p->cfg.quiet && l > OU_LOG_ERROR) || !ou_log_enabled(l))
 		return;
+	char line[OU_LOG_LINE_MAX];
 	va_list ap;
 	va_start(ap, fmt);
-	fputs("openum proxy: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	ou_log(l, "proxy", "%s", line);
+}
+
+static void peer_text(const net_peer *peer, char out[STORE_PEER_MAX])
+{
+	bool v6 = strchr(peer->remote_ip, ':') != NULL;
+	snprintf(out, STORE_PEER_MAX, v6 ? "[%s]:%u" : "%s:%u", peer->remote_ip, peer->remote_port);
+}
+
+/* Call-ID of a request for log lines: at most 80 bytes, "-" when absent. */
+static void call_id_text(sip_msg *req, char out[96])
+{
+	const sip_hdr *h = sip_msg_hdr(req, SIP_H_CALL_ID);
+	if (!h || !h->value.n) {
+		snprintf(out, 96, "-");
+		return;
+	}
+	snprintf(out, 96, "%.*s", (int)(h->value.n > 80 ? 80 : h->value.n), h->value.p);
 }
 
 static int64_t now_ms(void)
@@ -202,9 +224,9 @@ static void persist_work(uv_work_t *w)
 		const char *why = NULL;
 		int err = o->removed ? store_binding_del(p->su, o->rec.aor, o->rec.contact, &why)
 		                     : store_binding_put(p->su, &o->rec, &why);
-		if (err && !p->cfg.quiet)
-			fprintf(stderr, "openum proxy: cannot store binding %s: %s\n",
-			        o->rec.contact, why ? why : "error");
+		if (err)
+			ou_log(OU_LOG_ERROR, "proxy", "cannot store binding %s: %s", o->rec.contact,
+			       why ? why : "error");
 	}
 }
 
@@ -320,12 +342,38 @@ static void on_tick(uv_timer_t *t)
 
 /* ---- calls ---------------------------------------------------------------------------- */
 
+/* One line per proxied request when it is over: INVITEs at info, the rest at debug. */
+static void call_log(px_call *c)
+{
+	char cid[96], to[PROXY_AOR_MAX] = "-";
+	call_id_text(c->req, cid);
+	const sip_uri *ru;
+	bool vm = false;
+	if (sip_msg_ruri(c->req, &ru, NULL) == 0) {
+		if (proxy_aor_from_uri(ru, to))
+			snprintf(to, sizeof(to), "-");
+		vm = proxy_uri_is_voicemail(ru);
+	}
+	char result[16] = "none";
+	if (c->final_status)
+		snprintf(result, sizeof(result), "%u", c->final_status);
+	plog(c->px, c->invite ? OU_LOG_INFO : OU_LOG_DEBUG,
+	     "call call-id=%s method=%.*s from=%s to=%s%s peer=%s transport=%s trusted=%s "
+	     "authenticated=%s sensitivity=%s action=%s result=%s",
+	     cid, (int)c->req->method_s.n, c->req->method_s.p, c->from_aor[0] ? c->from_aor : "-",
+	     to, vm ? ";voicemail" : "", c->peer_s, net_transport_name(c->in_tp),
+	     c->trusted ? "yes" : "no", c->authenticated ? "yes" : "no", sip_sens_name(c->sens),
+	     c->action ? c->action : "route", result);
+}
+
 static void call_free_cb(uv_handle_t *h)
 {
 	px_call *c = h->data;
 	if (++c->closes < 2)
 		return;
 	proxy *p = c->px;
+	call_log(c);
+	metrics_add(MET_PROXY_CALLS_ACTIVE, -1);
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -352,8 +400,10 @@ static void respond(px_call *c, unsigned status, const char *reason)
 {
 	if (c->final_sent || !c->st)
 		return;
-	if (status >= 200)
+	if (status >= 200) {
 		c->final_sent = true;
+		c->final_status = status;
+	}
 	txn_respond(c->st, status, reason);
 }
 
@@ -446,7 +496,7 @@ static int start_branch(px_call *c, br_kind kind, ou_slice ruri, net_conn *conn,
 		if (proxy_gatekeep_decide(&gi, &why) == PROXY_GK_STRIP) {
 			strip_cmd = true;
 			p->stats.gatekeep_strips++;
-			plog(p, "Ms-Exchange-Command stripped (from %s): %s",
+			plog(p, OU_LOG_INFO, "Ms-Exchange-Command stripped (from %s): %s",
 			     c->from_aor[0] ? c->from_aor : "?", why);
 		}
 	}
@@ -542,13 +592,13 @@ static bool start_voicemail(px_call *c)
 			err = start_branch(c, BR_VOICEMAIL, ou_slice_cstr(ruri), conn, div,
 			                   !c->direct_vm, c->user_aor);
 		if (err) {
-			plog(p, "UM server %s unusable: %s", srv, ou_strerror(err));
+			plog(p, OU_LOG_INFO, "UM server %s unusable: %s", srv, ou_strerror(err));
 			continue;
 		}
 		{
 			if (!c->direct_vm)
 				p->stats.voicemail_diversions++;
-			plog(p, "call to %s -> voicemail on %s%s%s", c->user_aor, srv,
+			plog(p, OU_LOG_INFO, "call to %s -> voicemail on %s%s%s", c->user_aor, srv,
 			     c->vm_reason[0] ? " reason=" : "", c->vm_reason);
 			return true;
 		}
@@ -568,6 +618,7 @@ static void send_best(px_call *c, unsigned fallback)
 	ou_buf_init(&b);
 	if (px_build_response(c->best, &c->challenges, &b) == 0) {
 		c->final_sent = true;
+		c->final_status = c->best->status;
 		txn_send_response(c->st, b.data, b.len);
 	} else {
 		respond(c, 500, NULL);
@@ -684,6 +735,7 @@ static void on_branch(void *arg, txn *t, const txn_event *ev)
 		if (ev->msg && c->st && !(c->final_sent && !c->got_2xx)) {
 			relay(c, ev->msg);
 			c->final_sent = true;
+			c->final_status = st;
 		}
 		c->got_2xx = true;
 		stop_timers(c);
@@ -786,16 +838,20 @@ static void challenge(proxy *p, txn *st, sip_msg *req, bool proxy_auth, bool sta
 	(void)req;
 }
 
-/* Checks the digest credentials of req. True when authenticated (aor filled);
- * otherwise the answer (401/407/403/400) has been sent. */
-static bool authenticate(proxy *p, txn *st, sip_msg *req, const net_peer *peer, bool proxy_auth,
-                         char aor[PROXY_AOR_MAX])
+/* Checks the digest credentials of req. 0 when authenticated (aor filled);
+ * otherwise the status of the answer that has been sent (401/407/403/400/500), and
+ * *outcome says why for the log line ("challenged" is the routine first answer). */
+static unsigned authenticate(proxy *p, txn *st, sip_msg *req, const net_peer *peer, bool proxy_auth,
+                             char aor[PROXY_AOR_MAX], const char **outcome)
 {
+	*outcome = "bad credentials";
 	uint64_t now = (uint64_t)now_ms();
 	if (!auth_rate_allowed(p->auth, peer->remote_ip, now)) {
 		p->stats.rate_limited++;
+		metrics_inc(MET_PROXY_RATE_LIMITED);
 		txn_respond(st, 403, "Too many failed authentications");
-		return false;
+		*outcome = "rate limited";
+		return 403;
 	}
 	sip_hdr_id id = proxy_auth ? SIP_H_PROXY_AUTHORIZATION : SIP_H_AUTHORIZATION;
 	sip_auth cred;
@@ -809,20 +865,21 @@ static bool authenticate(proxy *p, txn *st, sip_msg *req, const net_peer *peer, 
 	}
 	if (!found) {
 		challenge(p, st, req, proxy_auth, false);
-		return false;
+		*outcome = "challenged";
+		return proxy_auth ? 407 : 401;
 	}
 	const char *why = NULL;
 	if (!cred.username.p || cred.username.n == 0 || cred.username.n >= 128 ||
 	    memchr(cred.username.p, '@', cred.username.n)) {
 		txn_respond(st, 400, "Bad credentials: username");
-		return false;
+		return 400;
 	}
 	snprintf(aor, PROXY_AOR_MAX, "%.*s@%s", (int)cred.username.n, cred.username.p, p->domain);
 	const store_user *u = find_user(p, aor);
 	auth_algo algo;
 	if (auth_algo_from(cred.algorithm, &algo)) {
 		txn_respond(st, 400, "Bad credentials: algorithm not supported");
-		return false;
+		return 400;
 	}
 	bool offered = false;
 	for (unsigned i = 0; i < p->cfg.ndigest; i++)
@@ -841,7 +898,7 @@ static bool authenticate(proxy *p, txn *st, sip_msg *req, const net_peer *peer, 
 	if (auth_verify(p->auth, &cred, req->method_s, ou_slice_cstr(p->realm), ou_slice_cstr(ha1),
 	                now, &r, &why)) {
 		txn_respond(st, 500, NULL);
-		return false;
+		return 500;
 	}
 	if (r == AUTH_OK && !usable)
 		r = AUTH_FAILED;
@@ -851,61 +908,71 @@ static bool authenticate(proxy *p, txn *st, sip_msg *req, const net_peer *peer, 
 		if (sip_msg_ruri(req, &ruri, NULL) || sip_uri_parse(cred.uri, &cu, NULL) ||
 		    !sip_uri_equal(ruri, &cu)) {
 			txn_respond(st, 400, "Bad credentials: uri is not the Request-URI");
-			return false;
+			return 400;
 		}
-		return true;
+		return 0;
 	}
 	switch (r) {
-	case AUTH_STALE: challenge(p, st, req, proxy_auth, true); break;
-	case AUTH_MALFORMED: txn_respond(st, 400, why ? why : "Bad credentials"); break;
+	case AUTH_STALE:
+		challenge(p, st, req, proxy_auth, true);
+		*outcome = "challenged";
+		break;
+	case AUTH_MALFORMED: txn_respond(st, 400, why ? why : "Bad credentials"); return 400;
 	case AUTH_FAILED:
 		p->stats.auth_failures++;
+		metrics_inc(MET_PROXY_AUTH_FAILURES);
 		auth_rate_failure(p->auth, peer->remote_ip, now);
-		plog(p, "authentication failed for %s from %s", aor, peer->remote_ip);
+		*outcome = "wrong password or unknown user";
 		challenge(p, st, req, proxy_auth, false);
 		break;
 	default: /* replay, not our nonce: a fresh challenge */
-		plog(p, "credentials refused for %s from %s: %s", aor, peer->remote_ip,
-		     auth_result_name(r));
+		*outcome = auth_result_name(r);
 		challenge(p, st, req, proxy_auth, false);
 		break;
 	}
-	return false;
+	return proxy_auth ? 407 : 401;
 }
 
-static void handle_register(proxy *p, txn *st, sip_msg *req, net_conn *conn, const net_peer *peer)
+/* Answers a REGISTER; returns the status sent and sets *why_out to its reason. */
+static unsigned register_request(proxy *p, txn *st, sip_msg *req, net_conn *conn,
+                                 const net_peer *peer, const char **why_out,
+                                 char aor_out[PROXY_AOR_MAX])
 {
 	p->stats.registers++;
 	const sip_uri *ruri;
 	const sip_addr *to;
 	const char *why = NULL;
 	if (sip_msg_ruri(req, &ruri, &why) || sip_msg_to(req, &to, &why)) {
+		*why_out = why;
 		txn_respond(st, 400, why);
-		return;
+		return 400;
 	}
 	if (!host_is_ours(p, ruri->host, ruri->port)) {
+		*why_out = "not our domain";
 		txn_respond(st, 403, "Not our domain");
-		return;
+		return 403;
 	}
 	char to_aor[PROXY_AOR_MAX];
 	if (!local_aor(p, &to->uri, to_aor)) {
+		*why_out = "not our domain";
 		txn_respond(st, 404, "Not our domain");
-		return;
+		return 404;
 	}
+	snprintf(aor_out, PROXY_AOR_MAX, "%s", to_aor);
 	char auth_aor[PROXY_AOR_MAX];
-	if (!authenticate(p, st, req, peer, false, auth_aor))
-		return;
+	unsigned as = authenticate(p, st, req, peer, false, auth_aor, why_out);
+	if (as)
+		return as;
 	if (strcmp(auth_aor, to_aor) != 0) {
-		plog(p, "%s tried to register %s", auth_aor, to_aor);
+		*why_out = "authenticated as another user";
+		plog(p, OU_LOG_WARN, "%s tried to register %s", auth_aor, to_aor);
 		txn_respond(st, 403, "REGISTER for another user");
-		return;
+		return 403;
 	}
 	char aor[STORE_ADDR_MAX];
 	snprintf(aor, sizeof(aor), "sip:%s", to_aor);
 	char peer_s[STORE_PEER_MAX];
-	bool v6 = strchr(peer->remote_ip, ':') != NULL;
-	snprintf(peer_s, sizeof(peer_s), v6 ? "[%s]:%u" : "%s:%u", peer->remote_ip,
-	         peer->remote_port);
+	peer_text(peer, peer_s);
 	proxy_flow flow = {conn, net_transport_name(peer->transport), peer_s};
 	uint32_t min_e = 0;
 	int64_t now = now_ms();
@@ -923,7 +990,8 @@ static void handle_register(proxy *p, txn *st, sip_msg *req, net_conn *conn, con
 		} else {
 			txn_respond(st, status, why);
 		}
-		return;
+		*why_out = why ? why : status == 423 ? "interval too brief" : "refused";
+		return status;
 	}
 	const proxy_binding *bs[PROXY_MAX_BINDINGS_PER_AOR * 2];
 	unsigned n = proxy_loc_lookup(p->loc, aor, now, bs, sizeof(bs) / sizeof(bs[0]));
@@ -941,7 +1009,27 @@ static void handle_register(proxy *p, txn *st, sip_msg *req, net_conn *conn, con
 	sip_print_body(&b, OU_SLICE_NULL, OU_SLICE_NULL);
 	txn_send_response(st, b.data, b.len);
 	ou_buf_free(&b);
-	plog(p, "%s registered %u contact(s) over %s from %s", aor, n, flow.transport, peer_s);
+	metrics_inc(MET_PROXY_REGISTRATIONS);
+	static char contacts[32];
+	snprintf(contacts, sizeof(contacts), "%u contact(s)", n);
+	*why_out = contacts; /* loop thread only */
+	return 200;
+}
+
+/* One log line per REGISTER with its outcome; a plain challenge is routine (debug). */
+static void handle_register(proxy *p, txn *st, sip_msg *req, net_conn *conn, const net_peer *peer)
+{
+	const char *why = NULL;
+	char aor[PROXY_AOR_MAX] = "-";
+	unsigned status = register_request(p, st, req, conn, peer, &why, aor);
+	bool routine = status == 401 && why && strcmp(why, "challenged") == 0;
+	ou_log_level l = status == 200 ? OU_LOG_INFO : routine ? OU_LOG_DEBUG : OU_LOG_WARN;
+	char peer_s[STORE_PEER_MAX], cid[96];
+	peer_text(peer, peer_s);
+	call_id_text(req, cid);
+	plog(p, l, "register call-id=%s aor=%s peer=%s transport=%s trusted=%s result=%u (%s)", cid,
+	     aor, peer_s, net_transport_name(peer->transport), peer->trusted ? "yes" : "no", status,
+	     why ? why : "");
 }
 
 /* Collects Route entries and drops the leading ones that name us (16.4). */
@@ -1004,6 +1092,8 @@ static px_call *call_new(proxy *p, txn *st, sip_msg *req, const net_peer *peer)
 	c->st = st;
 	c->in_tp = peer->transport;
 	c->trusted = peer->trusted;
+	peer_text(peer, c->peer_s);
+	metrics_add(MET_PROXY_CALLS_ACTIVE, 1);
 	c->invite = req->method == SIP_METHOD_INVITE;
 	ou_buf_init(&c->challenges);
 	uv_timer_init(p->loop, &c->t_noans);
@@ -1049,7 +1139,8 @@ static void route_to_user(px_call *c, const char *user_aor)
 	proxy_fwd_settings s = settings_of(c);
 	proxy_fwd_decision d;
 	proxy_fwd_decide(&s, c->sens, registered, PROXY_FWD_NEW, &d);
-	plog(p, "call %s -> %s: %s (sensitivity %s)", c->from_aor, user_aor,
+	c->action = proxy_fwd_action_name(d.action);
+	plog(p, OU_LOG_DEBUG, "call %s -> %s: %s (sensitivity %s)", c->from_aor, user_aor,
 	     proxy_fwd_action_name(d.action), sip_sens_name(c->sens));
 	switch (d.action) {
 	case PROXY_ACT_FORK:
@@ -1100,6 +1191,7 @@ static void on_request(void *arg, txn *st, sip_msg *req, net_conn *conn, const n
 {
 	proxy *p = arg;
 	p->stats.requests++;
+	metrics_inc(MET_PROXY_REQUESTS);
 	if (p->closing) {
 		txn_respond(st, 503, NULL);
 		return;
@@ -1140,14 +1232,26 @@ static void on_request(void *arg, txn *st, sip_msg *req, net_conn *conn, const n
 		txn_respond(st, 400, why);
 		return;
 	}
-	char from_local[PROXY_AOR_MAX];
+	char from_local[PROXY_AOR_MAX] = "";
 	bool from_is_local = local_aor(p, &from->uri, from_local) ||
 	                     (from->uri.user.n && ou_slice_caseeq_cstr(from->uri.host, p->domain));
 	bool authed = false;
 	char auth_aor[PROXY_AOR_MAX] = "";
 	if (req->method == SIP_METHOD_INVITE && initial && from_is_local && !peer->trusted) {
-		if (!authenticate(p, st, req, peer, true, auth_aor))
+		const char *outcome = NULL;
+		unsigned as = authenticate(p, st, req, peer, true, auth_aor, &outcome);
+		if (as) {
+			char peer_s[STORE_PEER_MAX], cid[96];
+			peer_text(peer, peer_s);
+			call_id_text(req, cid);
+			plog(
+			    p, strcmp(outcome, "challenged") == 0 ? OU_LOG_DEBUG : OU_LOG_WARN,
+			    "call call-id=%s method=INVITE from=%s peer=%s transport=%s trusted=no "
+			    "authenticated=no result=%u (%s)",
+			    cid, from_local[0] ? from_local : "-", peer_s,
+			    net_transport_name(peer->transport), as, outcome);
 			return;
+		}
 		authed = true;
 	}
 
@@ -1210,6 +1314,7 @@ static void on_request(void *arg, txn *st, sip_msg *req, net_conn *conn, const n
 			respond(c, 480, "No voicemail server");
 	} else if (initial && proxy_uri_is_voicemail(cru) && local_aor(p, cru, user_aor)) {
 		c->direct_vm = true;
+		c->action = "voicemail";
 		snprintf(c->user_aor, sizeof(c->user_aor), "%s", user_aor);
 		if (!start_voicemail(c))
 			respond(c, 480, "No voicemail server");

@@ -2,6 +2,7 @@
 #ifndef OPENUM_PROXY_INT_H
 #define OPENUM_PROXY_INT_H
 
+#include "../metrics/metrics.h"
 #include "proxy.h"
 
 /* How a branch's request differs from the received one. */

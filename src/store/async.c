@@ -8,6 +8,7 @@
 #include <openssl/crypto.h>
 
 #include "base/base.h"
+#include "metrics/metrics.h"
 #include "store_int.h"
 
 typedef struct areq areq;
@@ -46,7 +47,9 @@ static void on_work(uv_work_t *w)
 {
 	areq *r = w->data;
 	r->why = NULL;
+	uint64_t t0 = uv_hrtime();
 	r->err = r->fn(r);
+	metrics_observe_store((uv_hrtime() - t0) / 1000);
 }
 
 static void on_after(uv_work_t *w, int status)

@@ -138,6 +138,8 @@ txn *txn_alloc(txn_layer *l, bool server, net_conn *c, sip_msg *m, const txn_key
 		l->all->prev = t;
 	l->all = t;
 	l->ntxn++;
+	metrics_inc(server ? MET_TXN_SERVER : MET_TXN_CLIENT);
+	metrics_add(MET_TXN_ACTIVE, 1);
 	txn_table_add(server ? &l->server : &l->client, t);
 	return t;
 }
@@ -159,6 +161,7 @@ static void on_closed(uv_handle_t *h)
 	free(t->req);
 	free(t->last);
 	free(t);
+	metrics_add(MET_TXN_ACTIVE, -1);
 	if (--l->ntxn == 0 && l->closing)
 		layer_release(l);
 }

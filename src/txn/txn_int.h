@@ -4,6 +4,7 @@
 #ifndef OPENUM_TXN_INT_H
 #define OPENUM_TXN_INT_H
 
+#include "../metrics/metrics.h"
 #include "txn.h"
 
 /* What the one timer of a transaction is running for. */

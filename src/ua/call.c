@@ -17,6 +17,7 @@ ua_call *call_new(ua *u, bool incoming)
 	if (u->calls)
 		u->calls->prev = c;
 	u->calls = c;
+	metrics_add(MET_UA_CALLS_ACTIVE, 1);
 	return c;
 }
 
@@ -91,6 +92,7 @@ void call_release(ua_call *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	ua_peer_put(u, c->peer);
+	metrics_add(MET_UA_CALLS_ACTIVE, -1);
 	free(c->rec_left);
 	if (c->conn)
 		net_conn_unref(c->conn);

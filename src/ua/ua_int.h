@@ -4,6 +4,7 @@
 #define OPENUM_UA_INT_H
 
 #include "../dialog/dialog.h"
+#include "../metrics/metrics.h"
 #include "../txn/txn.h"
 #include "ua.h"
 

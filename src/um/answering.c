@@ -168,6 +168,8 @@ static void msg_added(int err, const char *why, void *arg)
 	if (err)
 		snprintf(s->log.detail, sizeof(s->log.detail), "message not stored: %s",
 		         why ? why : "error");
+	if (!err)
+		metrics_inc(MET_UM_MESSAGES_RECORDED);
 	/* stored: the spool file goes; not stored: it stays for the next start */
 	um_spool_close(s, err != 0);
 	(void)um_sess_async_done(s);

@@ -79,7 +79,8 @@ static void store_done(int err, const char *why, void *arg)
 {
 	um_pop *p = arg;
 	if (err)
-		fprintf(stderr, "openum pop: store: %s\n", why ? why : "failed");
+		ou_log(OU_LOG_ERROR, "um", "Play-On-Phone call log not written: %s",
+		       why ? why : "failed");
 	p->pending--;
 	maybe_release(p);
 }
@@ -259,6 +260,7 @@ static void log_call(pop_call *c, const ua_end *e)
 	         web_call_state_name(c->info.state), web_event_cause_name(c->info.cause), code,
 	         c->info.sip_reason, (long long)c->msg_id, c->outcome ? " " : "",
 	         c->outcome ? c->outcome : "", c->dial);
+	um_call_finished(&sc);
 	if (store_async_call_append(p->loop, p->st, &sc, NULL, store_done, p) == 0)
 		p->pending++;
 }

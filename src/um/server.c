@@ -69,8 +69,9 @@ void um_sess_log_result(um_sess *s, store_logon_result r, const char *detail)
 static void log_written(int err, const char *why, void *arg)
 {
 	um_sess *s = arg;
-	if (err && !s->srv->cfg.quiet)
-		fprintf(stderr, "openum um: call log not written: %s\n", why ? why : "error");
+	if (err)
+		ou_log(OU_LOG_ERROR, "um", "call log not written for call-id=%s: %s",
+		       s->log.call_id, why ? why : "error");
 	s->pending--;
 	um_sess_maybe_free(s);
 }
@@ -83,6 +84,7 @@ void um_sess_maybe_free(um_sess *s)
 		return;
 	if (!s->logged) {
 		s->logged = true;
+		um_call_finished(&s->log);
 		if (store_async_call_append(s->srv->loop, s->srv->st, &s->log, NULL, log_written,
 		                            s) == 0) {
 			s->pending++;
@@ -123,6 +125,7 @@ static void sess_unlink_free(um_sess *s)
 	free(s->rec);
 	free(s->spool_buf);
 	free(s);
+	metrics_add(MET_UM_CALLS_ACTIVE, -1);
 	if (srv->freeing && !srv->sessions)
 		free(srv);
 }
@@ -162,6 +165,7 @@ static void on_incoming(void *arg, ua_call *c, sip_msg *invite, const net_peer *
 		s->next->prev = s;
 	srv->sessions = s;
 	srv->ncalls++;
+	metrics_add(MET_UM_CALLS_ACTIVE, 1);
 	uv_timer_init(srv->loop, &s->timer);
 	s->timer.data = s;
 	ua_call_set_arg(c, s);

@@ -3,6 +3,7 @@
 #ifndef OPENUM_UM_SERVER_INT_H
 #define OPENUM_UM_SERVER_INT_H
 
+#include "../metrics/metrics.h"
 #include "um.h"
 
 #define UM_SPOOL_PATH_MAX 512

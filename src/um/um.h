@@ -367,7 +367,7 @@ typedef struct um_server_cfg {
 	unsigned answer_delay_ms;      /* ring (180) this long before answering; 0: at once */
 	const um_pop_hooks *pop_hooks; /* NULL: no Play-On-Phone engine */
 	void *pop;
-	bool quiet; /* no log lines on stderr */
+	bool quiet; /* no start-up line (log lines follow ou_log's level: base.h) */
 	/* message-waiting (mwi.c): how often subscribed mailboxes are re-counted to catch
 	 * changes made elsewhere (openum mailbox, the web page, another UM server); 0:
 	 * UM_MWI_POLL_MS. Changes made by this server's calls notify at once. */
@@ -405,6 +405,11 @@ uint16_t um_server_port(const um_server *s, net_transport tp);
 unsigned um_server_calls(const um_server *s);
 /* Message-waiting subscriptions (RFC 3842 over RFC 6665) held now. */
 unsigned um_server_mwi_subscriptions(const um_server *s);
+/* Every finished call (sessions and Play-On-Phone) once, as its call-log row is
+ * written (calllog.c): one info log line with the fields an operator needs (Call-ID,
+ * peer, transport, trusted, kind, logon result, mailbox, duration, detail) and the
+ * metrics (calls by kind, logons by result, skip-pin honoured or refused). */
+void um_call_finished(const store_call *l);
 /* Ends every call: recordings so far are stored, every call is logged. Run the loop
  * afterwards until it is idle (the store writes finish there), then close the store.
  * The server's memory goes once its last call is written. */

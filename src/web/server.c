@@ -12,6 +12,7 @@
 #include <libxml/parser.h>
 #include <microhttpd.h>
 
+#include "../metrics/metrics.h"
 #include "web_int.h"
 
 #define CSP                                                                                        \
@@ -51,7 +52,13 @@ static void plain(web_resp *r, unsigned status, const char *text)
 
 static void route(const web_rq *rq, web_resp *resp)
 {
-	if (path_under(rq->url, "/api/v1"))
+	if (path_is(rq->url, "/metrics") && strcmp(rq->method, "GET") == 0) {
+		resp->status = 200;
+		resp->ctype = METRICS_CONTENT_TYPE;
+		ou_buf_reset(&resp->body);
+		if (metrics_render(&resp->body) != 0)
+			plain(resp, 500, "out of memory");
+	} else if (path_under(rq->url, "/api/v1"))
 		web_api_handle(rq, resp);
 	else if (path_is(rq->url, "/UnifiedMessaging/Service.asmx") ||
 	         path_is(rq->url, "/EWS/UM2007Legacy.asmx"))

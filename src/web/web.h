@@ -1,6 +1,7 @@
 /* web: the UM server's HTTP face. The MS-OXWUMS-style SOAP service that triggers
  * Play-On-Phone (/UnifiedMessaging/Service.asmx), its JSON twin with message listing,
- * audio and deletion (/api/v1/...), and the web page that uses it (docs/web.md).
+ * audio and deletion (/api/v1/...), the web page that uses it (docs/web.md), and
+ * GET /metrics (metrics/metrics.h).
  *
  * Contract:
  * - The server reads and changes mailboxes through a store (store.h) and places calls

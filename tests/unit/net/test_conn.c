@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "metrics/metrics.h"
 #include "net_harness.h"
 
 #define REQ(method, cseq)                                                                          \
@@ -179,6 +180,34 @@ static void test_unparsable_request_gets_400_and_stays(void **state)
 	net_stats st;
 	net_get_stats(w->n, &st);
 	assert_int_equal(st.bad_msgs, 1);
+	free(in);
+	close(fd);
+	h_free(w);
+}
+
+/* An unparsable ACK (no Request-URI, as a careless scanner sends it) gets no answer:
+ * an ACK is never answered. It counts as a bad message; the connection stays. */
+static void test_unparsable_ack_dropped(void **state)
+{
+	h_world *w = h_new();
+	uint16_t port = serve(w, NULL);
+	int fd = h_raw_connect("127.0.0.1", port);
+	int64_t bad_before = metrics_get(MET_NET_BAD_MESSAGES);
+	static const char bad[] = "ACK  SIP/2.0\r\n"
+	                          "Via: SIP/2.0/TCP 192.0.2.1:5060;branch=z9hG4bKack\r\n"
+	                          "From: <sip:alice@example.com>;tag=a1\r\n"
+	                          "To: <sip:bob@example.com>;tag=b1\r\n"
+	                          "Call-ID: ack@192.0.2.1\r\n"
+	                          "CSeq: 1 ACK\r\n"
+	                          "Content-Length: 0\r\n"
+	                          "\r\n";
+	h_raw_send(fd, bad, strlen(bad));
+	h_raw_send(fd, OPT1, strlen(OPT1));
+	wait_msgs(w, 1);
+	h_inbox *in = h_raw_read(w, fd, NULL, 100);
+	assert_int_equal(in->len, 0);
+	assert_false(in->eof);
+	assert_int_equal(metrics_get(MET_NET_BAD_MESSAGES), bad_before + 1);
 	free(in);
 	close(fd);
 	h_free(w);
@@ -589,6 +618,7 @@ int main(void)
 	    cmocka_unit_test(test_ping_gets_pong),
 	    cmocka_unit_test(test_garbage_gets_400_and_close),
 	    cmocka_unit_test(test_unparsable_request_gets_400_and_stays),
+	    cmocka_unit_test(test_unparsable_ack_dropped),
 	    cmocka_unit_test(test_unparsable_response_dropped),
 	    cmocka_unit_test(test_oversize_request_gets_513_and_close),
 	    cmocka_unit_test(test_oversize_garbage_closed_without_answer),
