@@ -15,6 +15,7 @@
 #include "pg_int.h"
 
 #define PG_MAX_PARAMS 16
+#define PG_CONNECT_TIMEOUT_S "10"
 #define PG_OID_INT8 20
 #define PG_OID_BYTEA 17
 /* pg_advisory_xact_lock key of the migration: "openum" in ASCII */
@@ -221,7 +222,15 @@ static int pg_session(pg_pool *p, PGconn *c, const char **why)
 
 static int pg_connect(pg_pool *p, PGconn **out, const char **why)
 {
-	PGconn *c = PQconnectdb(p->conninfo);
+	/* An unreachable server must not hang a UM server: libpq waits forever by default,
+	 * so give it PG_CONNECT_TIMEOUT_S unless the connection string or
+	 * PGCONNECT_TIMEOUT says otherwise (parameters in the string win: it is expanded
+	 * after ours). */
+	const char *env = getenv("PGCONNECT_TIMEOUT");
+	const char *keys[3] = {"connect_timeout", "dbname", NULL};
+	const char *vals[3] = {PG_CONNECT_TIMEOUT_S, p->conninfo, NULL};
+	size_t k = env && *env ? 1 : 0; /* PGCONNECT_TIMEOUT set: leave it to libpq */
+	PGconn *c = PQconnectdbParams(keys + k, vals + k, 1);
 	if (!c)
 		return fail(why, "out of memory", OPENUM_ENOMEM);
 	if (PQstatus(c) != CONNECTION_OK) {
