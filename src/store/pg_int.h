@@ -1,5 +1,6 @@
-/* store/pg_int.h: what the PostgreSQL back end's files share (pg.c: pool, queries,
- * mailboxes, messages, call log; pg_users.c: proxy users and registrations). Not a
+/* store/pg_int.h: what the PostgreSQL back end's files share (pg_conn.c: pool,
+ * queries, migrations; pg.c: mailboxes, messages, call log; pg_users.c: proxy users and
+ * registrations). Not a
  * public header: only src/store/ includes it.
  *
  * Memory: a pg_pool owns its connections and its copy of the connection string; a
@@ -42,6 +43,8 @@ void pg_release(pg_pool *p, const PGconn *c);
  * NULL. On success *res holds the binary-format result (PQclear it); on failure *res is
  * NULL and the error is mapped to OPENUM_E* with a static reason. */
 int pg_query(PGconn *c, PGresult **res, const char **why, const char *sql, const char *fmt, ...);
+/* The schema version: -1 when the database has no openum_schema table yet. */
+int pg_version(PGconn *c, int *out, const char **why);
 /* pg_query on a connection of the pool, taken and given back around it. res may be
  * NULL when the caller wants no rows. */
 int pg_run(pg_pool *p, PGresult **res, const char **why, const char *sql, const char *fmt, ...);

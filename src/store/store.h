@@ -1,6 +1,7 @@
 /* store: the mailbox store of the UM server. Mailboxes (address, extension, PIN hash,
  * lockout), voice messages with their audio, and the call log, behind one API with
- * interchangeable back ends: SQLite (embedded default) now, PostgreSQL later.
+ * interchangeable back ends: SQLite (embedded default) and PostgreSQL (libpq; shared
+ * by several UM servers and proxies).
  *
  * Contract:
  * - No back-end type appears here: a store is opened from a connection string and
@@ -315,7 +316,8 @@ int store_async_call_append(uv_loop_t *loop, store *s, const store_call *c, int6
  * The SIP accounts of `openum proxy` and its location service, in the same database
  * as the mailboxes (schema migration 2). A store_users handle opens its own SQLite
  * connection (serialised by a mutex: the proxy calls it from one pool thread at a
- * time) after store_open has created and migrated the file. Passwords are never
+ * time) or PostgreSQL connection pool, after store_open has created and migrated the
+ * database. Passwords are never
  * stored: only the digest HA1 per algorithm (see auth/auth.h). Addresses are
  * normalised with store_address_normalize. Blocking: on the loop thread, run these
  * through uv_queue_work (the proxy does) or store_async_run-like wrappers. */

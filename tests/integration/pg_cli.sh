@@ -91,4 +91,22 @@ expect 1 "user del again" "$OPENUM" user del alice@example.com
 expect 1 "wrong server" "$OPENUM" mailbox --db 'postgresql://u:hush@127.0.0.1:1/x?connect_timeout=2' list
 has "cannot connect to PostgreSQL"
 grep -q hush "$T/out" && fail "the password was printed"
+# a server that accepts and never answers: libpq would wait forever; the store gives up
+# (its default connect_timeout) with an error instead of hanging
+python3 -c '
+import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(8)
+print(s.getsockname()[1], flush=True)
+held = []
+s.settimeout(1)
+end = time.time() + 120
+while time.time() < end:
+    try: held.append(s.accept())
+    except OSError: pass
+' >"$T/silent.port" &
+SILENT=$!
+PIDS="$PIDS $SILENT"
+wait_file "$T/silent.port" 100 "$SILENT"
+expect 1 "silent server" timeout 90 "$OPENUM" mailbox --db "postgresql://u@127.0.0.1:$(cat "$T/silent.port")/x" list
+has "cannot connect to PostgreSQL"
 echo "integration/pg_cli: ok"

@@ -786,6 +786,32 @@ static void test_concurrent_shared_store(void **state)
 	store_close(s);
 }
 
+static void test_reconnect(void **state)
+{
+	/* PostgreSQL only: the server drops every connection of the store (a restart, a
+	 * failover, an idle timeout); the store answers again without being reopened.
+	 * A request that meets the dead connection may fail with OPENUM_EIO, never crash,
+	 * and the next one gets a fresh connection. */
+	fx *f = *state;
+	int64_t a = add_alice(f->s);
+	store_mailbox mb;
+	assert_int_equal(store_mailbox_get(f->s, a, &mb, NULL), 0);
+	assert_true(raw_sql(f,
+	                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+	                    "WHERE datname = current_database() AND pid <> pg_backend_pid()") >= 1);
+	const char *why = NULL;
+	int err = store_mailbox_get(f->s, a, &mb, &why);
+	if (err) {
+		assert_int_equal(err, OPENUM_EIO);
+		assert_string_equal(why, "database connection failed");
+		assert_int_equal(store_mailbox_get(f->s, a, &mb, &why), 0);
+	}
+	assert_string_equal(mb.address, "sip:alice@contoso.com");
+	uint32_t count = 0;
+	assert_int_equal(store_mailbox_record_failed_logon(f->s, a, &count, NULL, NULL), 0);
+	assert_int_equal(count, 1);
+}
+
 /* ---- messages ------------------------------------------------------------ */
 
 static void test_messages(void **state)
@@ -1250,7 +1276,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_call_log, setup, teardown),
 	    cmocka_unit_test(test_names),
 	    cmocka_unit_test_setup_teardown(test_async_off_loop_thread, setup, teardown),
+	    /* PostgreSQL only: keep it last */
+	    cmocka_unit_test_setup_teardown(test_reconnect, setup, teardown),
 	};
-	return cmocka_run_group_tests_name(pg_conn ? "store-postgresql" : "store-sqlite", tests,
-	                                   NULL, NULL);
+	size_t n = sizeof(tests) / sizeof(tests[0]) - (pg_conn ? 0 : 1);
+	return _cmocka_run_group_tests(pg_conn ? "store-postgresql" : "store-sqlite", tests, n,
+	                               NULL, NULL);
 }
