@@ -1265,12 +1265,13 @@ static void on_request(void *arg, txn *st, sip_msg *req, net_conn *conn, const n
 	if (req->method == SIP_METHOD_SUBSCRIBE && initial && evh &&
 	    sip_event_is(evh->value, "message-summary") && local_aor(p, ruri, mwi_aor)) {
 		if (!peer->trusted) {
-			if (!authenticate(p, st, req, peer, true, auth_aor))
+			const char *outcome = NULL;
+			if (authenticate(p, st, req, peer, true, auth_aor, &outcome))
 				return;
 			authed = true;
 			if (strcmp(auth_aor, mwi_aor) != 0) {
-				plog(p, "message-summary SUBSCRIBE for %s by %s refused", mwi_aor,
-				     auth_aor);
+				plog(p, OU_LOG_WARN, "message-summary SUBSCRIBE for %s by %s refused",
+				     mwi_aor, auth_aor);
 				txn_respond(st, 403, "Only the mailbox owner may subscribe");
 				return;
 			}
