@@ -266,6 +266,12 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 		uv_loop_close(&loop);
 		return CLI_EXIT_FAIL;
 	}
+	/* SIGINT/SIGTERM stop us cleanly from before we say we are ready */
+	uv_signal_t sint, sterm;
+	uv_signal_init(&loop, &sint);
+	uv_signal_init(&loop, &sterm);
+	uv_signal_start(&sint, cli_stop_loop_on_signal, SIGINT);
+	uv_signal_start(&sterm, cli_stop_loop_on_signal, SIGTERM);
 	fprintf(stderr, "openum proxy: domain %s, listening on %s", c.domain, listen);
 	if (c.tcp_ip)
 		fprintf(stderr, " TCP %u", proxy_tcp_port(p));
@@ -277,6 +283,8 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 		if (metrics_http_start(metrics_ip, metrics_port, &mh, &why) != 0) {
 			fprintf(stderr, "openum proxy: cannot start: %s\n", why);
 			proxy_free(p);
+			uv_close((uv_handle_t *)&sint, NULL);
+			uv_close((uv_handle_t *)&sterm, NULL);
 			uv_run(&loop, UV_RUN_DEFAULT);
 			uv_loop_close(&loop);
 			return CLI_EXIT_FAIL;
@@ -284,11 +292,6 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 		fprintf(stderr, "openum proxy: metrics on http://%s:%u/metrics\n", metrics_ip,
 		        metrics_http_port(mh));
 	}
-	uv_signal_t sint, sterm;
-	uv_signal_init(&loop, &sint);
-	uv_signal_init(&loop, &sterm);
-	uv_signal_start(&sint, cli_stop_loop_on_signal, SIGINT);
-	uv_signal_start(&sterm, cli_stop_loop_on_signal, SIGTERM);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	uv_close((uv_handle_t *)&sint, NULL);
 	uv_close((uv_handle_t *)&sterm, NULL);

@@ -55,7 +55,8 @@ static void usage(FILE *out)
 	    "  --answer-delay-ms N   ring (180) this long before answering (default 0)\n"
 	    "  --spool-dir DIR       recordings in progress, synced every second and stored\n"
 	    "                        as messages at the next start after a crash (default:\n"
-	    "                        \"recordings\" next to the store)\n"
+	    "                        \"recordings\" next to a SQLite store; none with\n"
+	    "                        PostgreSQL: give each UM server its own directory)\n"
 	    "  --max-failed-logons N lock a mailbox after N failed PIN logons (default %d)\n"
 	    "  --pin-iterations N    PBKDF2 rounds for PINs set from now on (tests only)\n"
 	    "  --rtp-ip IP           address RTP binds to and announces (default 127.0.0.1)\n"
@@ -408,16 +409,23 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 		if (!db || !*db)
 			db = DEFAULT_DB;
 	}
-	if (!spool_dir) {
-		/* "recordings" next to the store (a file path; a URI-style conninfo has none) */
-		const char *base = strstr(db, "://") || strchr(db, '=') ? DEFAULT_DB : db;
-		const char *slash = strrchr(base, '/');
-		int len = slash ? (int)(slash - base) : 0;
-		if (snprintf(spool_buf, sizeof(spool_buf), "%.*s%srecordings", len, base,
+	bool pg = false;
+	const char *target = db;
+	if (!store_pick_backend(db, &pg, &target))
+		return bad("--db is empty", NULL);
+	if (!spool_dir && !pg) {
+		/* "recordings" next to the SQLite file */
+		const char *slash = strrchr(target, '/');
+		int len = slash ? (int)(slash - target) : 0;
+		if (snprintf(spool_buf, sizeof(spool_buf), "%.*s%srecordings", len, target,
 		             slash ? "/" : "") >= (int)sizeof(spool_buf))
 			return bad("--db path too long for the spool directory", NULL);
 		spool_dir = spool_buf;
 	}
+	/* A PostgreSQL store is shared by several UM servers, so no directory next to it
+	 * is this server's own: without --spool-dir recordings stay in memory until stored
+	 * (lost if the process dies), and the start-up line says so. */
+	bool no_spool = !spool_dir;
 	c.spool_dir = spool_dir;
 	c.ua.net.trusted_peers = trusted;
 	c.ua.net.ntrusted = ntrusted;
@@ -494,6 +502,12 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 		um_pop_free(pop);
 		goto out;
 	}
+	/* SIGINT/SIGTERM stop us cleanly from before we say we are ready */
+	uv_signal_t sint, sterm;
+	uv_signal_init(&loop, &sint);
+	uv_signal_init(&loop, &sterm);
+	uv_signal_start(&sint, cli_stop_loop_on_signal, SIGINT);
+	uv_signal_start(&sterm, cli_stop_loop_on_signal, SIGTERM);
 	if (!c.quiet) {
 		fprintf(stderr, "openum um: store %s, listening", db_shown);
 		if (c.tcp_ip)
@@ -506,6 +520,9 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 			fprintf(stderr, ", metrics %s:%u", metrics_ip, metrics_http_port(mh));
 		fprintf(stderr, ", %zu trusted peer(s)\n", ntrusted);
 	}
+	if (no_spool)
+		fprintf(stderr, "openum um: warning: no --spool-dir: a recording in progress is "
+		                "lost if this process dies\n");
 	if (port_file) {
 		FILE *f = fopen(port_file, "w");
 		if (f) {
@@ -520,11 +537,6 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 			fclose(f);
 		}
 	}
-	uv_signal_t sint, sterm;
-	uv_signal_init(&loop, &sint);
-	uv_signal_init(&loop, &sterm);
-	uv_signal_start(&sint, cli_stop_loop_on_signal, SIGINT);
-	uv_signal_start(&sterm, cli_stop_loop_on_signal, SIGTERM);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	uv_close((uv_handle_t *)&sint, NULL);
 	uv_close((uv_handle_t *)&sterm, NULL);

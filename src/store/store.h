@@ -179,6 +179,12 @@ void store_close(store *s);
 /* The schema version the store runs (PRAGMA user_version for SQLite, the row of
  * openum_schema for PostgreSQL). */
 int store_schema_version(store *s, int *out);
+/* Which back end a connection string names, and what to hand its open().
+ * "postgresql://..." and "postgres://..." go to libpq whole; "postgresql:", "postgres:"
+ * and "pg:" prefixes are cut (the rest is a libpq key=value string or URI; empty means
+ * libpq's defaults and PG* environment variables); "sqlite:" is cut (and "//" after it);
+ * anything else is a SQLite file path. Returns false for NULL or "". */
+bool store_pick_backend(const char *conninfo, bool *pg, const char **target);
 /* conninfo fit for messages and logs: a password (URI user:PASSWORD@, password=...)
  * becomes "***". Always NUL-terminates out (cut to cap - 1 bytes). */
 void store_conninfo_display(const char *conninfo, char *out, size_t cap);

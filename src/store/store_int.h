@@ -104,13 +104,6 @@ typedef struct store_users_backend {
 extern const store_users_backend store_users_sqlite_backend; /* users_sqlite.c */
 extern const store_users_backend store_users_pg_backend;     /* pg_users.c */
 
-/* store.c: which back end a connection string names, and what to hand its open().
- * "postgresql://..." and "postgres://..." go to libpq whole; "postgresql:", "postgres:"
- * and "pg:" prefixes are cut (the rest is a libpq key=value string or URI; empty means
- * libpq's defaults and PG* environment variables); "sqlite:" is cut (and "//" after it);
- * anything else is a SQLite file path. Returns false for NULL or "". */
-bool store_pick_backend(const char *conninfo, bool *pg, const char **target);
-
 /* sqlite_schema.c: the migrations, applied in order; migration i brings the schema
  * from version i to i + 1. */
 typedef struct store_migration {

@@ -59,7 +59,13 @@ for role in proxy um; do
 	# shellcheck disable=SC2086
 	bg "$OPENUM" "$role" $opts 2>"$T/$role.log"
 	pid=$LAST_PID
-	sleep 1
+	# ready: the UM server writes its port file, the proxy its "listening" line
+	if [ "$role" = proxy ]; then
+		wait_for 300 grep -q "listening" "$T/proxy.log" ||
+			fail "proxy did not start with the example options"
+	else
+		wait_file "$T/um.ports" 300 "$pid"
+	fi
 	kill -0 "$pid" 2>/dev/null || fail "$role did not start with the example options"
 	kill -TERM "$pid"
 	wait "$pid" || fail "$role: exit status $? after SIGTERM"
