@@ -80,5 +80,9 @@ int cli_conf_merge(const char *cmd, int argc, char **argv, const conf_key *keys,
 /* "FILE line N: " when argv[i] came from the file, else "" (a static buffer). */
 const char *cli_conf_where(const cli_conf *c, int i);
 void cli_conf_free(cli_conf *c);
+/* cli_conf_merge, then fn on the merged argv, then cli_conf_free: a subcommand's run. */
+typedef int (*cli_conf_run_fn)(int argc, char **argv, int nfile, const cli_conf *cf);
+int cli_conf_run(const char *cmd, int argc, char **argv, const conf_key *keys, size_t nkeys,
+                 cli_conf_run_fn fn);
 
 #endif

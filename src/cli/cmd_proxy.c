@@ -306,13 +306,7 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 
 static int run(int argc, char **argv)
 {
-	cli_conf cf;
-	int rc = cli_conf_merge("proxy", argc, argv, keys, sizeof(keys) / sizeof(keys[0]), &cf);
-	if (rc != CLI_EXIT_OK)
-		return rc;
-	rc = run_args(cf.argc, cf.argv, cf.nfile, &cf);
-	cli_conf_free(&cf);
-	return rc;
+	return cli_conf_run("proxy", argc, argv, keys, sizeof(keys) / sizeof(keys[0]), run_args);
 }
 
 const cli_cmd cli_cmd_proxy = {

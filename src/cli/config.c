@@ -68,3 +68,15 @@ void cli_conf_free(cli_conf *c)
 	conf_args_free(&c->file);
 	memset(c, 0, sizeof(*c));
 }
+
+int cli_conf_run(const char *cmd, int argc, char **argv, const conf_key *keys, size_t nkeys,
+                 cli_conf_run_fn fn)
+{
+	cli_conf cf;
+	int rc = cli_conf_merge(cmd, argc, argv, keys, nkeys, &cf);
+	if (rc != CLI_EXIT_OK)
+		return rc;
+	rc = fn(cf.argc, cf.argv, cf.nfile, &cf);
+	cli_conf_free(&cf);
+	return rc;
+}
