@@ -9,7 +9,8 @@
 #     the UM server takes it as call answering and stores bob's message, reason no-answer;
 #  3. the same call with Ms-Sensitivity: private-no-diversion (SIPp): 408 to the caller,
 #     nothing reaches the UM server; an unknown Ms-Sensitivity: 400;
-#  4. skip-pin: bob (not the owner) calls alice's mailbox over TLS with
+#  4. alice not registered: the call goes to voicemail at once, reason unavailable;
+#  5. skip-pin: bob (not the owner) calls alice's mailbox over TLS with
 #     Ms-Exchange-Command: skip-pin: stripped, the PIN is asked; alice over TCP: stripped;
 #     alice over TLS, authenticated as the owner: kept, the UM server skips the PIN.
 # Kamailio runs unprivileged in $T: foreground, own pid file, random ports.
@@ -191,7 +192,18 @@ grep -q "^SIP/2.0 400 Unknown Ms-Sensitivity" "$T/bad.msg" ||
 	fail "unknown Ms-Sensitivity: expected 400"
 echo "ok - private-no-diversion: 408, not diverted; unknown value: 400"
 
-# 4. skip-pin gatekeeping
+# 4. alice not registered: voicemail at once, reason unavailable (SIPp answers the
+# UM server's 200, hangs up after 0.5 s)
+sipp_call unreg proxy_call.xml "Subject: openum kamailio test" ||
+	fail "call to unregistered alice: sipp exit status $?"
+wait_rows 2
+l=$(last_row)
+echo "$l" | grep -q "call-answering.*sip:alice@$D" || fail "expected call answering for alice: $l"
+grep -q "call to alice@$D -> voicemail reason=unavailable" "$T/kamailio.log" ||
+	fail "Kamailio did not divert the call to unregistered alice"
+echo "ok - alice not registered -> voicemail, reason unavailable: $l"
+
+# 5. skip-pin gatekeeping
 cat >"$T/vm.script" <<'EOS'
 voicemail sip:alice@openum.test
 wait-answered 20
@@ -205,7 +217,7 @@ sleep 1500
 hangup
 EOS
 phone vm_bob bob "$PW_B" tls vm.script || fail "bob's voicemail call: $(cat "$T/vm_bob.out")"
-wait_rows 2
+wait_rows 3
 l=$(last_row)
 echo "$l" | grep -q "subscriber-access.*sip:alice@$D\|sip:alice@$D.*subscriber-access" ||
 	fail "bob's call to alice's mailbox is not subscriber access: $l"
@@ -218,7 +230,7 @@ echo "ok - skip-pin from bob for alice's mailbox stripped: $l"
 
 phone vm_tcp alice "$PW_A" tcp own.script --skip-pin-anyway ||
 	fail "alice's TCP voicemail call: $(cat "$T/vm_tcp.out")"
-wait_rows 3
+wait_rows 4
 l=$(last_row)
 echo "$l" | grep -q " yes  *-  *sip:alice@$D" || fail "skip-pin over TCP reached the UM server: $l"
 echo "$l" | grep -q "PIN prompt" || fail "alice over TCP: PIN not asked: $l"
@@ -227,7 +239,7 @@ grep -q "Ms-Exchange-Command removed .*owner not over TLS" "$T/kamailio.log" ||
 echo "ok - skip-pin from the owner over TCP stripped: $l"
 
 phone vm_tls alice "$PW_A" tls own.script || fail "alice's TLS voicemail call: $(cat "$T/vm_tls.out")"
-wait_rows 4
+wait_rows 5
 l=$(last_row)
 echo "$l" | grep -q "subscriber-access skip-pin .*TLS .* yes  *asked  *sip:alice@$D" ||
 	fail "the owner over TLS, through trusted Kamailio, did not skip the PIN: $l"
