@@ -10,7 +10,8 @@
 #  3. the same call with Ms-Sensitivity: private-no-diversion (SIPp): 408 to the caller,
 #     nothing reaches the UM server; an unknown Ms-Sensitivity: 400;
 #  4. alice not registered: the call goes to voicemail at once, reason unavailable;
-#  5. skip-pin: bob (not the owner) calls alice's mailbox over TLS with
+#  5. alice busy (a SIPp phone answers 486): voicemail, reason user-busy;
+#  6. skip-pin: bob (not the owner) calls alice's mailbox over TLS with
 #     Ms-Exchange-Command: skip-pin: stripped, the PIN is asked; alice over TCP: stripped;
 #     alice over TLS, authenticated as the owner: kept, the UM server skips the PIN.
 # Kamailio runs unprivileged in $T: foreground, own pid file, random ports.
@@ -203,7 +204,28 @@ grep -q "call to alice@$D -> voicemail reason=unavailable" "$T/kamailio.log" ||
 	fail "Kamailio did not divert the call to unregistered alice"
 echo "ok - alice not registered -> voicemail, reason unavailable: $l"
 
-# 5. skip-pin gatekeeping
+# 5. alice busy (a SIPp phone registered with digest answers 486): voicemail, user-busy
+(cd "$T" && exec sipp "127.0.0.1:$KAM_TCP" -t t1 -i 127.0.0.1 -p 0 -mp 0 -nostdin \
+	-sf "$HERE/sipp/proxy_register.xml" -oocsf "$HERE/sipp/kam_callee_busy.xml" -s alice \
+	-key domain $D -key contact_port "$(free_port)" -key q 1.0 -au alice -ap "$PW_A" \
+	-auth_uri $D -m 1 -d 60000 -timeout 90s -recv_timeout 10000 -trace_msg \
+	-message_file busy_phone.msg >busy_phone.out 2>&1) &
+BUSY=$!
+PIDS="$PIDS $BUSY"
+wait_registered 3
+sipp_call busy proxy_call.xml "Subject: openum kamailio test" ||
+	fail "call to busy alice: sipp exit status $?"
+grep -q "^SIP/2.0 486" "$T/busy_phone.msg" || fail "alice's SIPp phone did not answer 486"
+wait_rows 3
+l=$(last_row)
+echo "$l" | grep -q "call-answering.*sip:alice@$D" || fail "expected call answering for alice: $l"
+grep -q "call to alice@$D -> voicemail reason=user-busy" "$T/kamailio.log" ||
+	fail "Kamailio did not divert the busy call"
+kill "$BUSY" 2>/dev/null || true
+wait "$BUSY" 2>/dev/null || true
+echo "ok - alice busy (486) -> voicemail, reason user-busy: $l"
+
+# 6. skip-pin gatekeeping
 cat >"$T/vm.script" <<'EOS'
 voicemail sip:alice@openum.test
 wait-answered 20
@@ -217,7 +239,7 @@ sleep 1500
 hangup
 EOS
 phone vm_bob bob "$PW_B" tls vm.script || fail "bob's voicemail call: $(cat "$T/vm_bob.out")"
-wait_rows 3
+wait_rows 4
 l=$(last_row)
 echo "$l" | grep -q "subscriber-access.*sip:alice@$D\|sip:alice@$D.*subscriber-access" ||
 	fail "bob's call to alice's mailbox is not subscriber access: $l"
@@ -230,7 +252,7 @@ echo "ok - skip-pin from bob for alice's mailbox stripped: $l"
 
 phone vm_tcp alice "$PW_A" tcp own.script --skip-pin-anyway ||
 	fail "alice's TCP voicemail call: $(cat "$T/vm_tcp.out")"
-wait_rows 4
+wait_rows 5
 l=$(last_row)
 echo "$l" | grep -q " yes  *-  *sip:alice@$D" || fail "skip-pin over TCP reached the UM server: $l"
 echo "$l" | grep -q "PIN prompt" || fail "alice over TCP: PIN not asked: $l"
@@ -239,7 +261,7 @@ grep -q "Ms-Exchange-Command removed .*owner not over TLS" "$T/kamailio.log" ||
 echo "ok - skip-pin from the owner over TCP stripped: $l"
 
 phone vm_tls alice "$PW_A" tls own.script || fail "alice's TLS voicemail call: $(cat "$T/vm_tls.out")"
-wait_rows 5
+wait_rows 6
 l=$(last_row)
 echo "$l" | grep -q "subscriber-access skip-pin .*TLS .* yes  *asked  *sip:alice@$D" ||
 	fail "the owner over TLS, through trusted Kamailio, did not skip the PIN: $l"
