@@ -13,7 +13,9 @@
 #  5. alice busy (a SIPp phone answers 486): voicemail, reason user-busy;
 #  6. skip-pin: bob (not the owner) calls alice's mailbox over TLS with
 #     Ms-Exchange-Command: skip-pin: stripped, the PIN is asked; alice over TCP: stripped;
-#     alice over TLS, authenticated as the owner: kept, the UM server skips the PIN.
+#     alice over TLS, authenticated as the owner: kept, the UM server skips the PIN;
+#  7. message waiting: alice's SUBSCRIBE reaches the UM server and its NOTIFY her phone;
+#     bob's SUBSCRIBE for alice's mailbox: 403 from Kamailio.
 # Kamailio runs unprivileged in $T: foreground, own pid file, random ports.
 # timeout: 300
 # shellcheck source-path=SCRIPTDIR disable=SC1091,SC2016
@@ -102,7 +104,9 @@ wait_for 150 sh -c 'kill -0 "$1" && python3 -c "import socket,sys; socket.create
 	sh "$KAM_PID" "$KAM_TCP" || fail "Kamailio is not listening on $KAM_TCP"
 
 # phone NAME USER PASSWORD tcp|tls SCRIPT [ARGS...]: `openum phone` through Kamailio
-# running SCRIPT (a file in $T), output in $T/NAME.out
+# running SCRIPT (a file in $T), output in $T/NAME.out; it subscribes to message
+# waiting only when MWI is set
+MWI=""
 phone() {
 	_n=$1 _u=$2 _p=$3 _t=$4 _s=$5
 	shift 5
@@ -111,8 +115,8 @@ phone() {
 	else
 		set -- --proxy "127.0.0.1:$KAM_TLS" --ca "$T/pki/ca.pem" "$@"
 	fi
-	"$OPENUM" phone --user "sip:$_u@$D" --password "$_p" --no-mwi \
-		--script "$T/$_s" "$@" >"$T/$_n.out" 2>&1
+	[ -n "$MWI" ] || set -- --no-mwi "$@"
+	"$OPENUM" phone --user "sip:$_u@$D" --password "$_p" --script "$T/$_s" "$@" >"$T/$_n.out" 2>&1
 }
 rows() { "$OPENUM" mailbox log --limit 0 | tail -n +2 | grep -c . || true; }
 last_row() { "$OPENUM" mailbox log --limit 1 | tail -n +2 | head -1; }
@@ -266,6 +270,20 @@ l=$(last_row)
 echo "$l" | grep -q "subscriber-access skip-pin .*TLS .* yes  *asked  *sip:alice@$D" ||
 	fail "the owner over TLS, through trusted Kamailio, did not skip the PIN: $l"
 echo "ok - skip-pin from the owner over TLS kept: $l"
+
+# 7. message waiting through Kamailio: alice's SUBSCRIBE reaches the UM server, whose
+# NOTIFYs come back over her registered flow (bob's message waits); bob asking for
+# alice's mailbox: 403
+printf 'wait-mwi yes 15\n' >"$T/mwi.script"
+MWI=1
+phone mwi_alice alice "$PW_A" tcp mwi.script ||
+	fail "alice's message-waiting subscription: $(cat "$T/mwi_alice.out")"
+printf 'wait-mwi failed:403 15\n' >"$T/mwi403.script"
+phone mwi_bob bob "$PW_B" tls mwi403.script --mwi-account "sip:alice@$D" ||
+	fail "bob subscribed to alice's mailbox: $(cat "$T/mwi_bob.out")"
+grep -q "openum: message-summary SUBSCRIBE for sip:alice@$D by bob refused" "$T/kamailio.log" ||
+	fail "the 403 to bob's SUBSCRIBE did not come from Kamailio's owner check"
+echo "ok - message waiting through Kamailio: the owner's NOTIFY says yes, bob gets 403"
 
 kill "$KAM_PID"
 wait "$KAM_PID" 2>/dev/null || true
