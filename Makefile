@@ -14,12 +14,16 @@ UAS_BENCH_ARGS ?=
 PROXY_BENCH_ARGS ?=
 # Arguments for bench/um, e.g. make bench UM_BENCH_ARGS="--rates=20,40 --seconds=10".
 UM_BENCH_ARGS ?=
+# bench/soak takes 10 minutes: `make soak`, or `make bench SOAK=1` to add it to the
+# benches; arguments e.g. SOAK_ARGS="--minutes=3 --rate=5".
+SOAK ?=
+SOAK_ARGS ?=
 
 # Our C sources (not bench's build output).
 SOURCES = $(shell find src tests bench -path bench/build -prune -o -type f \
 	  \( -name '*.c' -o -name '*.h' \) -print 2>/dev/null | sort)
 
-.PHONY: all deps build check run bench fuzz format lint clean help
+.PHONY: all deps build check run bench soak fuzz format lint clean help
 
 all: build
 
@@ -32,6 +36,8 @@ help:
 	@echo "make fuzz    run every fuzz harness FUZZ_SECONDS (default 60) each"
 	@echo "make bench   bench/parse (openum's parser against the installed peers), bench/uas,"
 	@echo "             bench/proxy (openum proxy against Kamailio), bench/um"
+	@echo "             (SOAK=1: then bench/soak too)"
+	@echo "make soak    bench/soak: proxy + UM server under calls for 10 minutes (SOAK_ARGS)"
 	@echo "make clean   remove build/"
 
 deps:
@@ -73,6 +79,10 @@ bench: deps
 	bench/uas $(UAS_BENCH_ARGS)
 	bench/proxy $(PROXY_BENCH_ARGS)
 	bench/um $(UM_BENCH_ARGS)
+	@if [ -n "$(SOAK)" ]; then bench/soak $(SOAK_ARGS); fi
+
+soak: deps
+	bench/soak $(SOAK_ARGS)
 
 clean:
 	rm -rf build

@@ -722,6 +722,12 @@ static void on_branch(void *arg, txn *t, const txn_event *ev)
 	if (ev->type != TXN_EV_RESPONSE || b->done)
 		return;
 	unsigned st = ev->msg ? ev->msg->status : ev->status;
+	/* A registered contact we cannot reach (connection refused or lost: the txn's
+	 * local 503, RFC 3261 16.9) is a phone that does not answer: 480, so that the
+	 * user's no-answer setting sends the call to voicemail instead of the caller
+	 * getting a 503 (which 16.7 step 6 says a proxy should not pass on anyway). */
+	if (!ev->msg && st == 503 && b->kind == BR_CONTACT)
+		st = 480;
 	if (st < 200) {
 		if (st > 100 && ev->msg && !c->final_sent && !b->ignored)
 			relay(c, ev->msg);
@@ -1270,8 +1276,9 @@ static void on_request(void *arg, txn *st, sip_msg *req, net_conn *conn, const n
 				return;
 			authed = true;
 			if (strcmp(auth_aor, mwi_aor) != 0) {
-				plog(p, OU_LOG_WARN, "message-summary SUBSCRIBE for %s by %s refused",
-				     mwi_aor, auth_aor);
+				plog(p, OU_LOG_WARN,
+				     "message-summary SUBSCRIBE for %s by %s refused", mwi_aor,
+				     auth_aor);
 				txn_respond(st, 403, "Only the mailbox owner may subscribe");
 				return;
 			}

@@ -49,7 +49,8 @@ typedef struct proxy_fwd_settings {
 
 typedef enum proxy_fwd_event {
 	PROXY_FWD_NEW = 1,      /* the call arrives */
-	PROXY_FWD_NO_ANSWER,    /* the no-answer timer fired, or every contact said 408/480 */
+	PROXY_FWD_NO_ANSWER,    /* the no-answer timer fired, or every contact said 408/480 (or was
+	                           unreachable) */
 	PROXY_FWD_BUSY,         /* every contact answered, the best answer is 486 or 600 */
 	PROXY_FWD_RING_TIMEOUT, /* the proxy's ring timeout: give up */
 } proxy_fwd_event;

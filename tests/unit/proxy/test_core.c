@@ -8,8 +8,9 @@
  * owner's Ms-Exchange-Command reaches the UM server, another user's is stripped.
  * Also: registrations survive a restart (the proxy connects to the stored Contact),
  * the second UM server takes the call when the first answers 503, immediate
- * forwarding (and none for private-no-diversion), the best of two final answers, and
- * the rate limit of repeated authentication failures. */
+ * forwarding (and none for private-no-diversion), the best of two final answers, the
+ * rate limit of repeated authentication failures, and voicemail for a registered
+ * contact that cannot be reached. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -610,6 +611,30 @@ static void test_bindings_survive_restart(void **state)
 	close(lfd);
 }
 
+/* alice registered, then her phone went away (its connection closed, nothing listens
+ * at her Contact): the proxy cannot reach the binding and, with her no-answer setting,
+ * diverts the call to voicemail (reason no-answer) instead of answering bob 503. */
+static void test_unreachable_contact_voicemail(void **state)
+{
+	(void)state;
+	uint16_t dead;
+	int lfd = listen_any(&dead);
+	close(lfd); /* a port where nobody listens */
+	phone a, b;
+	ph_open(&a);
+	a.contact_port = dead;
+	ph_register(&a, "alice", "alice-pw");
+	ph_close(&a);
+	pump(100);
+	ph_open(&b);
+	ph_invite(&b, "bob", "bob-pw", "sip:alice@" DOMAIN, "sip:alice@" DOMAIN, "gone", NULL);
+	assert_true(wait_um(1, 3000));
+	assert_true(strstr(um_last(), "Diversion: <sip:alice@" DOMAIN ">;reason=no-answer") !=
+	            NULL);
+	assert_int_equal(ph_expect_status(&b, 0, 3000), 200);
+	ph_close(&b);
+}
+
 /* dave is not registered and goes to voicemail: the first UM server answers 503, the
  * second takes the call (MS-EUMR: first available, then the next). */
 static void test_um_failover(void **state)
@@ -777,6 +802,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_gatekeeping, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_max_forwards_and_relay, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bindings_survive_restart, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_unreachable_contact_voicemail, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_um_failover, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_immediate_forwarding, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_best_response, setup, teardown),
