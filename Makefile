@@ -14,6 +14,8 @@ UAS_BENCH_ARGS ?=
 PROXY_BENCH_ARGS ?=
 # Arguments for bench/um, e.g. make bench UM_BENCH_ARGS="--rates=20,40 --seconds=10".
 UM_BENCH_ARGS ?=
+# Arguments for bench/um-playback, e.g. make bench UM_PLAYBACK_BENCH_ARGS="--calls=1000,2000".
+UM_PLAYBACK_BENCH_ARGS ?=
 
 # Our C sources (not bench's build output).
 SOURCES = $(shell find src tests bench -path bench/build -prune -o -type f \
@@ -31,7 +33,8 @@ help:
 	@echo "make format  clang-format -i on src, tests, bench"
 	@echo "make fuzz    run every fuzz harness FUZZ_SECONDS (default 60) each"
 	@echo "make bench   bench/parse (openum's parser against the installed peers), bench/uas,"
-	@echo "             bench/proxy (openum proxy against Kamailio), bench/um"
+	@echo "             bench/proxy (openum proxy against Kamailio), bench/um,"
+	@echo "             bench/um-playback (N concurrent playback calls: RTP pkt/s, CPU, jitter)"
 	@echo "make clean   remove build/"
 
 deps:
@@ -73,6 +76,7 @@ bench: deps
 	bench/uas $(UAS_BENCH_ARGS)
 	bench/proxy $(PROXY_BENCH_ARGS)
 	bench/um $(UM_BENCH_ARGS)
+	bench/um-playback $(UM_PLAYBACK_BENCH_ARGS)
 
 clean:
 	rm -rf build
