@@ -17,6 +17,7 @@
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -84,6 +85,32 @@ static long cpu_ticks(const char *pid)
 	if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
 		return -1;
 	return (long)(ut + st);
+}
+
+/* Nanoseconds the process's threads spent runnable but waiting for a CPU, summed
+ * (/proc/PID/task/TID/schedstat, second field): what a loaded machine takes from it. */
+static long long run_wait_ns(const char *pid)
+{
+	char path[300];
+	snprintf(path, sizeof(path), "/proc/%s/task", pid);
+	DIR *d = opendir(path);
+	if (!d)
+		return -1;
+	long long sum = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/task/%s/schedstat", pid, e->d_name);
+		FILE *f = fopen(path, "r");
+		long long run, wait;
+		if (f && fscanf(f, "%lld %lld", &run, &wait) == 2)
+			sum += wait;
+		if (f)
+			fclose(f);
+	}
+	closedir(d);
+	return sum;
 }
 
 static stream *find(uint32_t ssrc)
@@ -292,6 +319,7 @@ int main(int argc, char **argv)
 	struct mmsghdr mm[BATCH];
 	uint64_t t_begin = mono_ns(), t_up = 0, t_win = 0, t_end = 0;
 	long cpu0 = -1, cpu1 = -1;
+	long long wait0 = -1, wait1 = -1;
 	int window = 0;
 	uint64_t rtcp_n = 0;
 	for (;;) {
@@ -302,10 +330,12 @@ int main(int argc, char **argv)
 			window = 1;
 			t_win = now;
 			cpu0 = pid ? cpu_ticks(pid) : -1;
+			wait0 = pid ? run_wait_ns(pid) : -1;
 		}
 		if (window && now >= t_win + (uint64_t)seconds * 1000000000u) {
 			t_end = now;
 			cpu1 = pid ? cpu_ticks(pid) : -1;
+			wait1 = pid ? run_wait_ns(pid) : -1;
 			break;
 		}
 		if (!window && now > t_begin + (uint64_t)timeout_s * 1000000000u) {
@@ -398,13 +428,14 @@ int main(int argc, char **argv)
 	double cpu = (cpu0 >= 0 && cpu1 >= 0) ? (double)(cpu1 - cpu0) / (double)hz : -1;
 	printf("streams=%u seconds=%.3f packets=%llu pps=%.0f lost=%lld "
 	       "dev_p50_us=%.1f dev_p99_us=%.1f dev_p999_us=%.1f dev_max_us=%.1f "
-	       "ia_p50_us=%.1f ia_p99_us=%.1f cpu_s=%.2f rtcp=%llu skipped=%llu\n",
+	       "ia_p50_us=%.1f ia_p99_us=%.1f cpu_s=%.2f wait_s=%.2f rtcp=%llu skipped=%llu\n",
 	       active, secs, (unsigned long long)received, (double)received / secs,
 	       (long long)expected - (long long)received, (double)PCT(dev, nsamples, 0.5) / 1e3,
 	       (double)PCT(dev, nsamples, 0.99) / 1e3, (double)PCT(dev, nsamples, 0.999) / 1e3,
 	       nsamples ? (double)dev[nsamples - 1] / 1e3 : 0.0, (double)PCT(ia, nia, 0.5) / 10,
-	       (double)PCT(ia, nia, 0.99) / 10, cpu, (unsigned long long)rtcp_n,
-	       (unsigned long long)skipped);
+	       (double)PCT(ia, nia, 0.99) / 10, cpu,
+	       wait0 >= 0 && wait1 >= 0 ? (double)(wait1 - wait0) / 1e9 : -1.0,
+	       (unsigned long long)rtcp_n, (unsigned long long)skipped);
 	free(dev);
 	free(samples);
 	free(ia);
