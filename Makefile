@@ -14,6 +14,8 @@ UAS_BENCH_ARGS ?=
 PROXY_BENCH_ARGS ?=
 # Arguments for bench/um, e.g. make bench UM_BENCH_ARGS="--rates=20,40 --seconds=10".
 UM_BENCH_ARGS ?=
+# Arguments for bench/um-playback, e.g. make bench UM_PLAYBACK_BENCH_ARGS="--calls=1000,2000".
+UM_PLAYBACK_BENCH_ARGS ?=
 # bench/soak takes 10 minutes: `make soak`, or `make bench SOAK=1` to add it to the
 # benches; arguments e.g. SOAK_ARGS="--minutes=3 --rate=5".
 SOAK ?=
@@ -35,7 +37,8 @@ help:
 	@echo "make format  clang-format -i on src, tests, bench"
 	@echo "make fuzz    run every fuzz harness FUZZ_SECONDS (default 60) each"
 	@echo "make bench   bench/parse (openum's parser against the installed peers), bench/uas,"
-	@echo "             bench/proxy (openum proxy against Kamailio), bench/um"
+	@echo "             bench/proxy (openum proxy against Kamailio), bench/um,"
+	@echo "             bench/um-playback (N concurrent playback calls: RTP pkt/s, CPU, jitter)"
 	@echo "             (SOAK=1: then bench/soak too)"
 	@echo "make soak    bench/soak: proxy + UM server under calls for 10 minutes (SOAK_ARGS)"
 	@echo "make clean   remove build/"
@@ -79,6 +82,7 @@ bench: deps
 	bench/uas $(UAS_BENCH_ARGS)
 	bench/proxy $(PROXY_BENCH_ARGS)
 	bench/um $(UM_BENCH_ARGS)
+	bench/um-playback $(UM_PLAYBACK_BENCH_ARGS)
 	@if [ -n "$(SOAK)" ]; then bench/soak $(SOAK_ARGS); fi
 
 soak: deps

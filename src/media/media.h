@@ -325,9 +325,11 @@ typedef struct media_clock_stats {
 	unsigned sessions;
 } media_clock_stats;
 
-/* One 20 ms uv_timer per loop serving every session. Due times are start + k * 20 ms
- * from uv_hrtime, so the clock does not drift; a late tick is run at once and the next
- * is scheduled at its own due time. Ports for sessions come from [port_min, port_max]
+/* One 20 ms clock per loop serving every session: a timerfd (CLOCK_MONOTONIC, watched
+ * by a uv_poll, one file descriptor) armed at absolute due times start + k * 20 ms from
+ * uv_hrtime, so the clock neither drifts nor rounds to milliseconds; a late tick is run
+ * at once and the next is armed at its own due time. EIO when the timerfd cannot be
+ * made (no file descriptor left). Ports for sessions come from [port_min, port_max]
  * (RTP on even ports, RTCP on the next odd one). */
 int media_clock_open(uv_loop_t *loop, uint16_t port_min, uint16_t port_max, media_clock **out);
 void media_clock_close(media_clock *c);

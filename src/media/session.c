@@ -1,6 +1,8 @@
-/* RTP sessions on UDP with libuv, all paced by one media_clock: a single uv_timer per
- * loop whose due times come from uv_hrtime (start + k * 20 ms), so pacing does not drift
- * however late a callback runs. Each tick sends one packet per session: a frame of the
+/* RTP sessions on UDP with libuv, all paced by one media_clock: a single timerfd per
+ * loop (watched by a uv_poll) armed at absolute due times from uv_hrtime (start + k *
+ * 20 ms), so pacing does not drift however late a callback runs and ticks are not
+ * rounded to libuv's millisecond timers (that rounding alone gave up to 1 ms of send
+ * jitter). Each tick sends one packet per session: a frame of the
  * playing buffer, a telephone-event, or silence. Received packets are latched on
  * (symmetric RTP), counted for RTCP, turned into DTMF digits, and recorded through the
  * jitter buffer. Nothing is allocated per packet: one receive buffer per clock. */
@@ -10,6 +12,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -17,7 +20,7 @@
 #include "media_int.h"
 
 #define PERIOD_NS ((uint64_t)MEDIA_PTIME_MS * 1000000u)
-#define SLACK_NS 500000u /* a tick up to 0.5 ms early runs: timers have ms grain */
+#define SLACK_NS 20000u  /* a tick up to 20 us early runs (timerfd wakes are that exact) */
 #define CATCHUP_PER_CB 2 /* at most one extra tick per callback: no bursts */
 #define RTCP_TICKS (MEDIA_RTCP_INTERVAL_MS / MEDIA_PTIME_MS)
 #define SILENCE_LEVEL 500             /* peak below this (about -36 dBFS) counts as silence */
@@ -73,7 +76,8 @@ struct media_session {
 
 struct media_clock {
 	uv_loop_t *loop;
-	uv_timer_t timer;
+	uv_poll_t poll; /* watches tfd */
+	int tfd;        /* timerfd on CLOCK_MONOTONIC, the clock of uv_hrtime */
 	uint64_t start_ns;
 	uint64_t tick; /* index of the next tick to run */
 	uint16_t port_min, port_max, next_port;
@@ -134,9 +138,24 @@ static socklen_t addr_len(const struct sockaddr_storage *a)
 
 static void session_tick(media_session *s);
 
-static void clock_cb(uv_timer_t *t)
+/* Arms the timerfd at the absolute uv_hrtime instant due_ns. */
+static void clock_arm(media_clock *c, uint64_t due_ns)
 {
-	media_clock *c = t->data;
+	struct itimerspec it = {.it_value = {.tv_sec = (time_t)(due_ns / 1000000000u),
+	                                     .tv_nsec = (long)(due_ns % 1000000000u)}};
+	if (it.it_value.tv_sec == 0 && it.it_value.tv_nsec == 0)
+		it.it_value.tv_nsec = 1; /* all zero would disarm it */
+	(void)timerfd_settime(c->tfd, TFD_TIMER_ABSTIME, &it, NULL);
+}
+
+static void clock_cb(uv_poll_t *h, int status, int events)
+{
+	media_clock *c = h->data;
+	(void)status; /* a timerfd has no error to report; the clock carries on */
+	(void)events;
+	uint64_t expirations;
+	/* non-blocking: EAGAIN when woken for nothing; the timer is re-armed below anyway */
+	(void)!read(c->tfd, &expirations, sizeof(expirations));
 	uint64_t now = uv_hrtime();
 	int runs = 0;
 	for (;;) {
@@ -149,6 +168,10 @@ static void clock_cb(uv_timer_t *t)
 			uint64_t k = late / PERIOD_NS;
 			c->tick += k;
 			c->st.skipped += k;
+			/* the RTP timestamps still follow the clock (RFC 3550 5.1): a receiver
+			 * sees the frames given up as lost, not its playout falling behind */
+			for (media_session *s = c->head; s; s = s->next)
+				s->ts += (uint32_t)(k * MEDIA_FRAME);
 			continue;
 		}
 		if (runs == CATCHUP_PER_CB)
@@ -166,15 +189,9 @@ static void clock_cb(uv_timer_t *t)
 		c->iter = NULL;
 		now = uv_hrtime();
 	}
-	uint64_t due = c->start_ns + c->tick * PERIOD_NS;
-	now = uv_hrtime();
-	uint64_t delay = due > now ? (due - now) / 1000000u : 0;
-	/* never 0: libuv (1.44) runs a timer due "now" again in the same timers phase, so
-	 * a clock that cannot keep up would starve every socket and signal of the loop */
-	if (delay == 0)
-		delay = 1;
-	uv_update_time(c->loop);
-	uv_timer_start(&c->timer, clock_cb, delay, 0);
+	/* a due time already past fires at the loop's next poll phase, together with every
+	 * socket that is ready then: a clock that cannot keep up starves nothing */
+	clock_arm(c, c->start_ns + c->tick * PERIOD_NS);
 }
 
 int media_clock_open(uv_loop_t *loop, uint16_t port_min, uint16_t port_max, media_clock **out)
@@ -194,18 +211,30 @@ int media_clock_open(uv_loop_t *loop, uint16_t port_min, uint16_t port_max, medi
 	/* start somewhere random in the range so restarts do not fight over old ports */
 	unsigned pairs = (unsigned)(c->port_max - c->port_min + 1) / 2;
 	c->next_port = (uint16_t)(c->port_min + 2 * (random32() % pairs));
-	uv_timer_init(loop, &c->timer);
-	c->timer.data = c;
+	c->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (c->tfd < 0) {
+		free(c);
+		return OPENUM_EIO;
+	}
+	if (uv_poll_init(loop, &c->poll, c->tfd) != 0) {
+		close(c->tfd);
+		free(c);
+		return OPENUM_EIO;
+	}
+	c->poll.data = c;
 	c->start_ns = uv_hrtime();
 	c->tick = 1;
-	uv_timer_start(&c->timer, clock_cb, MEDIA_PTIME_MS, 0);
+	uv_poll_start(&c->poll, UV_READABLE, clock_cb);
+	clock_arm(c, c->start_ns + PERIOD_NS);
 	*out = c;
 	return 0;
 }
 
 static void clock_closed(uv_handle_t *h)
 {
-	free(h->data);
+	media_clock *c = h->data;
+	close(c->tfd);
+	free(c);
 }
 
 void media_clock_close(media_clock *c)
@@ -214,8 +243,8 @@ void media_clock_close(media_clock *c)
 		return;
 	while (c->head)
 		media_session_close(c->head);
-	uv_timer_stop(&c->timer);
-	uv_close((uv_handle_t *)&c->timer, clock_closed);
+	uv_poll_stop(&c->poll);
+	uv_close((uv_handle_t *)&c->poll, clock_closed);
 }
 
 void media_clock_get_stats(const media_clock *c, media_clock_stats *out)

@@ -9,7 +9,11 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/random.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -242,6 +246,81 @@ static void test_many_sessions_paced(void **state)
 	assert_int_equal(uv_loop_close(&loop), 0);
 }
 
+static void stall_cb(uv_timer_t *h)
+{
+	(void)h;
+	usleep(150000); /* the loop stalls: the clock falls more than 3 ticks behind */
+}
+
+/* A loop stalled for 150 ms makes the clock give ticks up (no burst afterwards); the
+ * RTP timestamps still follow the clock, so a receiver sees a jump of the frames given
+ * up (lost audio), not a stream that goes on as if no time had passed. */
+static void test_skipped_ticks_advance_timestamps(void **state)
+{
+	(void)state;
+	int rx = socket(AF_INET, SOCK_DGRAM, 0);
+	assert_true(rx >= 0);
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(rx, (struct sockaddr *)&a, sizeof(a)), 0);
+	socklen_t al = sizeof(a);
+	assert_int_equal(getsockname(rx, (struct sockaddr *)&a, &al), 0);
+
+	uv_loop_t loop;
+	uv_loop_init(&loop);
+	uint16_t base = port_base(20);
+	media_clock *c;
+	assert_int_equal(media_clock_open(&loop, base, (uint16_t)(base + 19), &c), 0);
+	media_session *s;
+	media_session_config cfg = {.bind_ip = "127.0.0.1",
+	                            .codec = MEDIA_PCMU,
+	                            .pt = 0,
+	                            .remote_ip = "127.0.0.1",
+	                            .remote_port = ntohs(a.sin_port),
+	                            .idle_silence = true};
+	assert_int_equal(media_session_open(c, &cfg, &s, NULL), 0);
+	uv_timer_t stall, stop;
+	uv_timer_init(&loop, &stall);
+	uv_timer_init(&loop, &stop);
+	uv_timer_start(&stall, stall_cb, 100, 0);
+	uv_timer_start(&stop, stop_cb, 400, 0);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	media_clock_stats st;
+	media_clock_get_stats(c, &st);
+	media_session_close(s);
+	media_clock_close(c);
+	uv_close((uv_handle_t *)&stall, NULL);
+	uv_close((uv_handle_t *)&stop, NULL);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	assert_int_equal(uv_loop_close(&loop), 0);
+
+	uint8_t pkt[MEDIA_RTP_MAX];
+	unsigned n = 0;
+	uint32_t first = 0, last = 0;
+	uint16_t seq0 = 0, seq = 0;
+	ssize_t len;
+	while ((len = recv(rx, pkt, sizeof(pkt), MSG_DONTWAIT)) > 0) {
+		rtp_packet p;
+		assert_int_equal(rtp_parse(pkt, (size_t)len, &p, NULL), 0);
+		if (n == 0) {
+			first = p.ts;
+			seq0 = p.seq;
+		}
+		last = p.ts;
+		seq = p.seq;
+		n++;
+	}
+	close(rx);
+	assert_true(st.skipped > 0);
+	assert_true(n > 5);
+	assert_int_equal((uint16_t)(seq - seq0), n - 1); /* nothing lost on loopback */
+	uint32_t span = (last - first) / MEDIA_FRAME;
+	/* one frame per packet sent plus the frames given up (those before the first
+	 * packet, if any, are not inside the span) */
+	assert_true(span > n - 1);
+	assert_true(span <= n - 1 + st.skipped);
+}
+
 static void test_errors(void **state)
 {
 	(void)state;
@@ -300,6 +379,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_loopback_tone_and_dtmf),
 	    cmocka_unit_test(test_many_sessions_paced),
+	    cmocka_unit_test(test_skipped_ticks_advance_timestamps),
 	    cmocka_unit_test(test_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
