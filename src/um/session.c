@@ -115,18 +115,23 @@ static void pin_checked(int err, const char *why, void *arg)
 	bool ok = s->pin_res == STORE_LOGON_PIN_OK;
 	bool locked = s->pin_res == STORE_LOGON_LOCKED || s->pin_locked;
 	um_pin_step st = um_pin_result(&s->pin, ok, locked);
-	if (!s->ended && !ok)
-		s->log.logon = STORE_LOGON_PIN_FAILED; /* so far: a hang-up now stays failed */
-	if (!um_sess_async_done(s)) {
-		/* hung up while the store checked: the verdict still goes in the log */
-		if (st == UM_PIN_OK)
-			s->log.logon = STORE_LOGON_PIN_OK;
-		else if (st == UM_PIN_LOCKED)
-			s->log.logon = STORE_LOGON_LOCKED;
-		else
-			s->log.logon = STORE_LOGON_PIN_FAILED;
+	if (s->ended) {
+		/* Hung up while the store checked: the verdict goes in the call log and the
+		 * metrics, which are written when this last request is back, so it must be in
+		 * s->log before um_sess_async_done. */
+		s->log.logon = st == UM_PIN_OK       ? STORE_LOGON_PIN_OK
+		               : st == UM_PIN_LOCKED ? STORE_LOGON_LOCKED
+		                                     : STORE_LOGON_PIN_FAILED;
+		if (!s->log.detail[0])
+			snprintf(s->log.detail, sizeof(s->log.detail),
+			         "hung up during the PIN check (%u wrong)", s->pin.failures);
+		(void)um_sess_async_done(s);
 		return;
 	}
+	if (!ok)
+		s->log.logon = STORE_LOGON_PIN_FAILED; /* so far: a hang-up now stays failed */
+	if (!um_sess_async_done(s))
+		return;
 	pin_step(s, st);
 	/* the keys typed meanwhile, as if they came now; a second PIN among them starts
 	 * another check, and the rest waits for that one */
@@ -329,7 +334,8 @@ void um_sess_ended(um_sess *s, const ua_end *end)
 	if (end->reason == UA_END_REJECTED && !s->log.detail[0])
 		snprintf(s->log.detail, sizeof(s->log.detail), "rejected %u %s", end->status,
 		         end->text ? end->text : "");
-	if ((s->state == SESS_PIN || s->state == SESS_PIN_CHECK) && !s->log.detail[0])
+	/* during a check, pin_checked writes the detail with the store's verdict */
+	if (s->state == SESS_PIN && !s->log.detail[0])
 		snprintf(s->log.detail, sizeof(s->log.detail),
 		         "hung up at the PIN prompt (%u wrong)", s->pin.failures);
 	if (end->reason == UA_END_SHUTDOWN && !s->log.detail[0])
