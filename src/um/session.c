@@ -104,6 +104,18 @@ static void arm_pin_timer(um_sess *s)
 
 static void pin_step(um_sess *s, um_pin_step st);
 
+/* The keys typed while the store answered (a PIN check, an extension lookup), as if
+ * they came now; a PIN among them starts another check, and the rest waits for that. */
+static void replay_typeahead(um_sess *s)
+{
+	while (s->ntypeahead && s->state != SESS_PIN_CHECK && s->state != SESS_EXT_LOOKUP &&
+	       !s->ended) {
+		char key = s->typeahead[0];
+		memmove(s->typeahead, s->typeahead + 1, --s->ntypeahead);
+		um_sess_dtmf(s, key);
+	}
+}
+
 static void pin_checked(int err, const char *why, void *arg)
 {
 	um_sess *s = arg;
@@ -133,13 +145,7 @@ static void pin_checked(int err, const char *why, void *arg)
 	if (!um_sess_async_done(s))
 		return;
 	pin_step(s, st);
-	/* the keys typed meanwhile, as if they came now; a second PIN among them starts
-	 * another check, and the rest waits for that one */
-	while (s->ntypeahead && s->state != SESS_PIN_CHECK && !s->ended) {
-		char key = s->typeahead[0];
-		memmove(s->typeahead, s->typeahead + 1, --s->ntypeahead);
-		um_sess_dtmf(s, key);
-	}
+	replay_typeahead(s);
 }
 
 static void failed_recorded(int err, const char *why, void *arg)
@@ -242,7 +248,10 @@ static void ext_looked_up(int err, const char *why, void *arg)
 	if (s->mb_found)
 		snprintf(s->log.mailbox, sizeof(s->log.mailbox), "%s", s->mb.address);
 	switch (a) {
-	case UM_LOGON_ASK_PIN: ask_pin(s, NULL); break;
+	case UM_LOGON_ASK_PIN:
+		ask_pin(s, NULL);
+		replay_typeahead(s); /* "1001#204862#" typed in one go */
+		break;
 	case UM_LOGON_LOCKED:
 		um_sess_log_result(s, STORE_LOGON_LOCKED, "mailbox locked");
 		um_sess_goodbye(s, "locked");
@@ -287,10 +296,11 @@ void um_sess_dtmf(um_sess *s, char key)
 	case SESS_GREETING:
 	case SESS_RECORDING: um_answer_key(s, key); break;
 	case SESS_PIN_CHECK:
+	case SESS_EXT_LOOKUP:
 		if (s->ntypeahead < UM_TYPEAHEAD_MAX)
 			s->typeahead[s->ntypeahead++] = key;
 		break;
-	default: break; /* keys while the mailbox is looked up or while saying goodbye */
+	default: break; /* keys before the answer or while saying goodbye */
 	}
 }
 

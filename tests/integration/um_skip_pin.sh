@@ -93,6 +93,12 @@ expect "PIN by RFC 4733" "pin-ok"
 call --to "$VM" $tcp --dtmf '204862#' --dtmf-ms 300 --info --hangup-ms 4000
 expect "PIN by INFO" "pin-ok"
 
+# a caller with no mailbox calls the pilot and types the extension and the PIN in one
+# go: the PIN keys that come while the extension is looked up are kept
+call --to sip:localhost $tcp --from sip:bob@localhost --dtmf '1001#204862#' --dtmf-ms 300 \
+	--hangup-ms 6000
+expect "extension then PIN in one go" "pin-ok .*sip:alice@localhost"
+
 # call answering over trusted TLS with skip-pin: a message, never skip-pin
 call --to sip:alice@localhost $tls $good --from sip:bob@localhost --header "$SKIP" \
 	--header 'Diversion: <sip:alice@localhost>;reason=no-answer' \
