@@ -304,17 +304,24 @@ static int pgs_pin_set(void *impl, int64_t id, const store_pin_rec *pin, unsigne
 	return err;
 }
 
-static int pgs_failed_logon(void *impl, int64_t id, uint32_t limit, uint32_t *count, bool *locked,
-                            const char **why)
+static int pgs_failed_logon(void *impl, int64_t id, uint32_t limit, store_fail_op op,
+                            uint32_t *count, bool *locked, const char **why)
 {
+	static const char *const sql[] = {
+	    [STORE_FAIL_ADD] = "UPDATE mailbox SET failed_logons = failed_logons + 1, "
+	                       "locked = locked OR failed_logons + 1 >= $1 "
+	                       "WHERE id = $2 RETURNING failed_logons, locked",
+	    [STORE_FAIL_CLAIM] = "UPDATE mailbox SET failed_logons = failed_logons + 1 "
+	                         "WHERE id = $2 AND NOT locked AND failed_logons < $1 "
+	                         "RETURNING failed_logons, locked",
+	    [STORE_FAIL_SETTLE] = ("UPDATE mailbox SET locked = locked OR failed_logons >= $1 "
+	                           "WHERE id = $2 RETURNING failed_logons, locked"),
+	};
 	/* One statement: the row lock the UPDATE takes makes a concurrent UPDATE of the same
-	 * mailbox (any connection, any process) wait and then re-read the new count. */
+	 * mailbox (any connection, any process) wait and then re-read the new count and
+	 * lock (PostgreSQL re-checks the WHERE of a CLAIM on the row's new version). */
 	PGresult *r;
-	int err = pg_run(impl, &r, why,
-	                 "UPDATE mailbox SET failed_logons = failed_logons + 1, "
-	                 "locked = locked OR failed_logons + 1 >= $1 "
-	                 "WHERE id = $2 RETURNING failed_logons, locked",
-	                 "ii", (int64_t)limit, id);
+	int err = pg_run(impl, &r, why, sql[op], "ii", (int64_t)limit, id);
 	if (err)
 		return err;
 	if (PQntuples(r) != 1) {

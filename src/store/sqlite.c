@@ -675,9 +675,20 @@ out:
 	return err;
 }
 
-static int sq_failed_logon(void *impl, int64_t id, uint32_t limit, uint32_t *count, bool *locked,
-                           const char **why)
+static int sq_failed_logon(void *impl, int64_t id, uint32_t limit, store_fail_op op,
+                           uint32_t *count, bool *locked, const char **why)
 {
+	static const char *const sql[] = {
+	    [STORE_FAIL_ADD] = "UPDATE mailbox SET failed_logons = failed_logons + 1, "
+	                       "locked = CASE WHEN failed_logons + 1 >= ?1 THEN 1 ELSE locked END "
+	                       "WHERE id = ?2 RETURNING failed_logons, locked",
+	    [STORE_FAIL_CLAIM] = "UPDATE mailbox SET failed_logons = failed_logons + 1 "
+	                         "WHERE id = ?2 AND NOT locked AND failed_logons < ?1 "
+	                         "RETURNING failed_logons, locked",
+	    [STORE_FAIL_SETTLE] = "UPDATE mailbox SET "
+	                          "locked = CASE WHEN failed_logons >= ?1 THEN 1 ELSE locked END "
+	                          "WHERE id = ?2 RETURNING failed_logons, locked",
+	};
 	sq *q = impl;
 	sqlite3 *db;
 	sqlite3_stmt *st = NULL;
@@ -685,12 +696,8 @@ static int sq_failed_logon(void *impl, int64_t id, uint32_t limit, uint32_t *cou
 	if (err)
 		return err;
 	/* One statement: the write lock covers the read of the old count, so two
-	 * connections (or processes) incrementing at once both count. */
-	err = sq_prep(db, &st, why,
-	              "UPDATE mailbox SET failed_logons = failed_logons + 1, "
-	              "locked = CASE WHEN failed_logons + 1 >= ?1 THEN 1 ELSE locked END "
-	              "WHERE id = ?2 RETURNING failed_logons, locked",
-	              "ii", (int64_t)limit, id);
+	 * connections (or processes) incrementing or claiming at once both count. */
+	err = sq_prep(db, &st, why, sql[op], "ii", (int64_t)limit, id);
 	if (err)
 		goto out;
 	int rc = sqlite3_step(st);

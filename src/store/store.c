@@ -502,7 +502,8 @@ int store_mailbox_record_failed_logon(store *s, int64_t id, uint32_t *count, boo
 {
 	uint32_t c = 0;
 	bool l = false;
-	int err = s->be->failed_logon(s->impl, id, s->opt.max_failed_logons, &c, &l, why);
+	int err =
+	    s->be->failed_logon(s->impl, id, s->opt.max_failed_logons, STORE_FAIL_ADD, &c, &l, why);
 	if (!err) {
 		if (count)
 			*count = c;
@@ -529,16 +530,28 @@ int store_mailbox_pin_logon(store *s, int64_t id, const char *pin, store_logon_r
 	int err = store_mailbox_get(s, id, &mb, why);
 	if (err)
 		return err;
-	if (mb.locked) {
+	uint32_t c = mb.failed_logons;
+	bool locked = mb.locked;
+	/* Claim the try before comparing: the count goes up first, and only while it is
+	 * below the limit. PBKDF2 takes a while; counting after it would let every guess
+	 * that started before the lock (parallel calls, several servers) be compared,
+	 * however many. A claim the process does not live to settle stays counted. */
+	if (!locked)
+		err = s->be->failed_logon(s->impl, id, s->opt.max_failed_logons, STORE_FAIL_CLAIM,
+		                          &c, &locked, why);
+	if (locked || err == OPENUM_ENOTFOUND) {
+		/* locked, or the tries in flight already reach the limit: not compared */
+		if (err && (err = store_mailbox_get(s, id, &mb, why)) != 0)
+			return err;
 		*result = STORE_LOGON_LOCKED;
 		if (count)
 			*count = mb.failed_logons;
 		return 0;
 	}
-	bool ok = false;
-	err = store_mailbox_verify_pin(s, id, pin, &ok, why);
 	if (err)
 		return err;
+	bool ok = false;
+	int verr = store_mailbox_verify_pin(s, id, pin, &ok, why);
 	if (ok) {
 		err = store_mailbox_logon_succeeded(s, id, why);
 		if (!err) {
@@ -548,9 +561,11 @@ int store_mailbox_pin_logon(store *s, int64_t id, const char *pin, store_logon_r
 		}
 		return err;
 	}
-	uint32_t c = 0;
-	bool locked = false;
-	err = store_mailbox_record_failed_logon(s, id, &c, &locked, why);
+	/* wrong (or not checked: the claim counts it anyway), locks at the limit */
+	err = s->be->failed_logon(s->impl, id, s->opt.max_failed_logons, STORE_FAIL_SETTLE, &c,
+	                          &locked, why);
+	if (verr)
+		return verr;
 	if (!err) {
 		*result = locked ? STORE_LOGON_LOCKED : STORE_LOGON_PIN_FAILED;
 		if (count)

@@ -246,7 +246,12 @@ int store_mailbox_logon_succeeded(store *s, int64_t id, const char **why);
 int store_mailbox_unlock(store *s, int64_t id, const char **why);
 /* One PIN try the way the UM server makes it: LOCKED if locked (the PIN is not even
  * compared), PIN_OK (count reset) or PIN_FAILED (count incremented, may lock: then
- * LOCKED). *result always set on success; count (may be NULL) gets the failed count. */
+ * LOCKED). The try is claimed (counted) before the PIN is compared, and only while the
+ * count is below max_failed_logons: tries in flight at once (threads, processes
+ * sharing the database) never get more comparisons than the limit; the ones beyond it
+ * get LOCKED uncompared. A right PIN then resets the count (tries still in flight with
+ * it are forgotten with it). *result always set on success; count (may be NULL) gets
+ * the failed count. */
 int store_mailbox_pin_logon(store *s, int64_t id, const char *pin, store_logon_result *result,
                             uint32_t *count, const char **why);
 

@@ -28,6 +28,14 @@ typedef enum store_text_field {
 
 /* Every function returns 0 or OPENUM_E* with a static why; arguments are already
  * validated and normalised by store.c. */
+/* What failed_logon does (store.c: store_mailbox_pin_logon claims a try before the
+ * PIN is compared, so parallel guesses cannot get past the limit). */
+typedef enum store_fail_op {
+	STORE_FAIL_ADD,    /* failed += 1, locked |= failed >= limit */
+	STORE_FAIL_CLAIM,  /* failed += 1 only when unlocked and failed < limit; no row else */
+	STORE_FAIL_SETTLE, /* a claimed try was wrong: locked |= failed >= limit */
+} store_fail_op;
+
 typedef struct store_backend {
 	const char *name;
 	int (*open)(const char *target, const store_options *opt, void **impl, const char **why);
@@ -52,9 +60,10 @@ typedef struct store_backend {
 	 * to the newest keep entries. */
 	int (*pin_set)(void *impl, int64_t id, const store_pin_rec *pin, unsigned keep,
 	               const char **why);
-	/* Atomic: failed += 1, locked |= failed >= limit; returns both after the update. */
-	int (*failed_logon)(void *impl, int64_t id, uint32_t limit, uint32_t *count, bool *locked,
-	                    const char **why);
+	/* One atomic statement on the failed-logon count, returning count and locked after
+	 * it (store_fail_op says which); OPENUM_ENOTFOUND when no row was changed. */
+	int (*failed_logon)(void *impl, int64_t id, uint32_t limit, store_fail_op op,
+	                    uint32_t *count, bool *locked, const char **why);
 	/* failed = 0; and locked = 0 when unlock. */
 	int (*reset_failed)(void *impl, int64_t id, bool unlock, const char **why);
 	int (*greeting_set)(void *impl, int64_t id, const store_audio *a, const char **why);

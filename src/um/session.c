@@ -104,6 +104,18 @@ static void arm_pin_timer(um_sess *s)
 
 static void pin_step(um_sess *s, um_pin_step st);
 
+/* The keys typed while the store answered (a PIN check, an extension lookup), as if
+ * they came now; a PIN among them starts another check, and the rest waits for that. */
+static void replay_typeahead(um_sess *s)
+{
+	while (s->ntypeahead && s->state != SESS_PIN_CHECK && s->state != SESS_EXT_LOOKUP &&
+	       !s->ended) {
+		char key = s->typeahead[0];
+		memmove(s->typeahead, s->typeahead + 1, --s->ntypeahead);
+		um_sess_dtmf(s, key);
+	}
+}
+
 static void pin_checked(int err, const char *why, void *arg)
 {
 	um_sess *s = arg;
@@ -115,26 +127,25 @@ static void pin_checked(int err, const char *why, void *arg)
 	bool ok = s->pin_res == STORE_LOGON_PIN_OK;
 	bool locked = s->pin_res == STORE_LOGON_LOCKED || s->pin_locked;
 	um_pin_step st = um_pin_result(&s->pin, ok, locked);
-	if (!s->ended && !ok)
-		s->log.logon = STORE_LOGON_PIN_FAILED; /* so far: a hang-up now stays failed */
-	if (!um_sess_async_done(s)) {
-		/* hung up while the store checked: the verdict still goes in the log */
-		if (st == UM_PIN_OK)
-			s->log.logon = STORE_LOGON_PIN_OK;
-		else if (st == UM_PIN_LOCKED)
-			s->log.logon = STORE_LOGON_LOCKED;
-		else
-			s->log.logon = STORE_LOGON_PIN_FAILED;
+	if (s->ended) {
+		/* Hung up while the store checked: the verdict goes in the call log and the
+		 * metrics, which are written when this last request is back, so it must be in
+		 * s->log before um_sess_async_done. */
+		s->log.logon = st == UM_PIN_OK       ? STORE_LOGON_PIN_OK
+		               : st == UM_PIN_LOCKED ? STORE_LOGON_LOCKED
+		                                     : STORE_LOGON_PIN_FAILED;
+		if (!s->log.detail[0])
+			snprintf(s->log.detail, sizeof(s->log.detail),
+			         "hung up during the PIN check (%u wrong)", s->pin.failures);
+		(void)um_sess_async_done(s);
 		return;
 	}
+	if (!ok)
+		s->log.logon = STORE_LOGON_PIN_FAILED; /* so far: a hang-up now stays failed */
+	if (!um_sess_async_done(s))
+		return;
 	pin_step(s, st);
-	/* the keys typed meanwhile, as if they came now; a second PIN among them starts
-	 * another check, and the rest waits for that one */
-	while (s->ntypeahead && s->state != SESS_PIN_CHECK && !s->ended) {
-		char key = s->typeahead[0];
-		memmove(s->typeahead, s->typeahead + 1, --s->ntypeahead);
-		um_sess_dtmf(s, key);
-	}
+	replay_typeahead(s);
 }
 
 static void failed_recorded(int err, const char *why, void *arg)
@@ -237,7 +248,10 @@ static void ext_looked_up(int err, const char *why, void *arg)
 	if (s->mb_found)
 		snprintf(s->log.mailbox, sizeof(s->log.mailbox), "%s", s->mb.address);
 	switch (a) {
-	case UM_LOGON_ASK_PIN: ask_pin(s, NULL); break;
+	case UM_LOGON_ASK_PIN:
+		ask_pin(s, NULL);
+		replay_typeahead(s); /* "1001#204862#" typed in one go */
+		break;
 	case UM_LOGON_LOCKED:
 		um_sess_log_result(s, STORE_LOGON_LOCKED, "mailbox locked");
 		um_sess_goodbye(s, "locked");
@@ -282,10 +296,11 @@ void um_sess_dtmf(um_sess *s, char key)
 	case SESS_GREETING:
 	case SESS_RECORDING: um_answer_key(s, key); break;
 	case SESS_PIN_CHECK:
+	case SESS_EXT_LOOKUP:
 		if (s->ntypeahead < UM_TYPEAHEAD_MAX)
 			s->typeahead[s->ntypeahead++] = key;
 		break;
-	default: break; /* keys while the mailbox is looked up or while saying goodbye */
+	default: break; /* keys before the answer or while saying goodbye */
 	}
 }
 
@@ -329,7 +344,8 @@ void um_sess_ended(um_sess *s, const ua_end *end)
 	if (end->reason == UA_END_REJECTED && !s->log.detail[0])
 		snprintf(s->log.detail, sizeof(s->log.detail), "rejected %u %s", end->status,
 		         end->text ? end->text : "");
-	if ((s->state == SESS_PIN || s->state == SESS_PIN_CHECK) && !s->log.detail[0])
+	/* during a check, pin_checked writes the detail with the store's verdict */
+	if (s->state == SESS_PIN && !s->log.detail[0])
 		snprintf(s->log.detail, sizeof(s->log.detail),
 		         "hung up at the PIN prompt (%u wrong)", s->pin.failures);
 	if (end->reason == UA_END_SHUTDOWN && !s->log.detail[0])

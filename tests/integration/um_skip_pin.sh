@@ -3,46 +3,43 @@
 # skip-pin + mutual TLS from an allow-listed certificate + subscriber access skips the
 # PIN. Also PIN logon by RFC 4733 and INFO, wrong PINs, lockout (even for a trusted
 # skip-pin) and call answering with a recorded tone.
-# usage: um_skip_pin.sh OPENUM OPENUM_TEST_CALLER
+# The option groups ($tcp, $tls, $good...) are split into words on purpose:
+# shellcheck disable=SC2086
 set -eu
-OPENUM=$1
-CALLER=$2
-T=$(mktemp -d)
-UM_PID=
-cleanup() {
-	[ -n "$UM_PID" ] && kill "$UM_PID" 2>/dev/null && wait "$UM_PID" 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; [ -f "$T/um.log" ] && tail -20 "$T/um.log" >&2; exit 1; }
+# shellcheck disable=SC1091
+. "$(dirname "$0")/lib.sh"
+need sox python3
+CALLER=$BUILD/openum_test_caller
 
 "$OPENUM" certs "$T/pki" --client-name proxy.openum.test >/dev/null
 "$OPENUM" certs "$T/other" --ca "$T/pki" --client-name stranger.openum.test >/dev/null
 "$OPENUM" certs "$T/foreign" --client-name proxy.openum.test >/dev/null
 DB=$T/um.db
-export OPENUM_DB=$DB
+export OPENUM_DB="$DB"
 "$OPENUM" mailbox add sip:alice@localhost --name Alice --ext 1001 --pin 204862 >/dev/null
 "$OPENUM" mailbox add sip:carol@localhost --name Carol --ext 1002 --pin 204862 >/dev/null
 
-"$OPENUM" um --db "$DB" --listen-tcp 127.0.0.1:0 --listen-tls 127.0.0.1:0 \
+bg "$OPENUM" um --db "$DB" --listen-tcp 127.0.0.1:0 --listen-tls 127.0.0.1:0 \
 	--cert "$T/pki/server.pem" --key "$T/pki/server.key" --ca "$T/pki/ca.pem" \
 	--trusted-peer proxy.openum.test --domain localhost --max-failed-logons 4 \
-	--port-file "$T/ports" --rtp-ports 40000-40999 2>"$T/um.log" &
-UM_PID=$!
-i=0
-while [ ! -s "$T/ports" ]; do
-	i=$((i + 1)); [ $i -gt 100 ] && fail "server did not start"; sleep 0.1
-done
-sleep 0.2
-TCP=$(awk '$1=="tcp"{print $2}' "$T/ports")
-TLS=$(awk '$1=="tls"{print $2}' "$T/ports")
+	--port-file "$T/ports" --rtp-ports 40000-40999 2>"$T/um.log"
+UM_PID=$LAST_PID
+wait_file "$T/ports" 100 "$UM_PID"
+TCP=$(port_of "$T/ports" tcp)
+TLS=$(port_of "$T/ports" tls)
 
 VM='sip:alice@localhost;opaque=app:voicemail'
 SKIP='Ms-Exchange-Command: skip-pin'
-# call NAME ARGS...: one call; the newest log row must be for it
+rows() { "$OPENUM" mailbox log --limit 0 | tail -n +2 | wc -l; }
+# call ARGS...: one call; returns once its call-log row is written (the row comes after
+# the call and its last store request are over), or at once when it was never answered
+# (a refused TLS handshake)
 call() {
+	_n=$(rows)
 	"$CALLER" --from sip:alice@localhost "$@" >"$T/out" 2>&1 || true
-	sleep 0.3
+	grep -q answered "$T/out" || return 0
+	wait_for 600 sh -c "[ \$(\"$OPENUM\" mailbox log --limit 0 | tail -n +2 | wc -l) -gt $_n ]" ||
+		fail "no call-log row after: $*"
 }
 last() { "$OPENUM" mailbox log --limit 1 | tail -n +2 | head -1; }
 expect() { # WHAT PATTERN
@@ -96,6 +93,12 @@ expect "PIN by RFC 4733" "pin-ok"
 call --to "$VM" $tcp --dtmf '204862#' --dtmf-ms 300 --info --hangup-ms 4000
 expect "PIN by INFO" "pin-ok"
 
+# a caller with no mailbox calls the pilot and types the extension and the PIN in one
+# go: the PIN keys that come while the extension is looked up are kept
+call --to sip:localhost $tcp --from sip:bob@localhost --dtmf '1001#204862#' --dtmf-ms 300 \
+	--hangup-ms 6000
+expect "extension then PIN in one go" "pin-ok .*sip:alice@localhost"
+
 # call answering over trusted TLS with skip-pin: a message, never skip-pin
 call --to sip:alice@localhost $tls $good --from sip:bob@localhost --header "$SKIP" \
 	--header 'Diversion: <sip:alice@localhost>;reason=no-answer' \
@@ -141,6 +144,6 @@ expect "locked refuses the right PIN" "locked"
 call --to "$VM" $tls $good --header "$SKIP" --hangup-ms 3000
 expect "locked refuses trusted skip-pin" "locked"
 
-kill "$UM_PID"; wait "$UM_PID" || fail "um exit status"
-UM_PID=
-echo "all um_skip_pin checks passed"
+kill "$UM_PID"
+wait "$UM_PID" || fail "um exit status"
+echo "integration/um_skip_pin: ok"

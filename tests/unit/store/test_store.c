@@ -786,6 +786,86 @@ static void test_concurrent_shared_store(void **state)
 	store_close(s);
 }
 
+typedef struct guesser {
+	const char *path;
+	int64_t id;
+	pthread_barrier_t *go;
+	int errors, failed, locked, ok;
+} guesser;
+
+static void *guess(void *p)
+{
+	guesser *g = p;
+	store_options o = test_opts();
+	o.max_failed_logons = 3;
+	o.busy_timeout_ms = 30000;
+	store *s = NULL;
+	int err = store_open(g->path, &o, &s, NULL);
+	pthread_barrier_wait(g->go);
+	if (err) {
+		g->errors++;
+		return NULL;
+	}
+	for (int i = 0; i < 5; i++) {
+		store_logon_result r;
+		if (store_mailbox_pin_logon(s, g->id, "111222", &r, NULL, NULL) != 0)
+			g->errors++;
+		else if (r == STORE_LOGON_PIN_FAILED)
+			g->failed++;
+		else if (r == STORE_LOGON_LOCKED)
+			g->locked++;
+		else
+			g->ok++;
+	}
+	store_close(s);
+	return NULL;
+}
+
+static void test_concurrent_pin_guesses(void **state)
+{
+	/* Eight UM servers (a store each) try 5 wrong PINs each at once against a limit
+	 * of 3: exactly 3 tries are counted (a try is claimed before its PIN is compared),
+	 * the rest are refused as locked, and the mailbox ends locked. Counting after the
+	 * comparison let every try that started before the lock through (count 40). */
+	fx *f = *state;
+	int64_t a = add_alice(f->s);
+	enum { N = 8 };
+	pthread_barrier_t go;
+	pthread_barrier_init(&go, NULL, N);
+	guesser g[N];
+	pthread_t t[N];
+	for (int i = 0; i < N; i++) {
+		g[i] = (guesser){.path = f->path, .id = a, .go = &go};
+		assert_int_equal(pthread_create(&t[i], NULL, guess, &g[i]), 0);
+	}
+	int failed = 0, locked = 0;
+	for (int i = 0; i < N; i++) {
+		pthread_join(t[i], NULL);
+		assert_int_equal(g[i].errors, 0);
+		assert_int_equal(g[i].ok, 0);
+		failed += g[i].failed;
+		locked += g[i].locked;
+	}
+	pthread_barrier_destroy(&go);
+	assert_true(failed <= 2); /* the third counted try locks */
+	assert_int_equal(failed + locked, N * 5);
+	store_mailbox mb;
+	assert_int_equal(store_mailbox_get(f->s, a, &mb, NULL), 0);
+	assert_int_equal(mb.failed_logons, 3);
+	assert_true(mb.locked);
+	/* the right PIN is refused, uncounted */
+	store_options o = test_opts();
+	o.max_failed_logons = 3;
+	store *s = NULL;
+	assert_int_equal(store_open(f->path, &o, &s, NULL), 0);
+	store_logon_result r;
+	uint32_t count = 0;
+	assert_int_equal(store_mailbox_pin_logon(s, a, "204862", &r, &count, NULL), 0);
+	assert_int_equal(r, STORE_LOGON_LOCKED);
+	assert_int_equal(count, 3);
+	store_close(s);
+}
+
 static void test_reconnect(void **state)
 {
 	/* PostgreSQL only: the server drops every connection of the store (a restart, a
@@ -1271,6 +1351,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_lockout_and_unlock, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_concurrent_failed_logons, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_concurrent_shared_store, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_concurrent_pin_guesses, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_messages, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_greeting, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_call_log, setup, teardown),
