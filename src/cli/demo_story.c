@@ -314,6 +314,8 @@ static int count_kind(story *s, store_call_kind kind)
 /* Alice's messages (new and saved). */
 static bool alice_messages(story *s, store_msg **out, size_t *n)
 {
+	*out = NULL; /* never a stale pointer for the caller to free again */
+	*n = 0;
 	store_mailbox mb;
 	const char *why = NULL;
 	if (store_mailbox_get_by_address(s->st, ALICE, &mb, &why) ||
@@ -552,6 +554,7 @@ static void step56(story *s)
 	if (!alice_messages(s, &msgs, &nmsg))
 		nmsg = 0;
 	free(msgs);
+	msgs = NULL;
 	char body[128], path[160], seen[256] = " "; /* " Alerted Connected ": states seen */
 	char call_id[96] = "";
 	bool ok5 = s->msg_id != 0 || why_set(s, "no message from step 1");

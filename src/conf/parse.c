@@ -133,7 +133,7 @@ static char *read_line(char *buf, int cap, void *stream)
 	/* fgets: up to cap - 1 bytes, through the newline (conf_parse has made sure that
 	 * no line is longer than libinih's buffer) */
 	size_t n = 0;
-	while (r->p[n] && n < (size_t)cap - 1)
+	while (n < (size_t)cap - 1 && r->p[n])
 		if (r->p[n++] == '\n')
 			break;
 	memcpy(buf, r->p, n);
