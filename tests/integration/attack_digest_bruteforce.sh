@@ -34,7 +34,7 @@ metric() { curl -sf "http://127.0.0.1:$MPORT/metrics" | awk -v m="$1" '$1 == m {
 } >"$T/guesses.csv"
 start=$(date +%s)
 (cd "$T" && sipp -sf "$HERE/sipp/attack_register_guess.xml" -t t1 "127.0.0.1:$PORT" \
-	-i 127.0.0.2 -p 0 -s alice -inf "$T/guesses.csv" -m 40 -r 20 -l 10 -nostdin \
+	-i 127.0.0.2 -p "$(free_port)" -s alice -inf "$T/guesses.csv" -m 40 -r 20 -l 10 -nostdin \
 	-timeout 30s -timeout_error -recv_timeout 5000 -trace_stat -stf guess.csv \
 	-trace_err -error_file guess.errors.log >guess.out 2>&1) ||
 	fail "sipp guess: $(tail -n 5 "$T/guess.out")"
@@ -57,7 +57,7 @@ echo "ok - $fails failures verified, $limited requests rate limited, in ${elapse
 
 # the limit holds for the attacker's address: 403 at once, no challenge to answer
 (cd "$T" && sipp -sf "$HERE/sipp/attack_register_limited.xml" -t t1 "127.0.0.1:$PORT" \
-	-i 127.0.0.2 -p 0 -s alice -m 1 -nostdin \
+	-i 127.0.0.2 -p "$(free_port)" -s alice -m 1 -nostdin \
 	-timeout 20s -timeout_error -recv_timeout 5000 -trace_err \
 	-error_file right.errors.log >right.out 2>&1) ||
 	fail "the attacker's address was not refused: $(tail -n 5 "$T/right.out")"

@@ -29,13 +29,13 @@ stat() {
 }
 
 (cd "$T" && exec sipp -sf "$HERE/sipp/attack_invite_flood.xml" -t t1 "127.0.0.1:$PORT" \
-	-i 127.0.0.2 -p 0 -mp 0 -s alice -m 600 -r 100 -l 100 -nostdin -timeout 120s \
+	-i 127.0.0.2 -p "$(free_port)" -mp 0 -s alice -m 600 -r 100 -l 100 -nostdin -timeout 120s \
 	-recv_timeout 10000 -trace_stat -stf flood.csv -fd 1 >flood.out 2>&1) &
 FLOOD=$!
 PIDS="$PIDS $FLOOD"
 sleep 1
 
-(cd "$T" && sipp -sf "$HERE/sipp/uac_call.xml" -t t1 "127.0.0.1:$PORT" -i 127.0.0.1 -p 0 \
+(cd "$T" && sipp -sf "$HERE/sipp/uac_call.xml" -t t1 "127.0.0.1:$PORT" -i 127.0.0.1 -p "$(free_port)" \
 	-mp 0 -s alice -m 5 -r 2 -d 500 -nostdin -timeout 60s -timeout_error \
 	-recv_timeout 10000 -trace_stat -stf legit.csv -fd 1 -trace_err \
 	-error_file legit.errors.log >legit.out 2>&1) ||
@@ -92,7 +92,7 @@ bg "$OPENUM" phone --user "sip:bob@$D" --password bob-secret --proxy "127.0.0.1:
 	--tcp --script "$T/bob.script" >"$T/bob.out" 2>&1
 BOB=$LAST_PID
 (cd "$T" && exec sipp -sf "$HERE/sipp/attack_invite_flood.xml" -t t1 "127.0.0.1:$PPORT" \
-	-i 127.0.0.2 -p 0 -mp 0 -s nobody -m 3000 -r 200 -l 100 -nostdin -timeout 120s \
+	-i 127.0.0.2 -p "$(free_port)" -mp 0 -s nobody -m 3000 -r 200 -l 100 -nostdin -timeout 120s \
 	-recv_timeout 10000 -trace_stat -stf pflood.csv -fd 1 >pflood.out 2>&1) &
 PFLOOD=$!
 PIDS="$PIDS $PFLOOD"

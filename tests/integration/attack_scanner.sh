@@ -62,7 +62,7 @@ BOB=$LAST_PID
 
 # sweep_sipp NAME SCENARIO: 300 requests from 127.0.0.2; every one must succeed
 sweep_sipp() {
-	(cd "$T" && sipp -sf "$HERE/sipp/$2" -t t1 "127.0.0.1:$PORT" -i 127.0.0.2 -p 0 \
+	(cd "$T" && sipp -sf "$HERE/sipp/$2" -t t1 "127.0.0.1:$PORT" -i 127.0.0.2 -p "$(free_port)" \
 		-inf "$T/names.csv" -m 300 -r 100 -l 50 -nostdin -timeout 60s -timeout_error \
 		-recv_timeout 5000 -trace_stat -stf "$1.csv" -trace_msg -message_file "$1.msg" \
 		-trace_err -error_file "$1.errors.log" >"$1.out" 2>&1) ||

@@ -177,7 +177,7 @@ ALICE=$LAST_PID
 wait_registered 2
 # sipp_call NAME SCENARIO EXTRA_HEADER: bob calls alice over TCP
 sipp_call() {
-	(cd "$T" && exec sipp "127.0.0.1:$KAM_TCP" -t t1 -i 127.0.0.1 -p 0 -mp 0 -nostdin \
+	(cd "$T" && exec sipp "127.0.0.1:$KAM_TCP" -t t1 -i 127.0.0.1 -p "$(free_port)" -mp 0 -nostdin \
 		-sf "$HERE/sipp/$2" -s alice -key domain $D -key caller bob -key extra "$3" \
 		-au bob -ap "$PW_B" -auth_uri "alice@$D" -m 1 -timeout 20s -timeout_error \
 		-recv_timeout 10000 -trace_msg -message_file "$1.msg" >"$1.out" 2>&1)
@@ -209,7 +209,7 @@ grep -q "call to alice@$D -> voicemail reason=unavailable" "$T/kamailio.log" ||
 echo "ok - alice not registered -> voicemail, reason unavailable: $l"
 
 # 5. alice busy (a SIPp phone registered with digest answers 486): voicemail, user-busy
-(cd "$T" && exec sipp "127.0.0.1:$KAM_TCP" -t t1 -i 127.0.0.1 -p 0 -mp 0 -nostdin \
+(cd "$T" && exec sipp "127.0.0.1:$KAM_TCP" -t t1 -i 127.0.0.1 -p "$(free_port)" -mp 0 -nostdin \
 	-sf "$HERE/sipp/proxy_register.xml" -oocsf "$HERE/sipp/kam_callee_busy.xml" -s alice \
 	-key domain $D -key contact_port "$(free_port)" -key q 1.0 -au alice -ap "$PW_A" \
 	-auth_uri $D -m 1 -d 60000 -timeout 90s -recv_timeout 10000 -trace_msg \

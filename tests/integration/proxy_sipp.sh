@@ -54,7 +54,7 @@ wait_for 100 grep -q "listening on" "$T/proxy.log" || fail "openum proxy did not
 phone() {
 	DEAD=$(free_port)
 	cd "$T" || exit 1
-	exec sipp "127.0.0.1:$PORT" -t t1 -i 127.0.0.1 -p 0 -mp 0 -nostdin \
+	exec sipp "127.0.0.1:$PORT" -t t1 -i 127.0.0.1 -p "$(free_port)" -mp 0 -nostdin \
 		-sf "$HERE/sipp/proxy_register.xml" -oocsf "$HERE/sipp/$3" -s "$2" \
 		-key domain $D -key contact_port "$DEAD" -key q "$4" -au "$2" -ap $PW -auth_uri $D \
 		-m 1 -d "$5" -timeout 90s -timeout_error -recv_timeout 10000 \
@@ -78,7 +78,7 @@ stop_phone() {
 }
 # call NAME SCENARIO CALLEE [EXTRA_HEADER]: carol calls; SIPp's exit status must be 0.
 call() {
-	(cd "$T" && exec sipp "127.0.0.1:$PORT" -t t1 -i 127.0.0.1 -p 0 -mp 0 -nostdin \
+	(cd "$T" && exec sipp "127.0.0.1:$PORT" -t t1 -i 127.0.0.1 -p "$(free_port)" -mp 0 -nostdin \
 		-sf "$HERE/sipp/$2" -s "$3" -key domain $D -key caller carol \
 		-key extra "${4:-Subject: openum proxy test}" -au carol -ap $PW -auth_uri "$3@$D" -m 1 \
 		-timeout 20s -timeout_error -recv_timeout 10000 -trace_msg \

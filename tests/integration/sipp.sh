@@ -65,11 +65,16 @@ if [ "$TP" = tls ]; then
 	PORT=$(cat "$T/relay.port")
 fi
 
+# free_port: SIPp's own port, picked here; with -p 0 parallel SIPps race for 5060+.
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
 # run_sipp NAME SCENARIO CALLS: SIPp's exit status and its statistics must both say
 # that every call succeeded and nothing unexpected arrived.
 run_sipp() {
 	name=$1
-	(cd "$T" && exec sipp -sf "$HERE/sipp/$2" -t t1 "127.0.0.1:$PORT" -i 127.0.0.1 -p 0 \
+	(cd "$T" && exec sipp -sf "$HERE/sipp/$2" -t t1 "127.0.0.1:$PORT" -i 127.0.0.1 -p "$(free_port)" \
 		-mp 0 -d 100 -m "$3" -r "$RATE" -l 50 -nostdin -timeout 20s -timeout_error \
 		-recv_timeout 5000 -trace_stat -stf "$name.csv" -trace_err \
 		-error_file "$name.errors.log" >"$name.out" 2>&1) &

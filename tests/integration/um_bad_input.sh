@@ -33,7 +33,7 @@ stop_um() {
 # scenario NAME: one call; SIPp must see every message it expects
 scenario() {
 	(cd "$T" && exec sipp -sf "$HERE/sipp/$1.xml" -t t1 "127.0.0.1:$PORT" -i 127.0.0.1 \
-		-p 0 -mp 0 -m 1 -l 1 -nostdin -timeout 30s -timeout_error -recv_timeout 15000 \
+		-p "$(free_port)" -mp 0 -m 1 -l 1 -nostdin -timeout 30s -timeout_error -recv_timeout 15000 \
 		-trace_err -error_file "$1.errors.log" >"$1.out" 2>&1) ||
 		fail "$1: sipp failed: $(tail -n 5 "$T/$1.out"; cat "$T/$1.errors.log" 2>/dev/null)"
 	sleep 0.5
