@@ -87,6 +87,22 @@ static long cpu_ticks(const char *pid)
 	return (long)(ut + st);
 }
 
+/* The process's resident set (VmRSS of /proc/PID/status), KiB; -1 when unknown. */
+static long rss_kib(const char *pid)
+{
+	char path[64], line[256];
+	snprintf(path, sizeof(path), "/proc/%s/status", pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	long kib = -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmRSS: %ld", &kib) == 1)
+			break;
+	fclose(f);
+	return kib;
+}
+
 /* Nanoseconds the process's threads spent runnable but waiting for a CPU, summed
  * (/proc/PID/task/TID/schedstat, second field): what a loaded machine takes from it. */
 static long long run_wait_ns(const char *pid)
@@ -320,6 +336,7 @@ int main(int argc, char **argv)
 	uint64_t t_begin = mono_ns(), t_up = 0, t_win = 0, t_end = 0;
 	long cpu0 = -1, cpu1 = -1;
 	long long wait0 = -1, wait1 = -1;
+	long rss1 = -1;
 	int window = 0;
 	uint64_t rtcp_n = 0;
 	for (;;) {
@@ -336,6 +353,7 @@ int main(int argc, char **argv)
 			t_end = now;
 			cpu1 = pid ? cpu_ticks(pid) : -1;
 			wait1 = pid ? run_wait_ns(pid) : -1;
+			rss1 = pid ? rss_kib(pid) : -1;
 			break;
 		}
 		if (!window && now > t_begin + (uint64_t)timeout_s * 1000000000u) {
@@ -428,14 +446,14 @@ int main(int argc, char **argv)
 	double cpu = (cpu0 >= 0 && cpu1 >= 0) ? (double)(cpu1 - cpu0) / (double)hz : -1;
 	printf("streams=%u seconds=%.3f packets=%llu pps=%.0f lost=%lld "
 	       "dev_p50_us=%.1f dev_p99_us=%.1f dev_p999_us=%.1f dev_max_us=%.1f "
-	       "ia_p50_us=%.1f ia_p99_us=%.1f cpu_s=%.2f wait_s=%.2f rtcp=%llu skipped=%llu\n",
+	       "ia_p50_us=%.1f ia_p99_us=%.1f cpu_s=%.2f wait_s=%.2f rtcp=%llu skipped=%llu rss_kib=%ld\n",
 	       active, secs, (unsigned long long)received, (double)received / secs,
 	       (long long)expected - (long long)received, (double)PCT(dev, nsamples, 0.5) / 1e3,
 	       (double)PCT(dev, nsamples, 0.99) / 1e3, (double)PCT(dev, nsamples, 0.999) / 1e3,
 	       nsamples ? (double)dev[nsamples - 1] / 1e3 : 0.0, (double)PCT(ia, nia, 0.5) / 10,
 	       (double)PCT(ia, nia, 0.99) / 10, cpu,
 	       wait0 >= 0 && wait1 >= 0 ? (double)(wait1 - wait0) / 1e9 : -1.0,
-	       (unsigned long long)rtcp_n, (unsigned long long)skipped);
+	       (unsigned long long)rtcp_n, (unsigned long long)skipped, rss1);
 	free(dev);
 	free(samples);
 	free(ia);
