@@ -446,7 +446,8 @@ int main(int argc, char **argv)
 	double cpu = (cpu0 >= 0 && cpu1 >= 0) ? (double)(cpu1 - cpu0) / (double)hz : -1;
 	printf("streams=%u seconds=%.3f packets=%llu pps=%.0f lost=%lld "
 	       "dev_p50_us=%.1f dev_p99_us=%.1f dev_p999_us=%.1f dev_max_us=%.1f "
-	       "ia_p50_us=%.1f ia_p99_us=%.1f cpu_s=%.2f wait_s=%.2f rtcp=%llu skipped=%llu rss_kib=%ld\n",
+	       "ia_p50_us=%.1f ia_p99_us=%.1f cpu_s=%.2f wait_s=%.2f rtcp=%llu skipped=%llu "
+	       "rss_kib=%ld\n",
 	       active, secs, (unsigned long long)received, (double)received / secs,
 	       (long long)expected - (long long)received, (double)PCT(dev, nsamples, 0.5) / 1e3,
 	       (double)PCT(dev, nsamples, 0.99) / 1e3, (double)PCT(dev, nsamples, 0.999) / 1e3,

@@ -8,6 +8,7 @@
  * - Everything that touches libuv (media_clock, media_session) runs on the loop thread.
  * - Ownership: media_clock_open and media_session_open allocate; media_session_close and
  *   media_clock_close release (asynchronously, through uv_close: run the loop afterwards).
+ *   media_sound_* objects are shared: each holder owns one reference (media_sound_unref).
  *   Close every session before its clock. Audio handed to media_session_play is NOT
  *   copied: it must stay valid until on_play_done fires or media_session_play_stop
  *   returns. media_session_record_take hands its PCM buffer to the caller, who free()s
@@ -39,7 +40,8 @@
 #define MEDIA_JB_DEPTH_DEFAULT 5         /* packets ahead before a missing one counts as lost */
 #define MEDIA_JB_MAX_PAYLOAD 320         /* bytes per buffered packet (40 ms of G.711) */
 #define MEDIA_JB_MAX_GAP 16000           /* samples (2 s): a larger timestamp jump is a resync */
-#define MEDIA_CLOCK_MAX_BEHIND 3         /* ticks late after which missed ticks are skipped */
+#define MEDIA_CLOCK_MAX_BEHIND 3         /* periods late after which missed ticks are skipped */
+#define MEDIA_CLOCK_SLOTS 10             /* phases of the 20 ms period: a slot tick every 2 ms */
 #define MEDIA_WAV_MAX_BYTES (256u << 20) /* largest WAV file media_wav_read accepts */
 
 /* ==== G.711 (ITU-T G.711) ============================================================ */
@@ -313,22 +315,43 @@ int media_wav_build_encoded(media_wav_format fmt, const uint8_t *data, size_t le
 int media_wav_write_encoded(const char *path, media_wav_format fmt, const uint8_t *data, size_t len,
                             const char **why);
 
+/* ==== shared audio ================================================================== */
+/* An immutable block of G.711 mu-law audio with a reference count: one copy of a
+ * greeting or prompt however many calls play it at once. new/from/from_pcm make a
+ * sound holding one reference (a copy of the input, transcoded to mu-law); ref adds
+ * one; unref drops one and frees the sound with the last. The count is atomic, the
+ * bytes are never written after creation: any thread may read or release. */
+typedef struct media_sound media_sound;
+int media_sound_new(const uint8_t *ulaw, size_t n, media_sound **out);
+/* enc: the input's codec (A-law is transcoded to mu-law). */
+int media_sound_from(media_codec enc, const uint8_t *g711, size_t n, media_sound **out);
+int media_sound_from_pcm(const int16_t *pcm, size_t n, media_sound **out);
+media_sound *media_sound_ref(media_sound *s); /* NULL ok: returns s */
+void media_sound_unref(media_sound *s);       /* NULL ok */
+const uint8_t *media_sound_data(const media_sound *s);
+size_t media_sound_len(const media_sound *s);
+unsigned media_sound_refs(const media_sound *s); /* for tests and statistics */
+
 /* ==== clock and sessions (libuv) ==================================================== */
 typedef struct media_clock media_clock;
 typedef struct media_session media_session;
 
 typedef struct media_clock_stats {
-	uint64_t ticks;       /* ticks run */
-	uint64_t skipped;     /* ticks given up after falling MEDIA_CLOCK_MAX_BEHIND behind */
-	uint64_t late_max_ns; /* worst lateness of a tick against its due time */
+	uint64_t ticks;       /* 20 ms periods run */
+	uint64_t skipped;     /* periods given up after falling MEDIA_CLOCK_MAX_BEHIND behind */
+	uint64_t late_max_ns; /* worst lateness of a slot tick against its due time */
 	uint64_t late_sum_ns;
 	unsigned sessions;
 } media_clock_stats;
 
 /* One 20 ms clock per loop serving every session: a timerfd (CLOCK_MONOTONIC, watched
- * by a uv_poll, one file descriptor) armed at absolute due times start + k * 20 ms from
- * uv_hrtime, so the clock neither drifts nor rounds to milliseconds; a late tick is run
- * at once and the next is armed at its own due time. EIO when the timerfd cannot be
+ * by a uv_poll, one file descriptor) armed at absolute due times from uv_hrtime, so the
+ * clock neither drifts nor rounds to milliseconds; a late tick is run at once and the
+ * next is armed at its own due time. The period is cut into MEDIA_CLOCK_SLOTS slots:
+ * each session is put in the slot with the fewest sessions when it opens and sends
+ * once per period at its slot's tick (start + (k * SLOTS + slot) * 2 ms), so one
+ * wake-up sends a tenth of the packets and no call waits behind all the others. The
+ * clock sleeps through slots without sessions. EIO when the timerfd cannot be
  * made (no file descriptor left). Ports for sessions come from [port_min, port_max]
  * (RTP on even ports, RTCP on the next odd one). */
 int media_clock_open(uv_loop_t *loop, uint16_t port_min, uint16_t port_max, media_clock **out);
@@ -363,11 +386,16 @@ typedef struct media_session_stats {
 	uint32_t silence_ms; /* trailing silence in the recording */
 } media_session_stats;
 
+/* The slot with the fewest sessions (the lowest index among equals): where
+ * media_session_open puts a new session. Pure, for tests. */
+unsigned media_clock_slot_pick(const unsigned *counts, unsigned nslots);
+
 /* Binds RTP and RTCP sockets from the clock's port range and joins the clock. */
 int media_session_open(media_clock *c, const media_session_config *cfg, media_session **out,
                        const char **why);
 void media_session_close(media_session *s);
 uint16_t media_session_port(const media_session *s);
+unsigned media_session_slot(const media_session *s); /* 0 .. MEDIA_CLOCK_SLOTS-1 */
 /* The codec and payload types an SDP exchange settled after the session was opened
  * (an offer names its port before the answer picks the codec); same rules as open. */
 int media_session_set_format(media_session *s, media_codec codec, uint8_t pt, uint8_t dtmf_pt);

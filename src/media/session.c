@@ -20,8 +20,12 @@
 #include "media_int.h"
 
 #define PERIOD_NS ((uint64_t)MEDIA_PTIME_MS * 1000000u)
-#define SLACK_NS 20000u  /* a tick up to 20 us early runs (timerfd wakes are that exact) */
-#define CATCHUP_PER_CB 2 /* at most one extra tick per callback: no bursts */
+#define SLOTS MEDIA_CLOCK_SLOTS
+#define SLOT_NS (PERIOD_NS / SLOTS)
+#define SLACK_NS 20000u /* a slot tick up to 20 us early runs (timerfd wakes are that exact) */
+/* at most one period of slot ticks per callback: each session sends at most once per
+ * callback, never a burst */
+#define CATCHUP_PER_CB SLOTS
 #define RTCP_TICKS (MEDIA_RTCP_INTERVAL_MS / MEDIA_PTIME_MS)
 #define SILENCE_LEVEL 500             /* peak below this (about -36 dBFS) counts as silence */
 #define REC_INITIAL (MEDIA_RATE * 10) /* first record buffer: 10 s */
@@ -29,7 +33,8 @@
 
 struct media_session {
 	media_clock *clock;
-	media_session *prev, *next;
+	media_session *prev, *next; /* the sessions of the same slot */
+	unsigned slot;              /* phase in the period: sends at slot * SLOT_NS */
 	uv_udp_t rtp, rtcp;
 	unsigned open_handles;
 	bool closing;
@@ -79,10 +84,12 @@ struct media_clock {
 	uv_poll_t poll; /* watches tfd */
 	int tfd;        /* timerfd on CLOCK_MONOTONIC, the clock of uv_hrtime */
 	uint64_t start_ns;
-	uint64_t tick; /* index of the next tick to run */
+	uint64_t tick;     /* index of the next slot tick: due at start + tick * SLOT_NS */
+	uint64_t armed_ns; /* when the timerfd fires next */
 	uint16_t port_min, port_max, next_port;
-	media_session *head;
-	media_session *iter; /* next session of the running tick (close moves it) */
+	media_session *slot_head[SLOTS]; /* the sessions sending in each slot */
+	unsigned slot_n[SLOTS];
+	media_session *iter; /* next session of the running slot tick (close moves it) */
 	media_clock_stats st;
 	uint8_t rxbuf[MEDIA_RTP_MAX]; /* shared: libuv hands one datagram at a time */
 	bool rx_busy;
@@ -146,6 +153,34 @@ static void clock_arm(media_clock *c, uint64_t due_ns)
 	if (it.it_value.tv_sec == 0 && it.it_value.tv_nsec == 0)
 		it.it_value.tv_nsec = 1; /* all zero would disarm it */
 	(void)timerfd_settime(c->tfd, TFD_TIMER_ABSTIME, &it, NULL);
+	c->armed_ns = due_ns;
+}
+
+/* Gives up k slot ticks from c->tick on (the loop stalled). The RTP timestamps still
+ * follow the clock (RFC 3550 5.1): every session moves on by the frames its own slot
+ * missed, so a receiver sees them as lost audio, not a playout falling behind. */
+static void clock_skip(media_clock *c, uint64_t k)
+{
+	unsigned first = (unsigned)(c->tick % SLOTS);
+	for (unsigned i = 0; i < SLOTS; i++) {
+		/* slot ticks of slot i among the k given up */
+		uint64_t n = k / SLOTS + ((i + SLOTS - first) % SLOTS < k % SLOTS ? 1 : 0);
+		if (i == 0)
+			c->st.skipped += n; /* periods, counted where they begin */
+		for (media_session *s = c->slot_head[i]; s; s = s->next)
+			s->ts += (uint32_t)(n * MEDIA_FRAME);
+	}
+	c->tick += k;
+}
+
+/* The next slot tick that has sessions to send (at most one period ahead), or the next
+ * period's start when the clock has none: an idle clock wakes 50 times a second. */
+static uint64_t clock_next(const media_clock *c)
+{
+	for (uint64_t t = c->tick; t < c->tick + SLOTS; t++)
+		if (c->slot_head[t % SLOTS])
+			return t;
+	return c->tick + (SLOTS - c->tick % SLOTS) % SLOTS;
 }
 
 static void clock_cb(uv_poll_t *h, int status, int events)
@@ -159,30 +194,28 @@ static void clock_cb(uv_poll_t *h, int status, int events)
 	uint64_t now = uv_hrtime();
 	int runs = 0;
 	for (;;) {
-		uint64_t due = c->start_ns + c->tick * PERIOD_NS;
+		uint64_t due = c->start_ns + c->tick * SLOT_NS;
 		if (now + SLACK_NS < due)
 			break;
 		uint64_t late = now > due ? now - due : 0;
 		if (late >= MEDIA_CLOCK_MAX_BEHIND * PERIOD_NS) {
 			/* the loop stalled: give the lost ticks up rather than send a burst */
-			uint64_t k = late / PERIOD_NS;
-			c->tick += k;
-			c->st.skipped += k;
-			/* the RTP timestamps still follow the clock (RFC 3550 5.1): a receiver
-			 * sees the frames given up as lost, not its playout falling behind */
-			for (media_session *s = c->head; s; s = s->next)
-				s->ts += (uint32_t)(k * MEDIA_FRAME);
+			clock_skip(c, late / SLOT_NS);
 			continue;
 		}
-		if (runs == CATCHUP_PER_CB)
-			break;
-		runs++;
-		c->st.ticks++;
-		c->st.late_sum_ns += late;
-		if (late > c->st.late_max_ns)
-			c->st.late_max_ns = late;
+		unsigned slot = (unsigned)(c->tick % SLOTS);
+		if (c->slot_head[slot]) {
+			if (runs == CATCHUP_PER_CB)
+				break;
+			runs++;
+			c->st.late_sum_ns += late;
+			if (late > c->st.late_max_ns)
+				c->st.late_max_ns = late;
+		}
+		if (slot == 0)
+			c->st.ticks++;
 		c->tick++;
-		for (media_session *s = c->head; s; s = c->iter) {
+		for (media_session *s = c->slot_head[slot]; s; s = c->iter) {
 			c->iter = s->next;
 			session_tick(s);
 		}
@@ -191,7 +224,7 @@ static void clock_cb(uv_poll_t *h, int status, int events)
 	}
 	/* a due time already past fires at the loop's next poll phase, together with every
 	 * socket that is ready then: a clock that cannot keep up starves nothing */
-	clock_arm(c, c->start_ns + c->tick * PERIOD_NS);
+	clock_arm(c, c->start_ns + clock_next(c) * SLOT_NS);
 }
 
 int media_clock_open(uv_loop_t *loop, uint16_t port_min, uint16_t port_max, media_clock **out)
@@ -223,9 +256,9 @@ int media_clock_open(uv_loop_t *loop, uint16_t port_min, uint16_t port_max, medi
 	}
 	c->poll.data = c;
 	c->start_ns = uv_hrtime();
-	c->tick = 1;
+	c->tick = SLOTS; /* the first period starts 20 ms from now */
 	uv_poll_start(&c->poll, UV_READABLE, clock_cb);
-	clock_arm(c, c->start_ns + PERIOD_NS);
+	clock_arm(c, c->start_ns + c->tick * SLOT_NS);
 	*out = c;
 	return 0;
 }
@@ -241,8 +274,9 @@ void media_clock_close(media_clock *c)
 {
 	if (!c)
 		return;
-	while (c->head)
-		media_session_close(c->head);
+	for (unsigned i = 0; i < SLOTS; i++)
+		while (c->slot_head[i])
+			media_session_close(c->slot_head[i]);
 	uv_poll_stop(&c->poll);
 	uv_close((uv_handle_t *)&c->poll, clock_closed);
 }
@@ -340,7 +374,7 @@ static void session_tick(media_session *s)
 {
 	uint32_t ts = s->ts;
 	s->ts += MEDIA_FRAME; /* the media timeline follows the clock whatever is sent */
-	if ((s->clock->tick + s->rtcp_phase) % RTCP_TICKS == 0 && s->have_remote)
+	if ((s->clock->tick / SLOTS + s->rtcp_phase) % RTCP_TICKS == 0 && s->have_remote)
 		send_rtcp(s, false);
 	if (!s->have_remote)
 		return;
@@ -642,11 +676,18 @@ int media_session_open(media_clock *c, const media_session_config *cfg, media_se
 	s->ts = random32();
 	s->rtcp_phase = random32() % RTCP_TICKS;
 
-	s->next = c->head;
-	if (c->head)
-		c->head->prev = s;
-	c->head = s;
+	/* the slot with the fewest sessions: every slot tick has the same work */
+	s->slot = media_clock_slot_pick(c->slot_n, SLOTS);
+	s->next = c->slot_head[s->slot];
+	if (s->next)
+		s->next->prev = s;
+	c->slot_head[s->slot] = s;
+	c->slot_n[s->slot]++;
 	c->st.sessions++;
+	/* an idle clock sleeps to the next period: wake it for this slot's next tick */
+	uint64_t t = c->tick + (s->slot + SLOTS - c->tick % SLOTS) % SLOTS;
+	if (c->start_ns + t * SLOT_NS < c->armed_ns)
+		clock_arm(c, c->start_ns + t * SLOT_NS);
 	*out = s;
 	return 0;
 }
@@ -666,7 +707,7 @@ void media_session_close(media_session *s)
 	if (!s)
 		return;
 	media_clock *c = s->clock;
-	bool listed = c->head == s || s->prev;
+	bool listed = c->slot_head[s->slot] == s || s->prev;
 	if (listed) {
 		if (s->have_remote && !s->closing)
 			send_rtcp(s, true);
@@ -675,10 +716,11 @@ void media_session_close(media_session *s)
 		if (s->prev)
 			s->prev->next = s->next;
 		else
-			c->head = s->next;
+			c->slot_head[s->slot] = s->next;
 		if (s->next)
 			s->next->prev = s->prev;
 		s->prev = s->next = NULL;
+		c->slot_n[s->slot]--;
 		c->st.sessions--;
 	}
 	s->closing = true;
@@ -689,6 +731,20 @@ void media_session_close(media_session *s)
 uint16_t media_session_port(const media_session *s)
 {
 	return s->port;
+}
+
+unsigned media_session_slot(const media_session *s)
+{
+	return s->slot;
+}
+
+unsigned media_clock_slot_pick(const unsigned *counts, unsigned nslots)
+{
+	unsigned best = 0;
+	for (unsigned i = 1; i < nslots; i++)
+		if (counts[i] < counts[best])
+			best = i;
+	return best;
 }
 
 int media_session_set_format(media_session *s, media_codec codec, uint8_t pt, uint8_t dtmf_pt)

@@ -26,6 +26,7 @@ static void free_chunks(ua_call *c)
 	while (c->play_head) {
 		ua_chunk *k = c->play_head;
 		c->play_head = k->next;
+		media_sound_unref(k->snd);
 		free(k);
 	}
 	c->play_tail = NULL;
@@ -219,7 +220,8 @@ int ua_call_hangup(ua_call *c)
 static void play_next(ua_call *c)
 {
 	if (c->ms && c->play_head && !media_session_playing(c->ms))
-		(void)media_session_play(c->ms, c->play_head->data, c->play_head->n, MEDIA_PCMU);
+		(void)media_session_play(c->ms, media_sound_data(c->play_head->snd),
+		                         media_sound_len(c->play_head->snd), MEDIA_PCMU);
 }
 
 /* media_done_cb: the chunk at the head has been sent. */
@@ -233,6 +235,7 @@ void call_play_done(media_session *s, void *arg)
 	c->play_head = k->next;
 	if (!c->play_head)
 		c->play_tail = NULL;
+	media_sound_unref(k->snd);
 	free(k);
 	if (c->play_head)
 		play_next(c);
@@ -249,18 +252,17 @@ void call_play_start(ua_call *c)
 	}
 }
 
-int ua_call_play(ua_call *c, const uint8_t *ulaw, size_t n)
+int ua_call_play_sound(ua_call *c, media_sound *snd)
 {
-	if (!c || c->state == CALL_ENDED || (!ulaw && n))
+	if (!c || c->state == CALL_ENDED || !snd)
 		return OPENUM_EINVAL;
-	if (n == 0)
+	if (media_sound_len(snd) == 0)
 		return 0;
-	ua_chunk *k = malloc(sizeof(*k) + n);
+	ua_chunk *k = malloc(sizeof(*k));
 	if (!k)
 		return OPENUM_ENOMEM;
 	k->next = NULL;
-	k->n = n;
-	memcpy(k->data, ulaw, n);
+	k->snd = media_sound_ref(snd);
 	if (c->play_tail)
 		c->play_tail->next = k;
 	else
@@ -268,6 +270,21 @@ int ua_call_play(ua_call *c, const uint8_t *ulaw, size_t n)
 	c->play_tail = k;
 	play_next(c);
 	return 0;
+}
+
+int ua_call_play(ua_call *c, const uint8_t *ulaw, size_t n)
+{
+	if (!c || c->state == CALL_ENDED || (!ulaw && n))
+		return OPENUM_EINVAL;
+	if (n == 0)
+		return 0;
+	media_sound *snd;
+	int err = media_sound_new(ulaw, n, &snd);
+	if (err)
+		return err;
+	err = ua_call_play_sound(c, snd);
+	media_sound_unref(snd);
+	return err;
 }
 
 void ua_call_play_stop(ua_call *c)

@@ -137,6 +137,9 @@ int ua_call_dial(ua *u, const ua_dial *d, void *call_arg, ua_call **out);
 /* Media: G.711 mu-law bytes (8 kHz) queued for playing, in order; play_done when the
  * queue is empty. The bytes are copied. */
 int ua_call_play(ua_call *c, const uint8_t *ulaw, size_t n);
+/* The same for shared audio: the call takes its own reference (media_sound_ref) until
+ * the sound has been sent or the queue is dropped; the caller keeps its own. */
+int ua_call_play_sound(ua_call *c, media_sound *snd);
 void ua_call_play_stop(ua_call *c);
 int ua_call_record_start(ua_call *c, size_t max_samples);
 /* Takes the PCM recorded so far (malloc'd, caller frees) and stops recording. Also

@@ -30,11 +30,11 @@ typedef enum call_state {
 	CALL_ENDED,       /* `ended` delivered or queued; nothing more happens */
 } call_state;
 
-/* Audio queued by ua_call_play: a list of copies, played one after the other. */
+/* Audio queued by ua_call_play(_sound): a list of references to shared sounds, played
+ * one after the other; each chunk holds one reference until it has been sent. */
 typedef struct ua_chunk {
 	struct ua_chunk *next;
-	size_t n;
-	uint8_t data[];
+	media_sound *snd;
 } ua_chunk;
 
 struct ua_call {

@@ -86,23 +86,8 @@ static void flush_timer(uv_timer_t *t)
 
 static void play_prompt(um_sess *s)
 {
-	if (s->greeting.len && s->c) {
-		if (s->greeting.codec == STORE_CODEC_PCMU)
-			(void)ua_call_play(s->c, s->greeting.data, s->greeting.len);
-		else {
-			size_t n = s->greeting.codec == STORE_CODEC_L16 ? s->greeting.len / 2
-			                                                : s->greeting.len;
-			uint8_t *u = malloc(n ? n : 1);
-			for (size_t i = 0; u && i < n; i++)
-				u[i] = g711_ulaw_encode(
-				    s->greeting.codec == STORE_CODEC_L16
-				        ? (int16_t)(s->greeting.data[2 * i] |
-				                    (s->greeting.data[2 * i + 1] << 8))
-				        : g711_alaw_decode(s->greeting.data[i]));
-			if (u)
-				(void)ua_call_play(s->c, u, n);
-			free(u);
-		}
+	if (s->greeting_snd && s->c) {
+		(void)ua_call_play_sound(s->c, s->greeting_snd);
 	} else {
 		um_clips cl;
 		um_clips_init(&cl);
@@ -117,8 +102,11 @@ static void greeting_got(int err, const char *why, void *arg)
 {
 	um_sess *s = arg;
 	(void)why;
-	if (err)
-		store_audio_free(&s->greeting);
+	if (!err && s->greeting.len)
+		/* one copy for every call: the same bytes as the entry keep the entry */
+		s->greeting_snd = um_audio_cache_put(&s->srv->audio, UM_AUDIO_GREETING, s->mb.id,
+		                                     &s->greeting, uv_now(s->srv->loop));
+	store_audio_free(&s->greeting);
 	if (!um_sess_async_done(s))
 		return;
 	play_prompt(s);
@@ -128,10 +116,15 @@ void um_answer_start(um_sess *s)
 {
 	s->state = SESS_GREETING;
 	s->rec_max = (size_t)s->srv->cfg.max_message_s * UM_PROMPT_RATE;
-	if (s->mb.has_greeting && store_async_greeting_get(s->srv->loop, s->srv->st, s->mb.id,
-	                                                   &s->greeting, greeting_got, s) == 0) {
-		s->pending++;
-		return;
+	if (s->mb.has_greeting) {
+		s->greeting_snd = um_audio_cache_get(&s->srv->audio, UM_AUDIO_GREETING, s->mb.id,
+		                                     uv_now(s->srv->loop));
+		if (!s->greeting_snd &&
+		    store_async_greeting_get(s->srv->loop, s->srv->st, s->mb.id, &s->greeting,
+		                             greeting_got, s) == 0) {
+			s->pending++;
+			return;
+		}
 	}
 	play_prompt(s);
 }

@@ -55,28 +55,21 @@ static void counted(int err, const char *why, void *arg)
 	um_sess_play_clips(s, &cl);
 }
 
-static void play_audio(um_sess *s, const store_audio *a)
+/* The message's audio, shared with every other call playing the same message. */
+static void play_audio(um_sess *s, int64_t id, const store_audio *a)
 {
 	if (!s->c || !a->len)
 		return;
-	if (a->codec == STORE_CODEC_PCMU) {
-		(void)ua_call_play(s->c, a->data, a->len);
-		return;
+	if (!s->msg_snd || s->msg_snd_id != id) {
+		um_audio_cache_release(&s->srv->audio, UM_AUDIO_MESSAGE, s->msg_snd_id, s->msg_snd);
+		s->msg_snd_id = id;
+		s->msg_snd = um_audio_cache_get(&s->srv->audio, UM_AUDIO_MESSAGE, id, 0);
+		if (!s->msg_snd)
+			s->msg_snd = um_audio_cache_put(&s->srv->audio, UM_AUDIO_MESSAGE, id, a,
+			                                uv_now(s->srv->loop));
 	}
-	size_t n = a->codec == STORE_CODEC_L16 ? a->len / 2 : a->len;
-	uint8_t *u = malloc(n ? n : 1);
-	if (!u)
-		return;
-	for (size_t i = 0; i < n; i++) {
-		int16_t v;
-		if (a->codec == STORE_CODEC_L16)
-			v = (int16_t)(a->data[2 * i] | (a->data[2 * i + 1] << 8));
-		else
-			v = g711_alaw_decode(a->data[i]);
-		u[i] = g711_ulaw_encode(v);
-	}
-	(void)ua_call_play(s->c, u, n);
-	free(u);
+	if (s->msg_snd)
+		(void)ua_call_play_sound(s->c, s->msg_snd);
 }
 
 static void fetched(int err, const char *why, void *arg)
@@ -109,7 +102,8 @@ static void fetched(int err, const char *why, void *arg)
 	digits[k] = 0;
 	(void)um_prompt_message_from(&cl, only_digits ? digits : NULL);
 	um_sess_play_clips(s, &cl);
-	play_audio(s, &s->cur_msg.audio);
+	play_audio(s, s->cur_msg.id, &s->cur_msg.audio);
+	store_audio_free(&s->cur_msg.audio); /* the shared sound plays it */
 	s->msg_playing = true;
 }
 

@@ -116,10 +116,9 @@ bool um_pop_owns(const um_pop *p, const ua_call *c)
 
 static void play_clip(pop_call *c, const char *id)
 {
-	const uint8_t *d;
-	size_t n;
-	if (c->call && um_prompts_get(c->pop->prompts, id, &d, &n) == 0)
-		(void)ua_call_play(c->call, d, n);
+	media_sound *snd = c->call ? um_prompts_sound(c->pop->prompts, id) : NULL;
+	if (snd)
+		(void)ua_call_play_sound(c->call, snd);
 }
 
 static void play_message_and_menu(pop_call *c, bool intro)

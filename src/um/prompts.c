@@ -260,8 +260,7 @@ toobig:
 
 typedef struct clip {
 	char *id;
-	uint8_t *data;
-	size_t len;
+	media_sound *snd; /* shared by every call that plays it */
 } clip;
 
 struct um_prompts {
@@ -315,7 +314,7 @@ void um_prompts_free(um_prompts *p)
 		return;
 	for (size_t i = 0; i < p->n; i++) {
 		free(p->c[i].id);
-		free(p->c[i].data);
+		media_sound_unref(p->c[i].snd);
 	}
 	free(p->c);
 	free(p);
@@ -343,23 +342,23 @@ static int read_clip(const char *dir, const char *name, clip *out, const char **
 			*why = len ? "Prompt file too long" : "Empty prompt file";
 	} else {
 		size_t nl = strlen(name) - 3; /* without ".ul" */
-		out->len = (size_t)len;
-		out->data = malloc(out->len);
+		size_t n = (size_t)len;
+		uint8_t *data = malloc(n);
+		out->snd = NULL;
 		out->id = malloc(nl + 1);
-		if (!out->data || !out->id) {
+		if (!data || !out->id) {
 			err = OPENUM_ENOMEM;
-		} else if (fread(out->data, 1, out->len, f) != out->len) {
+		} else if (fread(data, 1, n, f) != n) {
 			err = OPENUM_EIO;
 			if (why)
 				*why = "Cannot read a prompt file";
-		} else {
+		} else if ((err = media_sound_new(data, n, &out->snd)) == 0) {
 			memcpy(out->id, name, nl);
 			out->id[nl] = '\0';
 		}
+		free(data);
 		if (err) {
-			free(out->data);
 			free(out->id);
-			out->data = NULL;
 			out->id = NULL;
 		}
 	}
@@ -427,9 +426,16 @@ int um_prompts_get(const um_prompts *p, const char *id, const uint8_t **data, si
 	const clip *c = p->n ? bsearch(&key, p->c, p->n, sizeof(*p->c), clip_cmp) : NULL;
 	if (!c)
 		return OPENUM_ENOTFOUND;
-	*data = c->data;
-	*len = c->len;
+	*data = media_sound_data(c->snd);
+	*len = media_sound_len(c->snd);
 	return 0;
+}
+
+media_sound *um_prompts_sound(const um_prompts *p, const char *id)
+{
+	clip key = {.id = (char *)id};
+	const clip *c = p->n ? bsearch(&key, p->c, p->n, sizeof(*p->c), clip_cmp) : NULL;
+	return c ? c->snd : NULL;
 }
 
 size_t um_prompts_count(const um_prompts *p)

@@ -19,11 +19,9 @@ void um_sess_play_clips(um_sess *s, const um_clips *cl)
 
 void um_sess_play_id(um_sess *s, const char *id)
 {
-	const uint8_t *d;
-	size_t n;
-	if (!s->c || um_prompts_get(s->srv->prompts, id, &d, &n) != 0)
-		return;
-	(void)ua_call_play(s->c, d, n);
+	media_sound *snd = s->c ? um_prompts_sound(s->srv->prompts, id) : NULL;
+	if (snd)
+		(void)ua_call_play_sound(s->c, snd);
 }
 
 void um_sess_goodbye(um_sess *s, const char *first_id)
@@ -122,12 +120,16 @@ static void sess_unlink_free(um_sess *s)
 	free(s->msgs);
 	store_msg_clear(&s->cur_msg);
 	store_audio_free(&s->greeting);
+	um_audio_cache_release(&srv->audio, UM_AUDIO_GREETING, s->mb.id, s->greeting_snd);
+	um_audio_cache_release(&srv->audio, UM_AUDIO_MESSAGE, s->msg_snd_id, s->msg_snd);
 	free(s->rec);
 	free(s->spool_buf);
 	free(s);
 	metrics_add(MET_UM_CALLS_ACTIVE, -1);
-	if (srv->freeing && !srv->sessions)
+	if (srv->freeing && !srv->sessions) {
+		um_audio_cache_clear(&srv->audio);
 		free(srv);
+	}
 }
 
 /* ---- ua events ----------------------------------------------------------------- */
@@ -428,6 +430,8 @@ void um_server_free(um_server *s)
 	ua_free(s->u);
 	s->u = NULL;
 	s->freeing = true;
-	if (!s->sessions)
+	if (!s->sessions) {
+		um_audio_cache_clear(&s->audio);
 		free(s);
+	}
 }

@@ -9,6 +9,36 @@
 #define UM_SPOOL_PATH_MAX 512
 #define UM_TYPEAHEAD_MAX 32 /* keys kept while a PIN is checked; more are dropped */
 
+/* audio_cache.c: one shared sound per greeting or message being played (see there). */
+#define UM_AUDIO_BUCKETS 1024
+#define UM_GREETING_RECHECK_MS 2000 /* a greeting older than this is read again */
+typedef enum um_audio_kind { UM_AUDIO_GREETING = 1, UM_AUDIO_MESSAGE } um_audio_kind;
+typedef struct um_audio_entry {
+	struct um_audio_entry *next;
+	um_audio_kind kind;
+	int64_t id;          /* mailbox id (greeting) or message id */
+	media_sound *snd;    /* the cache's own reference */
+	uint64_t checked_ms; /* uv_now when the store last gave these bytes */
+} um_audio_entry;
+typedef struct um_audio_cache {
+	um_audio_entry *b[UM_AUDIO_BUCKETS];
+	size_t n;                /* entries */
+	uint64_t hits, replaced; /* shared instead of copied; greetings that changed */
+} um_audio_cache;
+/* A new reference to a fresh entry (a message, or a greeting checked less than
+ * UM_GREETING_RECHECK_MS ago), or NULL: read the store and put. */
+media_sound *um_audio_cache_get(um_audio_cache *c, um_audio_kind k, int64_t id, uint64_t now_ms);
+/* Audio just read from the store (any codec; the sound is mu-law): a new reference to
+ * the entry's sound if the bytes are the same, else to a new sound that replaces it.
+ * NULL when out of memory. */
+media_sound *um_audio_cache_put(um_audio_cache *c, um_audio_kind k, int64_t id,
+                                const store_audio *a, uint64_t now_ms);
+/* Drops the caller's reference; the entry goes when only the cache still holds it. */
+void um_audio_cache_release(um_audio_cache *c, um_audio_kind k, int64_t id, media_sound *snd);
+/* The next call reads the store (the greeting was changed here). */
+void um_audio_cache_forget(um_audio_cache *c, um_audio_kind k, int64_t id);
+void um_audio_cache_clear(um_audio_cache *c);
+
 struct um_server {
 	uv_loop_t *loop;
 	um_server_cfg cfg;
@@ -21,8 +51,9 @@ struct um_server {
 	uint16_t tcp_port, tls_port;
 	struct um_sess *sessions; /* every session not yet freed */
 	unsigned ncalls;
-	bool freeing;       /* um_server_free ran: the last session frees the server */
-	struct um_mwi *mwi; /* mwi.c: message-waiting subscriptions */
+	bool freeing;         /* um_server_free ran: the last session frees the server */
+	struct um_mwi *mwi;   /* mwi.c: message-waiting subscriptions */
+	um_audio_cache audio; /* greetings and messages shared by the calls playing them */
 };
 
 typedef enum um_sess_state {
@@ -71,11 +102,14 @@ typedef struct um_sess {
 	store_msg *msgs;
 	size_t nmsgs, cur;
 	unsigned nnew, nsaved;
-	store_msg cur_msg; /* the one being fetched or played */
+	store_msg cur_msg;    /* the one being fetched or played */
+	media_sound *msg_snd; /* cur_msg's audio from srv->audio (msg_snd_id), or NULL */
+	int64_t msg_snd_id;
 	bool msg_playing;
 	/* answering */
-	store_audio greeting;
-	int16_t *rec; /* PCM gathered so far, taken from the ua every FLUSH_MS */
+	store_audio greeting;      /* read from the store, until put in srv->audio */
+	media_sound *greeting_snd; /* the shared greeting (srv->audio, mb.id), or NULL */
+	int16_t *rec;              /* PCM gathered so far, taken from the ua every FLUSH_MS */
 	size_t rec_n, rec_cap, rec_max;
 	size_t silent_run;      /* trailing samples below the silence level */
 	int64_t rec_started_ms; /* wall clock: the message's time, also in the spool */

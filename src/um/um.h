@@ -226,6 +226,7 @@ int um_prompt_message_from(um_clips *c, const char *caller_digits);
 int um_prompt_default_greeting(um_clips *c, const char *extension);
 
 /* Loaded clips. */
+#include "../media/media.h"
 typedef struct um_prompts um_prompts;
 
 /* The directory prompts are loaded from when none is configured: the first of
@@ -240,6 +241,9 @@ void um_prompts_free(um_prompts *p);
 /* The mu-law bytes of one clip; OPENUM_ENOTFOUND for an unknown id. The bytes belong
  * to p. */
 int um_prompts_get(const um_prompts *p, const char *id, const uint8_t **data, size_t *len);
+/* The same clip as a shared sound (ua_call_play_sound takes its own reference, so no
+ * call copies a prompt), or NULL for an unknown id. Borrowed: it belongs to p. */
+media_sound *um_prompts_sound(const um_prompts *p, const char *id);
 /* Number of clips loaded, and the id of clip i (0 <= i < count), for tests and tools. */
 size_t um_prompts_count(const um_prompts *p);
 const char *um_prompts_id(const um_prompts *p, size_t i);
