@@ -1,6 +1,7 @@
 /* The subscriber menu after logon: the message counts, then one key per action
- * (docs/um-server.md): 1 listen, 2 next, 4 repeat, 7 delete, 9 save, 0 help,
- * * main menu. A new message becomes saved once it has been heard to the end. */
+ * (docs/um-server.md): 1 listen, 2 next, 4 repeat, 5 record the greeting
+ * (greeting_rec.c), 7 delete, 9 save, 0 help, * main menu. A new message becomes saved once it has
+ * been heard to the end. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -176,6 +177,7 @@ void um_menu_key(um_sess *s, char key)
 			um_sess_play_id(s, "end_of_messages");
 		break;
 	case '0': um_sess_play_id(s, "menu_help"); break;
+	case '5': um_greet_start(s); break;
 	case '*':
 		s->cur = 0;
 		um_sess_play_id(s, "main_menu");

@@ -87,6 +87,8 @@ static const char *const other_ids[] = {
     "message_too_long",
     "pop_intro",
     "pop_menu",
+    "record_greeting",
+    "greeting_saved",
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))

@@ -120,6 +120,7 @@ static void sess_unlink_free(um_sess *s)
 	free(s->msgs);
 	store_msg_clear(&s->cur_msg);
 	store_audio_free(&s->greeting);
+	store_audio_free(&s->greet_new);
 	um_audio_cache_release(&srv->audio, UM_AUDIO_GREETING, s->mb.id, s->greeting_snd);
 	um_audio_cache_release(&srv->audio, UM_AUDIO_MESSAGE, s->msg_snd_id, s->msg_snd);
 	free(s->rec);

@@ -7,7 +7,8 @@
 #include "um.h"
 
 #define UM_SPOOL_PATH_MAX 512
-#define UM_TYPEAHEAD_MAX 32 /* keys kept while a PIN is checked; more are dropped */
+#define UM_GREETING_MAX_S 60 /* longest greeting recorded from the phone */
+#define UM_TYPEAHEAD_MAX 32  /* keys kept while a PIN is checked; more are dropped */
 
 /* audio_cache.c: one shared sound per greeting or message being played (see there). */
 #define UM_AUDIO_BUCKETS 1024
@@ -66,8 +67,10 @@ typedef enum um_sess_state {
 	SESS_MENU,      /* logged on */
 	SESS_GREETING,  /* call answering: greeting, then the tone */
 	SESS_RECORDING,
-	SESS_GOODBYE, /* the last prompt plays, then BYE */
-	SESS_DONE,    /* hung up (or hanging up) */
+	SESS_GREET_PROMPT, /* menu key 5: "record your greeting after the tone" */
+	SESS_GREET_REC,    /* recording the new greeting until '#' */
+	SESS_GOODBYE,      /* the last prompt plays, then BYE */
+	SESS_DONE,         /* hung up (or hanging up) */
 } um_sess_state;
 
 typedef struct um_sess {
@@ -109,6 +112,7 @@ typedef struct um_sess {
 	/* answering */
 	store_audio greeting;      /* read from the store, until put in srv->audio */
 	media_sound *greeting_snd; /* the shared greeting (srv->audio, mb.id), or NULL */
+	store_audio greet_new;     /* greeting_rec.c: a new greeting being saved */
 	int16_t *rec;              /* PCM gathered so far, taken from the ua every FLUSH_MS */
 	size_t rec_n, rec_cap, rec_max;
 	size_t silent_run;      /* trailing samples below the silence level */
@@ -156,6 +160,10 @@ void um_sess_ended(um_sess *s, const ua_end *end);
 void um_menu_start(um_sess *s);
 void um_menu_key(um_sess *s, char key);
 void um_menu_play_done(um_sess *s);
+/* greeting_rec.c: menu key 5 records the mailbox greeting */
+void um_greet_start(um_sess *s);
+void um_greet_key(um_sess *s, char key);
+void um_greet_play_done(um_sess *s);
 /* answering.c */
 void um_answer_start(um_sess *s);
 void um_answer_play_done(um_sess *s);

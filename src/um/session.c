@@ -293,6 +293,8 @@ void um_sess_dtmf(um_sess *s, char key)
 	case SESS_PIN: pin_step(s, um_pin_key(&s->pin, key)); break;
 	case SESS_EXTENSION: ext_key(s, key); break;
 	case SESS_MENU: um_menu_key(s, key); break;
+	case SESS_GREET_PROMPT:
+	case SESS_GREET_REC: um_greet_key(s, key); break;
 	case SESS_GREETING:
 	case SESS_RECORDING: um_answer_key(s, key); break;
 	case SESS_PIN_CHECK:
@@ -316,6 +318,7 @@ void um_sess_play_done(um_sess *s)
 			um_sess_timer(s, UM_PIN_DEFAULT_FIRST_TIMEOUT_MS, pin_timer);
 		break;
 	case SESS_MENU: um_menu_play_done(s); break;
+	case SESS_GREET_PROMPT: um_greet_play_done(s); break;
 	case SESS_GREETING:
 	case SESS_RECORDING: um_answer_play_done(s); break;
 	case SESS_GOODBYE:
