@@ -177,7 +177,9 @@ static int addr_parse_cb(ou_slice s, void *out, const char **why)
 int sip_msg_vias(sip_msg *m, const sip_via **out, unsigned *n, const char **why)
 {
 	if (!(m->cached & SIP_CACHE_VIAS)) {
-		sip_via scratch;
+		/* where the Vias past the cache are parsed (checked, then dropped); cleared
+		 * so that no reader ever sees it uninitialised */
+		sip_via scratch = {0};
 		unsigned count = 0, total = 0;
 		for (uint16_t i = m->first[SIP_H_VIA]; i != SIP_HDR_NONE; i = m->hdr[i].next) {
 			size_t pos = 0;

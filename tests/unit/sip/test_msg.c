@@ -365,6 +365,38 @@ static void test_header_names(void **state)
 		assert_int_equal(sip_hdr_id_from(name, strlen(name)), id);
 	}
 	assert_null(sip_hdr_name(SIP_H_OTHER));
+	/* The lookup compares whole words (case folded by OR-ing 0x20): every byte of
+	 * every name counts, in any case, and nothing next to a name matches it. */
+	for (int id = 1; id < SIP_H__COUNT; id++) {
+		const char *name = sip_hdr_name((sip_hdr_id)id);
+		size_t n = strlen(name);
+		char buf[40];
+		assert_true(n + 1 < sizeof(buf));
+		for (size_t k = 0; k < n; k++)
+			buf[k] = (char)(name[k] >= 'a' && name[k] <= 'z' ? name[k] - 32 : name[k]);
+		assert_int_equal(sip_hdr_id_from(buf, n), id);
+		for (size_t k = 0; k < n; k++)
+			buf[k] = ou_lower(name[k]);
+		assert_int_equal(sip_hdr_id_from(buf, n), id);
+		for (size_t k = 0; k < n; k++) {
+			static const char subst[] = {'x', 'Q', '_', '1', '@', '\x7f', '\xe1'};
+			for (size_t j = 0; j < sizeof(subst); j++) {
+				memcpy(buf, name, n);
+				if (ou_lower(buf[k]) == ou_lower(subst[j]))
+					continue;
+				buf[k] = subst[j];
+				if ((int)sip_hdr_id_from(buf, n) == id)
+					fail_msg("%s with byte %zu changed to 0x%02x still matches",
+					         name, k, (unsigned char)subst[j]);
+			}
+		}
+		memcpy(buf, name, n);
+		buf[n] = 'a';
+		assert_int_not_equal(sip_hdr_id_from(buf, n + 1), id);
+		if (n > 2)
+			assert_int_not_equal(sip_hdr_id_from(buf, n - 1), id);
+		assert_int_not_equal(sip_hdr_id_from(buf + 1, n - 1), id);
+	}
 }
 
 static void test_methods(void **state)
