@@ -13,6 +13,29 @@
  * decides whether anything may follow. */
 static const char *ipv4_end(const char *p, const char *e)
 {
+	/* With 15 bytes or more (the longest dotted quad) no read needs a bound check. */
+	if (e - p >= 15) {
+		for (int part = 0;; part++) {
+			unsigned v = (unsigned)((unsigned char)p[0] - '0'), d;
+			if (v > 9)
+				return NULL;
+			if ((d = (unsigned)((unsigned char)p[1] - '0')) > 9) {
+				p += 1;
+			} else if (v = v * 10 + d,
+			           (d = (unsigned)((unsigned char)p[2] - '0')) > 9) {
+				p += 2;
+			} else {
+				if (v * 10 + d > 255)
+					return NULL;
+				p += 3;
+			}
+			if (part == 3)
+				return p;
+			if (*p != '.')
+				return NULL;
+			p++;
+		}
+	}
 	for (int part = 0;; part++) {
 		if (p == e || (unsigned)(*p - '0') > 9)
 			return NULL;
