@@ -177,17 +177,20 @@ static int addr_parse_cb(ou_slice s, void *out, const char **why)
 int sip_msg_vias(sip_msg *m, const sip_via **out, unsigned *n, const char **why)
 {
 	if (!(m->cached & SIP_CACHE_VIAS)) {
-		/* where the Vias past the cache are parsed (checked, then dropped); cleared
-		 * so that no reader ever sees it uninitialised */
-		sip_via scratch = {0};
 		unsigned count = 0, total = 0;
 		for (uint16_t i = m->first[SIP_H_VIA]; i != SIP_HDR_NONE; i = m->hdr[i].next) {
 			size_t pos = 0;
 			int err;
 			for (;;) {
-				sip_via *slot =
-				    count < SIP_MAX_VIA_CACHE ? &m->via[count] : &scratch;
-				err = sip_via_parse_next(m->hdr[i].value, &pos, slot, why);
+				if (count < SIP_MAX_VIA_CACHE) {
+					err = sip_via_parse_next(m->hdr[i].value, &pos,
+					                         &m->via[count], why);
+				} else {
+					/* past the cache: parsed to be checked, then dropped */
+					sip_via scratch;
+					err = sip_via_parse_next(m->hdr[i].value, &pos, &scratch,
+					                         why);
+				}
 				if (err)
 					break;
 				if (++total > SIP_MAX_LIST * 4)
