@@ -161,6 +161,10 @@ static int list_get(sip_msg *m, sip_hdr_id id, elem_parse_fn parse, void *cache,
 				return err;
 			if (count < cap)
 				count++;
+			if (pos >= m->hdr[i].value.n) { /* that was the last element */
+				err = OPENUM_ENOTFOUND;
+				break;
+			}
 		}
 		if (err != OPENUM_ENOTFOUND)
 			return err;
@@ -197,6 +201,11 @@ int sip_msg_vias(sip_msg *m, const sip_via **out, unsigned *n, const char **why)
 					SIP_FAIL(OPENUM_ETOOBIG, "Too many list elements");
 				if (count < SIP_MAX_VIA_CACHE)
 					count++;
+				/* the element ended the value: no call just to hear "no more" */
+				if (pos >= m->hdr[i].value.n) {
+					err = OPENUM_ENOTFOUND;
+					break;
+				}
 			}
 			if (err != OPENUM_ENOTFOUND)
 				return err;

@@ -607,6 +607,24 @@ static void test_via_list(void **state)
 	    OPENUM_EBADMSG);
 	assert_string_equal(why, "Bad Via: junk in parameters");
 
+	/* Contacts: several per header, a trailing comma, more in a later header; the
+	 * element that ends a value must not end the walk over the headers. */
+	static const char contacts[] = "REGISTER sip:b SIP/2.0\r\n"
+	                               "m: <sip:a@h1>;expires=1, \"x, y\" <sip:b@h2>,\r\n"
+	                               "Via: SIP/2.0/TCP h;branch=z9hG4bK1\r\n"
+	                               "Contact: sip:c@h3\r\n"
+	                               "\r\n";
+	const sip_addr *c;
+	why = NULL;
+	assert_int_equal(parse(contacts, &why), 0);
+	assert_int_equal(sip_msg_contacts(&m, &c, &n, &why), 0);
+	assert_int_equal(n, 3);
+	assert_true(ou_slice_eq_cstr(c[0].uri.host, "h1"));
+	assert_true(ou_slice_eq_cstr(c[1].display, "x, y"));
+	assert_true(ou_slice_eq_cstr(c[2].uri.host, "h3"));
+	assert_int_equal(sip_msg_vias(&m, &v, &n, &why), 0);
+	assert_int_equal(n, 1);
+
 	/* A failed parse leaves no header behind from the message before. */
 	assert_int_equal(parse("OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/TCP h\r\n", &why),
 	                 OPENUM_EBADMSG);
