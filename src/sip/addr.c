@@ -15,6 +15,19 @@ static int parse_params(ou_slice params, sip_addr *out, const char **why)
 	ou_slice n, v;
 	int rc;
 
+	/* The usual From and To: exactly ";tag=" and a value to the end, which is what
+	 * the loop below would conclude at twice the cost. OR-ing 0x20 into "tag" folds
+	 * the case of those three letters only; the '=' compares exactly. */
+	if (params.n > 5 && params.p[0] == ';' &&
+	    (ou_load4(params.p + 1) | 0x00202020u) == ou_load4("tag=")) {
+		const char *e = params.p + params.n;
+		const char *t = lex_skip_cls(params.p + 5, e, OU_C_TOKEN | OU_C_PARAM);
+		if (t == e) {
+			out->tag = ou_slice_make(params.p + 5, params.n - 5);
+			return 0;
+		}
+	}
+
 	while ((rc = sip_param_next(params, &pos, &n, &v)) == 0) {
 		/* x | 0x20 equals a lowercase letter only for that letter in either case */
 		if (n.n == 3 && (n.p[0] | 0x20) == 't' && (n.p[1] | 0x20) == 'a' &&

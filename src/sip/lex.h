@@ -75,25 +75,17 @@ static inline const char *lex_skip_cls(const char *p, const char *e, uint16_t cl
  * returns 0, OPENUM_ENOTFOUND at the end, or the error of sip_via_parse. */
 int sip_via_parse_next(ou_slice value, size_t *pos, sip_via *out, const char **why);
 
-/* ---- header names (tables in hdr_name.c) ----------------------------------------
+/* ---- header names ---------------------------------------------------------------
  * The lookup behind sip_hdr_id_from, inline so that the message parser's per-line
- * loop does not pay a call for it: one hash of length, first, middle and last byte
- * into a collision-free table, then one case-insensitive compare. */
-#define SIP_HDR_HASH_SIZE 128
-extern const uint8_t sip_hdr_hash_[SIP_HDR_HASH_SIZE];
-extern const uint8_t sip_hdr_len_[SIP_H__COUNT];
-extern const char sip_hdr_lc_[SIP_H__COUNT][32];
+ * loop does not pay a call for it. A switch on the length, then one to three word
+ * loads of the name (two or three that may overlap cover it without reading outside
+ * it) compared with the known names of that length, commonest first: no table, no
+ * hash. Known names hold only letters and '-': OR-ing 0x20 into each byte folds the
+ * case of letters and keeps '-', so a whole word compares at once. (Only CR would
+ * fold onto '-', and a name never holds one: names are tokens, see sip.h.) Compact
+ * forms (RFC 3261 7.3.3) are a 26-entry table in hdr_name.c. Keep the cases in step
+ * with hdr_names[] there; tests/unit/sip/test_msg.c checks every name both ways. */
 extern const uint8_t sip_hdr_compact_[26];
-
-/* Known names hold only letters and '-', for which OR-ing 0x20 is the same as
- * lowering; any other byte only lands in some slot and then fails the compare. */
-static inline unsigned sip_hdr_key_(const char *s, size_t n)
-{
-	return (unsigned)(n * 12 + ((unsigned char)s[0] | 0x20) +
-	                  ((unsigned char)s[n - 1] | 0x20) * 11 +
-	                  ((unsigned char)s[n / 2] | 0x20)) %
-	       SIP_HDR_HASH_SIZE;
-}
 
 static inline sip_hdr_id sip_hdr_id_lookup(const char *name, size_t len)
 {
@@ -101,33 +93,193 @@ static inline sip_hdr_id sip_hdr_id_lookup(const char *name, size_t len)
 		char c = ou_lower(name[0]);
 		return (c >= 'a' && c <= 'z') ? (sip_hdr_id)sip_hdr_compact_[c - 'a'] : SIP_H_OTHER;
 	}
-	if (len < 2 || len > 32)
+	switch (len) {
+	case 2: {
+		const uint16_t w0 = ou_load2(name) | 0x2020u;
+		if (w0 == ou_load2("to"))
+			return SIP_H_TO;
 		return SIP_H_OTHER;
-	unsigned id = sip_hdr_hash_[sip_hdr_key_(name, len)];
-	if (id == SIP_H_OTHER || sip_hdr_len_[id] != len)
+	}
+	case 3: {
+		const uint16_t w0 = ou_load2(name) | 0x2020u;
+		const uint16_t w1 = ou_load2(name + 1) | 0x2020u;
+		if (w0 == ou_load2("vi") && w1 == ou_load2("ia"))
+			return SIP_H_VIA;
 		return SIP_H_OTHER;
-	/* Known names hold only letters and '-': OR-ing 0x20 into each byte folds the
-	 * case of letters and keeps '-', so whole words compare at once. (CR would fold
-	 * onto '-': names are tokens, see sip.h.) Known names are 2 to 20 bytes; two or
-	 * three loads that may overlap cover the name without reading outside it. */
-	const char *lc = sip_hdr_lc_[id];
-	if (len >= 8) {
-		const uint64_t f = 0x2020202020202020ull;
-		uint64_t d = ((ou_load8(name) | f) ^ ou_load8(lc)) |
-		             ((ou_load8(name + len - 8) | f) ^ ou_load8(lc + len - 8));
-		if (len > 16)
-			d |= (ou_load8(name + 8) | f) ^ ou_load8(lc + 8);
-		return d ? SIP_H_OTHER : (sip_hdr_id)id;
 	}
-	if (len >= 4) {
-		const uint32_t f = 0x20202020u;
-		uint32_t d = ((ou_load4(name) | f) ^ ou_load4(lc)) |
-		             ((ou_load4(name + len - 4) | f) ^ ou_load4(lc + len - 4));
-		return d ? SIP_H_OTHER : (sip_hdr_id)id;
+	case 4: {
+		const uint32_t w0 = ou_load4(name) | 0x20202020u;
+		if (w0 == ou_load4("from"))
+			return SIP_H_FROM;
+		if (w0 == ou_load4("cseq"))
+			return SIP_H_CSEQ;
+		if (w0 == ou_load4("date"))
+			return SIP_H_DATE;
+		return SIP_H_OTHER;
 	}
-	uint16_t d = (uint16_t)(((ou_load2(name) | 0x2020u) ^ ou_load2(lc)) |
-	                        ((ou_load2(name + len - 2) | 0x2020u) ^ ou_load2(lc + len - 2)));
-	return d ? SIP_H_OTHER : (sip_hdr_id)id;
+	case 5: {
+		const uint32_t w0 = ou_load4(name) | 0x20202020u;
+		const uint32_t w1 = ou_load4(name + 1) | 0x20202020u;
+		if (w0 == ou_load4("rout") && w1 == ou_load4("oute"))
+			return SIP_H_ROUTE;
+		if (w0 == ou_load4("allo") && w1 == ou_load4("llow"))
+			return SIP_H_ALLOW;
+		if (w0 == ou_load4("even") && w1 == ou_load4("vent"))
+			return SIP_H_EVENT;
+		return SIP_H_OTHER;
+	}
+	case 6: {
+		const uint32_t w0 = ou_load4(name) | 0x20202020u;
+		const uint32_t w1 = ou_load4(name + 2) | 0x20202020u;
+		if (w0 == ou_load4("acce") && w1 == ou_load4("cept"))
+			return SIP_H_ACCEPT;
+		if (w0 == ou_load4("serv") && w1 == ou_load4("rver"))
+			return SIP_H_SERVER;
+		if (w0 == ou_load4("reas") && w1 == ou_load4("ason"))
+			return SIP_H_REASON;
+		return SIP_H_OTHER;
+	}
+	case 7: {
+		const uint32_t w0 = ou_load4(name) | 0x20202020u;
+		const uint32_t w1 = ou_load4(name + 3) | 0x20202020u;
+		if (w0 == ou_load4("call") && w1 == ou_load4("l-id"))
+			return SIP_H_CALL_ID;
+		if (w0 == ou_load4("cont") && w1 == ou_load4("tact"))
+			return SIP_H_CONTACT;
+		if (w0 == ou_load4("expi") && w1 == ou_load4("ires"))
+			return SIP_H_EXPIRES;
+		if (w0 == ou_load4("requ") && w1 == ou_load4("uire"))
+			return SIP_H_REQUIRE;
+		if (w0 == ou_load4("subj") && w1 == ou_load4("ject"))
+			return SIP_H_SUBJECT;
+		if (w0 == ou_load4("priv") && w1 == ou_load4("vacy"))
+			return SIP_H_PRIVACY;
+		return SIP_H_OTHER;
+	}
+	case 8: {
+		const uint64_t w0 = ou_load8(name) | 0x2020202020202020ull;
+		if (w0 == ou_load8("refer-to"))
+			return SIP_H_REFER_TO;
+		return SIP_H_OTHER;
+	}
+	case 9: {
+		const uint64_t w0 = ou_load8(name) | 0x2020202020202020ull;
+		const uint64_t w1 = ou_load8(name + 1) | 0x2020202020202020ull;
+		if (w0 == ou_load8("supporte") && w1 == ou_load8("upported"))
+			return SIP_H_SUPPORTED;
+		if (w0 == ou_load8("diversio") && w1 == ou_load8("iversion"))
+			return SIP_H_DIVERSION;
+		if (w0 == ou_load8("timestam") && w1 == ou_load8("imestamp"))
+			return SIP_H_TIMESTAMP;
+		return SIP_H_OTHER;
+	}
+	case 10: {
+		const uint64_t w0 = ou_load8(name) | 0x2020202020202020ull;
+		const uint64_t w1 = ou_load8(name + 2) | 0x2020202020202020ull;
+		if (w0 == ou_load8("user-age") && w1 == ou_load8("er-agent"))
+			return SIP_H_USER_AGENT;
+		return SIP_H_OTHER;
+	}
+	case 11: {
+		const uint64_t w0 = ou_load8(name) | 0x2020202020202020ull;
+		const uint64_t w1 = ou_load8(name + 3) | 0x2020202020202020ull;
+		if (w0 == ou_load8("min-expi") && w1 == ou_load8("-expires"))
+			return SIP_H_MIN_EXPIRES;
+		if (w0 == ou_load8("unsuppor") && w1 == ou_load8("upported"))
+			return SIP_H_UNSUPPORTED;
+		if (w0 == ou_load8("referred") && w1 == ou_load8("erred-by"))
+			return SIP_H_REFERRED_BY;
+		return SIP_H_OTHER;
+	}
+	case 12: {
+		const uint64_t w0 = ou_load8(name) | 0x2020202020202020ull;
+		const uint64_t w1 = ou_load8(name + 4) | 0x2020202020202020ull;
+		if (w0 == ou_load8("max-forw") && w1 == ou_load8("forwards"))
+			return SIP_H_MAX_FORWARDS;
+		if (w0 == ou_load8("content-") && w1 == ou_load8("ent-type"))
+			return SIP_H_CONTENT_TYPE;
+		if (w0 == ou_load8("record-r") && w1 == ou_load8("rd-route"))
+			return SIP_H_RECORD_ROUTE;
+		if (w0 == ou_load8("allow-ev") && w1 == ou_load8("w-events"))
+			return SIP_H_ALLOW_EVENTS;
+		if (w0 == ou_load8("history-") && w1 == ou_load8("ory-info"))
+			return SIP_H_HISTORY_INFO;
+		if (w0 == ou_load8("organiza") && w1 == ou_load8("nization"))
+			return SIP_H_ORGANIZATION;
+		return SIP_H_OTHER;
+	}
+	case 13: {
+		const uint64_t w0 = ou_load8(name) | 0x2020202020202020ull;
+		const uint64_t w1 = ou_load8(name + 5) | 0x2020202020202020ull;
+		if (w0 == ou_load8("authoriz") && w1 == ou_load8("rization"))
+			return SIP_H_AUTHORIZATION;
+		if (w0 == ou_load8("proxy-re") && w1 == ou_load8("-require"))
+			return SIP_H_PROXY_REQUIRE;
+		return SIP_H_OTHER;
+	}
+	case 14: {
+		const uint64_t w0 = ou_load8(name) | 0x2020202020202020ull;
+		const uint64_t w1 = ou_load8(name + 6) | 0x2020202020202020ull;
+		if (w0 == ou_load8("content-") && w1 == ou_load8("t-length"))
+			return SIP_H_CONTENT_LENGTH;
+		if (w0 == ou_load8("ms-sensi") && w1 == ou_load8("sitivity"))
+			return SIP_H_MS_SENSITIVITY;
+		return SIP_H_OTHER;
+	}
+	case 15: {
+		const uint64_t w0 = ou_load8(name) | 0x2020202020202020ull;
+		const uint64_t w1 = ou_load8(name + 7) | 0x2020202020202020ull;
+		if (w0 == ou_load8("session-") && w1 == ou_load8("-expires"))
+			return SIP_H_SESSION_EXPIRES;
+		return SIP_H_OTHER;
+	}
+	case 16: {
+		const uint64_t w0 = ou_load8(name) | 0x2020202020202020ull;
+		const uint64_t w1 = ou_load8(name + 8) | 0x2020202020202020ull;
+		if (w0 == ou_load8("www-auth") && w1 == ou_load8("enticate"))
+			return SIP_H_WWW_AUTHENTICATE;
+		if (w0 == ou_load8("content-") && w1 == ou_load8("encoding"))
+			return SIP_H_CONTENT_ENCODING;
+		return SIP_H_OTHER;
+	}
+	case 18: {
+		const uint64_t w0 = ou_load8(name) | 0x2020202020202020ull;
+		const uint64_t w1 = ou_load8(name + 8) | 0x2020202020202020ull;
+		const uint64_t w2 = ou_load8(name + 10) | 0x2020202020202020ull;
+		if (w0 == ou_load8("proxy-au") && w1 == ou_load8("thentica") &&
+		    w2 == ou_load8("enticate"))
+			return SIP_H_PROXY_AUTHENTICATE;
+		if (w0 == ou_load8("subscrip") && w1 == ou_load8("tion-sta") &&
+		    w2 == ou_load8("on-state"))
+			return SIP_H_SUBSCRIPTION_STATE;
+		return SIP_H_OTHER;
+	}
+	case 19: {
+		const uint64_t w0 = ou_load8(name) | 0x2020202020202020ull;
+		const uint64_t w1 = ou_load8(name + 8) | 0x2020202020202020ull;
+		const uint64_t w2 = ou_load8(name + 11) | 0x2020202020202020ull;
+		if (w0 == ou_load8("proxy-au") && w1 == ou_load8("thorizat") &&
+		    w2 == ou_load8("rization"))
+			return SIP_H_PROXY_AUTHORIZATION;
+		if (w0 == ou_load8("p-assert") && w1 == ou_load8("ed-ident") &&
+		    w2 == ou_load8("identity"))
+			return SIP_H_P_ASSERTED_IDENTITY;
+		if (w0 == ou_load8("ms-excha") && w1 == ou_load8("nge-comm") &&
+		    w2 == ou_load8("-command"))
+			return SIP_H_MS_EXCHANGE_COMMAND;
+		return SIP_H_OTHER;
+	}
+	case 20: {
+		const uint64_t w0 = ou_load8(name) | 0x2020202020202020ull;
+		const uint64_t w1 = ou_load8(name + 8) | 0x2020202020202020ull;
+		const uint64_t w2 = ou_load8(name + 12) | 0x2020202020202020ull;
+		if (w0 == ou_load8("p-prefer") && w1 == ou_load8("red-iden") &&
+		    w2 == ou_load8("identity"))
+			return SIP_H_P_PREFERRED_IDENTITY;
+		return SIP_H_OTHER;
+	}
+	default: return SIP_H_OTHER;
+	}
 }
 
 #endif

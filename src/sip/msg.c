@@ -229,31 +229,42 @@ int sip_msg_parse(const char *buf, size_t len, sip_msg *m, const char **why)
 		 * refuse it rather than forward it. */
 		const char *colon;
 		const char *le = find_line(p, end, &colon);
-		while (__builtin_expect(le < end && *le == '\0', 0)) {
-			/* only as a quoted-pair (RFC 4475 3.1.1.2) */
-			if (le == p || le[-1] != '\\')
-				SIP_FAIL(OPENUM_EBADMSG, "Control character in header line");
-			le = find_ctl(le + 1, end);
+		if (__builtin_expect(end - le >= 2 && *le == '\r' && le[1] == '\n', 1)) {
+			nl = le + 1; /* CRLF: the usual line end settles every check below */
+		} else {
+			while (le < end && *le == '\0') {
+				/* only as a quoted-pair (RFC 4475 3.1.1.2) */
+				if (le == p || le[-1] != '\\')
+					SIP_FAIL(OPENUM_EBADMSG,
+					         "Control character in header line");
+				le = find_ctl(le + 1, end);
+			}
+			if (le >= end || (*le == '\r' && le + 1 >= end))
+				SIP_FAIL(OPENUM_EBADMSG, "Missing empty line after headers");
+			nl = le;
+			if (*le == '\r') {
+				if (le[1] != '\n')
+					SIP_FAIL(OPENUM_EBADMSG,
+					         "Control character in header line");
+				nl = le + 1;
+			}
 		}
-		if (le >= end || (*le == '\r' && le + 1 >= end))
-			SIP_FAIL(OPENUM_EBADMSG, "Missing empty line after headers");
-		nl = le;
-		if (*le == '\r') {
-			if (le[1] != '\n')
-				SIP_FAIL(OPENUM_EBADMSG, "Control character in header line");
-			nl = le + 1;
-		}
-		if (le == p) { /* empty line: end of headers */
-			p = nl + 1;
-			break;
-		}
-		if (*p == ' ' || *p == '\t') {
-			if (!n)
-				SIP_FAIL(OPENUM_EBADMSG, "Folded line before the first header");
-			sip_hdr *h = &hdr[n - 1];
-			h->value.n = value_len(h->value.p, le);
-			p = nl + 1;
-			continue;
+		/* An empty line and a folded one both start with a byte <= SP: one compare
+		 * rules both out for a header line. */
+		if (__builtin_expect((unsigned char)*p <= ' ', 0)) {
+			if (le == p) { /* empty line: end of headers */
+				p = nl + 1;
+				break;
+			}
+			if (*p == ' ' || *p == '\t') {
+				if (!n)
+					SIP_FAIL(OPENUM_EBADMSG,
+					         "Folded line before the first header");
+				sip_hdr *h = &hdr[n - 1];
+				h->value.n = value_len(h->value.p, le);
+				p = nl + 1;
+				continue;
+			}
 		}
 		if (n >= SIP_MAX_HEADERS)
 			SIP_FAIL(OPENUM_ETOOBIG, "Too many headers");

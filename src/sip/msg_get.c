@@ -161,6 +161,10 @@ static int list_get(sip_msg *m, sip_hdr_id id, elem_parse_fn parse, void *cache,
 				return err;
 			if (count < cap)
 				count++;
+			if (pos >= m->hdr[i].value.n) { /* that was the last element */
+				err = OPENUM_ENOTFOUND;
+				break;
+			}
 		}
 		if (err != OPENUM_ENOTFOUND)
 			return err;
@@ -177,21 +181,31 @@ static int addr_parse_cb(ou_slice s, void *out, const char **why)
 int sip_msg_vias(sip_msg *m, const sip_via **out, unsigned *n, const char **why)
 {
 	if (!(m->cached & SIP_CACHE_VIAS)) {
-		sip_via scratch;
 		unsigned count = 0, total = 0;
 		for (uint16_t i = m->first[SIP_H_VIA]; i != SIP_HDR_NONE; i = m->hdr[i].next) {
 			size_t pos = 0;
 			int err;
 			for (;;) {
-				sip_via *slot =
-				    count < SIP_MAX_VIA_CACHE ? &m->via[count] : &scratch;
-				err = sip_via_parse_next(m->hdr[i].value, &pos, slot, why);
+				if (count < SIP_MAX_VIA_CACHE) {
+					err = sip_via_parse_next(m->hdr[i].value, &pos,
+					                         &m->via[count], why);
+				} else {
+					/* past the cache: parsed to be checked, then dropped */
+					sip_via scratch;
+					err = sip_via_parse_next(m->hdr[i].value, &pos, &scratch,
+					                         why);
+				}
 				if (err)
 					break;
 				if (++total > SIP_MAX_LIST * 4)
 					SIP_FAIL(OPENUM_ETOOBIG, "Too many list elements");
 				if (count < SIP_MAX_VIA_CACHE)
 					count++;
+				/* the element ended the value: no call just to hear "no more" */
+				if (pos >= m->hdr[i].value.n) {
+					err = OPENUM_ENOTFOUND;
+					break;
+				}
 			}
 			if (err != OPENUM_ENOTFOUND)
 				return err;

@@ -126,16 +126,17 @@ typedef enum sip_uri_scheme {
 } sip_uri_scheme;
 
 typedef struct sip_uri {
-	sip_uri_scheme scheme;
 	ou_slice raw;      /* the whole URI */
 	ou_slice scheme_s; /* "sip", "SIPS", "tel", ... as written */
 	ou_slice user;     /* SIP: userinfo user part (still %-escaped); tel: the number */
 	ou_slice password; /* present only if written */
 	ou_slice host;     /* IPv6 references keep their brackets */
-	uint16_t port;     /* 0 = absent */
+	ou_slice params;   /* ";a=b;c" including the first ';', empty if none */
+	ou_slice headers;  /* after '?', without it, empty if none */
+	/* the small fields last: no padding between the slices (sip_msg holds 35) */
+	sip_uri_scheme scheme;
+	uint16_t port; /* 0 = absent */
 	bool host_ipv6;
-	ou_slice params;  /* ";a=b;c" including the first ';', empty if none */
-	ou_slice headers; /* after '?', without it, empty if none */
 } sip_uri;
 
 /* Parses a whole slice as a URI (SIP, SIPS, tel; other schemes as SIP_URI_OTHER). */
@@ -188,13 +189,14 @@ typedef struct sip_via {
 	ou_slice raw;
 	ou_slice protocol; /* "SIP/2.0" */
 	ou_slice transport_s;
-	sip_transport transport;
 	ou_slice host; /* IPv6 keeps brackets */
-	uint16_t port; /* 0 = absent */
 	ou_slice params;
 	ou_slice branch, received, maddr; /* p == NULL if absent */
-	int32_t rport;                    /* -1 absent, 0 present without value, else the port */
-	int32_t ttl;                      /* -1 absent */
+	/* the small fields last: no padding between the slices (sip_msg holds 16) */
+	sip_transport transport;
+	int32_t rport; /* -1 absent, 0 present without value, else the port */
+	int32_t ttl;   /* -1 absent */
+	uint16_t port; /* 0 = absent */
 } sip_via;
 
 /* Parses one Via element (one entry of a comma-separated Via value). */

@@ -44,6 +44,30 @@ static inline size_t scan_esc(const char *p, size_t n, size_t i, uint16_t cls)
  * the fourth octet (whatever follows), or 0 when p[i..n) does not start with one. */
 static size_t ipv4_scan(const char *p, size_t n, size_t i, uint8_t out[4])
 {
+	/* With 15 bytes or more (the longest dotted quad) no read needs a bound check. */
+	if (n - i >= 15) {
+		for (int k = 0;; k++) {
+			unsigned v = (unsigned)((unsigned char)p[i] - '0'), d;
+			if (v > 9)
+				return 0;
+			if ((d = (unsigned)((unsigned char)p[i + 1] - '0')) > 9) {
+				i += 1;
+			} else if (v = v * 10 + d,
+			           (d = (unsigned)((unsigned char)p[i + 2] - '0')) > 9) {
+				i += 2;
+			} else {
+				if ((v = v * 10 + d) > 255)
+					return 0;
+				i += 3;
+			}
+			out[k] = (uint8_t)v;
+			if (k == 3)
+				return i;
+			if (p[i] != '.')
+				return 0;
+			i++;
+		}
+	}
 	for (int k = 0;; k++) {
 		if (i >= n || (unsigned)(p[i] - '0') > 9)
 			return 0;

@@ -13,6 +13,29 @@
  * decides whether anything may follow. */
 static const char *ipv4_end(const char *p, const char *e)
 {
+	/* With 15 bytes or more (the longest dotted quad) no read needs a bound check. */
+	if (e - p >= 15) {
+		for (int part = 0;; part++) {
+			unsigned v = (unsigned)((unsigned char)p[0] - '0'), d;
+			if (v > 9)
+				return NULL;
+			if ((d = (unsigned)((unsigned char)p[1] - '0')) > 9) {
+				p += 1;
+			} else if (v = v * 10 + d,
+			           (d = (unsigned)((unsigned char)p[2] - '0')) > 9) {
+				p += 2;
+			} else {
+				if (v * 10 + d > 255)
+					return NULL;
+				p += 3;
+			}
+			if (part == 3)
+				return p;
+			if (*p != '.')
+				return NULL;
+			p++;
+		}
+	}
 	for (int part = 0;; part++) {
 		if (p == e || (unsigned)(*p - '0') > 9)
 			return NULL;
@@ -289,9 +312,11 @@ static int via_parse(const char *p, const char *e, const char *lo, bool list, si
 	p = lex_skip_lws(t, e);
 	if (p < e && *p == ':') {
 		p = lex_skip_lws(p + 1, e);
-		t = lex_skip_cls(p, e, OU_C_DIGIT);
-		int32_t port = small_uint(p, (size_t)(t - p), 1, 65535);
-		if (port < 0)
+		/* digits and value in one walk; a sixth digit is already too many */
+		uint32_t port = 0;
+		for (t = p; t < e && (unsigned)(*t - '0') <= 9 && t - p < 6; t++)
+			port = port * 10 + (uint32_t)(*t - '0');
+		if (t == p || t - p > 5 || port == 0 || port > 65535)
 			VIA_BAD("bad port");
 		out->port = (uint16_t)port;
 		last = t;

@@ -143,6 +143,19 @@ static void test_tag(void **state)
 	parse_bad("<sip:a@h>;tag", "Bad address: bad tag");
 	parse_bad("<sip:a@h>;tag=\"q\"", "Bad address: bad tag");
 	parse_bad("<sip:a@h>;tag=", "Bad address: bad parameter");
+	/* ";tag=value" alone takes a shortcut; these check it agrees with the loop. */
+	a = parse_ok("<sip:a@h>;TaG=a-b.c_d!e%f*g+h~i'j`k");
+	assert_slice(a.tag, "a-b.c_d!e%f*g+h~i'j`k");
+	assert_slice(a.params, ";TaG=a-b.c_d!e%f*g+h~i'j`k");
+	a = parse_ok("<sip:a@h>;tag=x;lr");
+	assert_slice(a.tag, "x");
+	a = parse_ok("<sip:a@h>;tag= x");
+	assert_slice(a.tag, "x");
+	a = parse_ok("<sip:a@h>;tags=x");
+	assert_slice(a.tag, NULL);
+	parse_bad("<sip:a@h>;tag\x1d=1", "Bad address: bad tag"); /* 0x1d | 0x20 is '=' */
+	parse_bad("<sip:a@h>;tag=x\"y\"", "Bad address: bad parameter");
+	parse_bad("<sip:a@h>;tag=x,y", "Bad address: bad parameter");
 }
 
 static void test_bad(void **state)

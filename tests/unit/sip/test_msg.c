@@ -211,6 +211,100 @@ static void test_bad_headers(void **state)
 	assert_true(ou_slice_eq_cstr(m.body, "ab"));
 }
 
+/* Parses exactly len bytes from a heap copy of that size: a read past the end trips
+ * ASan. Returns the result of sip_msg_parse; the copy lives until the next call. */
+static char *exact_copy;
+
+static int parse_exact(const char *s, size_t len, const char **why)
+{
+	free(exact_copy);
+	exact_copy = malloc(len ? len : 1);
+	assert_non_null(exact_copy);
+	memcpy(exact_copy, s, len);
+	return sip_msg_parse(exact_copy, len, &m, why);
+}
+
+/* The line loop's fast path (CRLF, a header line starting with a name) and every
+ * way out of it: bare LF, folding, odd whitespace, compact and mixed-case names,
+ * names past the first 16 bytes, lines that end where the buffer ends. */
+static void test_line_edges(void **state)
+{
+	(void)state;
+	const char *why = NULL;
+	const sip_hdr *h;
+	/* bare LF line ends, mixed with CRLF; an LF-only empty line */
+	static const char lf[] =
+	    "OPTIONS sip:a@b SIP/2.0\nvIA: SIP/2.0/UDP h\r\nT : <sip:c@d>\n\nbody";
+	assert_int_equal(parse_exact(lf, sizeof(lf) - 1, &why), 0);
+	assert_int_equal(m.nhdr, 2);
+	assert_non_null(h = sip_msg_hdr(&m, SIP_H_VIA));
+	assert_true(ou_slice_eq_cstr(h->value, "SIP/2.0/UDP h"));
+	assert_non_null(h = sip_msg_hdr(&m, SIP_H_TO));
+	assert_true(ou_slice_eq_cstr(h->name, "T"));
+	assert_true(ou_slice_eq_cstr(h->value, "<sip:c@d>"));
+	assert_true(ou_slice_eq_cstr(m.body, "body"));
+
+	/* odd whitespace: SP and HTAB before the colon, none or several after it,
+	 * trailing LWS trimmed; folding with HTAB and SP; a whitespace-only fold */
+	static const char ws[] = "OPTIONS sip:a@b SIP/2.0\r\n"
+	                         "cOnTaCt \t:<sip:x@y>  \r\n"
+	                         "Subject:\t \t a \r\n"
+	                         "\tb\r\n"
+	                         "   \r\n"
+	                         "X-A-Rather-Long-Extension-Header-Name\t:  v\r\n"
+	                         "m:<sip:z@w>\r\n"
+	                         "\r\n";
+	assert_int_equal(parse_exact(ws, sizeof(ws) - 1, &why), 0);
+	assert_int_equal(m.nhdr, 4);
+	assert_int_equal(sip_msg_hdr_count(&m, SIP_H_CONTACT), 2);
+	assert_non_null(h = sip_msg_hdr(&m, SIP_H_CONTACT));
+	assert_true(ou_slice_eq_cstr(h->name, "cOnTaCt"));
+	assert_true(ou_slice_eq_cstr(h->value, "<sip:x@y>"));
+	assert_non_null(h = sip_msg_hdr(&m, SIP_H_SUBJECT));
+	assert_true(ou_slice_eq_cstr(h->value, "a \r\n\tb"));
+	assert_non_null(h = sip_msg_hdr_named(&m, "x-a-rather-long-extension-header-name"));
+	assert_true(ou_slice_eq_cstr(h->value, "v"));
+	assert_int_equal(m.body.n, 0);
+
+	/* the empty line is the last thing in the buffer, exactly */
+	static const char tight[] = "SIP/2.0 200 OK\r\nl:0\r\n\r\n";
+	assert_int_equal(parse_exact(tight, sizeof(tight) - 1, &why), 0);
+	assert_int_equal(m.content_length, 0);
+
+	/* lines that the buffer cuts short; a short line whose next line has a ':' */
+	const struct bad cut[] = {
+	    {"OPTIONS sip:a@b SIP/2.0\r\nTo: x", OPENUM_EBADMSG,
+	     "Missing empty line after headers"},
+	    {"OPTIONS sip:a@b SIP/2.0\r\nTo: x\r", OPENUM_EBADMSG,
+	     "Missing empty line after headers"},
+	    {"OPTIONS sip:a@b SIP/2.0\r\nTo: x\r\n", OPENUM_EBADMSG,
+	     "Missing empty line after headers"},
+	    {"OPTIONS sip:a@b SIP/2.0\r\nTo: x\r\n\r", OPENUM_EBADMSG,
+	     "Missing empty line after headers"},
+	    {"OPTIONS sip:a@b SIP/2.0\r\nAb\r\nTo: x\r\n\r\n", OPENUM_EBADMSG,
+	     "Bad header line: expected name and ':'"},
+	    {"OPTIONS sip:a@b SIP/2.0\r\nTo: x\r\r\n\r\n", OPENUM_EBADMSG,
+	     "Control character in header line"},
+	    {"OPTIONS sip:a@b SIP/2.0\r\n\tTo: x\r\n\r\n", OPENUM_EBADMSG,
+	     "Folded line before the first header"},
+	};
+	for (size_t i = 0; i < sizeof(cut) / sizeof(cut[0]); i++) {
+		why = NULL;
+		int err = parse_exact(cut[i].msg, strlen(cut[i].msg), &why);
+		if (err != cut[i].err || !why || strcmp(why, cut[i].why) != 0)
+			fail_msg("case %zu: got %d '%s', want %d '%s'", i, err,
+			         why ? why : "(null)", cut[i].err, cut[i].why);
+	}
+
+	/* a NUL inside a line only as a quoted-pair (RFC 4475 3.1.1.2) */
+	static const char qp[] = "OPTIONS sip:a@b SIP/2.0\r\nSubject: \"a\\\0b\"\r\n\r\n";
+	assert_int_equal(parse_exact(qp, sizeof(qp) - 1, &why), 0);
+	assert_non_null(h = sip_msg_hdr(&m, SIP_H_SUBJECT));
+	assert_int_equal(h->value.n, 6);
+	free(exact_copy);
+	exact_copy = NULL;
+}
+
 static const char BASE[] = "Via: SIP/2.0/TCP h;branch=z9hG4bK1\r\n"
                            "From: <sip:a@b>;tag=1\r\n"
                            "To: <sip:c@d>\r\n"
@@ -365,6 +459,38 @@ static void test_header_names(void **state)
 		assert_int_equal(sip_hdr_id_from(name, strlen(name)), id);
 	}
 	assert_null(sip_hdr_name(SIP_H_OTHER));
+	/* The lookup compares whole words (case folded by OR-ing 0x20): every byte of
+	 * every name counts, in any case, and nothing next to a name matches it. */
+	for (int id = 1; id < SIP_H__COUNT; id++) {
+		const char *name = sip_hdr_name((sip_hdr_id)id);
+		size_t n = strlen(name);
+		char buf[40];
+		assert_true(n + 1 < sizeof(buf));
+		for (size_t k = 0; k < n; k++)
+			buf[k] = (char)(name[k] >= 'a' && name[k] <= 'z' ? name[k] - 32 : name[k]);
+		assert_int_equal(sip_hdr_id_from(buf, n), id);
+		for (size_t k = 0; k < n; k++)
+			buf[k] = ou_lower(name[k]);
+		assert_int_equal(sip_hdr_id_from(buf, n), id);
+		for (size_t k = 0; k < n; k++) {
+			static const char subst[] = {'x', 'Q', '_', '1', '@', '\x7f', '\xe1'};
+			for (size_t j = 0; j < sizeof(subst); j++) {
+				memcpy(buf, name, n);
+				if (ou_lower(buf[k]) == ou_lower(subst[j]))
+					continue;
+				buf[k] = subst[j];
+				if ((int)sip_hdr_id_from(buf, n) == id)
+					fail_msg("%s with byte %zu changed to 0x%02x still matches",
+					         name, k, (unsigned char)subst[j]);
+			}
+		}
+		memcpy(buf, name, n);
+		buf[n] = 'a';
+		assert_int_not_equal(sip_hdr_id_from(buf, n + 1), id);
+		if (n > 2)
+			assert_int_not_equal(sip_hdr_id_from(buf, n - 1), id);
+		assert_int_not_equal(sip_hdr_id_from(buf + 1, n - 1), id);
+	}
 }
 
 static void test_methods(void **state)
@@ -481,6 +607,24 @@ static void test_via_list(void **state)
 	    OPENUM_EBADMSG);
 	assert_string_equal(why, "Bad Via: junk in parameters");
 
+	/* Contacts: several per header, a trailing comma, more in a later header; the
+	 * element that ends a value must not end the walk over the headers. */
+	static const char contacts[] = "REGISTER sip:b SIP/2.0\r\n"
+	                               "m: <sip:a@h1>;expires=1, \"x, y\" <sip:b@h2>,\r\n"
+	                               "Via: SIP/2.0/TCP h;branch=z9hG4bK1\r\n"
+	                               "Contact: sip:c@h3\r\n"
+	                               "\r\n";
+	const sip_addr *c;
+	why = NULL;
+	assert_int_equal(parse(contacts, &why), 0);
+	assert_int_equal(sip_msg_contacts(&m, &c, &n, &why), 0);
+	assert_int_equal(n, 3);
+	assert_true(ou_slice_eq_cstr(c[0].uri.host, "h1"));
+	assert_true(ou_slice_eq_cstr(c[1].display, "x, y"));
+	assert_true(ou_slice_eq_cstr(c[2].uri.host, "h3"));
+	assert_int_equal(sip_msg_vias(&m, &v, &n, &why), 0);
+	assert_int_equal(n, 1);
+
 	/* A failed parse leaves no header behind from the message before. */
 	assert_int_equal(parse("OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/TCP h\r\n", &why),
 	                 OPENUM_EBADMSG);
@@ -493,10 +637,10 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_request_index),   cmocka_unit_test(test_response),
 	    cmocka_unit_test(test_bad_start_lines), cmocka_unit_test(test_bad_headers),
-	    cmocka_unit_test(test_check),           cmocka_unit_test(test_limits),
-	    cmocka_unit_test(test_header_names),    cmocka_unit_test(test_methods),
-	    cmocka_unit_test(test_list_split),      cmocka_unit_test(test_via_list),
-	    cmocka_unit_test(test_clone),
+	    cmocka_unit_test(test_line_edges),      cmocka_unit_test(test_check),
+	    cmocka_unit_test(test_limits),          cmocka_unit_test(test_header_names),
+	    cmocka_unit_test(test_methods),         cmocka_unit_test(test_list_split),
+	    cmocka_unit_test(test_via_list),        cmocka_unit_test(test_clone),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

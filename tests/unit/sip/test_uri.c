@@ -155,6 +155,19 @@ static void test_host_port(void **state)
 	assert_int_equal(u.port, 5);
 	u = parse_ok("sip:010.000.0.255");
 	assert_slice(u.host, "010.000.0.255");
+	/* 15 bytes or more from the host's start: the dotted quad's unchecked fast path
+	 * must agree with the careful one above. */
+	u = parse_ok("sip:alice@255.255.255.255:5061;transport=tls");
+	assert_slice(u.host, "255.255.255.255");
+	assert_int_equal(u.port, 5061);
+	u = parse_ok("sip:010.000.0.255;transport=tcp");
+	assert_slice(u.host, "010.000.0.255");
+	u = parse_ok("sip:1.2.3.4a.example.com;lr");
+	assert_slice(u.host, "1.2.3.4a.example.com");
+	parse_bad("sip:1.2.3.256;transport=tcp", OPENUM_EBADMSG, "Bad URI: bad IPv4 address");
+	parse_bad("sip:256.2.3.4;transport=tcp", OPENUM_EBADMSG, "Bad URI: bad IPv4 address");
+	parse_bad("sip:1.2.3;transport=tcp;lr", OPENUM_EBADMSG, "Bad URI: bad IPv4 address");
+	parse_bad("sip:1.2.3.4.5;transport=tcp", OPENUM_EBADMSG, "Bad URI: bad IPv4 address");
 }
 
 static void test_ipv6(void **state)

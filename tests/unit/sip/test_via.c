@@ -226,6 +226,24 @@ static void test_hosts(void **state)
 	assert_int_equal(parse("SIP/2.0/TCP h : 65535", &v, &why), 0);
 	assert_int_equal(v.port, 65535);
 
+	/* The same addresses with 15 bytes or more after the host's start (the dotted
+	 * quad's unchecked fast path) must give the same answers. */
+	assert_int_equal(parse("SIP/2.0/TCP 255.255.255.255:1;branch=z9hG4bK1", &v, &why), 0);
+	assert_slice(v.host, "255.255.255.255");
+	assert_int_equal(parse("SIP/2.0/UDP 1.2.3.4;branch=z9hG4bK1;received=10.0.0.10", &v, &why),
+	                 0);
+	assert_slice(v.host, "1.2.3.4");
+	assert_slice(v.received, "10.0.0.10");
+	assert_int_equal(parse("SIP/2.0/UDP 010.000.0.255 ;branch=z9hG4bK1", &v, &why), 0);
+	assert_slice(v.host, "010.000.0.255");
+	assert_int_equal(parse("SIP/2.0/UDP 1.2.3.4a.example.com;branch=z9hG4bK1", &v, &why), 0);
+	assert_slice(v.host, "1.2.3.4a.example.com");
+	expect_bad("SIP/2.0/TCP 256.1.1.1;branch=z9hG4bK1", "Bad Via: bad host");
+	expect_bad("SIP/2.0/TCP 1.2.3.256;branch=z9hG4bK1", "Bad Via: bad host");
+	expect_bad("SIP/2.0/TCP 1.2.3;branch=z9hG4bK1234", "Bad Via: bad host");
+	expect_bad("SIP/2.0/TCP 1.2.3.4.5;branch=z9hG4bK1", "Bad Via: bad host");
+	expect_bad("SIP/2.0/TCP 1.2.3.4;received=1.2.3.4444444444444", "Bad Via: bad received");
+
 	expect_bad("SIP/2.0/TCP 256.1.1.1", "Bad Via: bad host");
 	expect_bad("SIP/2.0/TCP 1.2.3", "Bad Via: bad host");
 	expect_bad("SIP/2.0/TCP 1.2.3.4.5", "Bad Via: bad host");
