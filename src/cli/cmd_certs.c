@@ -57,8 +57,8 @@ static int need_arg(int argc, char **argv, int i)
 
 /* --san DNS:a.example,IP:192.0.2.1: each entry's name joins the --name list (the type
  * must match what the name is; net_certs_make checks the names themselves). */
-static int add_san_list(const char *list, char *store, size_t cap, size_t *used,
-                        const char **names, size_t *n)
+static int add_san_list(const char *list, char *store, size_t cap, size_t *used, const char **names,
+                        size_t *n)
 {
 	const char *p = list;
 	while (*p) {
@@ -67,8 +67,9 @@ static int add_san_list(const char *list, char *store, size_t cap, size_t *used,
 		bool ip = len > 3 && strncasecmp(p, "IP:", 3) == 0;
 		size_t skip = dns ? 4 : ip ? 3 : 0;
 		if (!skip) {
-			fprintf(stderr, "openum certs: --san entries are DNS:NAME or IP:ADDRESS, not "
-			                "'%.*s'\n",
+			fprintf(stderr,
+			        "openum certs: --san entries are DNS:NAME or IP:ADDRESS, not "
+			        "'%.*s'\n",
 			        (int)len, p);
 			return -1;
 		}

@@ -292,7 +292,7 @@ int net_certs_make(const char *dir, const net_certs_opts *o, char *err, size_t e
 	}
 	srv_key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
 	cli_key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-	const char *srv_cn = o->server_cn         ? o->server_cn
+	const char *srv_cn = o->server_cn       ? o->server_cn
 	                     : o->nserver_names ? o->server_names[0]
 	                                        : "localhost";
 	if (srv_key)

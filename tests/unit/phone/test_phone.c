@@ -275,9 +275,8 @@ static void script_wait_prompt(void **state)
 	size_t n;
 	unsigned line;
 	const char *why;
-	assert_int_equal(parse("wait-prompt\nwait-prompt 20\nwait-audio 3\nwait-silence\n", &n,
-	                       &line, &why),
-	                 0);
+	assert_int_equal(
+	    parse("wait-prompt\nwait-prompt 20\nwait-audio 3\nwait-silence\n", &n, &line, &why), 0);
 	assert_int_equal(n, 4);
 	assert_int_equal(S[0].op, PHONE_OP_WAIT_PROMPT);
 	assert_int_equal(S[0].num, PHONE_DEFAULT_WAIT_S);
