@@ -21,7 +21,7 @@ set -eu
 need curl jq
 
 start_openum 4
-BS_TRANSPORT=tls BS_AUDIO=tone BS_ARGS=-s start_baresip alice alice "$ALICE_PW" "answermode=auto"
+BS_NETIF=127.0.0.1 BS_TRANSPORT=tls BS_AUDIO=tone BS_ARGS=-s start_baresip alice alice "$ALICE_PW" "answermode=auto"
 wait_registered alice
 grep -q "REGISTER sip:$DOMAIN;transport=tls\|REGISTER sip:.*transport=tls" "$T/alice.out" ||
 	fail "baresip's trace shows no REGISTER over TLS"

@@ -13,7 +13,9 @@
 #     The UM server records messages of at most 4 s, then hangs up.
 #   start_baresip NAME USER PASSWORD [ACCOUNT_PARAMS]: a headless baresip in $T/NAME
 #     (its microphone: 60 s of silence, or of a 440 Hz tone when BS_AUDIO=tone;
-#     over TLS when BS_TRANSPORT=tls; BS_ARGS: more baresip arguments, -s traces SIP)
+#     over TLS when BS_TRANSPORT=tls; BS_ARGS: more baresip arguments, -s traces SIP;
+#     BS_MWI=1 loads the mwi module; BS_NETIF=127.0.0.1 pins baresip to that address:
+#     1.0.0 takes an address there, "lo" fails with "could not get network address")
 #     registering USER@openum.test to the proxy over TCP, driven through ctrl_tcp by
 #     baresip/ctl.py; its events are appended to $T/NAME/events (JSON lines).
 #   bs NAME COMMAND [PARAMS]: one ctrl_tcp command to baresip NAME.
@@ -84,6 +86,10 @@ module_app		menu.so
 module_app		ctrl_tcp.so
 ctrl_tcp_listen		127.0.0.1:$_ctl
 EOC
+	# BS_MWI=1: the mwi module subscribes to message-summary once registered
+	[ -z "${BS_MWI:-}" ] || printf 'module_app\t\tmwi.so\n' >>"$_d/config"
+	# BS_NETIF=127.0.0.1: media and SIP addresses from loopback, not the first interface
+	[ -z "${BS_NETIF:-}" ] || printf 'net_interface\t\t%s\n' "$BS_NETIF" >>"$_d/config"
 	_tp=${BS_TRANSPORT:-tcp}
 	_pp=$PROXY_TCP
 	[ "$_tp" = tls ] && _pp=$PROXY_TLS
