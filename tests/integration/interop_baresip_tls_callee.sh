@@ -11,7 +11,7 @@
 #     time and does not divert to voicemail (no call-answering row, no new message);
 #     the web service says NoAnswer.
 # baresip has no "appear offline": the ring itself is what is proven.
-# timeout: 180
+# timeout: 300
 # shellcheck source-path=SCRIPTDIR disable=SC2016,SC1091
 set -eu
 # shellcheck source=lib.sh
