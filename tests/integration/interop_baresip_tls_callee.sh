@@ -60,10 +60,10 @@ $CURL -c "$T/jar" -H 'Content-Type: application/json' \
 	>"$T/s.json" || fail "web logon failed"
 CSRF=$(jq -r .csrf_token "$T/s.json")
 MSG=$($CURL -b "$T/jar" "$B/api/v1/messages" | jq -r '.messages[0].id')
-[ -n "$MSG" ] && [ "$MSG" != null ] || fail "no message in alice's mailbox"
+case "$MSG" in "" | null) fail "no message in alice's mailbox" ;; esac
 CALL=$($CURL -b "$T/jar" -H "X-CSRF-Token: $CSRF" -H 'Content-Type: application/json' \
 	-d "{\"message_id\":$MSG}" "$B/api/v1/play-on-phone" | jq -r .call_id)
-[ -n "$CALL" ] && [ "$CALL" != null ] || fail "play-on-phone refused"
+case "$CALL" in "" | null) fail "play-on-phone refused" ;; esac
 wait_count alice CALL_INCOMING 1 || fail "alice's baresip did not ring for Play-On-Phone"
 # the INVITE as baresip received it (its -s trace): From == To == alice, private
 python3 - "$T/alice.out" "$DOMAIN" <<'PY' || fail "the Play-On-Phone INVITE at baresip is not the expected one"

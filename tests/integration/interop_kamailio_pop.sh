@@ -114,10 +114,10 @@ pop() {
 		fail "web logon failed"
 	CSRF=$(jq -r .csrf_token "$T/s.json")
 	MSG=$($C -b "$T/jar" "$B/api/v1/messages" | jq -r '.messages[0].id')
-	[ -n "$MSG" ] && [ "$MSG" != null ] || fail "no message in alice's mailbox"
+	case "$MSG" in "" | null) fail "no message in alice's mailbox" ;; esac
 	CALL=$($C -b "$T/jar" -H "X-CSRF-Token: $CSRF" -H 'Content-Type: application/json' \
 		-d "{\"message_id\":$MSG}" "$B/api/v1/play-on-phone" | jq -r .call_id)
-	[ -n "$CALL" ] && [ "$CALL" != null ] || fail "play-on-phone refused"
+	case "$CALL" in "" | null) fail "play-on-phone refused" ;; esac
 }
 # follow: polls the call until Disconnected; sets SEEN and J (the last answer)
 follow() {
