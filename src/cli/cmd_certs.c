@@ -1,8 +1,10 @@
 /* openum certs: makes a local certificate authority and the server and client
  * certificates that mutual TLS between the proxy and the UM server needs (the trust
  * that skip-pin depends on). The work is net_certs_make in src/net/certs.c. */
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli.h"
 #include "net/net.h"
@@ -11,8 +13,8 @@
 
 static void usage(FILE *out)
 {
-	fputs("usage: openum certs DIR [--name NAME]... [--client-name NAME]... [--days N]\n"
-	      "                        [--ca CADIR] [--force]\n"
+	fputs("usage: openum certs DIR [--name NAME]... [--san LIST]... [--cn NAME]\n"
+	      "                        [--client-name NAME]... [--days N] [--ca CADIR] [--force]\n"
 	      "\n"
 	      "Makes a local certificate authority and two certificates signed by it, with\n"
 	      "EC P-256 keys, and writes them as PEM files into DIR (created if missing):\n"
@@ -25,6 +27,11 @@ static void usage(FILE *out)
 	      "\n"
 	      "Options:\n"
 	      "  --name NAME         add NAME to the server certificate (repeatable)\n"
+	      "  --san LIST          the same for a list DNS:NAME,IP:ADDRESS,... (repeatable)\n"
+	      "  --cn NAME           the server certificate's subject CN (default: the first\n"
+	      "                      --name or --san, else localhost); peers that know the\n"
+	      "                      UM server by CN, such as contrib/kamailio/openum.cfg's\n"
+	      "                      UM_CN, need it\n"
 	      "  --client-name NAME  name the client certificate NAME (repeatable); list it\n"
 	      "                      in the UM server's trusted_peers to make it trusted\n"
 	      "  --days N            validity in days (default 365)\n"
@@ -48,11 +55,55 @@ static int need_arg(int argc, char **argv, int i)
 	return 1;
 }
 
+/* --san DNS:a.example,IP:192.0.2.1: each entry's name joins the --name list (the type
+ * must match what the name is; net_certs_make checks the names themselves). */
+static int add_san_list(const char *list, char *store, size_t cap, size_t *used, const char **names,
+                        size_t *n)
+{
+	const char *p = list;
+	while (*p) {
+		size_t len = strcspn(p, ",");
+		bool dns = len > 4 && strncasecmp(p, "DNS:", 4) == 0;
+		bool ip = len > 3 && strncasecmp(p, "IP:", 3) == 0;
+		size_t skip = dns ? 4 : ip ? 3 : 0;
+		if (!skip) {
+			fprintf(stderr,
+			        "openum certs: --san entries are DNS:NAME or IP:ADDRESS, not "
+			        "'%.*s'\n",
+			        (int)len, p);
+			return -1;
+		}
+		size_t vlen = len - skip;
+		if (*used + vlen + 1 > cap || *n >= MAX_NAMES) {
+			fprintf(stderr, "openum certs: too many names\n");
+			return -1;
+		}
+		char *v = store + *used;
+		memcpy(v, p + skip, vlen);
+		v[vlen] = '\0';
+		unsigned char tmp[16];
+		bool is_ip = inet_pton(AF_INET, v, tmp) == 1 || inet_pton(AF_INET6, v, tmp) == 1;
+		if (is_ip != ip) {
+			fprintf(stderr, "openum certs: --san %.*s: '%s' is %s\n", (int)len, p, v,
+			        is_ip ? "an IP address (IP:)" : "not an IP address");
+			return -1;
+		}
+		*used += vlen + 1;
+		names[(*n)++] = v;
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	return 0;
+}
+
 static int run(int argc, char **argv)
 {
 	const char *dir = NULL;
 	const char *names[MAX_NAMES], *cnames[MAX_NAMES];
 	net_certs_opts o = {.server_names = names, .client_names = cnames};
+	char sans[4096]; /* the names of every --san, NUL-separated */
+	size_t sans_used = 0;
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -67,6 +118,16 @@ static int run(int argc, char **argv)
 				return CLI_EXIT_USAGE;
 			}
 			(srv ? names : cnames)[(*n)++] = argv[++i];
+		} else if (strcmp(a, "--san") == 0) {
+			if (!need_arg(argc, argv, i))
+				return CLI_EXIT_USAGE;
+			if (add_san_list(argv[++i], sans, sizeof(sans), &sans_used, names,
+			                 &o.nserver_names) != 0)
+				return CLI_EXIT_USAGE;
+		} else if (strcmp(a, "--cn") == 0) {
+			if (!need_arg(argc, argv, i))
+				return CLI_EXIT_USAGE;
+			o.server_cn = argv[++i];
 		} else if (strcmp(a, "--days") == 0) {
 			if (!need_arg(argc, argv, i))
 				return CLI_EXIT_USAGE;

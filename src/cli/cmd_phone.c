@@ -82,6 +82,8 @@ static void usage(FILE *out)
 	    "  wait-mwi yes|no|yes:NEW/OLD|no:NEW/OLD|failed:CODE [S]\n"
 	    "                        the message-waiting lamp and Voice-Message counts, or\n"
 	    "                        the subscription refused with CODE\n"
+	    "  wait-prompt [S]       the call heard a prompt: sound, then 600 ms of silence\n"
+	    "  wait-audio [S]        200 ms of sound      wait-silence [S]  600 ms without\n"
 	    "\n"
 	    "Exit status: 0 done (script passed, call answered), 1 a step failed, the\n"
 	    "call was not answered or registration failed, 2 usage error.\n"

@@ -456,11 +456,13 @@ static bool step2(story *s)
 		return why_set(s, "no message from step 1");
 	int64_t before = last_call_id(s);
 	char script[256];
-	/* 1 interrupts the counts; the date, time and caller come before the audio */
+	/* the first prompt heard, 1 plays the message (the date, time and caller come
+	 * before the audio); its end is the end of the sound, and a second more covers a
+	 * quiet tail of the recording before the UM server marks it heard */
 	snprintf(script, sizeof(script),
-	         "voicemail\nwait-answered 15\nsleep 2000\ndtmf 1\nsleep %u\nhangup\n"
-	         "wait-ended 10\n",
-	         (unsigned)s->msg_ms + 10000);
+	         "voicemail\nwait-answered 15\nwait-prompt 20\ndtmf 1\nwait-prompt %u\n"
+	         "sleep 1000\nhangup\nwait-ended 10\n",
+	         (unsigned)s->msg_ms / 1000 + 20);
 	if (!phone_start(s, &s->phone[0], &demo_users[0], "alice", false, NULL, script) ||
 	    !phone_passed(s, &s->phone[0], PHONE_WAIT_MS))
 		return false;
@@ -498,8 +500,8 @@ static bool step3(story *s)
 	int64_t before = last_call_id(s);
 	char script[256];
 	snprintf(script, sizeof(script),
-	         "voicemail\nwait-answered 15\nsleep 2500\ndtmf %s#\nsleep 8000\nhangup\n"
-	         "wait-ended 10\n",
+	         "voicemail\nwait-answered 15\nwait-prompt 20\ndtmf %s#\nwait-prompt 20\n"
+	         "hangup\nwait-ended 10\n",
 	         demo_users[0].pin);
 	if (!phone_start(s, &s->phone[0], &demo_users[0], "alice", true, NULL, script) ||
 	    !phone_passed(s, &s->phone[0], PHONE_WAIT_MS))
@@ -523,7 +525,7 @@ static bool step4(story *s)
 {
 	int64_t before = last_call_id(s);
 	if (!phone_start(s, &s->phone[1], &demo_users[1], "bob", false, NULL,
-	                 "voicemail " ALICE "\nwait-answered 15\nsleep 4000\nhangup\n"
+	                 "voicemail " ALICE "\nwait-answered 15\nwait-prompt 20\nhangup\n"
 	                 "wait-ended 10\n") ||
 	    !phone_passed(s, &s->phone[1], PHONE_WAIT_MS))
 		return false;

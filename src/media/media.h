@@ -217,6 +217,33 @@ int dtmf_info_parse(ou_slice body, char *digit, unsigned *duration_ms, const cha
 /* Writes the body (NUL-terminated); ETOOBIG if cap is short, EINVAL for a bad digit. */
 int dtmf_info_build(char digit, unsigned duration_ms, char *out, size_t cap, size_t *len);
 
+/* ==== level of received audio (level.c) ============================================= */
+/* A frame whose RMS reaches this counts as sound (about -40 dBFS): a spoken prompt is far
+ * above it, G.711 digital silence and line hiss far below. */
+#define MEDIA_LEVEL_VOICED_RMS 330
+
+/* What has been heard: times are the caller's milliseconds (uv_now of the loop). */
+typedef struct media_level {
+	uint64_t voiced_ms;      /* total length of the frames that counted as sound */
+	uint64_t last_voiced_at; /* when the last such frame arrived (valid if voiced) */
+	bool voiced;             /* any sound at all */
+} media_level;
+
+/* Counts one frame of n samples received at now_ms. */
+void media_level_feed(media_level *l, const int16_t *pcm, size_t n, uint64_t now_ms);
+/* The same for G.711 bytes (decoded 160 samples at a time, each block one frame). */
+void media_level_feed_g711(media_level *l, media_codec c, const uint8_t *in, size_t n,
+                           uint64_t now_ms);
+/* At least speech_ms of sound since the count was base_voiced_ms. */
+bool media_level_heard(const media_level *l, uint64_t base_voiced_ms, unsigned speech_ms);
+/* No sound for silence_ms up to now_ms, counting from since_ms or the last sound after it. */
+bool media_level_quiet(const media_level *l, uint64_t since_ms, uint64_t now_ms,
+                       unsigned silence_ms);
+/* A prompt came and ended: since (since_ms, base_voiced_ms) at least speech_ms of sound,
+ * then silence_ms without any. */
+bool media_level_prompt_over(const media_level *l, uint64_t since_ms, uint64_t base_voiced_ms,
+                             uint64_t now_ms, unsigned speech_ms, unsigned silence_ms);
+
 /* ==== jitter buffer for recording =================================================== */
 /* Packets go in by sequence number; frames come out in order with losses and timestamp
  * gaps (silence suppression, DTMF) filled with silence. A packet with no audio (a
@@ -384,6 +411,7 @@ typedef struct media_session_stats {
 	uint32_t rtcp_sent, rtcp_received;
 	size_t recorded;     /* samples in the record buffer */
 	uint32_t silence_ms; /* trailing silence in the recording */
+	media_level heard;   /* loudness of every audio packet received (uv_now times) */
 } media_session_stats;
 
 /* The slot with the fewest sessions (the lowest index among equals): where

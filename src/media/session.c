@@ -545,6 +545,9 @@ static void rtp_recv_cb(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
 		return;
 	}
 	s->st.received++;
+	if (audio)
+		media_level_feed_g711(&s->st.heard, s->cfg.codec, p.payload, p.payload_len,
+		                      uv_now(s->clock->loop));
 	if (s->recording)
 		rec_put(s, &p, audio);
 	if (dtmf) {

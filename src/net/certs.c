@@ -238,6 +238,9 @@ int net_certs_make(const char *dir, const net_certs_opts *o, char *err, size_t e
 		if (!is_ip(o->server_names[i]) && !dns_name_ok(o->server_names[i]))
 			return fail(&e, OPENUM_EINVAL, "'%s' is not a DNS name or IP address",
 			            o->server_names[i]);
+	if (o->server_cn && !is_ip(o->server_cn) && !dns_name_ok(o->server_cn))
+		return fail(&e, OPENUM_EINVAL, "CN '%s' is not a DNS name or IP address",
+		            o->server_cn);
 	static const char *const default_client[] = {NET_CERTS_DEFAULT_CLIENT};
 	const char *const *cnames = o->nclient_names ? o->client_names : default_client;
 	size_t ncnames = o->nclient_names ? o->nclient_names : 1;
@@ -289,7 +292,9 @@ int net_certs_make(const char *dir, const net_certs_opts *o, char *err, size_t e
 	}
 	srv_key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
 	cli_key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-	const char *srv_cn = o->nserver_names ? o->server_names[0] : "localhost";
+	const char *srv_cn = o->server_cn       ? o->server_cn
+	                     : o->nserver_names ? o->server_names[0]
+	                                        : "localhost";
 	if (srv_key)
 		srv =
 		    make_leaf(srv_key, srv_cn, srv_san, "serverAuth,clientAuth", ca, ca_key, days);

@@ -58,7 +58,11 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 }
 
 /* Reusable: same transport and address (or the same name we were asked before), not
- * closing; for TLS only our own connections whose server name was checked as asked. */
+ * closing. For TLS: our own connections whose server name was checked as asked, or a
+ * connection a peer opened to us when the target is exactly its address, given as a
+ * number with no other name to check. That is a phone's flow: baresip puts the
+ * address of its connection in its Contact, and no listener is behind it, so requests
+ * in the dialog (ACK, BYE) can only go back over that connection (RFC 5626, 5923). */
 static net_conn *find_reusable(struct net *n, net_transport tp, const char *host, const char *ip,
                                uint16_t port, const char *vname)
 {
@@ -70,8 +74,14 @@ static net_conn *find_reusable(struct net *n, net_transport tp, const char *host
 		    (ip && c->peer.remote_port == port && strcmp(c->peer.remote_ip, ip) == 0);
 		if (!same)
 			continue;
-		if (tp == NET_TLS && (!c->peer.outgoing || strcasecmp(c->tls_name, vname) != 0))
+		if (tp == NET_TLS && !c->peer.outgoing) {
+			bool exact = ip && c->peer.remote_port == port &&
+			             strcmp(c->peer.remote_ip, ip) == 0 && strcmp(vname, host) == 0;
+			if (!exact)
+				continue;
+		} else if (tp == NET_TLS && strcasecmp(c->tls_name, vname) != 0) {
 			continue;
+		}
 		return c;
 	}
 	return NULL;

@@ -135,6 +135,10 @@ typedef struct net_certs_opts {
 	/* server.pem SAN DNS names besides "localhost" (IP 127.0.0.1 and ::1 always) */
 	const char *const *server_names;
 	size_t nserver_names;
+	/* server.pem subject CN (a DNS name or IP address); NULL: the first server name,
+	 * else "localhost". Peers that know the UM server by CN (Kamailio's
+	 * $tls_peer_subject_cn) need it set; TLS name checks use the SAN only. */
+	const char *server_cn;
 	/* client.pem SAN DNS names; none: NET_CERTS_DEFAULT_CLIENT */
 	const char *const *client_names;
 	size_t nclient_names;

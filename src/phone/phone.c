@@ -463,6 +463,12 @@ void phone_free(phone *p)
 void phone_get_status(const phone *p, phone_status *out)
 {
 	*out = p->st;
+	memset(&out->heard, 0, sizeof(out->heard));
+	if (p->call) {
+		media_session_stats ms;
+		ua_call_media_stats(p->call, &ms);
+		out->heard = ms.heard;
+	}
 }
 
 uv_loop_t *phone_loop(phone *p)

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <uv.h>
 
+#include "../media/media.h"
 #include "../net/net.h"
 #include "../sip/sip.h"
 
@@ -27,6 +28,11 @@
 #define PHONE_DEFAULT_WAIT_S 10 /* wait-* steps without SECONDS */
 #define PHONE_REG_WAIT_MS 10000 /* a script starts once registered, or fails by then */
 #define PHONE_DTMF_MAX 64       /* received digits kept */
+/* wait-prompt / wait-audio / wait-silence: a prompt is at least PHONE_PROMPT_SOUND_MS of
+ * sound (media_level) followed by PHONE_PROMPT_SILENCE_MS without any. The pauses inside
+ * and between the UM server's spoken clips are shorter than the silence. */
+#define PHONE_PROMPT_SOUND_MS 200
+#define PHONE_PROMPT_SILENCE_MS 600
 
 /* ---- the rules (rules.c) --------------------------------------------------------- */
 typedef enum phone_presence {
@@ -122,6 +128,7 @@ typedef struct phone_status {
 	bool lamp_known;         /* a message-summary body was read */
 	bool lamp;               /* Messages-Waiting: yes */
 	unsigned vm_new, vm_old; /* Voice-Message new/old */
+	media_level heard;       /* loudness of the current call's audio (zero without media) */
 } phone_status;
 
 typedef void (*phone_changed_cb)(void *arg, phone *p);
@@ -181,6 +188,10 @@ typedef enum phone_op {
 	/* wait-mwi yes|no|yes:N/M|no:N/M|failed:CODE [SECONDS]: the lamp (and counts new/old)
 	 * of the last message-summary NOTIFY, or the subscription refused with CODE */
 	PHONE_OP_WAIT_MWI,
+	/* wait-prompt [SECONDS]: the call heard sound, then PHONE_PROMPT_SILENCE_MS of silence */
+	PHONE_OP_WAIT_PROMPT,
+	PHONE_OP_WAIT_AUDIO,   /* wait-audio [SECONDS]: PHONE_PROMPT_SOUND_MS of sound */
+	PHONE_OP_WAIT_SILENCE, /* wait-silence [SECONDS]: PHONE_PROMPT_SILENCE_MS without sound */
 } phone_op;
 
 typedef struct phone_step {

@@ -21,6 +21,7 @@ struct phone_run {
 	bool acted;   /* a step that waits after acting (record) has acted */
 	bool finished;
 	unsigned declined_seen;
+	uint64_t voiced_base; /* heard.voiced_ms when the current step began */
 	uv_timer_t tick;
 };
 
@@ -128,6 +129,54 @@ static bool mwi_matches(const phone_status *st, const char *want)
 	return sscanf(colon + 1, "%u/%u", &a, &b) == 2 && st->vm_new == a && st->vm_old == b;
 }
 
+/* wait-prompt, wait-audio, wait-silence: the level of what the call hears against the
+ * step's start. Fails at once when no call is up (nothing to listen to); a call still
+ * ringing is waited for. */
+static bool wait_sound(phone_run *r, const phone_step *s, const phone_status *st, uint64_t now,
+                       bool timed_out)
+{
+	const media_level *l = &st->heard;
+	uint64_t sound = l->voiced_ms - r->voiced_base;
+	bool ok = false;
+	if (s->op == PHONE_OP_WAIT_PROMPT)
+		ok = media_level_prompt_over(l, r->step_start, r->voiced_base, now,
+		                             PHONE_PROMPT_SOUND_MS, PHONE_PROMPT_SILENCE_MS);
+	else if (s->op == PHONE_OP_WAIT_AUDIO)
+		ok = media_level_heard(l, r->voiced_base, PHONE_PROMPT_SOUND_MS);
+	else
+		ok = media_level_quiet(l, r->step_start, now, PHONE_PROMPT_SILENCE_MS);
+	char buf[160];
+	if (ok && st->call == PHONE_ACTIVE) {
+		snprintf(buf, sizeof(buf), "%llu ms of sound in %llu ms", (unsigned long long)sound,
+		         (unsigned long long)(now - r->step_start));
+		pass(r, s, buf);
+		return true;
+	}
+	if (st->call == PHONE_IDLE) {
+		snprintf(buf, sizeof(buf), "no call is up (the last ended: %u %s)", st->end_status,
+		         st->end_text);
+		fail(r, s, "%s", buf);
+	} else if (timed_out && st->call != PHONE_ACTIVE) {
+		fail(r, s, "the call was not answered%s", NULL);
+	} else if (timed_out) {
+		if (s->op == PHONE_OP_WAIT_SILENCE)
+			snprintf(
+			    buf, sizeof(buf), "never %u ms of silence (sound until %llu ms ago)",
+			    PHONE_PROMPT_SILENCE_MS, (unsigned long long)(now - l->last_voiced_at));
+		else if (sound < PHONE_PROMPT_SOUND_MS)
+			snprintf(buf, sizeof(buf), "no prompt heard: %llu ms of sound in %u s",
+			         (unsigned long long)sound, s->num);
+		else
+			snprintf(buf, sizeof(buf),
+			         "the prompt did not end: %llu ms of sound, still sounding %llu ms "
+			         "ago",
+			         (unsigned long long)sound,
+			         (unsigned long long)(now - l->last_voiced_at));
+		fail(r, s, "%s", buf);
+	}
+	return false;
+}
+
 /* One look at the current step; true when the run may go on to the next one now. */
 static bool step(phone_run *r)
 {
@@ -136,12 +185,13 @@ static bool step(phone_run *r)
 	phone_status st;
 	const char *why = NULL;
 	uint64_t now = uv_now(uv_handle_get_loop((uv_handle_t *)&r->tick));
+	phone_get_status(p, &st);
 	if (!r->started) {
 		r->started = true;
 		r->step_start = now;
+		r->voiced_base = st.heard.voiced_ms;
 	}
 	bool timed_out = now - r->step_start >= (uint64_t)s->num * 1000;
-	phone_get_status(p, &st);
 	char buf[512];
 	int err = 0;
 	switch (s->op) {
@@ -258,6 +308,9 @@ static bool step(phone_run *r)
 		if (timed_out)
 			fail(r, s, "the call is still up%s", NULL);
 		return false;
+	case PHONE_OP_WAIT_PROMPT:
+	case PHONE_OP_WAIT_AUDIO:
+	case PHONE_OP_WAIT_SILENCE: return wait_sound(r, s, &st, now, timed_out);
 	case PHONE_OP_PRINT_STATE:
 		phone_status_line(p, buf, sizeof(buf));
 		pass(r, s, buf);

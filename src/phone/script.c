@@ -32,6 +32,9 @@ static const struct {
     {"wait-ended", PHONE_OP_WAIT_ENDED},
     {"print-state", PHONE_OP_PRINT_STATE},
     {"wait-mwi", PHONE_OP_WAIT_MWI},
+    {"wait-prompt", PHONE_OP_WAIT_PROMPT},
+    {"wait-audio", PHONE_OP_WAIT_AUDIO},
+    {"wait-silence", PHONE_OP_WAIT_SILENCE},
 };
 
 const char *phone_op_name(phone_op op)
@@ -110,6 +113,9 @@ static const char *parse_line(char **w, unsigned nw, const char *rest2, phone_st
 	case PHONE_OP_WAIT_DECLINED:
 	case PHONE_OP_WAIT_ANSWERED:
 	case PHONE_OP_WAIT_ENDED:
+	case PHONE_OP_WAIT_PROMPT:
+	case PHONE_OP_WAIT_AUDIO:
+	case PHONE_OP_WAIT_SILENCE:
 		if (nw > 2)
 			return "too many arguments (expected [SECONDS])";
 		st->num = PHONE_DEFAULT_WAIT_S;

@@ -33,5 +33,25 @@ grep -q "force" "$T/out" || fail "the refusal does not mention --force: $(cat "$
 "$OPENUM" certs "$T/pki" --force >/dev/null 2>&1 || fail "--force did not overwrite"
 [ "$(sha256sum "$T/pki/ca.pem")" != "$before" ] || fail "--force left ca.pem as it was"
 
+# --cn names the server certificate's subject; --san adds typed names
+"$OPENUM" certs "$T/um" --ca "$T/pki" --cn um.openum.test \
+	--san DNS:um1.openum.test,IP:192.0.2.7 >"$T/out" 2>&1 || fail "--cn/--san: $(cat "$T/out")"
+openssl x509 -in "$T/um/server.pem" -noout -subject | grep -q "CN *= *um.openum.test" ||
+	fail "server.pem subject is not CN=um.openum.test: $(openssl x509 -in "$T/um/server.pem" -noout -subject)"
+san=$(openssl x509 -in "$T/um/server.pem" -noout -ext subjectAltName)
+echo "$san" | grep -q "DNS:um1.openum.test" || fail "--san DNS missing: $san"
+echo "$san" | grep -q "IP Address:192.0.2.7" || fail "--san IP missing: $san"
+echo "$san" | grep -q "DNS:localhost" || fail "DNS localhost missing: $san"
+openssl verify -CAfile "$T/pki/ca.pem" "$T/um/server.pem" >/dev/null || fail "--cn cert does not verify"
+"$OPENUM" certs "$T/dflt" >/dev/null 2>&1 || fail "certs (default CN)"
+openssl x509 -in "$T/dflt/server.pem" -noout -subject | grep -q "CN *= *localhost" ||
+	fail "the default CN is not localhost"
+for bad in "--san um.openum.test" "--san IP:um.openum.test" "--san DNS:192.0.2.7" \
+	"--cn bad/name" "--san DNS:a,,"; do
+	# shellcheck disable=SC2086
+	if "$OPENUM" certs "$T/bad" $bad >"$T/out" 2>&1; then fail "certs accepted $bad"; fi
+	[ ! -e "$T/bad/server.pem" ] || fail "certs $bad wrote server.pem"
+done
+
 if "$OPENUM" certs >/dev/null 2>&1; then fail "certs without DIR succeeded"; fi
 echo "cli/certs: ok"

@@ -5,7 +5,7 @@
 # after the 4 s no-answer time the proxy cancels her ringing phone and sends the call to
 # voicemail with a Diversion; `openum um` answers, records bob's 440 Hz tone and keeps
 # it as a message for alice from bob with reason no-answer (call log: call-answering).
-# timeout: 180
+# timeout: 300
 # shellcheck source-path=SCRIPTDIR disable=SC2016,SC1091 # sh -c gets values as arguments
 set -eu
 # shellcheck source=lib.sh

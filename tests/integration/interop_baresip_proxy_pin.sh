@@ -5,7 +5,7 @@
 # and enters the PIN as RFC 4733 telephone-events. The UM call log must say pin-ok for
 # the right PIN and pin-failed for three wrong ones. baresip runs headless, driven
 # through its ctrl_tcp module (tests/integration/baresip/ctl.py); every wait polls state.
-# timeout: 180
+# timeout: 300
 # shellcheck source-path=SCRIPTDIR disable=SC2016,SC1091 # sh -c gets values as arguments
 set -eu
 # shellcheck source=lib.sh

@@ -233,13 +233,13 @@ echo "ok - alice busy (486) -> voicemail, reason user-busy: $l"
 cat >"$T/vm.script" <<'EOS'
 voicemail sip:alice@openum.test
 wait-answered 20
-sleep 1500
+wait-prompt 20
 hangup
 EOS
 cat >"$T/own.script" <<'EOS'
 voicemail
 wait-answered 20
-sleep 1500
+wait-prompt 20
 hangup
 EOS
 phone vm_bob bob "$PW_B" tls vm.script || fail "bob's voicemail call: $(cat "$T/vm_bob.out")"

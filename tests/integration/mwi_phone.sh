@@ -87,7 +87,7 @@ wait-registered
 wait-mwi failed:403 30
 call sip:alice@openum.test;opaque=app:voicemail
 wait-answered 30
-sleep 1500
+wait-audio 10
 dtmf #
 sleep 5000
 hangup

@@ -330,6 +330,34 @@ static void test_tls_handshake_timeout(void **state)
 	h_free(w);
 }
 
+/* A phone's TLS flow: a request to exactly the address of a connection the phone
+ * opened goes back over it (baresip's Contact names that address, nothing listens
+ * there); a request that asks for a server name to be checked does not. */
+static void test_tls_inbound_flow_reused_for_its_address(void **state)
+{
+	h_world *w = h_new();
+	uint16_t port;
+	serve(w, "127.0.0.1", NULL, &port, allow, 1);
+	client(w, NULL);
+	net_peer p = deliver(w, NET_TLS, "127.0.0.1", port);
+	net_conn *in = w->msgs[0].conn, *c = NULL;
+	assert_int_equal(net_connect(w->n, NET_TLS, "127.0.0.1", p.remote_port, NULL, &c), 0);
+	assert_ptr_equal(c, in);
+	assert_int_equal(net_send(c, OPT, strlen(OPT)), 0);
+	unsigned two = 2;
+	assert_true(h_pump(w, 3000, h_cli_msgs_at_least, &two));
+	assert_string_equal(w->cli_msgs[1].raw, OPT);
+	net_conn_unref(c);
+	/* a name to verify: never the phone's connection (it showed no server name) */
+	net_conn *d = NULL;
+	assert_int_equal(
+	    net_connect(w->n, NET_TLS, "127.0.0.1", p.remote_port, "proxy.openum.test", &d), 0);
+	assert_ptr_not_equal(d, in);
+	net_conn_close(d);
+	net_conn_unref(d);
+	h_free(w);
+}
+
 /* Plaintext SIP sent to a TLS port is a failed handshake, not a message. */
 static void test_tls_port_refuses_plaintext(void **state)
 {
@@ -380,6 +408,7 @@ int main(void)
 	    cmocka_unit_test(test_trust_client_rejects_bad_server),
 	    cmocka_unit_test(test_tls_handshake_timeout),
 	    cmocka_unit_test(test_tls_port_refuses_plaintext),
+	    cmocka_unit_test(test_tls_inbound_flow_reused_for_its_address),
 	    cmocka_unit_test(test_certs_refuse_overwrite),
 	};
 	return cmocka_run_group_tests(tests, make_pki, remove_pki);

@@ -269,6 +269,27 @@ static void script_wait_mwi(void **state)
 	expect_bad("wait-mwi no 5 6\n", 1, "wait-mwi yes|no");
 }
 
+static void script_wait_prompt(void **state)
+{
+	(void)state;
+	size_t n;
+	unsigned line;
+	const char *why;
+	assert_int_equal(
+	    parse("wait-prompt\nwait-prompt 20\nwait-audio 3\nwait-silence\n", &n, &line, &why), 0);
+	assert_int_equal(n, 4);
+	assert_int_equal(S[0].op, PHONE_OP_WAIT_PROMPT);
+	assert_int_equal(S[0].num, PHONE_DEFAULT_WAIT_S);
+	assert_int_equal(S[1].num, 20);
+	assert_int_equal(S[2].op, PHONE_OP_WAIT_AUDIO);
+	assert_int_equal(S[3].op, PHONE_OP_WAIT_SILENCE);
+	assert_string_equal(phone_op_name(PHONE_OP_WAIT_PROMPT), "wait-prompt");
+	assert_string_equal(phone_op_name(PHONE_OP_WAIT_SILENCE), "wait-silence");
+	expect_bad("wait-prompt 0\n", 1, "SECONDS");
+	expect_bad("wait-prompt x\n", 1, "SECONDS");
+	expect_bad("wait-audio 1 2\n", 1, "too many arguments");
+}
+
 static void script_too_many_steps(void **state)
 {
 	(void)state;
@@ -403,6 +424,7 @@ int main(void)
 	    cmocka_unit_test(script_bad_lines),
 	    cmocka_unit_test(script_voicemail_of),
 	    cmocka_unit_test(script_wait_mwi),
+	    cmocka_unit_test(script_wait_prompt),
 	    cmocka_unit_test(script_too_many_steps),
 	    cmocka_unit_test(voicemail_skip_pin_on_the_wire),
 	};
