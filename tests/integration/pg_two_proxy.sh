@@ -1,22 +1,25 @@
 #!/bin/sh
 # timeout: 240
 # Two `openum proxy` processes share one PostgreSQL store (issue 8; docs/proxy.md "Live
-# location"): the location is read from the store when a call arrives, not only at
-# start. Proxy B starts before anyone registers, so what it finds came through A.
-#  1. alice registers through proxy A; bob (registered through B) calls alice through B:
-#     the call reaches alice's phone and is answered; B logs result=200.
-#  2. alice's phone unregisters through A; a second call from bob through B gets 480:
-#     a removed binding is not used (B never had it in memory).
+# location on a shared store"): the location is read from the store when a call
+# arrives, not only at start. Both proxies start before anyone registers, so what B
+# finds came through A.
+#  1. alice (a SIPp phone listening on its Contact port) registers through proxy A;
+#     carol calls alice through proxy B: B connects to alice's Contact (the registered
+#     flow is on A), alice answers, ACK and BYE follow B's Record-Route.
+#  2. alice unregisters through A (Contact: *); carol's next call through B gets 480:
+#     a removed binding is not used.
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 [ -n "${OPENUM_TEST_PG:-}" ] || exec "$HERE/../pg/with-postgres.sh" "$0" "$@"
 # shellcheck source=tests/integration/lib.sh
 . "$HERE/lib.sh"
-need python3 curl
+need sipp python3 curl
 D=openum.test
+PW=secret-pw-2
 DB=$OPENUM_TEST_PG
-for u in alice bob; do
-	"$OPENUM" user --db "$DB" add "sip:$u@$D" --password "$u-secret" >"$T/user.out" 2>&1 ||
+for u in alice carol; do
+	"$OPENUM" user --db "$DB" add "$u@$D" --password "$PW" >"$T/user.out" 2>&1 ||
 		fail "user add against PostgreSQL: $(cat "$T/user.out")"
 done
 PA=$(free_port)
@@ -24,51 +27,50 @@ PB=$(free_port)
 MA=$(free_port)
 MB=$(free_port)
 bg "$OPENUM" proxy --domain "$D" --db "$DB" --tcp-port "$PA" --tls-port 0 \
-	--metrics "127.0.0.1:$MA" 2>"$T/proxyA.log"
+	--digest md5 --metrics "127.0.0.1:$MA" 2>"$T/proxyA.log"
 wait_for 150 curl -sf "http://127.0.0.1:$MA/metrics" || fail "proxy A did not start"
 bg "$OPENUM" proxy --domain "$D" --db "$DB" --tcp-port "$PB" --tls-port 0 \
-	--metrics "127.0.0.1:$MB" 2>"$T/proxyB.log"
+	--digest md5 --metrics "127.0.0.1:$MB" 2>"$T/proxyB.log"
 wait_for 150 curl -sf "http://127.0.0.1:$MB/metrics" || fail "proxy B did not start"
 
-# ---- 1. register through A, call through B ----------------------------------------
-cat >"$T/alice.script" <<S
-wait-call 30
-answer
-wait-ended 30
-S
-bg "$OPENUM" phone --user "sip:alice@$D" --password alice-secret --proxy "127.0.0.1:$PA" \
-	--tcp --no-mwi --script "$T/alice.script" >"$T/alice.out" 2>&1
+# ---- 1. register through A, call through B ------------------------------------------
+# alice registers with A for 600 s from port LP, names LP in her Contact, answers what
+# arrives there (-oocsf), and after 6 s removes her bindings (Contact: *) through A
+LP=$(free_port)
+alice() {
+	cd "$T" || exit 1
+	exec sipp "127.0.0.1:$PA" -t t1 -i 127.0.0.1 -p "$LP" -mp 0 -nostdin \
+		-sf "$HERE/sipp/proxy_register.xml" -oocsf "$HERE/sipp/proxy_answer.xml" -s alice \
+		-key domain $D -key contact_port "$LP" -key q 1.0 -au alice -ap $PW -auth_uri $D \
+		-m 1 -d 6000 -timeout 60s -timeout_error -recv_timeout 10000 \
+		-trace_msg -message_file alice.msg -trace_err -error_file alice.err >alice.out 2>&1
+}
+bg alice
 ALICE=$LAST_PID
-wait_for 150 grep -q "register call-id=.* aor=alice@$D .*result=200" "$T/proxyA.log" ||
-	fail "alice did not register through proxy A"
-cat >"$T/bob.script" <<S
-call sip:alice@$D
-wait-answered 15
-sleep 500
-hangup
-wait-ended 5
-S
-"$OPENUM" phone --user "sip:bob@$D" --password bob-secret --proxy "127.0.0.1:$PB" --tcp \
-	--no-mwi --script "$T/bob.script" >"$T/bob.out" 2>&1 || fail "bob's call through B failed"
-wait "$ALICE" || fail "alice's phone (registered through A) did not get the call"
-grep -q "info proxy: call call-id=[^ ]* method=INVITE from=bob@$D to=alice@$D .*result=200" \
-	"$T/proxyB.log" || fail "proxy B did not log the answered call"
+wait_for 100 grep -q "^SIP/2.0 200" "$T/alice.msg" || fail "alice did not register through A"
+# call NAME SCENARIO: carol calls alice through proxy B; SIPp's exit status must be 0
+call() {
+	(cd "$T" && exec sipp "127.0.0.1:$PB" -t t1 -i 127.0.0.1 -p "$(free_port)" -mp 0 \
+		-nostdin -sf "$HERE/sipp/$2" -s alice -key domain $D -key caller carol \
+		-key extra "Subject: two proxies" -au carol -ap $PW -auth_uri "alice@$D" -m 1 \
+		-timeout 20s -timeout_error -recv_timeout 10000 -trace_msg \
+		-message_file "$1.msg" -trace_err -error_file "$1.err" >"$1.out" 2>&1) ||
+		fail "call $1: sipp exit status $?"
+}
+call c1 proxy_call.xml
+grep -q "^INVITE sip:alice@127.0.0.1:$LP;transport=tcp SIP/2.0" "$T/alice.msg" ||
+	fail "alice did not get the INVITE at her Contact"
+grep -q "^Record-Route: <sip:127.0.0.1:$PB" "$T/alice.msg" ||
+	fail "the INVITE did not come through proxy B"
+grep -q "^BYE " "$T/alice.msg" || fail "alice did not get the BYE"
 grep -q "aor=alice@$D" "$T/proxyB.log" && fail "alice registered through B after all"
 echo "ok - registered through proxy A, called through proxy B: answered"
 
-# ---- 2. unregistered through A: B does not use the removed binding -------------------
-wait_for 100 grep -q "register call-id=.* aor=alice@$D .*result=200 (0 contact(s))" \
-	"$T/proxyA.log" || fail "alice's phone did not unregister through A"
-cat >"$T/bob2.script" <<S
-call sip:alice@$D
-wait-ended 15
-expect-status 480
-S
-"$OPENUM" phone --user "sip:bob@$D" --password bob-secret --proxy "127.0.0.1:$PB" --tcp \
-	--no-mwi --script "$T/bob2.script" >"$T/bob2.out" 2>&1 || true
-grep -q "expect-status 480: ok\|line 3: .*ok" "$T/bob2.out" ||
-	fail "the call after alice unregistered did not end with 480"
-grep -q "info proxy: call call-id=[^ ]* method=INVITE from=bob@$D to=alice@$D .*result=480" \
-	"$T/proxyB.log" || fail "proxy B did not answer 480 after alice unregistered"
-echo "ok - unregistered through proxy A: proxy B answers 480"
+# ---- 2. removed through A: B does not use the binding ----------------------------------
+wait "$ALICE" || fail "alice's SIPp failed: $(tail -n 5 "$T/alice.out")"
+grep -q "aor=alice@$D .*result=200 (0 contact(s))" "$T/proxyA.log" ||
+	fail "alice's bindings were not removed through A"
+call c2 proxy_call_refused.xml
+grep -q "^SIP/2.0 480" "$T/c2.msg" || fail "after the removal: expected 480"
+echo "ok - removed through proxy A: proxy B answers 480"
 echo "integration/pg_two_proxy: ok"
