@@ -86,12 +86,23 @@ struct px_call {
 /* One step of the store pipeline, run in order on the thread pool: a binding change
  * written behind, or (LOOKUP) a read of one AOR's live bindings for a call. Reads come
  * after the writes queued before them, so this proxy always sees its own REGISTERs. */
-typedef enum persist_kind { OP_PUT = 1, OP_DEL, OP_LOOKUP } persist_kind;
+typedef enum persist_kind { OP_PUT = 1, OP_DEL, OP_LOOKUP, OP_REPLY } persist_kind;
+
+/* A REGISTER's 200 held until the binding writes before it are in a shared store, so
+ * that a phone that got its 200 is callable through every proxy at once. Owned by its
+ * OP_REPLY step and by the server transaction's callback: freed when both are done
+ * (or when the proxy closes: txn_layer_free ends transactions without callbacks). */
+typedef struct px_reply {
+	txn *st; /* NULL once the transaction ended */
+	ou_buf resp;
+	bool op_done, txn_gone;
+} px_reply;
 
 typedef struct persist_op {
 	persist_kind kind;
 	store_binding rec; /* PUT, DEL; LOOKUP: rec.aor */
 	px_call *call;     /* LOOKUP: holds a reference */
+	px_reply *reply;   /* REPLY */
 	int64_t now_ms;    /* LOOKUP */
 	store_binding *rows;
 	size_t nrows;
@@ -238,6 +249,8 @@ static void persist_work(uv_work_t *w)
 	for (size_t i = 0; i < p->nbatch; i++) {
 		persist_op *o = &p->batch[i];
 		const char *why = NULL;
+		if (o->kind == OP_REPLY)
+			continue; /* sent from the loop once the writes before it are done */
 		if (o->kind == OP_LOOKUP) {
 			o->err = store_binding_list(p->su, o->rec.aor, o->now_ms, &o->rows,
 			                            &o->nrows, &why);
@@ -257,6 +270,38 @@ static void persist_work(uv_work_t *w)
 
 static void live_done(px_call *c, persist_op *o);
 
+static void reply_free(px_reply *r)
+{
+	ou_buf_free(&r->resp);
+	free(r);
+}
+
+static void reply_txn_event(void *arg, txn *t, const txn_event *ev)
+{
+	px_reply *r = arg;
+	(void)t;
+	if (ev->type != TXN_EV_TERMINATED)
+		return;
+	r->st = NULL;
+	r->txn_gone = true;
+	if (r->op_done)
+		reply_free(r);
+}
+
+/* The writes queued before it are in the store: the held response goes out. */
+static void reply_done(proxy *p, px_reply *r)
+{
+	if (p->closing) {
+		reply_free(r);
+		return;
+	}
+	if (r->st)
+		txn_send_response(r->st, r->resp.data, r->resp.len);
+	r->op_done = true;
+	if (r->txn_gone)
+		reply_free(r);
+}
+
 static void persist_kick(proxy *p);
 
 static void persist_after(uv_work_t *w, int status)
@@ -269,6 +314,8 @@ static void persist_after(uv_work_t *w, int status)
 	p->nbatch = 0;
 	p->pbusy = false;
 	for (size_t i = 0; i < n; i++) {
+		if (batch[i].kind == OP_REPLY)
+			reply_done(p, batch[i].reply);
 		if (batch[i].kind != OP_LOOKUP)
 			continue;
 		/* While closing, proxy_free has ended every call already. */
@@ -1048,8 +1095,21 @@ static unsigned register_request(proxy *p, txn *st, sip_msg *req, net_conn *conn
 		ou_buf_append_cstr(&b, "\r\n");
 	}
 	sip_print_body(&b, OU_SLICE_NULL, OU_SLICE_NULL);
-	txn_send_response(st, b.data, b.len);
-	ou_buf_free(&b);
+	px_reply *r = p->live_location && !b.failed ? calloc(1, sizeof(*r)) : NULL;
+	persist_op *o = r ? persist_push(p) : NULL;
+	if (o) {
+		/* Shared store: the 200 waits for the writes queued above. */
+		r->st = st;
+		r->resp = b;
+		txn_set_cb(st, reply_txn_event, r);
+		o->kind = OP_REPLY;
+		o->reply = r;
+		persist_kick(p);
+	} else {
+		free(r);
+		txn_send_response(st, b.data, b.len);
+		ou_buf_free(&b);
+	}
 	metrics_inc(MET_PROXY_REGISTRATIONS);
 	static char contacts[32];
 	snprintf(contacts, sizeof(contacts), "%u contact(s)", n);
@@ -1555,6 +1615,8 @@ static void proxy_release(proxy *p)
 			store_binding_del(p->su, o->rec.aor, o->rec.contact, NULL);
 		else if (o->kind == OP_PUT)
 			store_binding_put(p->su, &o->rec, NULL);
+		else if (o->kind == OP_REPLY)
+			reply_free(o->reply);
 	}
 	free(p->q);
 	free(p->users);
