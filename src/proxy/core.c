@@ -72,15 +72,41 @@ struct px_call {
 	uv_timer_t t_noans, t_ring;
 	unsigned refs;
 	unsigned closes;
+	/* live location (shared store): the called user's bindings read from the store at
+	 * request time; looking: the read is in flight (the call holds a reference) */
+	bool looking, have_live;
+	store_binding *live;
+	size_t nlive;
 	px_call *prev, *next;   /* the proxy's list of live calls */
 	const ou_slice *routes; /* into req: Route entries after ours */
 	unsigned nroutes;
 	ou_slice route_store[PROXY_MAX_ROUTES];
 };
 
+/* One step of the store pipeline, run in order on the thread pool: a binding change
+ * written behind, or (LOOKUP) a read of one AOR's live bindings for a call. Reads come
+ * after the writes queued before them, so this proxy always sees its own REGISTERs. */
+typedef enum persist_kind { OP_PUT = 1, OP_DEL, OP_LOOKUP, OP_REPLY } persist_kind;
+
+/* A REGISTER's 200 held until the binding writes before it are in a shared store, so
+ * that a phone that got its 200 is callable through every proxy at once. Owned by its
+ * OP_REPLY step and by the server transaction's callback: freed when both are done
+ * (or when the proxy closes: txn_layer_free ends transactions without callbacks). */
+typedef struct px_reply {
+	txn *st; /* NULL once the transaction ended */
+	ou_buf resp;
+	bool op_done, txn_gone;
+} px_reply;
+
 typedef struct persist_op {
-	store_binding rec;
-	bool removed;
+	persist_kind kind;
+	store_binding rec; /* PUT, DEL; LOOKUP: rec.aor */
+	px_call *call;     /* LOOKUP: holds a reference */
+	px_reply *reply;   /* REPLY */
+	int64_t now_ms;    /* LOOKUP */
+	store_binding *rows;
+	size_t nrows;
+	int err;
 } persist_op;
 
 struct proxy {
@@ -113,6 +139,7 @@ struct proxy {
 	unsigned async; /* tick, works and calls in flight; the struct is freed at 0 */
 	px_call *calls;
 	bool closing;
+	bool live_location; /* shared store (PostgreSQL): bindings read at request time */
 	proxy_stats stats;
 };
 
@@ -222,12 +249,57 @@ static void persist_work(uv_work_t *w)
 	for (size_t i = 0; i < p->nbatch; i++) {
 		persist_op *o = &p->batch[i];
 		const char *why = NULL;
-		int err = o->removed ? store_binding_del(p->su, o->rec.aor, o->rec.contact, &why)
-		                     : store_binding_put(p->su, &o->rec, &why);
+		if (o->kind == OP_REPLY)
+			continue; /* sent from the loop once the writes before it are done */
+		if (o->kind == OP_LOOKUP) {
+			o->err = store_binding_list(p->su, o->rec.aor, o->now_ms, &o->rows,
+			                            &o->nrows, &why);
+			if (o->err)
+				ou_log(OU_LOG_ERROR, "proxy", "cannot read bindings of %s: %s",
+				       o->rec.aor, why ? why : "error");
+			continue;
+		}
+		int err = o->kind == OP_DEL
+		              ? store_binding_del(p->su, o->rec.aor, o->rec.contact, &why)
+		              : store_binding_put(p->su, &o->rec, &why);
 		if (err)
 			ou_log(OU_LOG_ERROR, "proxy", "cannot store binding %s: %s", o->rec.contact,
 			       why ? why : "error");
 	}
+}
+
+static void live_done(px_call *c, persist_op *o);
+
+static void reply_free(px_reply *r)
+{
+	ou_buf_free(&r->resp);
+	free(r);
+}
+
+static void reply_txn_event(void *arg, txn *t, const txn_event *ev)
+{
+	px_reply *r = arg;
+	(void)t;
+	if (ev->type != TXN_EV_TERMINATED)
+		return;
+	r->st = NULL;
+	r->txn_gone = true;
+	if (r->op_done)
+		reply_free(r);
+}
+
+/* The writes queued before it are in the store: the held response goes out. */
+static void reply_done(proxy *p, px_reply *r)
+{
+	if (p->closing) {
+		reply_free(r);
+		return;
+	}
+	if (r->st)
+		txn_send_response(r->st, r->resp.data, r->resp.len);
+	r->op_done = true;
+	if (r->txn_gone)
+		reply_free(r);
 }
 
 static void persist_kick(proxy *p);
@@ -236,10 +308,22 @@ static void persist_after(uv_work_t *w, int status)
 {
 	proxy *p = w->data;
 	(void)status;
-	free(p->batch);
+	persist_op *batch = p->batch;
+	size_t n = p->nbatch;
 	p->batch = NULL;
 	p->nbatch = 0;
 	p->pbusy = false;
+	for (size_t i = 0; i < n; i++) {
+		if (batch[i].kind == OP_REPLY)
+			reply_done(p, batch[i].reply);
+		if (batch[i].kind != OP_LOOKUP)
+			continue;
+		/* While closing, proxy_free has ended every call already. */
+		if (!p->closing)
+			live_done(batch[i].call, &batch[i]);
+		free(batch[i].rows);
+	}
+	free(batch);
 	persist_kick(p);
 	p->async--;
 	proxy_release(p);
@@ -264,20 +348,30 @@ static void persist_kick(proxy *p)
 	}
 }
 
-static void on_loc_change(void *arg, const store_binding *rec, bool removed)
+/* A new zeroed step at the end of the pipeline's queue; NULL when out of memory. */
+static persist_op *persist_push(proxy *p)
 {
-	proxy *p = arg;
 	if (p->nq == p->capq) {
 		size_t nc = p->capq ? p->capq * 2 : 16;
 		persist_op *nq = realloc(p->q, nc * sizeof(*nq));
 		if (!nq)
-			return;
+			return NULL;
 		p->q = nq;
 		p->capq = nc;
 	}
-	p->q[p->nq].rec = *rec;
-	p->q[p->nq].removed = removed;
-	p->nq++;
+	persist_op *o = &p->q[p->nq++];
+	memset(o, 0, sizeof(*o));
+	return o;
+}
+
+static void on_loc_change(void *arg, const store_binding *rec, bool removed)
+{
+	proxy *p = arg;
+	persist_op *o = persist_push(p);
+	if (!o)
+		return;
+	o->kind = removed ? OP_DEL : OP_PUT;
+	o->rec = *rec;
 	if (!p->closing)
 		persist_kick(p);
 }
@@ -382,6 +476,7 @@ static void call_free_cb(uv_handle_t *h)
 		c->next->prev = c->prev;
 	free(c->req);
 	free(c->best);
+	free(c->live);
 	ou_buf_free(&c->challenges);
 	free(c);
 	p->async--;
@@ -611,14 +706,16 @@ static void send_best(px_call *c, unsigned fallback)
 	if (c->final_sent || !c->st)
 		return;
 	if (!c->best) {
-		respond(c, c->best_status ? c->best_status : fallback, NULL);
+		respond(c, c->best_status ? proxy_best_upstream(c->best_status) : fallback, NULL);
 		return;
 	}
+	unsigned st = proxy_best_upstream(c->best->status);
+	bool merge = proxy_best_merges_challenges(st);
 	ou_buf b;
 	ou_buf_init(&b);
-	if (px_build_response(c->best, &c->challenges, &b) == 0) {
+	if (px_build_response(c->best, st, merge ? &c->challenges : NULL, &b) == 0) {
 		c->final_sent = true;
-		c->final_status = c->best->status;
+		c->final_status = st;
 		txn_send_response(c->st, b.data, b.len);
 	} else {
 		respond(c, 500, NULL);
@@ -668,21 +765,6 @@ static void all_done(px_call *c)
 	send_best(c, 480);
 }
 
-/* RFC 3261 16.7 step 6: is status a better final answer than the current best? */
-static bool better(unsigned st, unsigned best)
-{
-	if (!best)
-		return true;
-	if (best >= 600)
-		return false;
-	if (st >= 600)
-		return true;
-	unsigned cs = st / 100, cb = best / 100;
-	if (cs != cb)
-		return cs < cb;
-	return false;
-}
-
 static void keep_challenges(px_call *c, const sip_msg *m)
 {
 	for (uint16_t i = 0; i < m->nhdr; i++) {
@@ -698,7 +780,7 @@ static void relay(px_call *c, sip_msg *m)
 		return;
 	ou_buf b;
 	ou_buf_init(&b);
-	if (px_build_response(m, NULL, &b) == 0)
+	if (px_build_response(m, 0, NULL, &b) == 0)
 		txn_send_response(c->st, b.data, b.len);
 	ou_buf_free(&b);
 }
@@ -760,7 +842,7 @@ static void on_branch(void *arg, txn *t, const txn_event *ev)
 		if (ev->msg)
 			keep_challenges(c, ev->msg);
 	}
-	if (better(st, c->best_status)) {
+	if (proxy_best_better(st, c->best_status)) {
 		c->best_status = st;
 		free(c->best);
 		c->best = NULL;
@@ -1013,8 +1095,21 @@ static unsigned register_request(proxy *p, txn *st, sip_msg *req, net_conn *conn
 		ou_buf_append_cstr(&b, "\r\n");
 	}
 	sip_print_body(&b, OU_SLICE_NULL, OU_SLICE_NULL);
-	txn_send_response(st, b.data, b.len);
-	ou_buf_free(&b);
+	px_reply *r = p->live_location && !b.failed ? calloc(1, sizeof(*r)) : NULL;
+	persist_op *o = r ? persist_push(p) : NULL;
+	if (o) {
+		/* Shared store: the 200 waits for the writes queued above. */
+		r->st = st;
+		r->resp = b;
+		txn_set_cb(st, reply_txn_event, r);
+		o->kind = OP_REPLY;
+		o->reply = r;
+		persist_kick(p);
+	} else {
+		free(r);
+		txn_send_response(st, b.data, b.len);
+		ou_buf_free(&b);
+	}
 	metrics_inc(MET_PROXY_REGISTRATIONS);
 	static char contacts[32];
 	snprintf(contacts, sizeof(contacts), "%u contact(s)", n);
@@ -1071,10 +1166,33 @@ static int route_entries(proxy *p, px_call *c, const char **why)
 	return 0;
 }
 
+/* The flow a contact of aor registered on, when that was on this proxy and is open. */
+static net_conn *local_flow(proxy *p, const store_binding *row, int64_t now)
+{
+	const proxy_binding *b = proxy_loc_by_contact(p->loc, ou_slice_cstr(row->contact), now);
+	if (!b || !b->flow || strcmp(b->rec.aor, row->aor) != 0 || !net_conn_is_open(b->flow))
+		return NULL;
+	return b->flow;
+}
+
 /* Forks to the user's contacts. False when none could be reached. */
 static bool fork_contacts(px_call *c, const char *user_aor)
 {
 	proxy *p = c->px;
+	if (c->have_live) {
+		/* Shared store: the bindings read at request time, whichever proxy took the
+		 * REGISTER; over the registered flow when it is one of ours. */
+		int64_t now = now_ms();
+		unsigned started = 0;
+		for (size_t i = 0; i < c->nlive && i < PROXY_MAX_BRANCHES; i++) {
+			const store_binding *r = &c->live[i];
+			if (r->expires_ms <= now)
+				continue;
+			started += branch_to_uri_str(c, BR_CONTACT, r->contact,
+			                             local_flow(p, r, now), NULL, false, NULL) == 0;
+		}
+		return started > 0;
+	}
 	char aor[STORE_ADDR_MAX];
 	snprintf(aor, sizeof(aor), "sip:%s", user_aor);
 	const proxy_binding *bs[PROXY_MAX_BRANCHES];
@@ -1121,18 +1239,21 @@ static px_call *call_new(proxy *p, txn *st, sip_msg *req, const net_peer *peer)
 	return c;
 }
 
-/* The user part of the call: forwarding decision on arrival. */
-static void route_to_user(px_call *c, const char *user_aor)
+/* The user part of the call, once the bindings are known: forwarding decision on
+ * arrival. An unknown user gets 404 only when the caller authenticated or is a trusted
+ * peer; anyone else gets the 480 of a known user with no contact and no voicemail, so
+ * that INVITE and OPTIONS sweeps cannot tell names that exist (docs/proxy.md). */
+static void route_decide(px_call *c)
 {
 	proxy *p = c->px;
+	const char *user_aor = c->user_aor;
 	const store_user *u = find_user(p, user_aor);
 	if (!u) {
-		respond(c, 404, NULL);
+		respond(c, c->authenticated || c->trusted ? 404 : 480, NULL);
 		return;
 	}
 	c->has_user = true;
 	c->user = *u;
-	snprintf(c->user_aor, sizeof(c->user_aor), "%s", user_aor);
 	if (!c->invite) {
 		if (!fork_contacts(c, user_aor))
 			respond(c, 480, NULL);
@@ -1141,7 +1262,14 @@ static void route_to_user(px_call *c, const char *user_aor)
 	char aor[STORE_ADDR_MAX];
 	snprintf(aor, sizeof(aor), "sip:%s", user_aor);
 	const proxy_binding *bs[1];
-	bool registered = proxy_loc_lookup(p->loc, aor, now_ms(), bs, 1) > 0;
+	bool registered = false;
+	if (c->have_live) {
+		int64_t now = now_ms();
+		for (size_t i = 0; i < c->nlive; i++)
+			registered |= c->live[i].expires_ms > now;
+	} else {
+		registered = proxy_loc_lookup(p->loc, aor, now_ms(), bs, 1) > 0;
+	}
 	proxy_fwd_settings s = settings_of(c);
 	proxy_fwd_decision d;
 	proxy_fwd_decide(&s, c->sens, registered, PROXY_FWD_NEW, &d);
@@ -1191,6 +1319,52 @@ static void route_to_user(px_call *c, const char *user_aor)
 		break;
 	case PROXY_ACT_REJECT: respond(c, d.status, NULL); break;
 	}
+}
+
+/* A call to a user of our domain. With a shared store the bindings are read first (for
+ * every name, known or not: the same work, the same delay), behind the binding writes
+ * already queued; otherwise the table in memory is the whole truth. */
+static void route_to_user(px_call *c, const char *user_aor)
+{
+	proxy *p = c->px;
+	snprintf(c->user_aor, sizeof(c->user_aor), "%s", user_aor);
+	if (!p->live_location) {
+		route_decide(c);
+		return;
+	}
+	persist_op *o = persist_push(p);
+	if (!o) {
+		respond(c, 500, NULL);
+		return;
+	}
+	o->kind = OP_LOOKUP;
+	snprintf(o->rec.aor, sizeof(o->rec.aor), "sip:%s", user_aor);
+	o->call = c;
+	o->now_ms = now_ms();
+	c->refs++;
+	c->looking = true;
+	persist_kick(p);
+}
+
+/* The store answered a LOOKUP (loop thread). */
+static void live_done(px_call *c, persist_op *o)
+{
+	c->looking = false;
+	if (o->err == 0) {
+		c->live = o->rows;
+		c->nlive = o->nrows;
+		o->rows = NULL;
+		c->have_live = true;
+	}
+	if (c->st && !c->final_sent && !c->cancelled) {
+		if (o->err)
+			respond(c, 500, "Location service unavailable");
+		else
+			route_decide(c);
+		if (!c->pending && !c->final_sent && !c->looking)
+			respond(c, 480, NULL);
+	}
+	call_unref(c);
 }
 
 static void on_request(void *arg, txn *st, sip_msg *req, net_conn *conn, const net_peer *peer)
@@ -1243,19 +1417,27 @@ static void on_request(void *arg, txn *st, sip_msg *req, net_conn *conn, const n
 	                     (from->uri.user.n && ou_slice_caseeq_cstr(from->uri.host, p->domain));
 	bool authed = false;
 	char auth_aor[PROXY_AOR_MAX] = "";
-	if (req->method == SIP_METHOD_INVITE && initial && from_is_local && !peer->trusted) {
+	/* OPTIONS and MESSAGE to a local user too: a sender claiming to be one of ours
+	 * proves it before learning anything about the callee (user enumeration,
+	 * docs/proxy.md). */
+	char ruri_local[PROXY_AOR_MAX];
+	bool challenged_method =
+	    req->method == SIP_METHOD_INVITE ||
+	    ((req->method == SIP_METHOD_OPTIONS || req->method == SIP_METHOD_MESSAGE) &&
+	     local_aor(p, ruri, ruri_local));
+	if (challenged_method && initial && from_is_local && !peer->trusted) {
 		const char *outcome = NULL;
 		unsigned as = authenticate(p, st, req, peer, true, auth_aor, &outcome);
 		if (as) {
 			char peer_s[STORE_PEER_MAX], cid[96];
 			peer_text(peer, peer_s);
 			call_id_text(req, cid);
-			plog(
-			    p, strcmp(outcome, "challenged") == 0 ? OU_LOG_DEBUG : OU_LOG_WARN,
-			    "call call-id=%s method=INVITE from=%s peer=%s transport=%s trusted=no "
-			    "authenticated=no result=%u (%s)",
-			    cid, from_local[0] ? from_local : "-", peer_s,
-			    net_transport_name(peer->transport), as, outcome);
+			plog(p, strcmp(outcome, "challenged") == 0 ? OU_LOG_DEBUG : OU_LOG_WARN,
+			     "call call-id=%s method=%.*s from=%s peer=%s transport=%s trusted=no "
+			     "authenticated=no result=%u (%s)",
+			     cid, (int)req->method_s.n, req->method_s.p,
+			     from_local[0] ? from_local : "-", peer_s,
+			     net_transport_name(peer->transport), as, outcome);
 			return;
 		}
 		authed = true;
@@ -1341,7 +1523,7 @@ static void on_request(void *arg, txn *st, sip_msg *req, net_conn *conn, const n
 			respond(c, 502, "Next hop unreachable");
 		}
 	}
-	if (!c->pending && !c->final_sent)
+	if (!c->pending && !c->final_sent && !c->looking)
 		respond(c, 480, NULL);
 	call_unref(c); /* the server transaction keeps its own reference */
 }
@@ -1429,10 +1611,12 @@ static void proxy_release(proxy *p)
 	/* Whatever changes are still queued are written now (shutdown may block). */
 	for (size_t i = 0; i < p->nq; i++) {
 		persist_op *o = &p->q[i];
-		if (o->removed)
+		if (o->kind == OP_DEL)
 			store_binding_del(p->su, o->rec.aor, o->rec.contact, NULL);
-		else
+		else if (o->kind == OP_PUT)
 			store_binding_put(p->su, &o->rec, NULL);
+		else if (o->kind == OP_REPLY)
+			reply_free(o->reply);
 	}
 	free(p->q);
 	free(p->users);
@@ -1480,6 +1664,10 @@ int proxy_new(uv_loop_t *loop, const proxy_config *cfg, proxy **out, const char 
 	         cfg->advertise ? cfg->advertise
 	         : cfg->tcp_ip  ? cfg->tcp_ip
 	                        : cfg->tls_ip);
+	bool pg = false;
+	const char *target = NULL;
+	if (cfg->db && store_pick_backend(cfg->db, &pg, &target) && pg)
+		p->live_location = true;
 	int err = store_users_open(cfg->db, NULL, &p->su, why);
 	if (!err)
 		err = store_user_list(p->su, &p->users, &p->nusers, why);

@@ -106,6 +106,18 @@ int proxy_aor_from_uri(const sip_uri *u, char out[PROXY_AOR_MAX]);
 /* True when the Request-URI names a voicemail: ;opaque=app:voicemail (MS-EUMR). */
 bool proxy_uri_is_voicemail(const sip_uri *u);
 
+/* ---- best response (best.c) -------------------------------------------------------- */
+/* RFC 3261 16.7 step 6 among final answers of a fork that got no 2xx: smaller rank is
+ * better. 6xx first; then by class 3xx, 4xx, 5xx; inside 4xx 401/407 (challenges),
+ * then 415/420/484, then the rest; inside 5xx every other 5xx before 503. */
+unsigned proxy_best_rank(unsigned status);
+/* True when status should replace best (best 0: nothing yet). Ties keep the first. */
+bool proxy_best_better(unsigned status, unsigned best);
+/* The status the chosen answer is sent upstream with: 503 becomes 500 (step 6). */
+unsigned proxy_best_upstream(unsigned status);
+/* True when the chosen answer carries every branch's WWW-/Proxy-Authenticate (step 7). */
+bool proxy_best_merges_challenges(unsigned status);
+
 /* ---- location service (location.c) ------------------------------------------------ */
 typedef struct proxy_binding {
 	store_binding rec;

@@ -22,8 +22,11 @@ typedef struct px_req_opts {
 } px_req_opts;
 
 int px_build_request(const sip_msg *m, const px_req_opts *o, ou_buf *b);
-/* Relays response m upstream: our (top) Via removed. challenges, when non-empty, are
- * the merged WWW-/Proxy-Authenticate header lines that replace m's own (16.7 step 7). */
-int px_build_response(const sip_msg *m, const ou_buf *challenges, ou_buf *b);
+/* Relays response m upstream: our (top) Via removed. status, when not 0 and not m's,
+ * replaces m's status and reason (a 503 goes upstream as 500, 16.7 step 6); every other
+ * header field and the body are kept (Accept, Unsupported of a 415/420). challenges,
+ * when non-empty, are the merged WWW-/Proxy-Authenticate header lines that replace m's
+ * own (16.7 step 7). */
+int px_build_response(const sip_msg *m, unsigned status, const ou_buf *challenges, ou_buf *b);
 
 #endif

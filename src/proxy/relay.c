@@ -27,9 +27,14 @@ static ou_slice ctype_of(const sip_msg *m)
 	return h ? h->value : OU_SLICE_NULL;
 }
 
-int px_build_response(const sip_msg *m, const ou_buf *challenges, ou_buf *b)
+int px_build_response(const sip_msg *m, unsigned status, const ou_buf *challenges, ou_buf *b)
 {
-	sip_print_status_line(b, m->status, m->reason);
+	if (status && status != m->status)
+		sip_print_status_line(b, status,
+		                      status == 500 ? OU_SLICE_LIT("Server Internal Error")
+		                                    : OU_SLICE_LIT("Unknown"));
+	else
+		sip_print_status_line(b, m->status, m->reason);
 	uint16_t top = m->first[SIP_H_VIA];
 	for (uint16_t i = 0; i < m->nhdr; i++) {
 		const sip_hdr *h = &m->hdr[i];

@@ -1,7 +1,8 @@
 #!/bin/sh
 # A flood of INVITEs from one address (SIPp from 127.0.0.2: 600 calls at 100 per
 # second, up to 100 at once, each answered, ACKed and hung up) against `openum um`,
-# then 3000 at 200 per second against `openum proxy` (unknown user: 404).
+# then 3000 at 200 per second against `openum proxy` (unknown user, caller from outside
+# our domain: 480, docs/proxy.md "User enumeration").
 # While it runs, legitimate SIPp calls from 127.0.0.1 must all succeed; afterwards
 # the server is up, no call or dialog is left over, and /metrics (on --metrics and on
 # the --web listener) agrees with SIPp.
@@ -70,7 +71,7 @@ echo "ok - metrics: $answered calls answered, 0 active (also on the web listener
 kill -TERM "$UM"
 wait "$UM" || fail "um exit status $?"
 
-# the same flood against `openum proxy` (INVITEs for an unknown user: 404, ACK) while
+# the same flood against `openum proxy` (INVITEs for an unknown user: 480, ACK) while
 # bob calls alice through it: the call is answered
 D=openum.test
 for u in alice bob; do

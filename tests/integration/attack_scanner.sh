@@ -1,10 +1,11 @@
 #!/bin/sh
 # SIP scanner traffic against `openum proxy`, as SIPVicious sends it, made with SIPp
-# from 127.0.0.2: an OPTIONS sweep and a REGISTER sweep over 300 user names (two of
-# them real). The proxy stays up, answers every REGISTER with the same 401 for real
-# and unknown users (no user enumeration: the answers differ only in tags, Call-ID,
-# branch and nonce), and a legitimate call between two registered `openum phone`s
-# goes through while the sweep runs.
+# from 127.0.0.2: an OPTIONS sweep and a REGISTER sweep over 300 user names (three of
+# them real: alice and bob registered, carol not). The proxy stays up, answers every
+# REGISTER with the same 401 for real and unknown users, and every OPTIONS to carol
+# (known, not registered) exactly like one to an unknown name (no user enumeration,
+# docs/proxy.md: the answers differ only in tags, Call-ID, branch and nonce), and a
+# legitimate call between two registered `openum phone`s goes through meanwhile.
 set -eu
 # shellcheck disable=SC1091
 . "$(dirname "$0")/lib.sh"
@@ -12,7 +13,7 @@ need sipp curl python3
 HERE=$(cd "$(dirname "$0")" && pwd)
 D=openum.test
 DB=$T/db
-for u in alice bob; do
+for u in alice bob carol; do
 	"$OPENUM" user --db "$DB" add "sip:$u@$D" --password "$u-secret" >/dev/null
 done
 PORT=$(free_port)
@@ -29,9 +30,10 @@ metric() { curl -sf "http://127.0.0.1:$MPORT/metrics" | awk -v m="$1" '$1 == m {
 	i=0
 	while [ $i -lt 149 ]; do
 		echo "$((100 + i));$D"
-		echo "user$i;$D"
+		[ $i -lt 148 ] && echo "user$i;$D"
 		i=$((i + 1))
 	done
+	echo "carol;$D"
 	echo "alice;$D"
 	echo "bob;$D"
 } >"$T/names.csv"
@@ -102,6 +104,33 @@ assert shapes["alice"] == shapes["user7"] == shapes["bob"] == shapes["199"]
 print("one answer shape for all 300 users:", next(iter(distinct))[0])
 PY
 echo "ok - REGISTER sweep: real and unknown users get the same 401"
+
+# no enumeration by OPTIONS: carol (a user, not registered) answers like unknown names
+python3 - "$T/options.msg" <<'PY' || fail "OPTIONS answers tell carol from unknown users"
+import re, sys
+text = open(sys.argv[1], errors="replace").read()
+shapes = {}
+for m in re.finditer(r"SIP/2\.0 (\d{3})([^\n]*)\n(.*?)\n\s*\n", text, re.S):
+    status, reason, hdrs = m.group(1), m.group(2).strip(), m.group(3)
+    if status == "100":
+        continue
+    to = re.search(r"^To:\s*<sip:([^@>]+)@", hdrs, re.M | re.I)
+    if not to:
+        continue
+    lines = []
+    for line in hdrs.splitlines():
+        name = line.split(":", 1)[0].strip().lower()
+        if name in ("via", "from", "to", "call-id", "cseq", "content-length"):
+            continue
+        lines.append(line.strip())
+    shapes.setdefault(to.group(1), set()).add((status, reason, tuple(sorted(lines))))
+for u in ("carol", "user7", "199", "user147"):
+    assert u in shapes, u
+assert shapes["carol"] == shapes["user7"] == shapes["199"] == shapes["user147"], \
+    (shapes["carol"], shapes["user7"])
+print("carol and unknown names: the same answer", next(iter(shapes["carol"]))[:2])
+PY
+echo "ok - OPTIONS sweep: a known but unregistered user looks like an unknown one"
 
 wait "$BOB" || fail "the legitimate call failed (bob)"
 wait "$ALICE" || fail "the legitimate call failed (alice)"

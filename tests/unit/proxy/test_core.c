@@ -358,6 +358,35 @@ static void ph_reply(phone *p, unsigned status)
 	ou_buf_free(&b);
 }
 
+/* The phone answers the INVITE it holds with status and extra header lines. */
+static void ph_reply_hdr(phone *p, unsigned status, const char *extra)
+{
+	ou_buf b;
+	ou_buf_init(&b);
+	txn_build_response(&p->m, status, NULL, OU_SLICE_LIT("calleetag"), &b);
+	b.data[b.len] = '\0';
+	char *cl = strstr(b.data, "Content-Length:");
+	assert_non_null(cl);
+	char text[8192];
+	snprintf(text, sizeof(text), "%.*s%s%s", (int)(cl - b.data), b.data, extra, cl);
+	ph_send(p, text);
+	ou_buf_free(&b);
+}
+
+/* Sends a request from a caller outside our domain (no digest possible). */
+static void ph_foreign(phone *p, const char *method, const char *ruri, const char *callid)
+{
+	char text[2048];
+	snprintf(text, sizeof(text),
+	         "%s %s SIP/2.0\r\n"
+	         "Via: SIP/2.0/TCP 127.0.0.1:%u;branch=z9hG4bK-f-%s\r\n"
+	         "From: <sip:scanner@elsewhere.example>;tag=f-%s\r\nTo: <%s>\r\n"
+	         "Call-ID: %s\r\nCSeq: 1 %s\r\nMax-Forwards: 70\r\n"
+	         "Contact: <sip:scanner@127.0.0.1:%u;transport=tcp>\r\nContent-Length: 0\r\n\r\n",
+	         method, ruri, p->port, callid, callid, ruri, callid, method, p->port);
+	ph_send(p, text);
+}
+
 static const char *um_last(void)
 {
 	return W.um_n ? W.um_msgs[W.um_n - 1] : "";
@@ -708,6 +737,113 @@ static void test_best_response(void **state)
 	ph_close(&b);
 }
 
+/* Both contacts answer 503: the caller gets 500, never a 503 (RFC 3261 16.7 step 6). */
+static void test_best_503_is_500(void **state)
+{
+	(void)state;
+	phone a1, a2, b;
+	ph_open(&a1);
+	ph_open(&a2);
+	ph_open(&b);
+	ph_register(&a1, "alice", "alice-pw");
+	ph_register(&a2, "alice", "alice-pw");
+	ph_invite(&b, "bob", "bob-pw", "sip:alice@" DOMAIN, "sip:alice@" DOMAIN, "b503",
+	          "Ms-Sensitivity: private-no-diversion\r\n");
+	assert_true(ph_recv(&a1, 2000));
+	assert_true(ph_recv(&a2, 2000));
+	ph_reply_hdr(&a1, 503, "Retry-After: 10\r\n");
+	pump(50);
+	ph_reply_hdr(&a2, 503, "Retry-After: 10\r\n");
+	assert_int_equal(ph_expect_status(&b, 0, 3000), 500);
+	assert_null(strstr(b.msg, "SIP/2.0 503"));
+	ph_close(&a1);
+	ph_close(&a2);
+	ph_close(&b);
+}
+
+/* One contact answers 486, the other 415 with Accept (16.7 step 6): 415 wins
+ * over 486 and keeps its Accept; then challenges from two contacts (a 407 and a 401
+ * for another realm) reach the caller merged in one 407 (step 7), over a 486. */
+static void test_best_415_and_merged_challenges(void **state)
+{
+	(void)state;
+	phone a1, a2, a3, b;
+	ph_open(&a1);
+	ph_open(&a2);
+	ph_open(&a3);
+	ph_open(&b);
+	ph_register(&a1, "alice", "alice-pw");
+	ph_register(&a2, "alice", "alice-pw");
+	ph_invite(&b, "bob", "bob-pw", "sip:alice@" DOMAIN, "sip:alice@" DOMAIN, "b415",
+	          "Ms-Sensitivity: private-no-diversion\r\n");
+	assert_true(ph_recv(&a1, 2000));
+	assert_true(ph_recv(&a2, 2000));
+	ph_reply(&a1, 486);
+	pump(50);
+	ph_reply_hdr(&a2, 415, "Accept: application/sdp\r\n");
+	assert_int_equal(ph_expect_status(&b, 0, 3000), 415);
+	assert_non_null(strstr(b.msg, "\r\nAccept: application/sdp\r\n"));
+	ph_close(&a1);
+	ph_close(&a2);
+
+	/* a third phone registers alone: the challenges */
+	phone c1, c2;
+	ph_open(&c1);
+	ph_open(&c2);
+	ph_register(&c1, "dave", "dave-pw");
+	ph_register(&c2, "dave", "dave-pw");
+	ph_invite(&a3, "bob", "bob-pw", "sip:dave@" DOMAIN, "sip:dave@" DOMAIN, "bch",
+	          "Ms-Sensitivity: private-no-diversion\r\n");
+	assert_true(ph_recv(&c1, 2000));
+	assert_true(ph_recv(&c2, 2000));
+	ph_reply_hdr(&c1, 407,
+	             "Proxy-Authenticate: Digest realm=\"one.example\", nonce=\"n1\"\r\n");
+	pump(50);
+	ph_reply_hdr(&c2, 401, "WWW-Authenticate: Digest realm=\"two.example\", nonce=\"n2\"\r\n");
+	assert_int_equal(ph_expect_status(&a3, 0, 3000), 407);
+	assert_non_null(strstr(a3.msg, "Proxy-Authenticate: Digest realm=\"one.example\""));
+	assert_non_null(strstr(a3.msg, "WWW-Authenticate: Digest realm=\"two.example\""));
+	ph_close(&c1);
+	ph_close(&c2);
+	ph_close(&a3);
+	ph_close(&b);
+}
+
+/* User enumeration (docs/proxy.md): a caller that did not authenticate gets the same
+ * answer for a name that does not exist and for a user who is not registered (bob: no
+ * voicemail when unregistered), for INVITE and OPTIONS; one claiming a From of our
+ * domain is challenged before anything is looked up; an authenticated caller learns 404. */
+static void test_no_enumeration(void **state)
+{
+	(void)state;
+	phone x;
+	ph_open(&x);
+	char line_unknown[128], line_known[128];
+	const char *methods[] = {"INVITE", "OPTIONS"};
+	for (unsigned i = 0; i < 2; i++) {
+		char cid[32];
+		snprintf(cid, sizeof(cid), "enum-u-%u", i);
+		ph_foreign(&x, methods[i], "sip:nobody@" DOMAIN, cid);
+		assert_int_equal(ph_expect_status(&x, 0, 2000), 480);
+		snprintf(line_unknown, sizeof(line_unknown), "%.*s", (int)strcspn(x.msg, "\r"),
+		         x.msg);
+		snprintf(cid, sizeof(cid), "enum-k-%u", i);
+		ph_foreign(&x, methods[i], "sip:bob@" DOMAIN, cid);
+		assert_int_equal(ph_expect_status(&x, 0, 2000), 480);
+		snprintf(line_known, sizeof(line_known), "%.*s", (int)strcspn(x.msg, "\r"), x.msg);
+		assert_string_equal(line_unknown, line_known);
+		assert_int_equal(sip_msg_hdr_count(&x.m, SIP_H_WWW_AUTHENTICATE), 0);
+	}
+	/* From one of ours, not authenticated: 407 for both names. */
+	ph_request(&x, "OPTIONS", "sip:nobody@" DOMAIN, "bob", "sip:nobody@" DOMAIN, "enum-l1", 1,
+	           NULL);
+	assert_int_equal(ph_expect_status(&x, 0, 2000), 407);
+	ph_request(&x, "OPTIONS", "sip:bob@" DOMAIN, "alice", "sip:bob@" DOMAIN, "enum-l2", 1,
+	           NULL);
+	assert_int_equal(ph_expect_status(&x, 0, 2000), 407);
+	ph_close(&x);
+}
+
 /* Wrong passwords from one address: challenged until the bucket is empty, then 403
  * with a reason, even for the right password; nothing is registered meanwhile. */
 static void test_auth_rate_limit(void **state)
@@ -806,6 +942,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_um_failover, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_immediate_forwarding, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_best_response, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_best_503_is_500, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_best_415_and_merged_challenges, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_no_enumeration, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_auth_rate_limit, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_digest_choice, setup, teardown),
 	};
