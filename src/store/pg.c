@@ -429,8 +429,9 @@ static int read_msg(const PGresult *r, int row, void *out, const char **why)
 	if (!err)
 		err = codec_col(r, row, 7, &m->audio.codec, why);
 	m->audio.len = (size_t)pg_i64(r, row, 8);
-	if (!err && (PQgetisnull(r, row, 9) ||
-	             store_transcript_state_parse(PQgetvalue(r, row, 9), &m->transcript_state) != 0))
+	if (!err &&
+	    (PQgetisnull(r, row, 9) ||
+	     store_transcript_state_parse(PQgetvalue(r, row, 9), &m->transcript_state) != 0))
 		err = fail(why, "database holds an unknown transcript state", OPENUM_EIO);
 	if (!err)
 		err = pg_text(r, row, 10, m->transcript, sizeof(m->transcript), why);
@@ -548,8 +549,9 @@ static int read_id(const PGresult *r, int row, void *out, const char **why)
 static int pgs_msg_transcript_pending(void *impl, int64_t **ids, size_t *n, const char **why)
 {
 	PGresult *r;
-	int err = pg_run(impl, &r, why,
-	                 "SELECT id FROM message WHERE transcript_state = 'pending' ORDER BY id", "");
+	int err =
+	    pg_run(impl, &r, why,
+	           "SELECT id FROM message WHERE transcript_state = 'pending' ORDER BY id", "");
 	void *arr = NULL;
 	if (!err)
 		err = pg_list(r, sizeof(**ids), read_id, &arr, n, why);

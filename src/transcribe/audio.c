@@ -11,7 +11,9 @@
 
 const char *transcribe_mode_name(transcribe_mode m)
 {
-	return m == TRANSCRIBE_NARROWBAND ? "narrowband" : m == TRANSCRIBE_UPSAMPLE ? "upsample" : "?";
+	return m == TRANSCRIBE_NARROWBAND ? "narrowband"
+	       : m == TRANSCRIBE_UPSAMPLE ? "upsample"
+	                                  : "?";
 }
 
 int transcribe_mode_parse(const char *name, transcribe_mode *out)

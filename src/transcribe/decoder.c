@@ -1,8 +1,8 @@
 /* transcribe/decoder.c: one PocketSphinx decoder (0.8+5prealpha API: cmd_ln config,
- * ps_start_utt / ps_process_raw / ps_end_utt / ps_get_hyp). Loaded once per worker;
- * each message is fed in blocks and cut into utterances where the recogniser's voice
- * activity detector says speech stopped, which keeps the search small on long
- * messages. PocketSphinx's own log goes to ou_log (warnings and errors only). */
+ * ps_start_utt / ps_process_raw / ps_end_utt / ps_get_hyp). Loaded once per worker
+ * and reused for every message. PocketSphinx's own log goes to ou_log (warnings and
+ * errors only). */
+#include <sphinxbase/err.h>
 #include <pocketsphinx.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -14,8 +14,6 @@
 
 #include "../base/base.h"
 #include "transcribe.h"
-
-#define BLOCK 4096 /* samples (8 kHz) handed to the recogniser at a time */
 
 struct transcribe_decoder {
 	ps_decoder_t *ps;
@@ -35,13 +33,14 @@ static void ps_log(void *user, err_lvl_t lvl, const char *fmt, ...)
 	va_end(ap);
 	line[strcspn(line, "\n")] = '\0';
 	if (line[0])
-		ou_log(lvl == ERR_WARN ? OU_LOG_DEBUG : OU_LOG_WARN, "transcribe", "pocketsphinx: %s",
-		       line);
+		ou_log(lvl == ERR_WARN ? OU_LOG_DEBUG : OU_LOG_WARN, "transcribe",
+		       "pocketsphinx: %s", line);
 }
 
 static pthread_once_t log_once = PTHREAD_ONCE_INIT;
 static void log_setup(void)
 {
+	err_set_logfp(NULL); /* no configuration dump on standard error */
 	err_set_callback(ps_log, NULL);
 }
 
@@ -71,7 +70,8 @@ int transcribe_decoder_new(const transcribe_model *m, transcribe_decoder **out, 
 	const char *hmm = m->hmm ? m->hmm : TRANSCRIBE_DEFAULT_HMM;
 	const char *lm = m->lm ? m->lm : TRANSCRIBE_DEFAULT_LM;
 	const char *dict = m->dict ? m->dict : TRANSCRIBE_DEFAULT_DICT;
-	static const char *const hmm_files[] = {"mdef", "means", "variances", "transition_matrices"};
+	static const char *const hmm_files[] = {"mdef", "means", "variances",
+	                                        "transition_matrices"};
 	for (size_t i = 0; i < sizeof(hmm_files) / sizeof(hmm_files[0]); i++)
 		if (!readable(hmm, hmm_files[i]))
 			return fail(why, "acoustic model (hmm) directory missing or incomplete",
@@ -92,7 +92,8 @@ int transcribe_decoder_new(const transcribe_model *m, transcribe_decoder **out, 
 		cfg = cmd_ln_init(NULL, ps_args(), TRUE, "-hmm", hmm, "-lm", lm, "-dict", dict,
 		                  "-samprate", "8000", "-nfft", "256", "-upperf", "3500", NULL);
 	else
-		cfg = cmd_ln_init(NULL, ps_args(), TRUE, "-hmm", hmm, "-lm", lm, "-dict", dict, NULL);
+		cfg =
+		    cmd_ln_init(NULL, ps_args(), TRUE, "-hmm", hmm, "-lm", lm, "-dict", dict, NULL);
 	if (!cfg) {
 		free(d);
 		return fail(why, "pocketsphinx refused the configuration", OPENUM_EIO);
@@ -137,7 +138,6 @@ int transcribe_decoder_run(transcribe_decoder *d, const int16_t *pcm, size_t n, 
 	 * its neighbours across every block edge (2 bytes x 16000 per second: 9.6 MB for
 	 * the default 5-minute maximum) */
 	int16_t *up = NULL;
-	size_t block = BLOCK;
 	if (d->mode == TRANSCRIBE_UPSAMPLE && n) {
 		up = malloc(2 * n * sizeof(*up));
 		if (!up)
@@ -145,32 +145,18 @@ int transcribe_decoder_run(transcribe_decoder *d, const int16_t *pcm, size_t n, 
 		transcribe_upsample(pcm, n, up);
 		pcm = up;
 		n *= 2;
-		block *= 2;
 	}
-	int err = 0;
+	/* One utterance with full_utt: cepstral mean normalisation then runs over the
+	 * whole message (batch CMN), which recognised clearly better than live CMN on
+	 * short messages; the voice activity detector still skips the silences. */
 	if (ps_start_utt(d->ps) < 0) {
 		free(up);
 		return fail(why, "pocketsphinx failed to start an utterance", OPENUM_EIO);
 	}
-	bool was_speech = false;
-	for (size_t off = 0; !err && off < n; off += block) {
-		size_t k = n - off < block ? n - off : block;
-		if (ps_process_raw(d->ps, pcm + off, k, FALSE, FALSE) < 0) {
-			(void)ps_end_utt(d->ps);
-			free(up);
-			return fail(why, "pocketsphinx failed on the audio", OPENUM_EIO);
-		}
-		bool speech = ps_get_in_speech(d->ps) != 0;
-		if (was_speech && !speech) { /* a pause: close this utterance, open the next */
-			err = end_utt(d, text, cap, why);
-			if (!err && ps_start_utt(d->ps) < 0)
-				err = fail(why, "pocketsphinx failed to start an utterance", OPENUM_EIO);
-			if (err) {
-				free(up);
-				return err;
-			}
-		}
-		was_speech = speech;
+	if (n && ps_process_raw(d->ps, pcm, n, FALSE, TRUE) < 0) {
+		(void)ps_end_utt(d->ps);
+		free(up);
+		return fail(why, "pocketsphinx failed on the audio", OPENUM_EIO);
 	}
 	free(up);
 	return end_utt(d, text, cap, why);

@@ -138,7 +138,8 @@ static void requeue(transcribe_queue *q)
 	pthread_mutex_unlock(&q->mu);
 	free(ids);
 	if (n)
-		ou_log(OU_LOG_INFO, "transcribe", "requeued %zu pending message(s) of %zu", queued, n);
+		ou_log(OU_LOG_INFO, "transcribe", "requeued %zu pending message(s) of %zu", queued,
+		       n);
 }
 
 typedef struct worker_arg {
@@ -160,8 +161,8 @@ static void *worker(void *arg)
 		       "worker %u: cannot load the speech model (hmm %s, lm %s, dict %s): %s; "
 		       "messages will be marked failed",
 		       index, q->hmm ? q->hmm : TRANSCRIBE_DEFAULT_HMM,
-		       q->lm ? q->lm : TRANSCRIBE_DEFAULT_LM, q->dict ? q->dict : TRANSCRIBE_DEFAULT_DICT,
-		       why ? why : "error");
+		       q->lm ? q->lm : TRANSCRIBE_DEFAULT_LM,
+		       q->dict ? q->dict : TRANSCRIBE_DEFAULT_DICT, why ? why : "error");
 	pthread_mutex_lock(&q->mu);
 	for (;;) {
 		while (!q->stop && !q->count)

@@ -1047,7 +1047,8 @@ static void test_transcripts(void **state)
 	assert_int_equal(store_msg_set_transcript(f->s, id2, STORE_TRANSCRIPT_DONE,
 	                                          "call me back\non one two three", &why),
 	                 0);
-	assert_int_equal(store_msg_set_transcript(f->s, id3, STORE_TRANSCRIPT_FAILED, NULL, &why), 0);
+	assert_int_equal(store_msg_set_transcript(f->s, id3, STORE_TRANSCRIPT_FAILED, NULL, &why),
+	                 0);
 	assert_int_equal(store_msg_get_transcript(f->s, id2, &st, text, &why), 0);
 	assert_int_equal(st, STORE_TRANSCRIPT_DONE);
 	assert_string_equal(text, "call me back\non one two three");
@@ -1074,13 +1075,13 @@ static void test_transcripts(void **state)
 	free(list);
 
 	/* refusals: unknown message, bad state, control characters, too long */
-	assert_int_equal(store_msg_set_transcript(f->s, id3 + 100, STORE_TRANSCRIPT_DONE, "x", &why),
-	                 OPENUM_ENOTFOUND);
+	assert_int_equal(
+	    store_msg_set_transcript(f->s, id3 + 100, STORE_TRANSCRIPT_DONE, "x", &why),
+	    OPENUM_ENOTFOUND);
 	assert_int_equal(store_msg_get_transcript(f->s, id3 + 100, &st, text, &why),
 	                 OPENUM_ENOTFOUND);
-	assert_int_equal(
-	    store_msg_set_transcript(f->s, id2, (store_transcript_state)9, "x", &why),
-	    OPENUM_EINVAL);
+	assert_int_equal(store_msg_set_transcript(f->s, id2, (store_transcript_state)9, "x", &why),
+	                 OPENUM_EINVAL);
 	assert_int_equal(store_msg_set_transcript(f->s, id2, STORE_TRANSCRIPT_DONE, "a\x01b", &why),
 	                 OPENUM_EINVAL);
 	char *big = malloc(STORE_TRANSCRIPT_MAX + 1);
@@ -1099,7 +1100,8 @@ static void test_transcripts(void **state)
 	/* the schema refuses an unknown state written behind the store's back */
 	if (!pg_conn)
 		assert_int_equal(
-		    raw_sql(f, "SELECT count(*) FROM message WHERE transcript_state = 'pending'"), 0);
+		    raw_sql(f, "SELECT count(*) FROM message WHERE transcript_state = 'pending'"),
+		    0);
 	assert_string_equal(store_transcript_state_name(STORE_TRANSCRIPT_PENDING), "pending");
 	assert_int_equal(store_transcript_state_parse("failed", &st), 0);
 	assert_int_equal(st, STORE_TRANSCRIPT_FAILED);
