@@ -42,6 +42,7 @@ help:
 	@echo "make bench   bench/parse (openum's parser against the installed peers), bench/uas,"
 	@echo "             bench/proxy (openum proxy against Kamailio), bench/um,"
 	@echo "             bench/um-playback (N concurrent playback calls: RTP pkt/s, CPU, jitter)"
+	@echo "             bench/transcribe (speech-to-text real-time factor per message)"
 	@echo "             (SOAK=1: then bench/soak too)"
 	@echo "make soak    bench/soak: proxy + UM server under calls for 10 minutes (SOAK_ARGS)"
 	@echo "make clean   remove build/"
@@ -86,6 +87,7 @@ bench: deps
 	bench/proxy $(PROXY_BENCH_ARGS)
 	bench/um $(UM_BENCH_ARGS)
 	bench/um-playback $(UM_PLAYBACK_BENCH_ARGS)
+	bench/transcribe
 	@if [ -n "$(SOAK)" ]; then bench/soak $(SOAK_ARGS); fi
 
 soak: deps

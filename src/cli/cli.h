@@ -29,7 +29,8 @@ typedef struct cli_cmd {
 } cli_cmd;
 
 extern const cli_cmd cli_cmd_um, cli_cmd_proxy, cli_cmd_phone, cli_cmd_mailbox, cli_cmd_demo,
-    cli_cmd_check_trace, cli_cmd_certs, cli_cmd_user, cli_cmd_parse, cli_cmd_version;
+    cli_cmd_check_trace, cli_cmd_certs, cli_cmd_user, cli_cmd_parse, cli_cmd_version,
+    cli_cmd_transcribe;
 
 /* The stderr line and exit code of a subcommand that does not exist yet. */
 int cli_not_built(const char *name);

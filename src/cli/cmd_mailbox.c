@@ -388,6 +388,14 @@ static int act_show(mb_args *a)
 		       l[i].diversion[0] ? l[i].diversion : "-");
 		put_safe(l[i].caller[0] ? l[i].caller : "(unknown)");
 		putchar('\n');
+		/* speech-to-text (docs/transcription.md): a line of its own under the message */
+		if (l[i].transcript_state != STORE_TRANSCRIPT_NONE) {
+			printf("         transcript [%s]%s",
+			       store_transcript_state_name(l[i].transcript_state),
+			       l[i].transcript_state == STORE_TRANSCRIPT_DONE ? ": " : "");
+			put_safe(l[i].transcript);
+			putchar('\n');
+		}
 	}
 	free(l);
 	return CLI_EXIT_OK;

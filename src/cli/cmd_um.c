@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "metrics/metrics.h"
+#include "transcribe/transcribe.h"
 #include "um/um.h"
 #include "web/web.h"
 
@@ -78,6 +79,16 @@ static void usage(FILE *out)
 	    "  --mwi-unsolicited     also send out-of-dialog NOTIFYs (to the mailbox's address,\n"
 	    "                        through --outbound) when this server's calls change a\n"
 	    "                        mailbox nobody subscribed to (phones that do not subscribe)\n"
+	    "  --transcribe          transcribe every message call answering stores, offline\n"
+	    "                        with PocketSphinx, on worker threads after the message\n"
+	    "                        is stored (docs/transcription.md); messages a stop or a\n"
+	    "                        crash left pending are transcribed at the next start\n"
+	    "  --transcribe-workers N  messages transcribed at once (default %d, at most %d)\n"
+	    "  --transcribe-hmm DIR  acoustic model (default %s)\n"
+	    "  --transcribe-lm FILE  language model (default %s)\n"
+	    "  --transcribe-dict FILE  dictionary (default %s)\n"
+	    "  --transcribe-mode MODE  upsample (default; 8 kHz to the model's 16 kHz) or\n"
+	    "                        narrowband (for 8 kHz models)\n"
 	    "  --metrics IP:PORT     serve Prometheus metrics over plain HTTP at\n"
 	    "                        http://IP:PORT/metrics (also on the --web listener)\n"
 	    "  --log-level LEVEL     error, warn, info (default: one line per call) or debug;\n"
@@ -97,7 +108,9 @@ static void usage(FILE *out)
 	    "      --trusted-peer proxy.example.com --domain example.com\n",
 	    UM_DEFAULT_TCP_PORT, UM_DEFAULT_TLS_PORT, UM_MAX_TRUSTED, UM_DEFAULT_MAX_MESSAGE_S,
 	    UM_DEFAULT_SILENCE_S, UM_DEFAULT_RTP_TIMEOUT_S, UM_DEFAULT_MAX_FAILED_LOGONS,
-	    UA_DEFAULT_RTP_PORT_MIN, UA_DEFAULT_RTP_PORT_MAX, UM_MWI_POLL_MS, UM_MWI_MIN_EXPIRES);
+	    UA_DEFAULT_RTP_PORT_MIN, UA_DEFAULT_RTP_PORT_MAX, UM_MWI_POLL_MS, UM_MWI_MIN_EXPIRES,
+	    TRANSCRIBE_DEFAULT_WORKERS, TRANSCRIBE_WORKERS_MAX, TRANSCRIBE_DEFAULT_HMM,
+	    TRANSCRIBE_DEFAULT_LM, TRANSCRIBE_DEFAULT_DICT);
 }
 
 /* The options a config file may hold: every option but --config. */
@@ -122,6 +135,12 @@ static const conf_key keys[] = {
     {"mwi-min-expires", false, false},
     {"no-mwi", true, false},
     {"mwi-unsolicited", true, false},
+    {"transcribe", true, false},
+    {"transcribe-workers", false, false},
+    {"transcribe-hmm", false, false},
+    {"transcribe-lm", false, false},
+    {"transcribe-dict", false, false},
+    {"transcribe-mode", false, false},
     {"metrics", false, false},
     {"log-level", false, false},
     {"pin-iterations", false, false},
@@ -136,6 +155,15 @@ static const conf_key keys[] = {
 };
 
 static const char *where = ""; /* "FILE line N: " while parsing the file's options */
+
+#define TRANSCRIBE_WORKERS_MAX_S "16"
+_Static_assert(TRANSCRIBE_WORKERS_MAX == 16, "TRANSCRIBE_WORKERS_MAX_S");
+
+/* um_server_cfg.transcribe: a stored message goes to the transcription workers */
+static void queue_transcript(void *arg, int64_t msg_id)
+{
+	(void)transcribe_queue_add(arg, msg_id); /* a full queue leaves it pending */
+}
 
 static int bad(const char *msg, const char *arg)
 {
@@ -211,6 +239,9 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 	uint16_t metrics_port = 0;
 	bool metrics_on = false;
 	ou_log_level level = OU_LOG_INFO;
+	bool transcribe_on = false;
+	transcribe_queue_cfg tq = {.requeue = true};
+	transcribe_queue *tqueue = NULL;
 	for (int i = 1; i < argc; i++) {
 		const char *o = argv[i];
 		where = cli_conf_where(cf, i);
@@ -225,6 +256,10 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 		}
 		if (strcmp(o, "--mwi-unsolicited") == 0) {
 			c.mwi_unsolicited = true;
+			continue;
+		}
+		if (strcmp(o, "--transcribe") == 0) {
+			transcribe_on = true;
 			continue;
 		}
 		if (strcmp(o, "--outbound-tcp") == 0) {
@@ -257,7 +292,12 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 		                                         "--outbound",
 		                                         "--outbound-name",
 		                                         "--metrics",
-		                                         "--log-level"};
+		                                         "--log-level",
+		                                         "--transcribe-workers",
+		                                         "--transcribe-hmm",
+		                                         "--transcribe-lm",
+		                                         "--transcribe-dict",
+		                                         "--transcribe-mode"};
 		bool known = false;
 		for (size_t k = 0; k < sizeof(with_value) / sizeof(with_value[0]); k++)
 			known |= strcmp(o, with_value[k]) == 0;
@@ -371,6 +411,21 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 			c.answer_delay_ms = n;
 		} else if (strcmp(o, "--spool-dir") == 0) {
 			spool_dir = v;
+		} else if (strcmp(o, "--transcribe-workers") == 0) {
+			if (!cli_num(v, TRANSCRIBE_WORKERS_MAX, &n) || n == 0)
+				return bad(
+				    "--transcribe-workers needs 1 to " TRANSCRIBE_WORKERS_MAX_S ":",
+				    v);
+			tq.workers = n;
+		} else if (strcmp(o, "--transcribe-hmm") == 0) {
+			tq.model.hmm = v;
+		} else if (strcmp(o, "--transcribe-lm") == 0) {
+			tq.model.lm = v;
+		} else if (strcmp(o, "--transcribe-dict") == 0) {
+			tq.model.dict = v;
+		} else if (strcmp(o, "--transcribe-mode") == 0) {
+			if (transcribe_mode_parse(v, &tq.model.mode) != 0)
+				return bad("--transcribe-mode is upsample or narrowband:", v);
 		} else if (strcmp(o, "--mwi-poll-ms") == 0) {
 			if (!cli_num(v, 3600000, &n) || n < 100)
 				return bad("--mwi-poll-ms needs 100 or more:", v);
@@ -450,6 +505,18 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 		fprintf(stderr, "openum um: cannot load the prompts: %s\n", why);
 		store_close(st);
 		return CLI_EXIT_FAIL;
+	}
+	/* the workers load the model in their own threads: a missing model is logged
+	 * there, and messages are then marked failed, never lost */
+	if (transcribe_on) {
+		if (transcribe_queue_new(st, &tq, &tqueue, &why) != 0) {
+			fprintf(stderr, "openum um: cannot start transcription: %s\n", why);
+			um_prompts_free(pr);
+			store_close(st);
+			return CLI_EXIT_FAIL;
+		}
+		c.transcribe = queue_transcript;
+		c.transcribe_arg = tqueue;
 	}
 	uv_loop_t loop;
 	uv_loop_init(&loop);
@@ -549,6 +616,7 @@ out:
 	uv_walk(&loop, cli_close_walk, NULL);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	uv_loop_close(&loop);
+	transcribe_queue_free(tqueue); /* what is still queued stays pending in the store */
 	um_prompts_free(pr);
 	store_close(st);
 	return rc;

@@ -9,8 +9,9 @@
 
 /* In the order `openum --help` lists them: the three MS-OCEXUM roles first. */
 static const cli_cmd *const cmds[] = {
-    &cli_cmd_um,    &cli_cmd_proxy, &cli_cmd_phone, &cli_cmd_mailbox,     &cli_cmd_user,
-    &cli_cmd_certs, &cli_cmd_demo,  &cli_cmd_parse, &cli_cmd_check_trace, &cli_cmd_version,
+    &cli_cmd_um,          &cli_cmd_proxy,      &cli_cmd_phone,   &cli_cmd_mailbox,
+    &cli_cmd_user,        &cli_cmd_certs,      &cli_cmd_demo,    &cli_cmd_parse,
+    &cli_cmd_check_trace, &cli_cmd_transcribe, &cli_cmd_version,
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 

@@ -394,11 +394,12 @@ static int pgs_msg_add(void *impl, const store_msg *m, int64_t *id, const char *
 	int err =
 	    pg_run(impl, &r, why,
 	           "INSERT INTO message (mailbox_id, received_ms, caller, duration_ms, state, "
-	           "diversion, codec, audio) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
-	           "RETURNING id",
-	           "iititttz", m->mailbox_id, m->received_ms, m->caller, (int64_t)m->duration_ms,
+	           "diversion, codec, audio, transcript_state, transcript) "
+	           "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+	           "iititttztt", m->mailbox_id, m->received_ms, m->caller, (int64_t)m->duration_ms,
 	           store_msg_state_name(m->state), m->diversion, store_codec_name(m->audio.codec),
-	           (const void *)m->audio.data, m->audio.len);
+	           (const void *)m->audio.data, m->audio.len,
+	           store_transcript_state_name(m->transcript_state), m->transcript);
 	if (err)
 		return err;
 	if (id)
@@ -409,7 +410,7 @@ static int pgs_msg_add(void *impl, const store_msg *m, int64_t *id, const char *
 
 #define MSG_COLS                                                                                   \
 	"id, mailbox_id, received_ms, caller, duration_ms, state, diversion, codec, "              \
-	"octet_length(audio)::int8"
+	"octet_length(audio)::int8, transcript_state, transcript"
 
 static int read_msg(const PGresult *r, int row, void *out, const char **why)
 {
@@ -428,6 +429,12 @@ static int read_msg(const PGresult *r, int row, void *out, const char **why)
 	if (!err)
 		err = codec_col(r, row, 7, &m->audio.codec, why);
 	m->audio.len = (size_t)pg_i64(r, row, 8);
+	if (!err &&
+	    (PQgetisnull(r, row, 9) ||
+	     store_transcript_state_parse(PQgetvalue(r, row, 9), &m->transcript_state) != 0))
+		err = fail(why, "database holds an unknown transcript state", OPENUM_EIO);
+	if (!err)
+		err = pg_text(r, row, 10, m->transcript, sizeof(m->transcript), why);
 	return err;
 }
 
@@ -444,7 +451,7 @@ static int pgs_msg_get(void *impl, int64_t id, store_msg *out, const char **why)
 	} else {
 		err = read_msg(r, 0, out, why);
 		if (!err)
-			err = pg_bytes_dup(r, 0, 9, &out->audio.data, &out->audio.len, why);
+			err = pg_bytes_dup(r, 0, 11, &out->audio.data, &out->audio.len, why);
 		if (err)
 			store_msg_clear(out);
 	}
@@ -497,6 +504,60 @@ static int pgs_msg_delete(void *impl, int64_t id, const char **why)
 {
 	return pg_change(impl, "no such message", why, "DELETE FROM message WHERE id = $1", "i", id,
 	                 NULL);
+}
+
+static int pgs_msg_set_transcript(void *impl, int64_t id, store_transcript_state ts,
+                                  const char *text, const char **why)
+{
+	PGresult *r;
+	int err = pg_run(impl, &r, why,
+	                 "UPDATE message SET transcript_state = $1, transcript = $2 WHERE id = $3",
+	                 "tti", store_transcript_state_name(ts), text, id);
+	if (err)
+		return err;
+	if (pg_changed(r) == 0)
+		err = fail(why, "no such message", OPENUM_ENOTFOUND);
+	PQclear(r);
+	return err;
+}
+
+static int pgs_msg_get_transcript(void *impl, int64_t id, store_transcript_state *ts, char *text,
+                                  const char **why)
+{
+	PGresult *r;
+	int err = pg_run(impl, &r, why,
+	                 "SELECT transcript_state, transcript FROM message WHERE id = $1", "i", id);
+	if (err)
+		return err;
+	if (PQntuples(r) != 1)
+		err = fail(why, "no such message", OPENUM_ENOTFOUND);
+	else if (PQgetisnull(r, 0, 0) || store_transcript_state_parse(PQgetvalue(r, 0, 0), ts) != 0)
+		err = fail(why, "database holds an unknown transcript state", OPENUM_EIO);
+	else if (text)
+		err = pg_text(r, 0, 1, text, STORE_TRANSCRIPT_MAX, why);
+	PQclear(r);
+	return err;
+}
+
+static int read_id(const PGresult *r, int row, void *out, const char **why)
+{
+	(void)why;
+	*(int64_t *)out = pg_i64(r, row, 0);
+	return 0;
+}
+
+static int pgs_msg_transcript_pending(void *impl, int64_t **ids, size_t *n, const char **why)
+{
+	PGresult *r;
+	int err =
+	    pg_run(impl, &r, why,
+	           "SELECT id FROM message WHERE transcript_state = 'pending' ORDER BY id", "");
+	void *arr = NULL;
+	if (!err)
+		err = pg_list(r, sizeof(**ids), read_id, &arr, n, why);
+	if (!err)
+		*ids = arr;
+	return err;
 }
 
 /* ---- call log ------------------------------------------------------------- */
@@ -589,6 +650,9 @@ const store_backend store_pg_backend = {
     .msg_count = pgs_msg_count,
     .msg_set_state = pgs_msg_set_state,
     .msg_delete = pgs_msg_delete,
+    .msg_set_transcript = pgs_msg_set_transcript,
+    .msg_get_transcript = pgs_msg_get_transcript,
+    .msg_transcript_pending = pgs_msg_transcript_pending,
     .call_append = pgs_call_append,
     .call_list = pgs_call_list,
 };

@@ -98,6 +98,12 @@ const store_migration store_pg_migrations[] = {
         "  UNIQUE (aor, contact)\n"
         ");\n"
         "CREATE INDEX registration_by_expiry ON registration(expires_ms);\n"},
+    /* 4 (issue 9): speech-to-text of messages. (3 is taken by e-mail delivery.) */
+    {4, "ALTER TABLE message ADD COLUMN transcript TEXT NOT NULL DEFAULT '';\n"
+        "ALTER TABLE message ADD COLUMN transcript_state TEXT NOT NULL DEFAULT 'none'\n"
+        "  CHECK (transcript_state IN ('none', 'pending', 'done', 'failed'));\n"
+        "CREATE INDEX message_transcript_pending ON message(id)\n"
+        "  WHERE transcript_state = 'pending';\n"},
 };
 
 const size_t store_pg_nmigrations = sizeof(store_pg_migrations) / sizeof(store_pg_migrations[0]);

@@ -799,10 +799,12 @@ static int sq_msg_add(void *impl, const store_msg *m, int64_t *id, const char **
 		return err;
 	err = sq_prep(db, &st, why,
 	              "INSERT INTO message (mailbox_id, received_ms, caller, duration_ms, state, "
-	              "diversion, codec, audio) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-	              "iititttz", m->mailbox_id, m->received_ms, m->caller, (int64_t)m->duration_ms,
-	              store_msg_state_name(m->state), m->diversion,
-	              store_codec_name(m->audio.codec), (const void *)m->audio.data, m->audio.len);
+	              "diversion, codec, audio, transcript_state, transcript) "
+	              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	              "iititttztt", m->mailbox_id, m->received_ms, m->caller,
+	              (int64_t)m->duration_ms, store_msg_state_name(m->state), m->diversion,
+	              store_codec_name(m->audio.codec), (const void *)m->audio.data, m->audio.len,
+	              store_transcript_state_name(m->transcript_state), m->transcript);
 	if (!err)
 		err = sq_done(db, st, why);
 	if (!err && id)
@@ -814,7 +816,7 @@ static int sq_msg_add(void *impl, const store_msg *m, int64_t *id, const char **
 
 #define MSG_COLS                                                                                   \
 	"id, mailbox_id, received_ms, caller, duration_ms, state, diversion, codec, "              \
-	"length(audio)"
+	"length(audio), transcript_state, transcript"
 
 static int sq_read_msg(sqlite3_stmt *st, void *row, const char **why)
 {
@@ -834,6 +836,11 @@ static int sq_read_msg(sqlite3_stmt *st, void *row, const char **why)
 	if (!err)
 		err = sq_codec_col(st, 7, &m->audio.codec, why);
 	m->audio.len = (size_t)sqlite3_column_int64(st, 8);
+	const char *ts = (const char *)sqlite3_column_text(st, 9);
+	if (!err && (!ts || store_transcript_state_parse(ts, &m->transcript_state) != 0))
+		err = fail(why, "database holds an unknown transcript state", OPENUM_EIO);
+	if (!err)
+		err = sq_text(st, 10, m->transcript, sizeof(m->transcript), why);
 	return err;
 }
 
@@ -854,7 +861,7 @@ static int sq_msg_get(void *impl, int64_t id, store_msg *out, const char **why)
 	if (rc == SQLITE_ROW) {
 		err = sq_read_msg(st, out, why);
 		if (!err)
-			err = sq_blob_dup(st, 9, &out->audio.data, &out->audio.len, why);
+			err = sq_blob_dup(st, 11, &out->audio.data, &out->audio.len, why);
 	} else if (rc == SQLITE_DONE) {
 		err = fail(why, "no such message", OPENUM_ENOTFOUND);
 	} else {
@@ -925,6 +932,82 @@ static int sq_msg_delete(void *impl, int64_t id, const char **why)
 {
 	return sq_change(impl, "no such message", why, "DELETE FROM message WHERE id = ?", "i", id,
 	                 NULL);
+}
+
+static int sq_msg_set_transcript(void *impl, int64_t id, store_transcript_state ts,
+                                 const char *text, const char **why)
+{
+	sq *q = impl;
+	sqlite3 *db;
+	sqlite3_stmt *st = NULL;
+	int err = sq_acquire(q, &db, why);
+	if (err)
+		return err;
+	err = sq_prep(db, &st, why,
+	              "UPDATE message SET transcript_state = ?, transcript = ? WHERE id = ?", "tti",
+	              store_transcript_state_name(ts), text, id);
+	if (!err)
+		err = sq_done(db, st, why);
+	if (!err && sqlite3_changes(db) == 0)
+		err = fail(why, "no such message", OPENUM_ENOTFOUND);
+	sqlite3_finalize(st);
+	sq_release(q, db);
+	return err;
+}
+
+static int sq_msg_get_transcript(void *impl, int64_t id, store_transcript_state *ts, char *text,
+                                 const char **why)
+{
+	sq *q = impl;
+	sqlite3 *db;
+	sqlite3_stmt *st = NULL;
+	int err = sq_acquire(q, &db, why);
+	if (err)
+		return err;
+	err = sq_prep(db, &st, why, "SELECT transcript_state, transcript FROM message WHERE id = ?",
+	              "i", id);
+	if (err)
+		goto out;
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *t = (const char *)sqlite3_column_text(st, 0);
+		if (!t || store_transcript_state_parse(t, ts) != 0)
+			err = fail(why, "database holds an unknown transcript state", OPENUM_EIO);
+		if (!err && text)
+			err = sq_text(st, 1, text, STORE_TRANSCRIPT_MAX, why);
+	} else if (rc == SQLITE_DONE) {
+		err = fail(why, "no such message", OPENUM_ENOTFOUND);
+	} else {
+		err = sq_err(db, rc, why);
+	}
+out:
+	sqlite3_finalize(st);
+	sq_release(q, db);
+	return err;
+}
+
+static int sq_read_id(sqlite3_stmt *st, void *row, const char **why)
+{
+	(void)why;
+	*(int64_t *)row = sqlite3_column_int64(st, 0);
+	return 0;
+}
+
+static int sq_msg_transcript_pending(void *impl, int64_t **ids, size_t *n, const char **why)
+{
+	sq *q = impl;
+	sqlite3 *db;
+	sqlite3_stmt *st = NULL;
+	int err = sq_acquire(q, &db, why);
+	if (err)
+		return err;
+	err = sq_prep(db, &st, why,
+	              "SELECT id FROM message WHERE transcript_state = 'pending' ORDER BY id", "");
+	void *arr;
+	err = sq_list(q, db, st, err, sizeof(**ids), sq_read_id, &arr, n, why);
+	if (!err)
+		*ids = arr;
+	return err;
 }
 
 /* ---- call log ------------------------------------------------------------- */
@@ -1026,6 +1109,9 @@ const store_backend store_sqlite_backend = {
     .msg_count = sq_msg_count,
     .msg_set_state = sq_msg_set_state,
     .msg_delete = sq_msg_delete,
+    .msg_set_transcript = sq_msg_set_transcript,
+    .msg_get_transcript = sq_msg_get_transcript,
+    .msg_transcript_pending = sq_msg_transcript_pending,
     .call_append = sq_call_append,
     .call_list = sq_call_list,
 };

@@ -39,6 +39,7 @@ static const char *const state_names[] = {"new", "saved", "deleted"};
 static const char *const logon_names[] = {"none",       "skip-pin", "pin-ok",
                                           "pin-failed", "locked",   "not-found"};
 static const char *const kind_names[] = {"subscriber-access", "call-answering", "play-on-phone"};
+static const char *const transcript_names[] = {"none", "pending", "done", "failed"};
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char *name_of(const char *const *names, size_t n, unsigned v)
@@ -72,6 +73,20 @@ const char *store_logon_result_name(store_logon_result r)
 const char *store_call_kind_name(store_call_kind k)
 {
 	return name_of(kind_names, NELEM(kind_names), k);
+}
+
+const char *store_transcript_state_name(store_transcript_state t)
+{
+	return name_of(transcript_names, NELEM(transcript_names), t);
+}
+
+int store_transcript_state_parse(const char *name, store_transcript_state *out)
+{
+	unsigned v;
+	int err = parse_name(transcript_names, NELEM(transcript_names), name, &v);
+	if (!err)
+		*out = (store_transcript_state)v;
+	return err;
 }
 
 int store_codec_parse(const char *name, store_codec *out)
@@ -605,6 +620,21 @@ int store_greeting_get(store *s, int64_t mailbox_id, store_audio *out, const cha
 
 /* ---- messages ------------------------------------------------------------ */
 
+/* Transcripts are free text over several lines: tabs and line breaks are allowed,
+ * other control characters are not. */
+static int check_transcript(const char *t, const char **why)
+{
+	size_t n = t ? strlen(t) : 0;
+	if (n >= STORE_TRANSCRIPT_MAX)
+		return fail(why, "transcript too long", OPENUM_ETOOBIG);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)t[i];
+		if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f)
+			return fail(why, "control character in transcript", OPENUM_EINVAL);
+	}
+	return 0;
+}
+
 int store_msg_add(store *s, const store_msg *m, int64_t *id, const char **why)
 {
 	int err = check_audio(&m->audio, why);
@@ -618,6 +648,13 @@ int store_msg_add(store *s, const store_msg *m, int64_t *id, const char **why)
 	if (m->state != STORE_MSG_NEW && m->state != STORE_MSG_SAVED &&
 	    m->state != STORE_MSG_DELETED)
 		return fail(why, "unknown message state", OPENUM_EINVAL);
+	if ((unsigned)m->transcript_state > STORE_TRANSCRIPT_FAILED)
+		return fail(why, "unknown transcript state", OPENUM_EINVAL);
+	if (!memchr(m->transcript, 0, sizeof(m->transcript)))
+		return fail(why, "transcript too long", OPENUM_ETOOBIG);
+	err = check_transcript(m->transcript, why);
+	if (err)
+		return err;
 	store_msg c = *m;
 	if (!c.received_ms)
 		c.received_ms = store_now_ms();
@@ -661,6 +698,34 @@ int store_msg_set_state(store *s, int64_t id, store_msg_state st, const char **w
 int store_msg_delete(store *s, int64_t id, const char **why)
 {
 	return s->be->msg_delete(s->impl, id, why);
+}
+
+int store_msg_set_transcript(store *s, int64_t id, store_transcript_state st, const char *text,
+                             const char **why)
+{
+	if ((unsigned)st > STORE_TRANSCRIPT_FAILED)
+		return fail(why, "unknown transcript state", OPENUM_EINVAL);
+	int err = check_transcript(text, why);
+	if (err)
+		return err;
+	return s->be->msg_set_transcript(s->impl, id, st, text ? text : "", why);
+}
+
+int store_msg_get_transcript(store *s, int64_t id, store_transcript_state *st, char *text,
+                             const char **why)
+{
+	store_transcript_state t = STORE_TRANSCRIPT_NONE;
+	int err = s->be->msg_get_transcript(s->impl, id, &t, text, why);
+	if (!err && st)
+		*st = t;
+	return err;
+}
+
+int store_msg_transcript_pending(store *s, int64_t **ids, size_t *n, const char **why)
+{
+	*ids = NULL;
+	*n = 0;
+	return s->be->msg_transcript_pending(s->impl, ids, n, why);
 }
 
 /* ---- call log -------------------------------------------------------------- */

@@ -50,6 +50,7 @@
 #define STORE_PEER_MAX 64     /* "192.0.2.1:5061", "[2001:db8::1]:5061" */
 #define STORE_DETAIL_MAX 256
 #define STORE_AUDIO_MAX (64u << 20) /* bytes of one message or greeting */
+#define STORE_TRANSCRIPT_MAX 4096   /* text of one transcript, NUL included */
 
 #define STORE_PIN_ITERATIONS 100000 /* PBKDF2-HMAC-SHA256 rounds for new PIN hashes */
 #define STORE_PIN_SALT_LEN 16
@@ -78,6 +79,19 @@ typedef enum store_msg_state {
 #define STORE_MSG_MASK(st) (1u << (st))
 #define STORE_MSG_MASK_ALL 0x7u
 
+/* Where a message's transcription stands (schema migration 4, docs/transcription.md).
+ * NONE: nobody asked for one (transcription off when it was stored); PENDING: queued
+ * or running (a UM server started with transcription requeues these); DONE: the text
+ * is there (possibly "" for a message without recognisable speech); FAILED: the
+ * recogniser failed or is missing (the message itself is intact). Whoever waits for
+ * the text (e-mail delivery) waits while PENDING and goes ahead on anything else. */
+typedef enum store_transcript_state {
+	STORE_TRANSCRIPT_NONE = 0,
+	STORE_TRANSCRIPT_PENDING = 1,
+	STORE_TRANSCRIPT_DONE = 2,
+	STORE_TRANSCRIPT_FAILED = 3,
+} store_transcript_state;
+
 typedef enum store_logon_result {
 	STORE_LOGON_NONE = 0, /* no logon took place (call answering, early hang-up) */
 	STORE_LOGON_SKIP_PIN, /* skip-pin honoured: trusted peer, subscriber access */
@@ -94,17 +108,20 @@ typedef enum store_call_kind {
 } store_call_kind;
 
 /* Names as stored and printed: "pcmu" "pcma" "l16"; "new" "saved" "deleted";
+ * "none" "pending" "done" "failed" (transcript states);
  * "none" "skip-pin" "pin-ok" "pin-failed" "locked" "not-found";
  * "subscriber-access" "call-answering" "play-on-phone". Out of range: "?". */
 const char *store_codec_name(store_codec c);
 const char *store_msg_state_name(store_msg_state s);
 const char *store_logon_result_name(store_logon_result r);
 const char *store_call_kind_name(store_call_kind k);
+const char *store_transcript_state_name(store_transcript_state t);
 /* The reverse (exact, lower case); OPENUM_EINVAL for an unknown name. */
 int store_codec_parse(const char *name, store_codec *out);
 int store_msg_state_parse(const char *name, store_msg_state *out);
 int store_logon_result_parse(const char *name, store_logon_result *out);
 int store_call_kind_parse(const char *name, store_call_kind *out);
+int store_transcript_state_parse(const char *name, store_transcript_state *out);
 
 /* ---- records --------------------------------------------------------------- */
 typedef struct store_mailbox {
@@ -141,6 +158,10 @@ typedef struct store_msg {
 	char diversion[STORE_REASON_MAX]; /* "" when none */
 	store_audio audio;                /* filled by store_msg_get only: release with
 	                                   * store_msg_clear; lists carry codec and len only */
+	/* speech-to-text (get and lists carry both; store_msg_add stores both, normally
+	 * NONE or PENDING with "") */
+	store_transcript_state transcript_state;
+	char transcript[STORE_TRANSCRIPT_MAX];
 } store_msg;
 void store_msg_clear(store_msg *m); /* frees audio.data */
 
@@ -276,6 +297,16 @@ int store_msg_count(store *s, int64_t mailbox_id, unsigned *nnew, unsigned *nsav
 int store_msg_set_state(store *s, int64_t id, store_msg_state st, const char **why);
 /* Removes a message for good (DELETED is only a state). */
 int store_msg_delete(store *s, int64_t id, const char **why);
+/* Transcript (schema migration 4): sets state and text in one statement (text NULL
+ * means ""; longer than STORE_TRANSCRIPT_MAX - 1 bytes: OPENUM_ETOOBIG, cut it first);
+ * gets them without the audio (text: STORE_TRANSCRIPT_MAX bytes, may be NULL). */
+int store_msg_set_transcript(store *s, int64_t id, store_transcript_state st, const char *text,
+                             const char **why);
+int store_msg_get_transcript(store *s, int64_t id, store_transcript_state *st, char *text,
+                             const char **why);
+/* Ids of every message (all mailboxes) whose transcript is PENDING, oldest first: what a
+ * UM server requeues at start. *ids malloc'd (free()), NULL when *n == 0. */
+int store_msg_transcript_pending(store *s, int64_t **ids, size_t *n, const char **why);
 
 /* ---- call log -------------------------------------------------------------- */
 /* Appends c (c->id ignored; c->time_ms 0 means now); id (may be NULL) gets the id. */

@@ -77,6 +77,12 @@ typedef struct store_backend {
 	                 const char **why);
 	int (*msg_set_state)(void *impl, int64_t id, store_msg_state st, const char **why);
 	int (*msg_delete)(void *impl, int64_t id, const char **why);
+	int (*msg_set_transcript)(void *impl, int64_t id, store_transcript_state st,
+	                          const char *text, const char **why);
+	/* text: STORE_TRANSCRIPT_MAX bytes, or NULL */
+	int (*msg_get_transcript)(void *impl, int64_t id, store_transcript_state *st, char *text,
+	                          const char **why);
+	int (*msg_transcript_pending)(void *impl, int64_t **ids, size_t *n, const char **why);
 
 	int (*call_append)(void *impl, const store_call *c, int64_t *id, const char **why);
 	int (*call_list)(void *impl, const char *mailbox, unsigned limit, store_call **out,

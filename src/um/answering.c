@@ -163,6 +163,10 @@ static void msg_added(int err, const char *why, void *arg)
 		         why ? why : "error");
 	if (!err)
 		metrics_inc(MET_UM_MESSAGES_RECORDED);
+	/* transcription only ever starts from a stored message: never before, never in
+	 * the caller's way */
+	if (!err && s->srv->cfg.transcribe)
+		s->srv->cfg.transcribe(s->srv->cfg.transcribe_arg, s->msg_id);
 	/* stored: the spool file goes; not stored: it stays for the next start */
 	um_spool_close(s, err != 0);
 	(void)um_sess_async_done(s);
@@ -196,13 +200,15 @@ static void finish(um_sess *s, const char *why_ended)
 	    .received_ms = s->rec_started_ms,
 	    .state = STORE_MSG_NEW,
 	    .audio = {.codec = STORE_CODEC_PCMU, .data = u, .len = s->rec_n},
+	    .transcript_state =
+	        s->srv->cfg.transcribe ? STORE_TRANSCRIPT_PENDING : STORE_TRANSCRIPT_NONE,
 	};
 	snprintf(m.caller, sizeof(m.caller), "%s", s->caller);
 	snprintf(m.diversion, sizeof(m.diversion), "%s", s->reason);
 	snprintf(s->log.detail, sizeof(s->log.detail), "message of %u ms%s%s",
 	         (unsigned)(s->rec_n / 8), why_ended ? ", ended by " : "",
 	         why_ended ? why_ended : "");
-	if (store_async_msg_add(s->srv->loop, s->srv->st, &m, NULL, msg_added, s) == 0)
+	if (store_async_msg_add(s->srv->loop, s->srv->st, &m, &s->msg_id, msg_added, s) == 0)
 		s->pending++;
 	else
 		um_spool_close(s, true);

@@ -118,6 +118,7 @@ typedef struct um_sess {
 	size_t silent_run;      /* trailing samples below the silence level */
 	int64_t rec_started_ms; /* wall clock: the message's time, also in the spool */
 	bool rec_done;
+	int64_t msg_id; /* the stored message (set by store_async_msg_add) */
 	store_msg out_msg;
 	/* crash safety (spool.c): the recording's file in cfg.spool_dir */
 	char spool_path[UM_SPOOL_PATH_MAX]; /* "" when not spooling */

@@ -387,6 +387,12 @@ typedef struct um_server_cfg {
 	const char *mwi_out_host;
 	uint16_t mwi_out_port;
 	const char *mwi_out_tls_name;
+	/* Transcription (src/transcribe, docs/transcription.md). When set, call answering
+	 * stores each message with its transcript PENDING and, once the store holds it,
+	 * calls transcribe(transcribe_arg, id) on the loop thread (it must only queue the
+	 * id: transcribe_queue_add). NULL: off, messages are stored with transcript NONE. */
+	void (*transcribe)(void *arg, int64_t msg_id);
+	void *transcribe_arg;
 } um_server_cfg;
 
 typedef struct um_server um_server;

@@ -100,10 +100,13 @@ static json_t *msg_json(const store_msg *m)
 	if (gmtime_r(&t, &tm))
 		strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	web_entry_id_encode(m->id, entry, sizeof entry);
-	return json_pack("{s:I,s:s,s:s,s:s,s:I,s:I,s:s}", "id", (json_int_t)m->id, "entry_id",
-	                 entry, "caller", m->caller, "received", when, "received_ms",
+	/* transcript_state: none, pending, done or failed (docs/transcription.md) */
+	return json_pack("{s:I,s:s,s:s,s:s,s:I,s:I,s:s,s:s,s:s}", "id", (json_int_t)m->id,
+	                 "entry_id", entry, "caller", m->caller, "received", when, "received_ms",
 	                 (json_int_t)m->received_ms, "duration_ms", (json_int_t)m->duration_ms,
-	                 "state", store_msg_state_name(m->state));
+	                 "state", store_msg_state_name(m->state), "transcript_state",
+	                 store_transcript_state_name(m->transcript_state), "transcript",
+	                 m->transcript);
 }
 
 static void session_reply(web_server *ws, web_resp *r, const web_session *s)

@@ -21,6 +21,7 @@ static const char usage[] =
     "  --tone-ms MS       play a 440 Hz tone after --tone-at MS\n"
     "  --tone-at MS       (default 0)\n"
     "  --tone-hz HZ       tone frequency (default 440)\n"
+    "  --play FILE.wav    play this file (8 kHz mono) at --tone-at MS instead of a tone\n"
     "  --seq MS:DIGITS,.. send each DIGITS group MS after the answer (RFC 4733)\n"
     "  --record FILE.wav  write what the call hears (mu-law WAV) at the end\n"
     "  --hangup-ms MS     BYE this long after the answer (default 2000; 0: never,\n"
@@ -37,6 +38,7 @@ static struct {
 	bool info;
 	unsigned dtmf_ms, tone_ms, tone_at, hangup_ms, tone_hz;
 	const char *record;
+	const char *play; /* WAV file to play at tone_at (instead of the tone) */
 	uv_timer_t t_seq[SEQ_MAX];
 	char seq_digits[SEQ_MAX][32];
 	unsigned seq_ms[SEQ_MAX], nseq;
@@ -83,6 +85,22 @@ static void do_tone(uv_timer_t *t)
 	(void)t;
 	if (!g.c)
 		return;
+	if (g.play) {
+		media_audio a = {0};
+		const char *why = NULL;
+		if (media_wav_read(g.play, &a, &why) != 0) {
+			fprintf(stderr, "openum_test_caller: %s: %s\n", g.play, why);
+			return;
+		}
+		uint8_t *pu = malloc(a.n ? a.n : 1);
+		if (pu) {
+			g711_encode(MEDIA_PCMU, a.pcm, a.n, pu);
+			ua_call_play(g.c, pu, a.n);
+			free(pu);
+		}
+		media_audio_free(&a);
+		return;
+	}
 	size_t n = (size_t)g.tone_ms * 8;
 	uint8_t *u = malloc(n);
 	for (size_t i = 0; i < n; i++)
@@ -106,7 +124,7 @@ static void on_answered(void *arg, ua_call *c)
 	fflush(stdout);
 	if (g.dtmf)
 		uv_timer_start(&g.t_dtmf, do_dtmf, g.dtmf_ms, 0);
-	if (g.tone_ms)
+	if (g.tone_ms || g.play)
 		uv_timer_start(&g.t_tone, do_tone, g.tone_at, 0);
 	if (g.hangup_ms)
 		uv_timer_start(&g.t_bye, do_bye, g.hangup_ms, 0);
@@ -165,25 +183,16 @@ int main(int argc, char **argv)
 	ua_dial d = {.host = "127.0.0.1", .transport = NET_TCP, .from_uri = "sip:bob@localhost"};
 	const char *hdrs[UA_MAX_EXTRA_HEADERS];
 	size_t nh = 0;
-	static const struct option opts[] = {{"to", 1, 0, 't'},
-	                                     {"port", 1, 0, 'p'},
-	                                     {"host", 1, 0, 'H'},
-	                                     {"tls", 0, 0, 'T'},
-	                                     {"cert", 1, 0, 'c'},
-	                                     {"key", 1, 0, 'k'},
-	                                     {"ca", 1, 0, 'a'},
-	                                     {"from", 1, 0, 'f'},
-	                                     {"header", 1, 0, 'h'},
-	                                     {"dtmf", 1, 0, 'd'},
-	                                     {"dtmf-ms", 1, 0, 'D'},
-	                                     {"info", 0, 0, 'i'},
-	                                     {"tone-ms", 1, 0, 'o'},
-	                                     {"tone-at", 1, 0, 'A'},
-	                                     {"hangup-ms", 1, 0, 'b'},
-	                                     {"tone-hz", 1, 0, 'z'},
-	                                     {"seq", 1, 0, 's'},
-	                                     {"record", 1, 0, 'r'},
-	                                     {0, 0, 0, 0}};
+	static const struct option opts[] = {{"to", 1, 0, 't'},        {"port", 1, 0, 'p'},
+	                                     {"host", 1, 0, 'H'},      {"tls", 0, 0, 'T'},
+	                                     {"cert", 1, 0, 'c'},      {"key", 1, 0, 'k'},
+	                                     {"ca", 1, 0, 'a'},        {"from", 1, 0, 'f'},
+	                                     {"header", 1, 0, 'h'},    {"dtmf", 1, 0, 'd'},
+	                                     {"dtmf-ms", 1, 0, 'D'},   {"info", 0, 0, 'i'},
+	                                     {"tone-ms", 1, 0, 'o'},   {"tone-at", 1, 0, 'A'},
+	                                     {"hangup-ms", 1, 0, 'b'}, {"tone-hz", 1, 0, 'z'},
+	                                     {"seq", 1, 0, 's'},       {"record", 1, 0, 'r'},
+	                                     {"play", 1, 0, 'P'},      {0, 0, 0, 0}};
 	int ch;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
@@ -207,6 +216,7 @@ int main(int argc, char **argv)
 		case 'b': g.hangup_ms = (unsigned)atoi(optarg); break;
 		case 'z': g.tone_hz = (unsigned)atoi(optarg); break;
 		case 'r': g.record = optarg; break;
+		case 'P': g.play = optarg; break;
 		case 's':
 			if (parse_seq(optarg) != 0) {
 				fprintf(stderr, "openum_test_caller: bad --seq %s\n", optarg);

@@ -87,6 +87,19 @@ function button(label, onclick, extra) {
   return b;
 }
 
+// The speech-to-text of the message (docs/transcription.md), or where it stands.
+function transcriptCell(m) {
+  const td = document.createElement('td');
+  td.className = 'transcript';
+  const st = m.transcript_state || 'none';
+  if (st === 'done') td.textContent = m.transcript || '(no words recognised)';
+  else if (st === 'pending') td.textContent = '(transcribing…)';
+  else if (st === 'failed') td.textContent = '(transcription failed)';
+  else td.textContent = '';
+  if (st !== 'done') td.classList.add('muted');
+  return td;
+}
+
 function row(m) {
   const tr = document.createElement('tr');
   tr.dataset.id = m.id;
@@ -99,6 +112,7 @@ function row(m) {
     td.textContent = text;
     tr.appendChild(td);
   }
+  tr.appendChild(transcriptCell(m));
   const who = 'message from ' + m.caller;
   const td = document.createElement('td');
   td.className = 'actions';

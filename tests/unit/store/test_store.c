@@ -278,7 +278,7 @@ static void test_open_migrates_old_schema(void **state)
 	assert_int_equal(store_open(p, &o, &s, NULL), 0);
 	int v = 0;
 	assert_int_equal(store_schema_version(s, &v), 0);
-	assert_int_equal(v, (int)store_sqlite_nmigrations);
+	assert_int_equal(v, store_sqlite_migrations[store_sqlite_nmigrations - 1].version);
 	assert_int_equal(store_mailbox_add(s, "bob@x.org", "Bob", "7", NULL, NULL, NULL), 0);
 	store_close(s);
 	assert_int_equal(raw_sql(&old, "SELECT x FROM other"), 7);
@@ -1011,6 +1011,103 @@ static void test_messages(void **state)
 	assert_int_equal(store_msg_get(f->s, id1, &g, &why), OPENUM_ENOTFOUND);
 }
 
+/* Transcripts (migration 4): stored with the message, set later by the transcriber,
+ * listed, and the pending ones found across mailboxes for the requeue at start. */
+static void test_transcripts(void **state)
+{
+	fx *f = *state;
+	const char *why = NULL;
+	int64_t a = add_alice(f->s);
+	uint8_t ulaw[800];
+	memset(ulaw, 0xff, sizeof(ulaw));
+	store_msg m = {0};
+	m.mailbox_id = a;
+	m.state = STORE_MSG_NEW;
+	snprintf(m.caller, sizeof(m.caller), "sip:bob@contoso.com");
+	m.audio = (store_audio){STORE_CODEC_PCMU, ulaw, sizeof(ulaw)};
+	int64_t id1, id2, id3;
+	assert_int_equal(store_msg_add(f->s, &m, &id1, &why), 0); /* none */
+	m.transcript_state = STORE_TRANSCRIPT_PENDING;
+	assert_int_equal(store_msg_add(f->s, &m, &id2, &why), 0);
+	assert_int_equal(store_msg_add(f->s, &m, &id3, &why), 0);
+
+	store_transcript_state st = STORE_TRANSCRIPT_DONE;
+	char text[STORE_TRANSCRIPT_MAX];
+	assert_int_equal(store_msg_get_transcript(f->s, id1, &st, text, &why), 0);
+	assert_int_equal(st, STORE_TRANSCRIPT_NONE);
+	assert_string_equal(text, "");
+	int64_t *ids = NULL;
+	size_t n = 0;
+	assert_int_equal(store_msg_transcript_pending(f->s, &ids, &n, &why), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(ids[0], id2);
+	assert_int_equal(ids[1], id3);
+	free(ids);
+
+	assert_int_equal(store_msg_set_transcript(f->s, id2, STORE_TRANSCRIPT_DONE,
+	                                          "call me back\non one two three", &why),
+	                 0);
+	assert_int_equal(store_msg_set_transcript(f->s, id3, STORE_TRANSCRIPT_FAILED, NULL, &why),
+	                 0);
+	assert_int_equal(store_msg_get_transcript(f->s, id2, &st, text, &why), 0);
+	assert_int_equal(st, STORE_TRANSCRIPT_DONE);
+	assert_string_equal(text, "call me back\non one two three");
+	assert_int_equal(store_msg_get_transcript(f->s, id3, &st, NULL, &why), 0);
+	assert_int_equal(st, STORE_TRANSCRIPT_FAILED);
+	assert_int_equal(store_msg_transcript_pending(f->s, &ids, &n, &why), 0);
+	assert_int_equal(n, 0);
+	assert_null(ids);
+
+	/* get and list carry it */
+	store_msg g;
+	assert_int_equal(store_msg_get(f->s, id2, &g, &why), 0);
+	assert_int_equal(g.transcript_state, STORE_TRANSCRIPT_DONE);
+	assert_string_equal(g.transcript, "call me back\non one two three");
+	assert_int_equal(g.audio.len, sizeof(ulaw));
+	store_msg_clear(&g);
+	store_msg *list = NULL;
+	assert_int_equal(store_msg_list(f->s, a, STORE_MSG_MASK_ALL, &list, &n, &why), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(list[0].transcript_state, STORE_TRANSCRIPT_NONE);
+	assert_int_equal(list[1].transcript_state, STORE_TRANSCRIPT_DONE);
+	assert_string_equal(list[1].transcript, "call me back\non one two three");
+	assert_int_equal(list[2].transcript_state, STORE_TRANSCRIPT_FAILED);
+	free(list);
+
+	/* refusals: unknown message, bad state, control characters, too long */
+	assert_int_equal(
+	    store_msg_set_transcript(f->s, id3 + 100, STORE_TRANSCRIPT_DONE, "x", &why),
+	    OPENUM_ENOTFOUND);
+	assert_int_equal(store_msg_get_transcript(f->s, id3 + 100, &st, text, &why),
+	                 OPENUM_ENOTFOUND);
+	assert_int_equal(store_msg_set_transcript(f->s, id2, (store_transcript_state)9, "x", &why),
+	                 OPENUM_EINVAL);
+	assert_int_equal(store_msg_set_transcript(f->s, id2, STORE_TRANSCRIPT_DONE, "a\x01b", &why),
+	                 OPENUM_EINVAL);
+	char *big = malloc(STORE_TRANSCRIPT_MAX + 1);
+	assert_non_null(big);
+	memset(big, 'a', STORE_TRANSCRIPT_MAX);
+	big[STORE_TRANSCRIPT_MAX] = 0;
+	assert_int_equal(store_msg_set_transcript(f->s, id2, STORE_TRANSCRIPT_DONE, big, &why),
+	                 OPENUM_ETOOBIG);
+	big[STORE_TRANSCRIPT_MAX - 1] = 0; /* the longest that fits */
+	assert_int_equal(store_msg_set_transcript(f->s, id2, STORE_TRANSCRIPT_DONE, big, &why), 0);
+	assert_int_equal(store_msg_get_transcript(f->s, id2, &st, text, &why), 0);
+	assert_int_equal(strlen(text), STORE_TRANSCRIPT_MAX - 1);
+	free(big);
+	m.transcript_state = (store_transcript_state)7;
+	assert_int_equal(store_msg_add(f->s, &m, NULL, &why), OPENUM_EINVAL);
+	/* the schema refuses an unknown state written behind the store's back */
+	if (!pg_conn)
+		assert_int_equal(
+		    raw_sql(f, "SELECT count(*) FROM message WHERE transcript_state = 'pending'"),
+		    0);
+	assert_string_equal(store_transcript_state_name(STORE_TRANSCRIPT_PENDING), "pending");
+	assert_int_equal(store_transcript_state_parse("failed", &st), 0);
+	assert_int_equal(st, STORE_TRANSCRIPT_FAILED);
+	assert_int_equal(store_transcript_state_parse("Done", &st), OPENUM_EINVAL);
+}
+
 static void test_greeting(void **state)
 {
 	fx *f = *state;
@@ -1353,6 +1450,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_concurrent_shared_store, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_concurrent_pin_guesses, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_messages, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_transcripts, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_greeting, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_call_log, setup, teardown),
 	    cmocka_unit_test(test_names),

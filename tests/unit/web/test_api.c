@@ -186,6 +186,10 @@ static void test_list(void **state)
 	wc w;
 	wc_init(&w, t);
 	assert_int_equal(wc_logon(&w, WT_ALICE, WT_PIN_ALICE), 200);
+	/* a transcribed message carries its text (docs/transcription.md) */
+	assert_int_equal(store_msg_set_transcript(t->st, t->amsg[0], STORE_TRANSCRIPT_DONE,
+	                                          "call me back", NULL),
+	                 0);
 	assert_int_equal(wc_json(&w, "GET", "/api/v1/messages", NULL), 200);
 	json_t *j = body_json(&w);
 	json_t *a = json_object_get(j, "messages");
@@ -201,6 +205,12 @@ static void test_list(void **state)
 		assert_string_equal(json_string_value(json_object_get(m, "received")),
 		                    "2023-11-14T22:13:21Z");
 		assert_non_null(json_string_value(json_object_get(m, "entry_id")));
+		const char *ts = json_string_value(json_object_get(m, "transcript_state"));
+		const char *tx = json_string_value(json_object_get(m, "transcript"));
+		assert_non_null(ts);
+		assert_non_null(tx);
+		assert_string_equal(ts, id == t->amsg[0] ? "done" : "none");
+		assert_string_equal(tx, id == t->amsg[0] ? "call me back" : "");
 		if (id == t->amsg[0]) {
 			assert_string_equal(caller, "sip:carol@example.com");
 			assert_string_equal(st, "new");
