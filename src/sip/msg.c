@@ -261,6 +261,14 @@ int sip_msg_parse(const char *buf, size_t len, sip_msg *m, const char **why)
 					SIP_FAIL(OPENUM_EBADMSG,
 					         "Folded line before the first header");
 				sip_hdr *h = &hdr[n - 1];
+				/* A value that was still empty starts after the fold's
+				 * LWS: "Call-ID:" CRLF " 0" is "0", as "Call-ID: 0" is. */
+				if (h->value.n == 0) {
+					const char *v = p;
+					while (v < le && (*v == ' ' || *v == '\t'))
+						v++;
+					h->value.p = v;
+				}
 				h->value.n = value_len(h->value.p, le);
 				p = nl + 1;
 				continue;
