@@ -14,6 +14,7 @@ else
 	BUILD=$1
 	OPENUM="$BUILD/openum"
 fi
+TEST_DIR=$(cd "$(dirname "$0")" && pwd) # the test's own folder, absolute
 TEST_NAME=$(basename "$0" .sh)
 TEST_LABEL="$(basename "$(dirname "$0")")/$TEST_NAME" # integration/NAME or cli/NAME
 T=$(mktemp -d "/tmp/openum-$TEST_NAME-XXXXXX")
@@ -187,7 +188,7 @@ pop_play() {
 # pop_phone NAME SCENARIO: a SIPp uas for one call on loopback TCP port SIP_PORT; its
 # logs are $T/NAME.*.
 pop_phone() {
-	(cd "$T" && exec sipp -sf "$(dirname "$0")/sipp/$2" -t t1 -i 127.0.0.1 -p "$SIP_PORT" \
+	(cd "$T" && exec sipp -sf "$TEST_DIR/sipp/$2" -t t1 -i 127.0.0.1 -p "$SIP_PORT" \
 		-mp 0 -m 1 -nostdin -timeout 30s -timeout_error -trace_err -error_file "$1.errors.log" \
 		-trace_logs -log_file "$1.logs.log" -trace_msg -message_file "$1_messages.log" \
 		>"$1.out" 2>&1) &

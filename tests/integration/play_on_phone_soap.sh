@@ -145,7 +145,9 @@ if [ "$st" != 500 ] || [ "$(xml_text faultcode)" != soap:Client ]; then
 fi
 R=$(soap_follow "$CALL")
 echo "noanswer: $R"
-case "$R" in *Alerted*"|NoAnswer"*) ;; *) fail "noanswer: $R" ;; esac
+# (wait_state saw Alerted; on a loaded machine the 3 s dial timeout may pass before
+# the first poll of soap_follow, so its list need not show it again)
+case "$R" in *"Disconnected|NoAnswer"*) ;; *) fail "noanswer: $R" ;; esac
 pop_phone_wait noanswer
 grep -q '^CANCEL ' "$T/noanswer_messages.log" || fail "noanswer: no CANCEL reached the phone"
 
