@@ -40,53 +40,56 @@ typedef enum um_sess_state {
 } um_sess_state;
 
 typedef struct um_sess {
+	/* Largest alignment first, so the compiler adds no padding (clang-analyzer's
+	 * optin.performance.Padding): pointers and sizes, records, 4-byte values, then
+	 * flags and text. */
 	struct um_sess *next, *prev;
 	um_server *srv;
 	ua_call *c; /* NULL once ended */
-	um_sess_state state;
-	um_class cls;
-	char mailbox_addr[STORE_ADDR_MAX];
-	char caller[STORE_URI_MAX];
-	char reason[STORE_REASON_MAX];
-	store_mailbox mb;
-	bool mb_found;
-	bool skip_pin_requested, trusted, by_extension;
-	store_call log;
-	unsigned pending; /* store requests in flight: they write into this struct */
-	bool ended, logged, timer_on;
-	bool rang; /* 180 sent for cfg.answer_delay_ms */
-	uv_timer_t timer;
-	char digits[STORE_EXT_MAX]; /* the extension being typed */
-	unsigned ndigits;
-	/* logon */
-	um_pin pin;
-	store_logon_result pin_res;
-	uint32_t pin_count;
-	bool pin_locked;
-	/* keys typed while the store checks a PIN, replayed in order once it has answered
-	 * (a phone sends "PIN#" and the next key back to back) */
-	char typeahead[UM_TYPEAHEAD_MAX];
-	unsigned ntypeahead;
 	/* menu */
 	store_msg *msgs;
 	size_t nmsgs, cur;
-	unsigned nnew, nsaved;
-	store_msg cur_msg; /* the one being fetched or played */
-	bool msg_playing;
 	/* answering */
-	store_audio greeting;
 	int16_t *rec; /* PCM gathered so far, taken from the ua every FLUSH_MS */
 	size_t rec_n, rec_cap, rec_max;
 	size_t silent_run;      /* trailing samples below the silence level */
 	int64_t rec_started_ms; /* wall clock: the message's time, also in the spool */
-	bool rec_done;
-	store_msg out_msg;
-	/* crash safety (spool.c): the recording's file in cfg.spool_dir */
-	char spool_path[UM_SPOOL_PATH_MAX]; /* "" when not spooling */
-	int spool_fd;                       /* touched by the spool work only */
-	uint8_t *spool_buf;                 /* bytes waiting for the next write */
+	/* crash safety (spool.c): the recording's file in cfg.spool_dir (spool_path) */
+	uint8_t *spool_buf; /* bytes waiting for the next write */
 	size_t spool_n, spool_cap;
+	store_audio greeting; /* answering */
+	uv_timer_t timer;
+	store_msg cur_msg; /* menu: the one being fetched or played */
+	store_msg out_msg; /* answering: the one being stored */
+	store_mailbox mb;
+	store_call log;
+	um_sess_state state;
+	um_class cls;
+	unsigned pending; /* store requests in flight: they write into this struct */
+	unsigned ndigits;
+	/* logon */
+	store_logon_result pin_res;
+	uint32_t pin_count;
+	unsigned ntypeahead;
+	unsigned nnew, nsaved; /* menu */
+	int spool_fd;          /* touched by the spool work only */
+	um_pin pin;
+	bool mb_found;
+	bool skip_pin_requested, trusted, by_extension;
+	bool ended, logged, timer_on;
+	bool rang; /* 180 sent for cfg.answer_delay_ms */
+	bool pin_locked;
+	bool msg_playing;
+	bool rec_done;
 	bool spool_opened, spool_busy, spool_finish, spool_keep, spool_closed, spool_failed;
+	char digits[STORE_EXT_MAX]; /* the extension being typed */
+	/* keys typed while the store checks a PIN, replayed in order once it has answered
+	 * (a phone sends "PIN#" and the next key back to back) */
+	char typeahead[UM_TYPEAHEAD_MAX];
+	char reason[STORE_REASON_MAX];
+	char mailbox_addr[STORE_ADDR_MAX];
+	char caller[STORE_URI_MAX];
+	char spool_path[UM_SPOOL_PATH_MAX]; /* "" when not spooling */
 } um_sess;
 
 /* mwi.c: message-waiting subscriptions (docs/mwi.md) */
