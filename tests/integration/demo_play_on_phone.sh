@@ -35,13 +35,7 @@ bg "$OPENUM" phone --user sip:alice@openum.test --password alice-demo-pw \
 	--proxy "127.0.0.1:$TLS_PORT" --ca "$CA" --script "$T/alice.script" listen \
 	>"$T/alice.out" 2>&1
 PPID_A=$LAST_PID
-i=0
-while ! grep -q 'wait-registered: ok' "$T/alice.out"; do
-	i=$((i + 1))
-	kill -0 "$PPID_A" 2>/dev/null || fail "alice's phone exited before registering"
-	[ $i -gt 100 ] && fail "alice's phone did not register"
-	sleep 0.1
-done
+wait_printed "$T/alice.out" 'wait-registered: ok' 100 "$PPID_A" "alice's phone"
 
 api_logon "$WEB" alice@openum.test 246813 --cacert "$CA"
 MSG=$(api GET /api/v1/messages | head -n 1 | jq -r '.messages[0].id')

@@ -96,6 +96,18 @@ for _ in range(200):
 ' "$1"
 }
 
+# wait_printed FILE REGEX TENTHS PID WHAT: wait until a line of FILE matches REGEX; fail
+# when PID dies first ("WHAT exited") or after TENTHS tenths of a second.
+wait_printed() {
+	_i=0
+	while ! grep -q -- "$2" "$1" 2>/dev/null; do
+		_i=$((_i + 1))
+		kill -0 "$4" 2>/dev/null || fail "$5 exited before printing /$2/"
+		[ "$_i" -gt "$3" ] && fail "$5 printed no /$2/ in $(($3 / 10)) s"
+		sleep 0.1
+	done
+}
+
 # port_of FILE KIND: the port written as "KIND PORT" into a --port-file.
 port_of() {
 	awk -v k="$2" '$1 == k {print $2}' "$1"
@@ -120,13 +132,7 @@ wait_for() {
 demo_start() {
 	bg "$OPENUM" demo --dir "$T/demo" --port-base "$BASE" >"$T/out" 2>"$T/err"
 	DEMO_PID=$LAST_PID
-	_i=0
-	while ! grep -q 'openum demo is ready' "$T/out"; do
-		_i=$((_i + 1))
-		kill -0 "$DEMO_PID" 2>/dev/null || fail "openum demo exited before it was ready"
-		[ $_i -gt 150 ] && fail "openum demo not ready after 15 s"
-		sleep 0.1
-	done
+	wait_printed "$T/out" 'openum demo is ready' 150 "$DEMO_PID" "openum demo"
 	DEMO_KIDS=$(sed -n 's/^Started openum um (pid \([0-9]*\)) and openum proxy (pid \([0-9]*\))\.$/\1 \2/p' "$T/out")
 	[ -n "$DEMO_KIDS" ] || fail "no child pids printed"
 }
