@@ -151,50 +151,40 @@ case "$R" in *"Disconnected|NoAnswer"*) ;; *) fail "noanswer: $R" ;; esac
 pop_phone_wait noanswer
 grep -q '^CANCEL ' "$T/noanswer_messages.log" || fail "noanswer: no CANCEL reached the phone"
 
+# disconnect_in NAME SCENARIO STATE REQUEST: a call to a SIPp phone playing SCENARIO,
+# disconnected in STATE (Connecting: checked once, 0.5 s after the start; else waited
+# for): the user sees Disconnected/None at once and for good, and REQUEST (CANCEL or
+# BYE) reaches the phone.
+disconnect_in() {
+	pop_phone "$1" "$2"
+	CALL=$(play "$1")
+	if [ "$3" = Connecting ]; then
+		sleep 0.5
+		R=$(info "$CALL")
+		case "$R" in "Connecting "*) ;; *) fail "$1: $R, want Connecting" ;; esac
+	else
+		wait_state "$CALL" "$3"
+	fi
+	disconnect "$CALL"
+	R=$(soap_follow "$CALL")
+	echo "disconnect in $3: $R"
+	case "$R" in *"Disconnected|None"*) ;; *) fail "disconnect in $3: $R" ;; esac
+	pop_phone_wait "$1"
+	grep -q "^$4 " "$T/$1_messages.log" || fail "$1: no $4 reached the phone"
+	R=$(info "$CALL")
+	case "$R" in "Disconnected "*) ;; *) fail "$1: afterwards $R" ;; esac
+}
+
 # 5. Disconnect in Connecting: the phone says nothing for 3 s; the call ends at once for
 # the user, and the CANCEL leaves when the phone's 100 comes (RFC 3261 9.1)
-pop_phone connecting pop_uas_slow.xml
-CALL=$(play connecting)
-sleep 0.5
-R=$(info "$CALL")
-case "$R" in "Connecting "*) ;; *) fail "connecting: $R, want Connecting" ;; esac
-disconnect "$CALL"
-R=$(soap_follow "$CALL")
-echo "disconnect in Connecting: $R"
-case "$R" in *"Disconnected|None"*) ;; *) fail "disconnect in Connecting: $R" ;; esac
-pop_phone_wait connecting
-grep -q '^CANCEL ' "$T/connecting_messages.log" || fail "connecting: no CANCEL reached the phone"
-R=$(info "$CALL")
-case "$R" in "Disconnected "*) ;; *) fail "connecting: afterwards $R" ;; esac
-
+disconnect_in connecting pop_uas_slow.xml Connecting CANCEL
 # 6. Disconnect in Alerted: CANCEL, the phone answers 200 and 487
-pop_phone alerted pop_uas_noanswer.xml
-CALL=$(play alerted)
-wait_state "$CALL" Alerted
-disconnect "$CALL"
-R=$(soap_follow "$CALL")
-echo "disconnect in Alerted: $R"
-case "$R" in *"Disconnected|None"*) ;; *) fail "disconnect in Alerted: $R" ;; esac
-pop_phone_wait alerted
-grep -q '^CANCEL ' "$T/alerted_messages.log" || fail "alerted: no CANCEL reached the phone"
-R=$(info "$CALL")
-case "$R" in "Disconnected "*) ;; *) fail "alerted: afterwards $R" ;; esac
-
+disconnect_in alerted pop_uas_noanswer.xml Alerted CANCEL
 # 7. Disconnect in Connected: BYE, the phone answers 200
-pop_phone connected pop_uas_answer_bye.xml
-CALL=$(play connected)
-wait_state "$CALL" Connected
-disconnect "$CALL"
-R=$(soap_follow "$CALL")
-echo "disconnect in Connected: $R"
-case "$R" in *"Disconnected|None"*) ;; *) fail "disconnect in Connected: $R" ;; esac
-pop_phone_wait connected
-grep -q '^BYE ' "$T/connected_messages.log" || fail "connected: no BYE reached the phone"
+disconnect_in connected pop_uas_answer_bye.xml Connected BYE
 # the BYE came in and the phone's 200 went out with the same CSeq
 [ "$(grep -c '^CSeq: *[0-9]* BYE' "$T/connected_messages.log")" -ge 2 ] ||
 	fail "connected: the phone sent no 200 to the BYE"
-R=$(info "$CALL")
-case "$R" in "Disconnected "*) ;; *) fail "connected: afterwards $R" ;; esac
 # a Disconnect of a finished call is not an error
 disconnect "$CALL"
 echo "integration/play_on_phone_soap: ok"
