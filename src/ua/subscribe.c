@@ -76,7 +76,7 @@ static int sub_reset(ua_subscription *s)
 static int sub_send(ua_subscription *s, uint32_t expires)
 {
 	ua *u = s->u;
-	char via[160], val[SUB_STR * 2 + 32], ev[96], ex[32], acc[160];
+	char via[160], ev[96], ex[32], acc[160];
 	int err = sub_conn(s);
 	if (err)
 		return err;
@@ -112,6 +112,7 @@ static int sub_send(ua_subscription *s, uint32_t expires)
 		                  .cseq = ++s->cseq};
 		err = ua_ood_start(&b, &r, via);
 		if (!err) {
+			char val[SUB_STR * 2 + 32];
 			ua_contact(u, tp, net_conn_peer(s->conn), val, sizeof(val));
 			err = sip_print_header_cstr(&b, "Contact", val);
 		}

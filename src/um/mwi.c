@@ -100,7 +100,7 @@ static void send_notify(mwi_sub *s)
 	}
 	um_mwi *m = s->m;
 	uint64_t now = uv_now(m->srv->loop);
-	char state[64], ev[] = "Event: " MWI_EVENT;
+	char state[64];
 	if (s->term_reason)
 		snprintf(state, sizeof(state), "Subscription-State: terminated%s%s",
 		         s->term_reason[0] ? ";reason=" : "", s->term_reason);
@@ -117,6 +117,7 @@ static void send_notify(mwi_sub *s)
 	/* no body until the counts are known (a terminated NOTIFY for a missing mailbox) */
 	int err = s->found ? sip_msum_print(&ms, &b) : 0;
 	if (!err) {
+		char ev[] = "Event: " MWI_EVENT;
 		const char *extra[] = {ev, state};
 		err = ua_dlg_request(s->g, SIP_METHOD_NOTIFY, extra, 2,
 		                     s->found ? SIP_MSUM_CTYPE : NULL, ou_slice_make(b.data, b.len),
