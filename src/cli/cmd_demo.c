@@ -375,10 +375,11 @@ static bool make_users(demo *d)
 			fprintf(stderr, "openum demo: cannot write %s\n", wav);
 			goto out;
 		}
-		char *imp[] = {"openum", "mailbox",  "--db",
-		               d->db,    "import",   "sip:alice@" DEMO_DOMAIN,
-		               wav,      "--caller", "sip:bob@" DEMO_DOMAIN,
-		               NULL};
+		/* named arrays, not "sip:alice@" DEMO_DOMAIN in the list: a concatenated
+		 * literal in an initializer list reads as a missing comma */
+		char alice[] = "sip:alice@" DEMO_DOMAIN, bob[] = "sip:bob@" DEMO_DOMAIN;
+		char *imp[] = {"openum", "mailbox", "--db",     d->db, "import",
+		               alice,    wav,       "--caller", bob,   NULL};
 		if (!setup_step(d, "openum mailbox import", imp))
 			goto out;
 		if (!d->quiet)
@@ -632,9 +633,10 @@ int demo_servers_start(demo *d, demo_child kids[2])
 	       (int)kids[1].pid);
 	fflush(stdout);
 
-	int st, dead;
 	for (int waited = 0; !demo_stop_sig; waited += 100) {
-		if ((dead = demo_reap(kids, 2, &st)) >= 0) {
+		int st;
+		int dead = demo_reap(kids, 2, &st);
+		if (dead >= 0) {
 			demo_describe_exit(&kids[dead], st);
 			kids[dead].pid = 0;
 			demo_stop_children(kids, 2);
@@ -838,10 +840,10 @@ static int run(int argc, char **argv)
 		return CLI_EXIT_FAIL;
 	if (!demo_stop_sig)
 		print_next(&d, d.ca);
-	int st, dead;
-
 	while (!demo_stop_sig) {
-		if ((dead = demo_reap(kids, 2, &st)) >= 0) {
+		int st;
+		int dead = demo_reap(kids, 2, &st);
+		if (dead >= 0) {
 			demo_describe_exit(&kids[dead], st);
 			kids[dead].pid = 0;
 			demo_stop_children(kids, 2);

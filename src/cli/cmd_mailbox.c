@@ -248,6 +248,14 @@ static int get_mailbox(mb_args *a, const char *addr, store_mailbox *mb)
 	return 0;
 }
 
+/* Opens the store and finds the mailbox the first argument names: 0, or the exit code
+ * after the error line. */
+static int open_mailbox(mb_args *a, store_mailbox *mb)
+{
+	int rc = open_store(a, false);
+	return rc ? rc : get_mailbox(a, a->pos[0], mb);
+}
+
 /* The PIN for add/set-pin: --pin, $OPENUM_PIN, or a terminal prompt asked twice. */
 static int get_pin(mb_args *a, char *buf, size_t cap)
 {
@@ -346,11 +354,8 @@ static int act_list(mb_args *a)
 
 static int act_show(mb_args *a)
 {
-	int rc = open_store(a, false);
-	if (rc)
-		return rc;
 	store_mailbox mb;
-	rc = get_mailbox(a, a->pos[0], &mb);
+	int rc = open_mailbox(a, &mb);
 	if (rc)
 		return rc;
 	char t[32];
@@ -406,11 +411,8 @@ static int act_del(mb_args *a)
 	bool yes = (a->seen & OPT_YES) != 0;
 	if (!yes && !isatty(STDIN_FILENO))
 		return usage_err(a, "refusing to delete without --yes (not a terminal)", NULL);
-	int rc = open_store(a, false);
-	if (rc)
-		return rc;
 	store_mailbox mb;
-	rc = get_mailbox(a, a->pos[0], &mb);
+	int rc = open_mailbox(a, &mb);
 	if (rc)
 		return rc;
 	const char *why = NULL;
@@ -462,11 +464,8 @@ static int act_set_pin(mb_args *a)
 
 static int act_unlock(mb_args *a)
 {
-	int rc = open_store(a, false);
-	if (rc)
-		return rc;
 	store_mailbox mb;
-	rc = get_mailbox(a, a->pos[0], &mb);
+	int rc = open_mailbox(a, &mb);
 	if (rc)
 		return rc;
 	const char *why = NULL;
@@ -484,6 +483,7 @@ static int load_wav(mb_args *a, const char *file, ou_buf *img, store_audio *au)
 {
 	const char *why = NULL;
 	ou_buf_init(img);
+	*au = (store_audio){0}; /* defined on every path, also when the load fails */
 	media_wav_info w;
 	errno = 0;
 	int err = media_wav_load(file, img, &w, &why);
@@ -529,25 +529,22 @@ static int act_import(mb_args *a)
 	int lrc = load_wav(a, file, &img, &au);
 	if (lrc)
 		return lrc;
-	int rc = open_store(a, false);
+	store_mailbox mb;
+	int rc = open_mailbox(a, &mb);
 	if (rc == 0) {
-		store_mailbox mb;
-		rc = get_mailbox(a, a->pos[0], &mb);
-		if (rc == 0) {
-			store_msg m = {0};
-			m.mailbox_id = mb.id;
-			m.state = STORE_MSG_NEW;
-			snprintf(m.caller, sizeof(m.caller), "%s", ncaller);
-			m.audio = au;
-			int64_t id = 0;
-			if (store_msg_add(a->s, &m, &id, &why) != 0) {
-				rc = op_fail(a, "cannot store the message", why, NULL);
-			} else {
-				char d[24];
-				fmt_dur(store_audio_duration_ms(au.codec, au.len), d, sizeof(d));
-				printf("imported message %lld into %s (%s, %s)\n", (long long)id,
-				       mb.address, d, store_codec_name(au.codec));
-			}
+		store_msg m = {0};
+		m.mailbox_id = mb.id;
+		m.state = STORE_MSG_NEW;
+		snprintf(m.caller, sizeof(m.caller), "%s", ncaller);
+		m.audio = au;
+		int64_t id = 0;
+		if (store_msg_add(a->s, &m, &id, &why) != 0) {
+			rc = op_fail(a, "cannot store the message", why, NULL);
+		} else {
+			char d[24];
+			fmt_dur(store_audio_duration_ms(au.codec, au.len), d, sizeof(d));
+			printf("imported message %lld into %s (%s, %s)\n", (long long)id,
+			       mb.address, d, store_codec_name(au.codec));
 		}
 	}
 	ou_buf_free(&img);
@@ -570,21 +567,17 @@ static int act_greeting(mb_args *a)
 		if (lrc)
 			return lrc;
 	}
-	int rc = open_store(a, false);
-	if (rc == 0) {
-		store_mailbox mb;
-		rc = get_mailbox(a, a->pos[0], &mb);
-		const char *why = NULL;
-		if (rc == 0 && store_greeting_set(a->s, mb.id, clear ? NULL : &au, &why) != 0)
-			rc = op_fail(a, "cannot store the greeting", why, NULL);
-		else if (rc == 0 && clear)
-			printf("greeting of %s cleared (the default one plays)\n", mb.address);
-		else if (rc == 0) {
-			char d[24];
-			fmt_dur(store_audio_duration_ms(au.codec, au.len), d, sizeof(d));
-			printf("greeting of %s set (%s, %s)\n", mb.address, d,
-			       store_codec_name(au.codec));
-		}
+	store_mailbox mb;
+	int rc = open_mailbox(a, &mb);
+	const char *why = NULL;
+	if (rc == 0 && store_greeting_set(a->s, mb.id, clear ? NULL : &au, &why) != 0)
+		rc = op_fail(a, "cannot store the greeting", why, NULL);
+	else if (rc == 0 && clear)
+		printf("greeting of %s cleared (the default one plays)\n", mb.address);
+	else if (rc == 0) {
+		char d[24];
+		fmt_dur(store_audio_duration_ms(au.codec, au.len), d, sizeof(d));
+		printf("greeting of %s set (%s, %s)\n", mb.address, d, store_codec_name(au.codec));
 	}
 	ou_buf_free(&img);
 	return rc;
@@ -597,11 +590,8 @@ static int act_export(mb_args *a)
 	long long id = strtoll(a->pos[1], &end, 10);
 	if (errno || !end || *end || end == a->pos[1] || id <= 0)
 		return usage_err(a, "MSGID must be a message number (see show):", a->pos[1]);
-	int rc = open_store(a, false);
-	if (rc)
-		return rc;
 	store_mailbox mb;
-	rc = get_mailbox(a, a->pos[0], &mb);
+	int rc = open_mailbox(a, &mb);
 	if (rc)
 		return rc;
 	store_msg m;

@@ -200,6 +200,7 @@ static void on_answered(void *arg, ua_call *c)
 	changed(p);
 }
 
+/* cppcheck-suppress constParameter ; the signature is ua_events.dtmf's */
 static void on_dtmf(void *arg, ua_call *c, char digit, ua_dtmf_source src)
 {
 	phone *p = arg;
@@ -214,6 +215,7 @@ static void on_dtmf(void *arg, ua_call *c, char digit, ua_dtmf_source src)
 	changed(p);
 }
 
+/* cppcheck-suppress constParameter ; the signature is ua_events.ended's */
 static void on_ended(void *arg, ua_call *c, const ua_end *end)
 {
 	phone *p = arg;

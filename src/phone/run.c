@@ -272,12 +272,12 @@ static bool step(phone_run *r)
 	case PHONE_OP_RECORD:
 		if (!r->acted) {
 			r->acted = true;
-			if ((err = phone_record(p, s->num, s->arg, &why)))
-				break;
+			err = phone_record(p, s->num, s->arg, &why);
+			if (!err)
+				return false; /* recording: the next ticks wait for it to end */
+		} else if (phone_recording(p)) {
 			return false;
 		}
-		if (phone_recording(p))
-			return false;
 		break;
 	case PHONE_OP_EXPECT_HEADER: expect_header(r, s, false); return true;
 	case PHONE_OP_EXPECT_NO_HEADER: expect_header(r, s, true); return true;

@@ -247,10 +247,12 @@ int phone_script_parse(const char *text, size_t len, phone_step *steps, size_t m
 				*why = "line too long";
 			return OPENUM_EBADMSG;
 		}
+		const char *eol = start + ll;
+		if (eol > start && eol[-1] == '\r')
+			eol--; /* a CRLF line end */
+		ll = (size_t)(eol - start);
 		memcpy(line, start, ll);
 		line[ll] = '\0';
-		if (ll && line[ll - 1] == '\r')
-			line[--ll] = '\0';
 		/* words; the text after the second word is also kept whole, for a REGEX */
 		char *words[MAX_WORDS + 1];
 		unsigned total = 0;

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../auth/auth.h"
 #include "ua_int.h"
 
 static net_transport call_tp(const ua_call *c)
@@ -152,10 +151,7 @@ static bool resend_with_auth(ua_call *c, txn *t, sip_msg *resp)
 		return false;
 	sip_msg *m = u->scratch_msg;
 	/* a second challenge that is not stale: the password was refused */
-	sip_auth ch;
-	bool stale = sip_auth_parse(ou_slice_cstr(chal), &ch, NULL) == 0 && ch.stale.p &&
-	             ou_slice_caseeq_cstr(ch.stale, "true");
-	if (c->auth_tries && !stale)
+	if (c->auth_tries && !ua_auth_stale(chal))
 		return false;
 	snprintf(cseq, sizeof(cseq), "%u INVITE", cs->num + 1);
 	ou_buf b;

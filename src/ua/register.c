@@ -1,24 +1,21 @@
 /* Registration: keeps one binding of an address of record alive at a registrar over the
  * ua's connection to it (RFC 3261 section 10), answering digest challenges, refreshing
- * before expiry and re-registering when the flow is lost. Also the digest helper that
- * the calling side shares for a 401/407 to its INVITE. */
+ * before expiry and re-registering when the flow is lost (the REGISTER itself is built
+ * and its challenges kept by cred.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../auth/auth.h"
 #include "ua_int.h"
 
-#define REG_STR 256
-#define REG_CHAL_MAX 1024
+#define REG_STR UA_OOD_STR
 #define REG_MAX_CHALLENGES 2 /* the first, then one more only if it says stale */
 #define REG_MAX_423 3
 
 struct ua_registration {
 	ua *u;
 	char aor[REG_STR], ruri[REG_STR + 16], host[REG_STR], tls_name[REG_STR];
-	char user[128], pass[128], realm[128];
-	bool have_tls_name, have_pass, have_realm;
+	bool have_tls_name;
 	net_transport tp;
 	uint16_t port;
 	uint32_t want_expires; /* what we ask for (raised by a 423) */
@@ -34,61 +31,12 @@ struct ua_registration {
 
 	ua_reg_state state;
 	bool unregistering, freed;
-	unsigned challenges, n423;
-	/* the last challenge, reused with nc+1 on refreshes so they need no extra trip */
-	char chal[REG_CHAL_MAX];
-	bool chal_proxy;
-	uint32_t nc;
+	unsigned n423;
+	ua_cred cr;
 
 	uint64_t refresh_at, retry_at; /* uv_now() deadlines, 0: none */
 	uv_timer_t tick;
 };
-
-/* ---- digest, shared with call_out.c ------------------------------------------------ */
-
-int ua_auth_line(const char *chal_value, bool proxy, const char *user, const char *password,
-                 const char *realm, ou_slice method, ou_slice uri, uint32_t nc, ou_buf *b,
-                 const char **why)
-{
-	sip_auth ch;
-	if (sip_auth_parse(ou_slice_cstr(chal_value), &ch, why))
-		return OPENUM_EBADMSG;
-	if (realm && *realm && !ou_slice_eq_cstr(ch.realm, realm)) {
-		if (why)
-			*why = "Challenge for another realm";
-		return OPENUM_EINVAL;
-	}
-	ou_buf v;
-	ou_buf_init(&v);
-	int err = auth_client_answer(&ch, ou_slice_cstr(user), ou_slice_cstr(password), method, uri,
-	                             nc, NULL, &v, why);
-	if (!err)
-		err = v.failed ? OPENUM_ENOMEM
-		               : sip_print_header(b,
-		                                  proxy ? OU_SLICE_LIT("Proxy-Authorization")
-		                                        : OU_SLICE_LIT("Authorization"),
-		                                  ou_slice_make(v.data, v.len));
-	ou_buf_free(&v);
-	return err;
-}
-
-int ua_auth_pick(sip_msg *resp, const char *realm, char *out, size_t cap, bool *proxy)
-{
-	sip_hdr_id id = resp->status == 407 ? SIP_H_PROXY_AUTHENTICATE : SIP_H_WWW_AUTHENTICATE;
-	for (const sip_hdr *h = sip_msg_hdr(resp, id); h; h = sip_msg_hdr_next(resp, h)) {
-		sip_auth ch;
-		auth_algo a;
-		if (sip_auth_parse(h->value, &ch, NULL) ||
-		    !ou_slice_caseeq_cstr(ch.scheme, "Digest") ||
-		    auth_algo_from(ch.algorithm, &a) || !ch.nonce.p || !ch.realm.p ||
-		    (realm && *realm && !ou_slice_eq_cstr(ch.realm, realm)) || h->value.n >= cap)
-			continue;
-		ou_slice_copy(h->value, out, cap);
-		*proxy = id == SIP_H_PROXY_AUTHENTICATE;
-		return 0;
-	}
-	return OPENUM_ENOTFOUND;
-}
 
 /* ---- the REGISTER ------------------------------------------------------------------- */
 
@@ -128,26 +76,14 @@ static int reg_send(ua_registration *g, uint32_t expires)
 		return err;
 	ou_buf b;
 	ou_buf_init(&b);
-	g->cseq++;
-	err = sip_print_request_line(&b, OU_SLICE_LIT("REGISTER"), ou_slice_cstr(g->ruri));
-	if (!err)
-		err = sip_print_header_cstr(&b, "Via", via);
-	if (!err)
-		err = sip_print_header_cstr(&b, "Max-Forwards", "70");
-	if (!err) {
-		snprintf(val, sizeof(val), "<%s>;tag=%s", g->aor, g->from_tag);
-		err = sip_print_header_cstr(&b, "From", val);
-	}
-	if (!err) {
-		snprintf(val, sizeof(val), "<%s>", g->aor);
-		err = sip_print_header_cstr(&b, "To", val);
-	}
-	if (!err)
-		err = sip_print_header_cstr(&b, "Call-ID", g->call_id);
-	if (!err) {
-		snprintf(val, sizeof(val), "%u REGISTER", g->cseq);
-		err = sip_print_header_cstr(&b, "CSeq", val);
-	}
+	const ua_ood r = {.method = "REGISTER",
+	                  .ruri = g->ruri,
+	                  .from = g->aor,
+	                  .from_tag = g->from_tag,
+	                  .to = g->aor,
+	                  .call_id = g->call_id,
+	                  .cseq = ++g->cseq};
+	err = ua_ood_start(&b, &r, via);
 	if (!err) {
 		snprintf(val, sizeof(val), "<%s>;expires=%u", g->contact, expires);
 		err = sip_print_header_cstr(&b, "Contact", val);
@@ -157,21 +93,7 @@ static int reg_send(ua_registration *g, uint32_t expires)
 		err = sip_print_header_cstr(&b, "Expires", val);
 	}
 	if (!err)
-		err = sip_print_header_cstr(&b, "User-Agent", u->user_agent);
-	if (!err && g->chal[0] && g->have_pass) {
-		/* a refused answer is not fatal: the registrar challenges again */
-		size_t len0 = b.len;
-		if (ua_auth_line(g->chal, g->chal_proxy, g->user, g->pass,
-		                 g->have_realm ? g->realm : NULL, OU_SLICE_LIT("REGISTER"),
-		                 ou_slice_cstr(g->ruri), ++g->nc, &b, NULL))
-			b.len = len0;
-	}
-	if (!err)
-		err = sip_print_body(&b, OU_SLICE_NULL, OU_SLICE_NULL);
-	if (!err && b.failed)
-		err = OPENUM_ENOMEM;
-	if (!err)
-		err = txn_client_start(u->txl, g->conn, b.data, b.len, reg_cb, g, &g->t);
+		err = ua_ood_send(u, &b, &r, &g->cr, g->conn, reg_cb, g, &g->t);
 	ou_buf_free(&b);
 	if (!err)
 		g->sent_expires = expires;
@@ -212,7 +134,7 @@ static uint64_t refresh_ms(uint32_t expires)
 static void fail(ua_registration *g, unsigned status, const char *text)
 {
 	uint64_t now = uv_now(g->u->loop);
-	g->challenges = g->n423 = 0;
+	g->cr.challenges = g->n423 = 0;
 	g->refresh_at = 0;
 	if (g->unregistering) {
 		g->retry_at = 0;
@@ -248,7 +170,7 @@ static void reg_cb(void *arg, txn *t, const txn_event *ev)
 		snprintf(text, sizeof(text), "%s", st == 503 ? "Connection failed" : "Timeout");
 
 	if (st < 300) { /* a final response: 1xx returned above */
-		g->challenges = g->n423 = 0;
+		g->cr.challenges = g->n423 = 0;
 		if (g->unregistering) {
 			g->refresh_at = g->retry_at = 0;
 			g->u->reg_contact[g->tp][0] = '\0';
@@ -265,26 +187,15 @@ static void reg_cb(void *arg, txn *t, const txn_event *ev)
 		report(g, UA_REG_REGISTERED, st, text, e);
 		return;
 	}
-	if ((st == 401 || st == 407) && m && g->have_pass) {
-		char chal[REG_CHAL_MAX];
-		bool proxy = false;
-		if (ua_auth_pick(m, g->have_realm ? g->realm : NULL, chal, sizeof(chal), &proxy)) {
-			fail(g, st, "No challenge we can answer");
+	if ((st == 401 || st == 407) && m && g->cr.have_pass) {
+		int why = ua_cred_take(&g->cr, m, REG_MAX_CHALLENGES);
+		if (why) {
+			g->cr.chal[0] = '\0';
+			fail(g, st,
+			     why == OPENUM_ENOTFOUND ? "No challenge we can answer"
+			                             : "Authentication failed");
 			return;
 		}
-		sip_auth ch;
-		bool stale = sip_auth_parse(ou_slice_cstr(chal), &ch, NULL) == 0 && ch.stale.p &&
-		             ou_slice_caseeq_cstr(ch.stale, "true");
-		/* a second challenge that is not stale means the password was refused */
-		if (g->challenges >= REG_MAX_CHALLENGES || (g->challenges && !stale)) {
-			g->chal[0] = '\0';
-			fail(g, st, "Authentication failed");
-			return;
-		}
-		g->challenges++;
-		snprintf(g->chal, sizeof(g->chal), "%s", chal);
-		g->chal_proxy = proxy;
-		g->nc = 0;
 		if (reg_send(g, g->sent_expires))
 			fail(g, 503, "Cannot send");
 		return;
@@ -333,14 +244,6 @@ static void reg_closed(uv_handle_t *h)
 	free(h->data);
 }
 
-static bool copy_opt(char *dst, size_t cap, const char *src)
-{
-	if (!src)
-		return false;
-	snprintf(dst, cap, "%s", src);
-	return true;
-}
-
 int ua_register(ua *u, const ua_reg *r, ua_registration **out)
 {
 	sip_uri aor;
@@ -365,10 +268,9 @@ int ua_register(ua *u, const ua_reg *r, ua_registration **out)
 		snprintf(g->ruri, sizeof(g->ruri), "%s:%s",
 		         aor.scheme == SIP_URI_SIPS ? "sips" : "sip", host);
 	snprintf(g->host, sizeof(g->host), "%s", r->host);
-	g->have_tls_name = copy_opt(g->tls_name, sizeof(g->tls_name), r->tls_name);
-	snprintf(g->user, sizeof(g->user), "%s", r->username ? r->username : user);
-	g->have_pass = copy_opt(g->pass, sizeof(g->pass), r->password);
-	g->have_realm = copy_opt(g->realm, sizeof(g->realm), r->realm);
+	if ((g->have_tls_name = r->tls_name != NULL))
+		snprintf(g->tls_name, sizeof(g->tls_name), "%s", r->tls_name);
+	ua_cred_init(&g->cr, r->username ? r->username : user, r->password, r->realm);
 	g->tp = r->transport;
 	g->port = r->port;
 	g->want_expires = r->expires_s ? r->expires_s : UA_DEFAULT_REG_EXPIRES;
@@ -413,7 +315,7 @@ int ua_unregister(ua_registration *g)
 	}
 	g->unregistering = true;
 	g->refresh_at = g->retry_at = 0;
-	g->challenges = 0;
+	g->cr.challenges = 0;
 	return reg_send(g, 0);
 }
 

@@ -9,16 +9,15 @@
 
 #include "ua_int.h"
 
-#define SUB_STR 256
-#define SUB_CHAL_MAX 1024
+#define SUB_STR UA_OOD_STR
 #define SUB_MAX_CHALLENGES 2
 
 struct ua_subscription {
 	ua *u;
 	ua_subscription *next;
 	char resource[SUB_STR], from[SUB_STR], event[64], accept[128];
-	char host[SUB_STR], tls_name[SUB_STR], user[128], pass[128], realm[128];
-	bool have_accept, have_tls_name, have_pass, have_realm;
+	char host[SUB_STR], tls_name[SUB_STR];
+	bool have_accept, have_tls_name;
 	net_transport tp;
 	uint16_t port;
 	uint32_t want_expires, sent_expires;
@@ -29,10 +28,7 @@ struct ua_subscription {
 	net_conn *conn;
 	txn *t;
 	dialog *dlg; /* from the first 2xx; NULL before */
-	char chal[SUB_CHAL_MAX];
-	bool chal_proxy;
-	uint32_t nc;
-	unsigned challenges;
+	ua_cred cr;
 	bool unsubscribing, freed;
 	uint64_t refresh_at, retry_at;
 	uv_timer_t tick;
@@ -70,8 +66,8 @@ static int sub_reset(ua_subscription *s)
 		return err;
 	snprintf(s->call_id, sizeof(s->call_id), "sub-%s", r);
 	s->cseq = 0;
-	s->chal[0] = '\0';
-	s->challenges = 0;
+	s->cr.chal[0] = '\0';
+	s->cr.challenges = 0;
 	dialog_free(s->dlg);
 	s->dlg = NULL;
 	return 0;
@@ -80,7 +76,7 @@ static int sub_reset(ua_subscription *s)
 static int sub_send(ua_subscription *s, uint32_t expires)
 {
 	ua *u = s->u;
-	char via[160], val[SUB_STR * 2 + 32], ev[96], ex[32], acc[160];
+	char via[160], ev[96], ex[32], acc[160];
 	int err = sub_conn(s);
 	if (err)
 		return err;
@@ -102,29 +98,21 @@ static int sub_send(ua_subscription *s, uint32_t expires)
 			dr.extra_value[i] = ou_slice_cstr(c + 2);
 		}
 		err = dialog_request(s->dlg, SIP_METHOD_SUBSCRIBE, &dr, &b);
+		if (!err && b.failed)
+			err = OPENUM_ENOMEM;
+		if (!err)
+			err = txn_client_start(u->txl, s->conn, b.data, b.len, sub_cb, s, &s->t);
 	} else {
-		s->cseq++;
-		err = sip_print_request_line(&b, OU_SLICE_LIT("SUBSCRIBE"),
-		                             ou_slice_cstr(s->resource));
-		if (!err)
-			err = sip_print_header_cstr(&b, "Via", via);
-		if (!err)
-			err = sip_print_header_cstr(&b, "Max-Forwards", "70");
+		const ua_ood r = {.method = "SUBSCRIBE",
+		                  .ruri = s->resource,
+		                  .from = s->from,
+		                  .from_tag = s->from_tag,
+		                  .to = s->resource,
+		                  .call_id = s->call_id,
+		                  .cseq = ++s->cseq};
+		err = ua_ood_start(&b, &r, via);
 		if (!err) {
-			snprintf(val, sizeof(val), "<%s>;tag=%s", s->from, s->from_tag);
-			err = sip_print_header_cstr(&b, "From", val);
-		}
-		if (!err) {
-			snprintf(val, sizeof(val), "<%s>", s->resource);
-			err = sip_print_header_cstr(&b, "To", val);
-		}
-		if (!err)
-			err = sip_print_header_cstr(&b, "Call-ID", s->call_id);
-		if (!err) {
-			snprintf(val, sizeof(val), "%u SUBSCRIBE", s->cseq);
-			err = sip_print_header_cstr(&b, "CSeq", val);
-		}
-		if (!err) {
+			char val[SUB_STR * 2 + 32];
 			ua_contact(u, tp, net_conn_peer(s->conn), val, sizeof(val));
 			err = sip_print_header_cstr(&b, "Contact", val);
 		}
@@ -135,21 +123,8 @@ static int sub_send(ua_subscription *s, uint32_t expires)
 		if (!err && s->have_accept)
 			err = sip_print_header_cstr(&b, "Accept", s->accept);
 		if (!err)
-			err = sip_print_header_cstr(&b, "User-Agent", u->user_agent);
-		if (!err && s->chal[0] && s->have_pass) {
-			size_t len0 = b.len;
-			if (ua_auth_line(s->chal, s->chal_proxy, s->user, s->pass,
-			                 s->have_realm ? s->realm : NULL, OU_SLICE_LIT("SUBSCRIBE"),
-			                 ou_slice_cstr(s->resource), ++s->nc, &b, NULL))
-				b.len = len0;
-		}
-		if (!err)
-			err = sip_print_body(&b, OU_SLICE_NULL, OU_SLICE_NULL);
+			err = ua_ood_send(u, &b, &r, &s->cr, s->conn, sub_cb, s, &s->t);
 	}
-	if (!err && b.failed)
-		err = OPENUM_ENOMEM;
-	if (!err)
-		err = txn_client_start(u->txl, s->conn, b.data, b.len, sub_cb, s, &s->t);
 	ou_buf_free(&b);
 	if (!err)
 		s->sent_expires = expires;
@@ -165,7 +140,7 @@ static uint64_t refresh_ms(uint32_t e)
 static void fail(ua_subscription *s, unsigned status)
 {
 	s->refresh_at = 0;
-	s->challenges = 0;
+	s->cr.challenges = 0;
 	if (s->unsubscribing) {
 		report(s, UA_SUB_TERMINATED, status, 0);
 		return;
@@ -203,7 +178,7 @@ static void sub_cb(void *arg, txn *t, const txn_event *ev)
 	unsigned st = ev->status;
 	sip_msg *m = ev->msg;
 	if (st < 300) {
-		s->challenges = 0;
+		s->cr.challenges = 0;
 		if (m)
 			make_dialog(s, t, m);
 		uint32_t e = s->sent_expires;
@@ -219,25 +194,9 @@ static void sub_cb(void *arg, txn *t, const txn_event *ev)
 		report(s, UA_SUB_ACTIVE, st, e);
 		return;
 	}
-	if ((st == 401 || st == 407) && m && s->have_pass && !s->dlg) {
-		char chal[SUB_CHAL_MAX];
-		bool proxy = false;
-		if (s->challenges < SUB_MAX_CHALLENGES &&
-		    ua_auth_pick(m, s->have_realm ? s->realm : NULL, chal, sizeof(chal), &proxy) ==
-		        0) {
-			sip_auth ch;
-			bool stale = sip_auth_parse(ou_slice_cstr(chal), &ch, NULL) == 0 &&
-			             ch.stale.p && ou_slice_caseeq_cstr(ch.stale, "true");
-			if (!s->challenges || stale) {
-				s->challenges++;
-				snprintf(s->chal, sizeof(s->chal), "%s", chal);
-				s->chal_proxy = proxy;
-				s->nc = 0;
-				if (sub_send(s, s->sent_expires) == 0)
-					return;
-			}
-		}
-	}
+	if ((st == 401 || st == 407) && m && s->cr.have_pass && !s->dlg &&
+	    ua_cred_take(&s->cr, m, SUB_MAX_CHALLENGES) == 0 && sub_send(s, s->sent_expires) == 0)
+		return;
 	if (s->dlg && (st == 481 || st == 408) && !s->unsubscribing) {
 		/* the notifier forgot us: a new subscription now */
 		(void)sub_reset(s);
@@ -313,14 +272,6 @@ static void sub_closed(uv_handle_t *h)
 	free(h->data);
 }
 
-static bool copy_opt(char *dst, size_t cap, const char *src)
-{
-	if (!src)
-		return false;
-	snprintf(dst, cap, "%s", src);
-	return true;
-}
-
 static void unlink_sub(ua_subscription *s)
 {
 	for (ua_subscription **pp = &s->u->subs; *pp; pp = &(*pp)->next)
@@ -350,15 +301,14 @@ int ua_subscribe(ua *u, const ua_sub *cfg, ua_subscription **out)
 	snprintf(s->resource, sizeof(s->resource), "%s", cfg->resource);
 	snprintf(s->from, sizeof(s->from), "%s", cfg->from);
 	snprintf(s->event, sizeof(s->event), "%s", cfg->event);
-	s->have_accept = copy_opt(s->accept, sizeof(s->accept), cfg->accept);
+	if ((s->have_accept = cfg->accept != NULL))
+		snprintf(s->accept, sizeof(s->accept), "%s", cfg->accept);
 	snprintf(s->host, sizeof(s->host), "%s", cfg->host);
-	s->have_tls_name = copy_opt(s->tls_name, sizeof(s->tls_name), cfg->tls_name);
-	if (cfg->username)
-		snprintf(s->user, sizeof(s->user), "%s", cfg->username);
-	else
-		ou_slice_copy(fu.user, s->user, sizeof(s->user));
-	s->have_pass = copy_opt(s->pass, sizeof(s->pass), cfg->password);
-	s->have_realm = copy_opt(s->realm, sizeof(s->realm), cfg->realm);
+	if ((s->have_tls_name = cfg->tls_name != NULL))
+		snprintf(s->tls_name, sizeof(s->tls_name), "%s", cfg->tls_name);
+	char user[sizeof(s->cr.user)];
+	ou_slice_copy(fu.user, user, sizeof(user));
+	ua_cred_init(&s->cr, cfg->username ? cfg->username : user, cfg->password, cfg->realm);
 	s->tp = cfg->transport;
 	s->port = cfg->port;
 	s->want_expires = cfg->expires_s ? cfg->expires_s : UA_DEFAULT_SUB_EXPIRES;

@@ -170,14 +170,52 @@ int call_in_hangup(ua_call *c);
 int call_out_hangup(ua_call *c);
 int call_send_bye(ua_call *c);
 
-/* register.c: digest for our requests. ua_auth_pick copies the first Digest challenge
+/* cred.c: digest for our requests. ua_auth_pick copies the first Digest challenge
  * of a 401 (WWW-Authenticate) or 407 (Proxy-Authenticate) we can answer (realm: only
  * that realm's, NULL any); ua_auth_line appends the matching Authorization or
- * Proxy-Authorization header line for method and uri to b. */
+ * Proxy-Authorization header line for method and uri to b; ua_auth_stale: the
+ * challenge says stale=true (our nonce expired, the password was not refused). */
 int ua_auth_pick(sip_msg *resp, const char *realm, char *out, size_t cap, bool *proxy);
 int ua_auth_line(const char *chal_value, bool proxy, const char *user, const char *password,
                  const char *realm, ou_slice method, ou_slice uri, uint32_t nc, ou_buf *b,
                  const char **why);
+bool ua_auth_stale(const char *chal_value);
+
+#define UA_OOD_STR 256   /* a URI of a registration or subscription */
+#define UA_CHAL_MAX 1024 /* a challenge we keep */
+
+/* The credentials of a registration or subscription and the last challenge, answered
+ * again with nc+1 on every refresh so that refreshes need no extra round trip. Plain
+ * data inside its owner (no allocation). */
+typedef struct ua_cred {
+	char user[128], pass[128], realm[128];
+	bool have_pass, have_realm; /* no password: challenges are not answered */
+	bool chal_proxy;            /* chal came in a 407 (Proxy-Authenticate) */
+	uint32_t nc;
+	unsigned challenges;    /* answered since the last success (the owner resets it) */
+	char chal[UA_CHAL_MAX]; /* "" when none */
+} ua_cred;
+
+/* user is required; password and realm may be NULL. */
+void ua_cred_init(ua_cred *cr, const char *user, const char *password, const char *realm);
+/* Keeps the challenge of a 401/407 to answer on the next request: 0 when taken,
+ * OPENUM_ENOTFOUND when it has none we can answer, OPENUM_EINVAL when the password was
+ * refused (a second challenge that is not stale, or more than max). */
+int ua_cred_take(ua_cred *cr, sip_msg *resp, unsigned max);
+
+/* An out-of-dialog request (REGISTER, the first SUBSCRIBE); the strings are the
+ * owner's and are only read. */
+typedef struct ua_ood {
+	const char *method, *ruri, *from, *from_tag, *to, *call_id;
+	uint32_t cseq;
+} ua_ood;
+/* Prints its request line, Via, Max-Forwards, From, To, Call-ID and CSeq into b; the
+ * caller adds its own headers, then ua_ood_send adds User-Agent, the answer to cr's
+ * challenge (nc+1; left out if it cannot be built), an empty body, and starts a client
+ * transaction on conn. b stays the caller's to free. */
+int ua_ood_start(ou_buf *b, const ua_ood *r, const char *via);
+int ua_ood_send(ua *u, ou_buf *b, const ua_ood *r, ua_cred *cr, net_conn *conn, txn_cb cb,
+                void *arg, txn **t);
 
 /* call_media.c */
 void call_media_local(ua_call *c); /* fills c->local (address, session id) */

@@ -100,14 +100,13 @@ static void send_notify(mwi_sub *s)
 	}
 	um_mwi *m = s->m;
 	uint64_t now = uv_now(m->srv->loop);
-	char state[64], ev[] = "Event: " MWI_EVENT;
+	char state[64];
 	if (s->term_reason)
 		snprintf(state, sizeof(state), "Subscription-State: terminated%s%s",
 		         s->term_reason[0] ? ";reason=" : "", s->term_reason);
 	else
 		snprintf(state, sizeof(state), "Subscription-State: active;expires=%u",
 		         (unsigned)(s->expires_at > now ? (s->expires_at - now + 999) / 1000 : 0));
-	const char *extra[] = {ev, state};
 	sip_msum ms = {.waiting = s->nnew > 0, .account = ou_slice_cstr(s->mailbox), .nclass = 1};
 	ms.cls[0] =
 	    (sip_msum_class){.name = OU_SLICE_LIT("Voice-Message"),
@@ -117,10 +116,13 @@ static void send_notify(mwi_sub *s)
 	ou_buf_init(&b);
 	/* no body until the counts are known (a terminated NOTIFY for a missing mailbox) */
 	int err = s->found ? sip_msum_print(&ms, &b) : 0;
-	if (!err)
+	if (!err) {
+		char ev[] = "Event: " MWI_EVENT;
+		const char *extra[] = {ev, state};
 		err = ua_dlg_request(s->g, SIP_METHOD_NOTIFY, extra, 2,
 		                     s->found ? SIP_MSUM_CTYPE : NULL, ou_slice_make(b.data, b.len),
 		                     notify_sent, s);
+	}
 	ou_buf_free(&b);
 	if (err) {
 		mlog(m, "openum um: NOTIFY to %s not sent: %s\n", s->mailbox, ou_strerror(err));

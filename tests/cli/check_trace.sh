@@ -4,53 +4,24 @@
 # loopback captures read through tshark): exit codes, finding lines, options.
 # Usage: tests/cli/check_trace.sh PATH/TO/openum
 set -u
+# shellcheck disable=SC1091
+. "$(dirname "$0")/../integration/lib.sh"
+need tshark python3
+D="$(cd "$(dirname "$0")" && pwd)/../data/traces"
+OUT="$T/cmd.stdout" # run_cmd's output
 
-BIN=${1:?usage: check_trace.sh PATH/TO/openum}
-if [ ! -x "$BIN" ]; then
-	echo "FAIL: $BIN is not an executable (build it first)" >&2
-	exit 1
-fi
-HERE=$(cd "$(dirname "$0")" && pwd)
-D="$HERE/../data/traces"
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/openum-check-trace.XXXXXX") || exit 1
-trap 'rm -rf "$TMP"' EXIT INT TERM
-OUT="$TMP/out"
-ERR="$TMP/err"
-FAILS=0
-
-fail() {
-	echo "FAIL: $*" >&2
-	echo "--- stdout:" >&2
-	sed 's/^/    /' "$OUT" >&2
-	echo "--- stderr:" >&2
-	sed 's/^/    /' "$ERR" >&2
-	FAILS=$((FAILS + 1))
-}
-
-# run EXPECTED_STATUS ARGS...: runs openum check-trace, keeps stdout/stderr.
+# run EXPECTED_STATUS ARGS...: openum check-trace ARGS (stdin /dev/null); the checks
+# (expect_out, expect_lines, expect_err, check_fail) are lib.sh's.
 run() {
-	want=$1
+	_want=$1
 	shift
-	"$BIN" check-trace "$@" >"$OUT" 2>"$ERR" </dev/null
-	got=$?
-	LAST="openum check-trace $*"
-	if [ "$got" -ne "$want" ]; then
-		fail "$LAST: exit $got, expected $want"
-		return 1
-	fi
-	return 0
+	run_cmd "$_want" "$OPENUM" check-trace "$@" </dev/null
 }
-
-# expect_out REGEX: some stdout line matches; expect_lines N REGEX: exactly N do.
-expect_out() {
-	grep -Eq -- "$1" "$OUT" || fail "$LAST: stdout lacks /$1/"
-}
-expect_lines() {
-	n=$(grep -Ec -- "$2" "$OUT")
-	[ "$n" -eq "$1" ] || fail "$LAST: $n lines match /$2/, expected $1"
-}
-expect_err() {
-	grep -Eq -- "$1" "$ERR" || fail "$LAST: stderr lacks /$1/"
+# run_in EXPECTED_STATUS FILE ARGS...: the same with FILE as stdin.
+run_in() {
+	_want=$1 _in=$2
+	shift 2
+	run_cmd "$_want" "$OPENUM" check-trace "$@" <"$_in"
 }
 
 SUMMARY='^check-trace: [0-9]+ messages? \([0-9]+ unparsed\), [0-9]+ violations?, [0-9]+ warnings?, [0-9]+ notes?, [0-9]+ TLS connections? not checked$'
@@ -129,7 +100,7 @@ expect_out '^\{"line":100,"level":"violation","rule":"R5","summary":"INVITE sip:
 expect_out '^\{"summary":\{"messages":6,"unparsed":0,"violations":5,"warnings":0,"notes":0,"tls_connections":0\}\}$'
 if command -v python3 >/dev/null 2>&1; then
 	python3 -c 'import json,sys
-for l in open(sys.argv[1]): json.loads(l)' "$OUT" || fail "$LAST: output is not JSON lines"
+for l in open(sys.argv[1]): json.loads(l)' "$OUT" || check_fail "$LAST: output is not JSON lines"
 fi
 run 1 --format=json "$D/udp-via.log"
 expect_out '"rule":"R1"'
@@ -139,9 +110,7 @@ run 1 "$D/spec-examples.log" "$D/from-to.log"
 expect_out '/from-to\.log: line 1: violation R4: '
 expect_lines 0 'spec-examples\.log: '
 expect_out '^check-trace: 3 messages '
-"$BIN" check-trace - <"$D/udp-via.log" >"$OUT" 2>"$ERR"
-[ $? -eq 1 ] || fail "check-trace - <udp-via.log: expected exit 1"
-LAST="openum check-trace - <udp-via.log"
+run_in 1 "$D/udp-via.log" -
 expect_out '^line 3: violation R1: '
 
 # usage errors and unreadable input: exit 2
@@ -151,9 +120,9 @@ run 2 --no-such-option "$D/udp-via.log"
 expect_err "unknown option '--no-such-option'"
 run 2 --format xml "$D/udp-via.log"
 expect_err 'text or json'
-run 2 "$TMP/does-not-exist.log"
+run 2 "$T/does-not-exist.log"
 expect_err 'does-not-exist\.log: No such file'
-run 2 "$D/udp-via.log" "$TMP/does-not-exist.log"
+run 2 "$D/udp-via.log" "$T/does-not-exist.log"
 expect_out ' violation R1: '
 run 0 --help
 expect_out '^usage: openum check-trace'
@@ -163,35 +132,25 @@ expect_out 'R5 '
 # ---- captures through tshark ----------------------------------------------------------
 run 2 --tshark /nonexistent/tshark "$D/bad.pcap"
 expect_err 'tshark not found'
-if command -v tshark >/dev/null 2>&1; then
-	run 1 "$D/bad.pcap"
-	expect_out '^frame 1: violation R1: OPTIONS sip:proxy@127\.0\.0\.1 \[UDP\]: SIP over UDP'
-	expect_out '^frame 6: violation R3: INVITE sip:alice@example\.com;opaque=app:voicemail \[TCP\]: INVITE with skip-pin over TCP'
-	expect_out '^frame 12: violation R5: INVITE sip:bob@example\.com \[TCP\]: Diversion header on a no-diversion call \(the INVITE at frame 10 carried'
-	expect_out "^frame 12: violation R5: .*user 'bob' differs"
-	expect_out '^frame 14: violation R5: SIP/2\.0 302 Moved Temporarily \(INVITE\) \[TCP\]: 302 redirects'
-	expect_lines 5 ' violation '
-	expect_out '^check-trace: 5 messages \(0 unparsed\), 5 violations, 0 warnings, 0 notes, 0 TLS connections not checked$'
+run 1 "$D/bad.pcap"
+expect_out '^frame 1: violation R1: OPTIONS sip:proxy@127\.0\.0\.1 \[UDP\]: SIP over UDP'
+expect_out '^frame 6: violation R3: INVITE sip:alice@example\.com;opaque=app:voicemail \[TCP\]: INVITE with skip-pin over TCP'
+expect_out '^frame 12: violation R5: INVITE sip:bob@example\.com \[TCP\]: Diversion header on a no-diversion call \(the INVITE at frame 10 carried'
+expect_out "^frame 12: violation R5: .*user 'bob' differs"
+expect_out '^frame 14: violation R5: SIP/2\.0 302 Moved Temporarily \(INVITE\) \[TCP\]: 302 redirects'
+expect_lines 5 ' violation '
+expect_out '^check-trace: 5 messages \(0 unparsed\), 5 violations, 0 warnings, 0 notes, 0 TLS connections not checked$'
 
-	run 0 "$D/good.pcapng"
-	expect_out '^frame [0-9]+: note TLS: TLS 127\.0\.0\.1:[0-9]+ -> 127\.0\.0\.1:5173: encrypted connection'
-	expect_out '^check-trace: 4 messages \(0 unparsed\), 0 violations, 0 warnings, 1 note, 1 TLS connection not checked$'
-	run 0 --format json "$D/good.pcapng"
-	expect_out '"tls_connections":1'
+run 0 "$D/good.pcapng"
+expect_out '^frame [0-9]+: note TLS: TLS 127\.0\.0\.1:[0-9]+ -> 127\.0\.0\.1:5173: encrypted connection'
+expect_out '^check-trace: 4 messages \(0 unparsed\), 0 violations, 0 warnings, 1 note, 1 TLS connection not checked$'
+run 0 --format json "$D/good.pcapng"
+expect_out '"tls_connections":1'
 
-	printf '\324\303\262\241garbage' >"$TMP/broken.pcap"
-	run 2 "$TMP/broken.pcap"
-	expect_err 'tshark could not read the capture'
-	"$BIN" check-trace - <"$D/bad.pcap" >"$OUT" 2>"$ERR"
-	[ $? -eq 2 ] || fail "check-trace - <bad.pcap: expected exit 2"
-	LAST="openum check-trace - <bad.pcap"
-	expect_err 'must be given as a file'
-else
-	echo "check_trace: tshark not installed: capture cases skipped (scripts/install-deps)" >&2
-fi
+printf '\324\303\262\241garbage' >"$T/broken.pcap"
+run 2 "$T/broken.pcap"
+expect_err 'tshark could not read the capture'
+run_in 2 "$D/bad.pcap" -
+expect_err 'must be given as a file'
 
-if [ "$FAILS" -ne 0 ]; then
-	echo "cli check_trace: $FAILS failure(s)" >&2
-	exit 1
-fi
-echo "cli check_trace: all passed"
+checks_done

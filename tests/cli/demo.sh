@@ -6,71 +6,28 @@
 # tests/integration/demo_script.sh).
 # Usage: tests/cli/demo.sh PATH/TO/openum
 set -u
-BIN=${1:?usage: demo.sh PATH/TO/openum}
-T=$(mktemp -d "${TMPDIR:-/tmp}/openum-demo.XXXXXX") || exit 1
-DPID=""
-cleanup() {
-	[ -n "$DPID" ] && kill "$DPID" 2>/dev/null
-	[ -n "${KEEP:-}" ] || rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
-fail() {
-	echo "FAIL: cli/demo: $*" >&2
-	for f in "$T/out" "$T/err" "$T/demo/setup.log" "$T/demo/um.log" "$T/demo/proxy.log"; do
-		[ -s "$f" ] && { echo "--- $f" >&2; tail -n 30 "$f" >&2; }
-	done
-	exit 1
-}
-for tool in curl jq python3; do
-	command -v $tool >/dev/null || fail "$tool is not installed (scripts/install-deps installs it)"
-done
+# shellcheck disable=SC1091
+. "$(dirname "$0")/../integration/lib.sh"
+need curl jq python3
+# shellcheck disable=SC2034 # lib.sh's fail shows them
+FAIL_LOGS="$T/out $T/err $T/demo/setup.log $T/demo/um.log $T/demo/proxy.log"
 
-# Five consecutive free ports (--port-base N uses N..N+4).
-BASE=$(python3 -c '
-import socket, random
-for _ in range(200):
-    b = random.randrange(20000, 60000)
-    ss = []
-    try:
-        for p in range(b, b + 5):
-            s = socket.socket(); s.bind(("127.0.0.1", p)); ss.append(s)
-        print(b); break
-    except OSError:
-        pass
-    finally:
-        for s in ss: s.close()
-')
+BASE=$(free_ports 5) # --port-base N uses N..N+4
 [ -n "$BASE" ] || fail "no free ports"
 
-# start: runs the demo in the background, waits for "is ready".
-start() {
-	"$BIN" demo --dir "$T/demo" --port-base "$BASE" >"$T/out" 2>"$T/err" &
-	DPID=$!
-	i=0
-	while ! grep -q 'openum demo is ready' "$T/out"; do
-		i=$((i + 1))
-		kill -0 "$DPID" 2>/dev/null || fail "openum demo exited before it was ready"
-		[ $i -gt 150 ] && fail "openum demo not ready after 15 s"
-		sleep 0.1
-	done
-	KIDS=$(sed -n 's/^Started openum um (pid \([0-9]*\)) and openum proxy (pid \([0-9]*\))\.$/\1 \2/p' "$T/out")
-	[ -n "$KIDS" ] || fail "no child pids printed"
-}
 # stop: SIGTERM, expect exit 0 and both children gone.
 stop() {
-	kill -TERM "$DPID"
+	kill -TERM "$DEMO_PID"
 	rc=0
-	wait "$DPID" || rc=$?
-	DPID=""
+	wait "$DEMO_PID" || rc=$?
 	[ "$rc" -eq 0 ] || fail "openum demo exited $rc after SIGTERM"
-	for p in $KIDS; do
+	for p in $DEMO_KIDS; do
 		kill -0 "$p" 2>/dev/null && fail "child $p still runs after the demo stopped"
 	done
 	grep -q 'openum demo: stopped' "$T/out" || fail "no 'stopped' line"
 }
 
-start
+demo_start
 CA="$T/demo/certs/ca.pem"
 W="https://127.0.0.1:$((BASE + 4))"
 grep -q "password alice-demo-pw  voicemail PIN 246813" "$T/out" || fail "alice's credentials not printed"
@@ -104,7 +61,7 @@ PY
 stop
 
 # Reuse: same directory, nothing to redo, still one message, clean stop.
-start
+demo_start
 grep -q 'Left ' "$T/out" && fail "a reused directory got a second message"
 curl -sf --cacert "$CA" -c "$T/jar" -H 'Content-Type: application/json' \
 	-d '{"address":"alice@openum.test","pin":"246813"}' "$W/api/v1/session" >/dev/null ||
@@ -120,19 +77,19 @@ r = subprocess.run([sys.argv[1], "demo", "--dir", sys.argv[3], "--port-base", sy
                    capture_output=True, text=True)
 sys.stdout.write(r.stderr)
 sys.exit(0 if r.returncode == 1 and "is busy" in r.stderr else 1)
-' "$BIN" "$BASE" "$T/demo" >"$T/busy" 2>&1 || fail "busy port not reported: $(cat "$T/busy")"
+' "$OPENUM" "$BASE" "$T/demo" >"$T/busy" 2>&1 || fail "busy port not reported: $(cat "$T/busy")"
 
 # --script has its own temporary directory; --keep is for --script only; both are in --help.
 rc=0
-"$BIN" demo --script --dir "$T/x" >/dev/null 2>"$T/usage" || rc=$?
+"$OPENUM" demo --script --dir "$T/x" >/dev/null 2>"$T/usage" || rc=$?
 [ "$rc" -eq 2 ] || fail "--script --dir: exit $rc, expected 2"
 grep -q 'temporary directory' "$T/usage" || fail "--script --dir: $(cat "$T/usage")"
 [ -e "$T/x" ] && fail "--script --dir created the directory"
 rc=0
-"$BIN" demo --keep >/dev/null 2>"$T/usage" || rc=$?
+"$OPENUM" demo --keep >/dev/null 2>"$T/usage" || rc=$?
 [ "$rc" -eq 2 ] || fail "--keep alone: exit $rc, expected 2"
 grep -q -- '--keep goes with --script' "$T/usage" || fail "--keep alone: $(cat "$T/usage")"
-"$BIN" demo --help >"$T/help"
+"$OPENUM" demo --help >"$T/help"
 for w in '--script' '--keep' 'PASS step N' 'private-no-diversion'; do
 	grep -q -- "$w" "$T/help" || fail "openum demo --help does not mention $w"
 done

@@ -4,49 +4,17 @@
 # section 4 examples.
 # Usage: tests/cli/smoke.sh PATH/TO/openum
 set -u
+# shellcheck disable=SC1091
+. "$(dirname "$0")/../integration/lib.sh"
+DATA="$(cd "$(dirname "$0")" && pwd)/../data/ms-ocexum"
+OUT="$T/cmd.stdout" # run_cmd's output
 
-BIN=${1:?usage: smoke.sh PATH/TO/openum}
-if [ ! -x "$BIN" ]; then
-	echo "FAIL: $BIN is not an executable (build it first)" >&2
-	exit 1
-fi
-HERE=$(cd "$(dirname "$0")" && pwd)
-DATA="$HERE/../data/ms-ocexum"
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/openum-smoke.XXXXXX") || exit 1
-trap 'rm -rf "$TMP"' EXIT INT TERM
-OUT="$TMP/out"
-ERR="$TMP/err"
-FAILS=0
-
-fail() {
-	echo "FAIL: $*" >&2
-	echo "--- stdout:" >&2
-	sed 's/^/    /' "$OUT" >&2
-	echo "--- stderr:" >&2
-	sed 's/^/    /' "$ERR" >&2
-	FAILS=$((FAILS + 1))
-}
-
-# run EXPECTED_STATUS ARGS...: runs openum, keeps stdout/stderr, checks the exit code.
+# run EXPECTED_STATUS ARGS...: openum ARGS; the checks (expect_out, expect_err,
+# check_fail) are lib.sh's.
 run() {
-	want=$1
+	_want=$1
 	shift
-	"$BIN" "$@" >"$OUT" 2>"$ERR"
-	got=$?
-	LAST="openum $*"
-	if [ "$got" -ne "$want" ]; then
-		fail "$LAST: exit $got, expected $want"
-		return 1
-	fi
-	return 0
-}
-
-# expect_out REGEX / expect_err REGEX: the last run's stdout/stderr matches.
-expect_out() {
-	grep -Eq -- "$1" "$OUT" || fail "$LAST: stdout lacks /$1/"
-}
-expect_err() {
-	grep -Eq -- "$1" "$ERR" || fail "$LAST: stderr lacks /$1/"
+	run_cmd "$_want" "$OPENUM" "$@"
 }
 
 ALL="um proxy phone mailbox user certs demo parse check-trace version"
@@ -54,7 +22,7 @@ UNBUILT=""
 
 run 0 --help && expect_out '^usage: openum SUBCOMMAND'
 for c in $ALL; do
-	grep -Eq "^  $c " "$OUT" || fail "openum --help does not list $c"
+	grep -Eq "^  $c " "$OUT" || check_fail "openum --help does not list $c"
 done
 run 0 -h && expect_out '^usage: openum'
 run 0 help && expect_out '^usage: openum'
@@ -104,8 +72,8 @@ expect_out '^check: 400 '
 expect_err "play-on-phone-invite\.sip: 400 .*Via"
 
 # Standard input, and canonical names for compact forms.
-printf 'OPTIONS sip:bob@example.com SIP/2.0\r\nv: SIP/2.0/TCP 192.0.2.1:5060;branch=z9hG4bK776\r\nf: <sip:alice@example.com>;tag=1\r\nt: <sip:bob@example.com>\r\ni: abc@192.0.2.1\r\nCSeq: 7 OPTIONS\r\nMax-Forwards: 70\r\nl: 0\r\n\r\n' >"$TMP/compact.sip"
-run 0 parse <"$TMP/compact.sip"
+printf 'OPTIONS sip:bob@example.com SIP/2.0\r\nv: SIP/2.0/TCP 192.0.2.1:5060;branch=z9hG4bK776\r\nf: <sip:alice@example.com>;tag=1\r\nt: <sip:bob@example.com>\r\ni: abc@192.0.2.1\r\nCSeq: 7 OPTIONS\r\nMax-Forwards: 70\r\nl: 0\r\n\r\n' >"$T/compact.sip"
+run 0 parse <"$T/compact.sip"
 expect_out '^== \(stdin\)$'
 expect_out '^  Via: SIP/2\.0/TCP 192\.0\.2\.1:5060;branch=z9hG4bK776$'
 expect_out '^  From: <sip:alice@example\.com>;tag=1$'
@@ -114,21 +82,17 @@ expect_out '^  Content-Length: 0$'
 expect_out '^check: ok$'
 
 # Bad input: "FILE: 400 <why>" and exit 1; the next file is still read.
-printf 'this is not SIP\r\n\r\n' >"$TMP/garbage.sip"
-run 1 parse "$TMP/garbage.sip" "$DATA/skip-pin-invite.sip"
+printf 'this is not SIP\r\n\r\n' >"$T/garbage.sip"
+run 1 parse "$T/garbage.sip" "$DATA/skip-pin-invite.sip"
 expect_err "garbage\.sip: 400 [A-Za-z]"
 expect_out '^  skip-pin: yes$'
-run 1 parse "$TMP/does-not-exist.sip"
+run 1 parse "$T/does-not-exist.sip"
 expect_err "does-not-exist\.sip"
 
 # demo --examples reads both examples.
 run 0 demo --examples --data-dir "$DATA"
 expect_out '^  skip-pin: yes$'
 expect_out '^  sensitivity: private-no-diversion$'
-run 1 demo --examples --data-dir "$TMP/nowhere"
+run 1 demo --examples --data-dir "$T/nowhere"
 
-if [ "$FAILS" -ne 0 ]; then
-	echo "cli smoke: $FAILS failure(s)" >&2
-	exit 1
-fi
-echo "cli smoke: all passed"
+checks_done

@@ -12,21 +12,7 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 need curl jq python3
 
-# Five consecutive free ports (--port-base N uses N..N+4).
-BASE=$(python3 -c '
-import socket, random
-for _ in range(200):
-    b = random.randrange(20000, 60000)
-    ss = []
-    try:
-        for p in range(b, b + 5):
-            s = socket.socket(); s.bind(("127.0.0.1", p)); ss.append(s)
-        print(b); break
-    except OSError:
-        pass
-    finally:
-        for s in ss: s.close()
-')
+BASE=$(free_ports 5) # --port-base N uses N..N+4
 [ -n "$BASE" ] || fail "no free ports"
 bg "$OPENUM" demo --dir "$T/demo" --port-base "$BASE" >"$T/demo.out" 2>"$T/demo.log"
 DEMO=$LAST_PID

@@ -290,7 +290,7 @@ static void ph_request(phone *p, const char *method, const char *ruri, const cha
 	         "Contact: <sip:%s@127.0.0.1:%u;transport=tcp>\r\n%s"
 	         "Content-Length: 0\r\n\r\n",
 	         method, ruri, p->port, callid, cseq, method, from_user, from_user, to, callid,
-	         cseq, method, from_user, p->contact_port ? p->contact_port : p->port,
+	         cseq, method, from_user, (unsigned)(p->contact_port ? p->contact_port : p->port),
 	         extra ? extra : "");
 	ph_send(p, text);
 }

@@ -14,8 +14,8 @@
 #define ALICE "alice@example.com"
 #define BOB "bob@example.com"
 
-static proxy_gk_verdict gk_tp(bool authed, const char *auth, const char *from,
-                              const char *mbox, bool trusted, bool tls)
+static proxy_gk_verdict gk_tp(bool authed, const char *auth, const char *from, const char *mbox,
+                              bool trusted, bool tls)
 {
 	proxy_gk_input in = {authed, auth, from, mbox, trusted, tls};
 	const char *why = NULL;
