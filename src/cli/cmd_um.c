@@ -83,6 +83,7 @@ static void usage(FILE *out)
 	    "  --log-level LEVEL     error, warn, info (default: one line per call) or debug;\n"
 	    "                        lines go to standard error\n"
 	    "  --quiet               same as --log-level error\n"
+	    "%s"
 	    "\n"
 	    "Message waiting (RFC 3842): the mailbox owner, as asserted by a trusted peer\n"
 	    "(P-Asserted-Identity, else From), may SUBSCRIBE to Event: message-summary at\n"
@@ -97,7 +98,8 @@ static void usage(FILE *out)
 	    "      --trusted-peer proxy.example.com --domain example.com\n",
 	    UM_DEFAULT_TCP_PORT, UM_DEFAULT_TLS_PORT, UM_MAX_TRUSTED, UM_DEFAULT_MAX_MESSAGE_S,
 	    UM_DEFAULT_SILENCE_S, UM_DEFAULT_RTP_TIMEOUT_S, UM_DEFAULT_MAX_FAILED_LOGONS,
-	    UA_DEFAULT_RTP_PORT_MIN, UA_DEFAULT_RTP_PORT_MAX, UM_MWI_POLL_MS, UM_MWI_MIN_EXPIRES);
+	    UA_DEFAULT_RTP_PORT_MIN, UA_DEFAULT_RTP_PORT_MAX, UM_MWI_POLL_MS, UM_MWI_MIN_EXPIRES,
+	    cli_um_mail_help);
 }
 
 /* The options a config file may hold: every option but --config. */
@@ -133,6 +135,22 @@ static const conf_key keys[] = {
     {"outbound-name", false, false},
     {"outbound-tcp", true, false},
     {"quiet", true, false},
+    /* voice messages to e-mail (um_mail.c, docs/email.md) */
+    {"smtp-url", false, false},
+    {"smtp-from", false, false},
+    {"smtp-from-name", false, false},
+    {"smtp-user", false, false},
+    {"smtp-password", false, false},
+    {"smtp-password-file", false, false},
+    {"smtp-starttls", false, false},
+    {"smtp-ca", false, false},
+    {"smtp-insecure", true, false},
+    {"email-subject", false, false},
+    {"email-body", false, false},
+    {"email-retry-seconds", false, false},
+    {"email-retry-max-seconds", false, false},
+    {"email-max-attempts", false, false},
+    {"email-poll-ms", false, false},
 };
 
 static const char *where = ""; /* "FILE line N: " while parsing the file's options */
@@ -211,6 +229,8 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 	uint16_t metrics_port = 0;
 	bool metrics_on = false;
 	ou_log_level level = OU_LOG_INFO;
+	static cli_um_mail mail; /* static: the body template is MAIL_TEXT_MAX bytes */
+	memset(&mail, 0, sizeof(mail));
 	for (int i = 1; i < argc; i++) {
 		const char *o = argv[i];
 		where = cli_conf_where(cf, i);
@@ -229,6 +249,17 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 		}
 		if (strcmp(o, "--outbound-tcp") == 0) {
 			pc.transport = NET_TCP;
+			continue;
+		}
+		if (strcmp(o, "--smtp-insecure") == 0 || cli_um_mail_takes_value(o)) {
+			const char *v = NULL, *e = "bad value:";
+			if (cli_um_mail_takes_value(o)) {
+				if (i + 1 >= argc)
+					return bad("option needs a value:", o);
+				v = argv[++i];
+			}
+			if (cli_um_mail_opt(&mail, o, v, &e) < 0)
+				return bad(e, v);
 			continue;
 		}
 		static const char *const with_value[] = {"--db",
@@ -400,6 +431,11 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 		return bad("no listener (TCP off and no TLS)", NULL);
 	if (c.mwi_unsolicited && !out_host[0])
 		return bad("--mwi-unsolicited needs --outbound", NULL);
+	{
+		const char *e = NULL;
+		if (cli_um_mail_finish(&mail, &e) != 0)
+			return bad(e, NULL);
+	}
 	c.mwi_out_transport = pc.transport ? pc.transport : NET_TLS;
 	c.mwi_out_host = out_host[0] ? out_host : NULL;
 	c.mwi_out_port = pc.port;
@@ -458,10 +494,20 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 	web_server *ws = NULL;
 	um_pop *pop = NULL;
 	metrics_http *mh = NULL;
+	mail_worker *mw = NULL;
 	if (um_server_new(&loop, &c, st, pr, &srv, &why) != 0) {
 		fprintf(stderr, "openum um: cannot start: %s\n", why);
 		rc = CLI_EXIT_FAIL;
 		goto out;
+	}
+	if (mail.on) {
+		if (mail_worker_new(&loop, st, &mail.cfg, &mw, &why) != 0) {
+			fprintf(stderr, "openum um: cannot start e-mail delivery: %s\n", why);
+			rc = CLI_EXIT_FAIL;
+			um_server_free(srv);
+			goto out;
+		}
+		um_server_set_mail(srv, mw);
 	}
 	if (out_host[0]) {
 		pc.host = out_host;
@@ -470,6 +516,7 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 			fprintf(stderr, "openum um: cannot start the Play-On-Phone engine\n");
 			rc = CLI_EXIT_FAIL;
 			um_server_free(srv);
+			mail_worker_free(mw);
 			goto out;
 		}
 		um_server_set_pop(srv, &pop_hooks, pop);
@@ -490,6 +537,7 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 			fprintf(stderr, "openum um: cannot start the web service: %s\n", why);
 			rc = CLI_EXIT_FAIL;
 			um_server_free(srv);
+			mail_worker_free(mw);
 			um_pop_free(pop);
 			goto out;
 		}
@@ -499,6 +547,7 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 		rc = CLI_EXIT_FAIL;
 		web_stop(ws);
 		um_server_free(srv);
+		mail_worker_free(mw);
 		um_pop_free(pop);
 		goto out;
 	}
@@ -518,6 +567,8 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 			fprintf(stderr, ", web %s:%u", web_ip, web_port(ws));
 		if (mh)
 			fprintf(stderr, ", metrics %s:%u", metrics_ip, metrics_http_port(mh));
+		if (mw)
+			fprintf(stderr, ", e-mail via %s", mail.cfg.smtp.url);
 		fprintf(stderr, ", %zu trusted peer(s)\n", ntrusted);
 	}
 	if (no_spool)
@@ -543,6 +594,7 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 	metrics_http_stop(mh);
 	web_stop(ws);
 	um_server_free(srv); /* recordings stored, calls logged: in the loop run below */
+	mail_worker_free(mw); /* queued e-mails wait for the next start */
 	um_pop_free(pop);    /* after the ua is gone (its ended callbacks reach the engine) */
 out:
 	uv_run(&loop, UV_RUN_DEFAULT);
@@ -551,6 +603,7 @@ out:
 	uv_loop_close(&loop);
 	um_prompts_free(pr);
 	store_close(st);
+	cli_um_mail_free(&mail);
 	return rc;
 }
 
