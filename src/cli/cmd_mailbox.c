@@ -19,66 +19,67 @@
 
 static void usage(FILE *out)
 {
-	fputs("usage: openum mailbox [--db PATH] ACTION [ARGS]\n"
-	      "\n"
-	      "Administers the UM server's mailbox store.\n"
-	      "\n"
-	      "Actions:\n"
-	      "  add ADDRESS --name NAME --ext DIGITS [--pin PIN]\n"
-	      "                      create a mailbox (creates the database if needed)\n"
-	      "  list                list mailboxes with their message counts\n"
-	      "  show ADDRESS        a mailbox's settings and its messages\n"
-	      "  del ADDRESS [--yes] delete a mailbox and its messages (asks on a terminal;\n"
-	      "                      elsewhere --yes is required); the call log stays\n"
-	      "  set-pin ADDRESS [--pin PIN]\n"
-	      "                      set a new PIN (does not unlock: see unlock)\n"
-	      "  unlock ADDRESS      unlock after too many failed logons; zero the count\n"
-	      "  import ADDRESS FILE.wav [--caller URI]\n"
-	      "                      store FILE.wav as a new message\n"
-	      "  export ADDRESS MSGID FILE.wav\n"
-	      "                      write message MSGID (see show) to FILE.wav\n"
-	      "  greeting ADDRESS FILE.wav | greeting ADDRESS --clear\n"
-	      "                      the greeting call answering plays (--clear: the default\n"
-	      "                      \"the person at extension N is not available\")\n"
-	      "  log [ADDRESS] [--limit N]\n"
-	      "                      the call log, newest first (default 50 calls, 0 = all)\n"
-	      "  set-email ADDRESS [--email ADDR] [--mode attach|notify|off]\n"
-	      "            [--format wav|opus]\n"
-	      "                      voice messages to e-mail (docs/email.md): attach the audio,\n"
-	      "                      notify without it, or off (the default); the audio as WAV\n"
-	      "                      (16-bit PCM, the default) or Opus in Ogg. Unnamed settings\n"
-	      "                      stay; --email '' clears the address (needs --mode off)\n"
-	      "  mail-log [ADDRESS] [--limit N]\n"
-	      "                      e-mail deliveries, newest first: sent, retrying (with the\n"
-	      "                      error and the next attempt's time) or gave up\n"
-	      "\n"
-	      "ADDRESS is a SIP address: sip:alice@example.com or alice@example.com (stored\n"
-	      "normalised: scheme sip, host in lower case, URI parameters dropped).\n"
-	      "The database is --db PATH, else $OPENUM_DB, else ./openum-data/openum.db.\n"
-	      "PATH is an SQLite file or \"sqlite:PATH\", or a PostgreSQL database shared by\n"
-	      "several UM servers: \"postgresql://USER@HOST/DB\" or \"pg:KEY=VALUE ...\"\n"
-	      "(libpq; add creates the tables in an existing database).\n"
-	      "\n"
-	      "PIN: from --pin, else $OPENUM_PIN, else asked twice without echo when standard\n"
-	      "input is a terminal (--pin shows the PIN to other users of `ps`). PINs are\n"
-	      "6-24 digits, not one digit repeated (111111) and not one run up or down\n"
-	      "(123456, 987654, 890123); the last 5 PINs of a mailbox cannot be reused.\n"
-	      "\n"
-	      "WAV files are 8000 Hz mono, 16-bit PCM, mu-law or A-law; export writes the\n"
-	      "message in the encoding it was stored in. Times are printed in UTC.\n"
-	      "\n"
-	      "Exit status: 0 done, 1 the operation failed (not found, refused, I/O),\n"
-	      "2 usage error.\n"
-	      "\n"
-	      "Examples:\n"
-	      "  openum mailbox add sip:alice@example.com --name 'Alice Smith' --ext 1001\n"
-	      "  OPENUM_PIN=204862 openum mailbox set-pin alice@example.com\n"
-	      "  openum mailbox import alice@example.com hello.wav --caller sip:bob@example.com\n"
-	      "  openum mailbox export alice@example.com 1 out.wav\n"
-	      "  openum mailbox log alice@example.com --limit 10\n"
-	      "  openum mailbox set-email alice@example.com --email alice@example.com --mode attach\n"
-	      "  openum mailbox mail-log alice@example.com\n",
-	      out);
+	fputs(
+	    "usage: openum mailbox [--db PATH] ACTION [ARGS]\n"
+	    "\n"
+	    "Administers the UM server's mailbox store.\n"
+	    "\n"
+	    "Actions:\n"
+	    "  add ADDRESS --name NAME --ext DIGITS [--pin PIN]\n"
+	    "                      create a mailbox (creates the database if needed)\n"
+	    "  list                list mailboxes with their message counts\n"
+	    "  show ADDRESS        a mailbox's settings and its messages\n"
+	    "  del ADDRESS [--yes] delete a mailbox and its messages (asks on a terminal;\n"
+	    "                      elsewhere --yes is required); the call log stays\n"
+	    "  set-pin ADDRESS [--pin PIN]\n"
+	    "                      set a new PIN (does not unlock: see unlock)\n"
+	    "  unlock ADDRESS      unlock after too many failed logons; zero the count\n"
+	    "  import ADDRESS FILE.wav [--caller URI]\n"
+	    "                      store FILE.wav as a new message\n"
+	    "  export ADDRESS MSGID FILE.wav\n"
+	    "                      write message MSGID (see show) to FILE.wav\n"
+	    "  greeting ADDRESS FILE.wav | greeting ADDRESS --clear\n"
+	    "                      the greeting call answering plays (--clear: the default\n"
+	    "                      \"the person at extension N is not available\")\n"
+	    "  log [ADDRESS] [--limit N]\n"
+	    "                      the call log, newest first (default 50 calls, 0 = all)\n"
+	    "  set-email ADDRESS [--email ADDR] [--mode attach|notify|off]\n"
+	    "            [--format wav|opus]\n"
+	    "                      voice messages to e-mail (docs/email.md): attach the audio,\n"
+	    "                      notify without it, or off (the default); the audio as WAV\n"
+	    "                      (16-bit PCM, the default) or Opus in Ogg. Unnamed settings\n"
+	    "                      stay; --email '' clears the address (needs --mode off)\n"
+	    "  mail-log [ADDRESS] [--limit N]\n"
+	    "                      e-mail deliveries, newest first: sent, retrying (with the\n"
+	    "                      error and the next attempt's time) or gave up\n"
+	    "\n"
+	    "ADDRESS is a SIP address: sip:alice@example.com or alice@example.com (stored\n"
+	    "normalised: scheme sip, host in lower case, URI parameters dropped).\n"
+	    "The database is --db PATH, else $OPENUM_DB, else ./openum-data/openum.db.\n"
+	    "PATH is an SQLite file or \"sqlite:PATH\", or a PostgreSQL database shared by\n"
+	    "several UM servers: \"postgresql://USER@HOST/DB\" or \"pg:KEY=VALUE ...\"\n"
+	    "(libpq; add creates the tables in an existing database).\n"
+	    "\n"
+	    "PIN: from --pin, else $OPENUM_PIN, else asked twice without echo when standard\n"
+	    "input is a terminal (--pin shows the PIN to other users of `ps`). PINs are\n"
+	    "6-24 digits, not one digit repeated (111111) and not one run up or down\n"
+	    "(123456, 987654, 890123); the last 5 PINs of a mailbox cannot be reused.\n"
+	    "\n"
+	    "WAV files are 8000 Hz mono, 16-bit PCM, mu-law or A-law; export writes the\n"
+	    "message in the encoding it was stored in. Times are printed in UTC.\n"
+	    "\n"
+	    "Exit status: 0 done, 1 the operation failed (not found, refused, I/O),\n"
+	    "2 usage error.\n"
+	    "\n"
+	    "Examples:\n"
+	    "  openum mailbox add sip:alice@example.com --name 'Alice Smith' --ext 1001\n"
+	    "  OPENUM_PIN=204862 openum mailbox set-pin alice@example.com\n"
+	    "  openum mailbox import alice@example.com hello.wav --caller sip:bob@example.com\n"
+	    "  openum mailbox export alice@example.com 1 out.wav\n"
+	    "  openum mailbox log alice@example.com --limit 10\n"
+	    "  openum mailbox set-email alice@example.com --email alice@example.com --mode attach\n"
+	    "  openum mailbox mail-log alice@example.com\n",
+	    out);
 }
 
 enum {
@@ -100,11 +101,10 @@ static const struct {
 	unsigned bit;
 	bool value;
 } opts[] = {
-    {"--db", OPT_DB, true},    {"--name", OPT_NAME, true},     {"--ext", OPT_EXT, true},
-    {"--pin", OPT_PIN, true},  {"--caller", OPT_CALLER, true}, {"--limit", OPT_LIMIT, true},
-    {"--yes", OPT_YES, false}, {"--clear", OPT_CLEAR, false},
-    {"--email", OPT_EMAIL, true}, {"--mode", OPT_MODE, true},
-    {"--format", OPT_FORMAT, true},
+    {"--db", OPT_DB, true},     {"--name", OPT_NAME, true},     {"--ext", OPT_EXT, true},
+    {"--pin", OPT_PIN, true},   {"--caller", OPT_CALLER, true}, {"--limit", OPT_LIMIT, true},
+    {"--yes", OPT_YES, false},  {"--clear", OPT_CLEAR, false},  {"--email", OPT_EMAIL, true},
+    {"--mode", OPT_MODE, true}, {"--format", OPT_FORMAT, true},
 };
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
 #define MAXPOS 4

@@ -593,9 +593,9 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 	uv_close((uv_handle_t *)&sterm, NULL);
 	metrics_http_stop(mh);
 	web_stop(ws);
-	um_server_free(srv); /* recordings stored, calls logged: in the loop run below */
+	um_server_free(srv);  /* recordings stored, calls logged: in the loop run below */
 	mail_worker_free(mw); /* queued e-mails wait for the next start */
-	um_pop_free(pop);    /* after the ua is gone (its ended callbacks reach the engine) */
+	um_pop_free(pop);     /* after the ua is gone (its ended callbacks reach the engine) */
 out:
 	uv_run(&loop, UV_RUN_DEFAULT);
 	uv_walk(&loop, cli_close_walk, NULL);

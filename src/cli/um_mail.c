@@ -7,10 +7,20 @@
 #include "cli.h"
 
 static const char *const with_value[] = {
-    "--smtp-url",        "--smtp-from",           "--smtp-from-name", "--smtp-user",
-    "--smtp-password",   "--smtp-password-file",  "--smtp-starttls",  "--smtp-ca",
-    "--email-subject",   "--email-body",          "--email-retry-seconds",
-    "--email-retry-max-seconds", "--email-max-attempts", "--email-poll-ms",
+    "--smtp-url",
+    "--smtp-from",
+    "--smtp-from-name",
+    "--smtp-user",
+    "--smtp-password",
+    "--smtp-password-file",
+    "--smtp-starttls",
+    "--smtp-ca",
+    "--email-subject",
+    "--email-body",
+    "--email-retry-seconds",
+    "--email-retry-max-seconds",
+    "--email-max-attempts",
+    "--email-poll-ms",
 };
 
 const char cli_um_mail_help[] =

@@ -1076,9 +1076,11 @@ static int sq_mailq_claim(void *impl, int64_t now_ms, int64_t lease_ms, store_ma
 	/* one statement: SQLite runs one writer at a time, so two claims never take the
 	 * same row */
 	err = sq_prep(db, &st, why,
-	              "UPDATE mail_queue AS q SET attempts = attempts + 1, next_ms = ?1 + ?2 "
+	              "UPDATE mail_queue SET attempts = attempts + 1, next_ms = ?1 + ?2 "
 	              "WHERE id = (SELECT id FROM mail_queue WHERE state = 'pending' AND "
-	              "next_ms <= ?1 ORDER BY next_ms, id LIMIT 1) RETURNING " MAILQ_COLS,
+	              "next_ms <= ?1 ORDER BY next_ms, id LIMIT 1) RETURNING id, "
+	              "coalesce(message_id, 0), mailbox_id, created_ms, state, attempts, next_ms, "
+	              "last_ms, result",
 	              "ii", now_ms, lease_ms);
 	if (err)
 		goto out;
