@@ -18,7 +18,7 @@ PY=/usr/bin/python3
 "$PY" -c 'import aiosmtpd' 2>/dev/null ||
 	fail "python3-aiosmtpd is not installed (scripts/install-deps installs it)"
 CALLER=$BUILD/openum_test_caller
-SMTPD="$PY $(dirname "$0")/email_smtpd.py"
+SMTPD="$(dirname "$0")/email_smtpd.py"
 export OPENUM_DB="$T/um.db"
 "$OPENUM" mailbox add sip:alice@localhost --name Alice --ext 1001 --pin 204862 >/dev/null
 "$OPENUM" mailbox set-email alice@localhost --email alice@mail.test --mode attach \
@@ -66,7 +66,7 @@ wait_for 100 sh -c "[ \$(\"$OPENUM\" mailbox mail-log alice@localhost | awk 'NR 
 echo "ok - retried after a restart: $(maillog | tail -n 1)"
 
 # 3. the SMTP server comes up: the e-mail goes out once
-bg $SMTPD "$SP" "$T/mail"
+bg "$PY" "$SMTPD" "$SP" "$T/mail"
 SMTPD_PID=$LAST_PID
 wait_file "$T/mail/ready" 100 "$SMTPD_PID"
 wait_for 100 sh -c "\"$OPENUM\" mailbox mail-log alice@localhost | grep -q ' sent '" ||
@@ -146,7 +146,7 @@ wait "$UM" "$SMTPD_PID" 2>/dev/null || true
 "$OPENUM" certs "$T/pki" >"$T/certs.out" 2>&1 || fail "certs: $(cat "$T/certs.out")"
 SP=$(free_port)
 mkdir "$T/mail2"
-bg $SMTPD "$SP" "$T/mail2" --tls "$T/pki/server.pem" "$T/pki/server.key"
+bg "$PY" "$SMTPD" "$SP" "$T/mail2" --tls "$T/pki/server.pem" "$T/pki/server.key"
 SMTPD_PID=$LAST_PID
 wait_file "$T/mail2/ready" 100 "$SMTPD_PID"
 rm -f "$T/ports"
