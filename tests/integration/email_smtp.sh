@@ -150,9 +150,17 @@ bg "$PY" "$SMTPD" "$SP" "$T/mail2" --tls "$T/pki/server.pem" "$T/pki/server.key"
 SMTPD_PID=$LAST_PID
 wait_file "$T/mail2/ready" 100 "$SMTPD_PID"
 rm -f "$T/ports"
-bg "$OPENUM" um --db "$OPENUM_DB" --listen-tcp 127.0.0.1:0 --domain localhost \
-	--port-file "$T/ports" --smtp-url "smtp://localhost:$SP" --smtp-from voicemail@localhost \
-	--smtp-ca "$T/pki/ca.pem" --email-poll-ms 200 2>>"$T/um.log"
+# this time from the [um] section of a config file (docs/config.md keys)
+cat >"$T/um.ini" <<INI
+[um]
+smtp-url = smtp://localhost:$SP
+smtp-from = voicemail@localhost
+smtp-ca = $T/pki/ca.pem
+email-poll-ms = 200
+email-body = Message from {caller}\\nlength {duration}
+INI
+bg "$OPENUM" um --config "$T/um.ini" --db "$OPENUM_DB" --listen-tcp 127.0.0.1:0 \
+	--domain localhost --port-file "$T/ports" 2>>"$T/um.log"
 UM=$LAST_PID
 wait_file "$T/ports" 100 "$UM"
 "$OPENUM" mailbox set-email alice@localhost --mode notify >/dev/null
@@ -163,7 +171,8 @@ grep -q "tls yes" "$T/mail2/1.rcpt" || fail "not over TLS: $(cat "$T/mail2/1.rcp
 import email, email.policy, sys
 msg = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=email.policy.default)
 assert not list(msg.iter_attachments()), "notify mode carries no audio"
-assert "sip:dave@localhost" in msg.get_body(("plain",)).get_content()
+body = msg.get_body(("plain",)).get_content()
+assert "Message from sip:dave@localhost\nlength 0:02" in body, body
 PY
 echo "ok - STARTTLS (verified with the openum certs CA), notify mode without audio"
 echo "ok - mail-log:"
