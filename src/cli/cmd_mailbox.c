@@ -693,8 +693,8 @@ static int act_set_email(mb_args *a)
 {
 	const char *email = opt_val(a, OPT_EMAIL);
 	const char *ms = opt_val(a, OPT_MODE), *fs = opt_val(a, OPT_FORMAT);
-	store_email_mode mode;
-	store_email_format fmt;
+	store_email_mode mode = STORE_EMAIL_OFF;
+	store_email_format fmt = STORE_EMAIL_WAV;
 	if (ms && store_email_mode_parse(ms, &mode) != 0)
 		return usage_err(a, "--mode needs attach, notify or off:", ms);
 	if (fs && store_email_format_parse(fs, &fmt) != 0)

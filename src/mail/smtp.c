@@ -63,7 +63,7 @@ int mail_smtp_send(const mail_smtp_cfg *cfg, const char *to, const char *data, s
 {
 	pthread_once(&curl_once, curl_init);
 	if (!cfg->url ||
-	    (strncmp(cfg->url, "smtp://", 7) != 0 && strncmp(cfg->url, "smtps://", 8))) {
+	    (strncmp(cfg->url, "smtp://", 7) != 0 && strncmp(cfg->url, "smtps://", 8) != 0)) {
 		snprintf(err, errcap, "SMTP URL must start with smtp:// or smtps://");
 		return OPENUM_EINVAL;
 	}
