@@ -11,6 +11,7 @@
 #include <uv.h>
 
 #include "conf/conf.h"
+#include "mail/mail.h"
 
 enum {
 	CLI_EXIT_OK = 0,
@@ -85,5 +86,22 @@ void cli_conf_free(cli_conf *c);
 typedef int (*cli_conf_run_fn)(int argc, char **argv, int nfile, const cli_conf *cf);
 int cli_conf_run(const char *cmd, int argc, char **argv, const conf_key *keys, size_t nkeys,
                  cli_conf_run_fn fn);
+
+/* um_mail.c: openum um's e-mail options (--smtp-*, --email-*; docs/email.md). */
+typedef struct cli_um_mail {
+	mail_cfg cfg;
+	bool on; /* --smtp-url given and complete (cli_um_mail_finish) */
+	const char *password_file;
+	char password[256];
+	char subject[1024], body[MAIL_TEXT_MAX]; /* templates; "\n" made a line break */
+} cli_um_mail;
+extern const char cli_um_mail_help[];
+bool cli_um_mail_takes_value(const char *opt);
+/* 1: the option was one of these (v used when it takes a value); 0: not one of these;
+ * -1: a bad value, *err says which (a usage error). */
+int cli_um_mail_opt(cli_um_mail *m, const char *opt, const char *v, const char **err);
+/* After every option: checks they fit together and reads the password file. */
+int cli_um_mail_finish(cli_um_mail *m, const char **err);
+void cli_um_mail_free(cli_um_mail *m);
 
 #endif

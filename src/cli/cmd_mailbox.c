@@ -42,6 +42,15 @@ static void usage(FILE *out)
 	      "                      \"the person at extension N is not available\")\n"
 	      "  log [ADDRESS] [--limit N]\n"
 	      "                      the call log, newest first (default 50 calls, 0 = all)\n"
+	      "  set-email ADDRESS [--email ADDR] [--mode attach|notify|off]\n"
+	      "            [--format wav|opus]\n"
+	      "                      voice messages to e-mail (docs/email.md): attach the audio,\n"
+	      "                      notify without it, or off (the default); the audio as WAV\n"
+	      "                      (16-bit PCM, the default) or Opus in Ogg. Unnamed settings\n"
+	      "                      stay; --email '' clears the address (needs --mode off)\n"
+	      "  mail-log [ADDRESS] [--limit N]\n"
+	      "                      e-mail deliveries, newest first: sent, retrying (with the\n"
+	      "                      error and the next attempt's time) or gave up\n"
 	      "\n"
 	      "ADDRESS is a SIP address: sip:alice@example.com or alice@example.com (stored\n"
 	      "normalised: scheme sip, host in lower case, URI parameters dropped).\n"
@@ -66,7 +75,9 @@ static void usage(FILE *out)
 	      "  OPENUM_PIN=204862 openum mailbox set-pin alice@example.com\n"
 	      "  openum mailbox import alice@example.com hello.wav --caller sip:bob@example.com\n"
 	      "  openum mailbox export alice@example.com 1 out.wav\n"
-	      "  openum mailbox log alice@example.com --limit 10\n",
+	      "  openum mailbox log alice@example.com --limit 10\n"
+	      "  openum mailbox set-email alice@example.com --email a@mail.example --mode attach\n"
+	      "  openum mailbox mail-log alice@example.com\n",
 	      out);
 }
 
@@ -79,6 +90,9 @@ enum {
 	OPT_LIMIT = 1 << 5,
 	OPT_YES = 1 << 6,
 	OPT_CLEAR = 1 << 7,
+	OPT_EMAIL = 1 << 8,
+	OPT_MODE = 1 << 9,
+	OPT_FORMAT = 1 << 10,
 };
 
 static const struct {
@@ -86,9 +100,10 @@ static const struct {
 	unsigned bit;
 	bool value;
 } opts[] = {
-    {"--db", OPT_DB, true},    {"--name", OPT_NAME, true},     {"--ext", OPT_EXT, true},
-    {"--pin", OPT_PIN, true},  {"--caller", OPT_CALLER, true}, {"--limit", OPT_LIMIT, true},
-    {"--yes", OPT_YES, false}, {"--clear", OPT_CLEAR, false},
+    {"--db", OPT_DB, true},     {"--name", OPT_NAME, true},     {"--ext", OPT_EXT, true},
+    {"--pin", OPT_PIN, true},   {"--caller", OPT_CALLER, true}, {"--limit", OPT_LIMIT, true},
+    {"--yes", OPT_YES, false},  {"--clear", OPT_CLEAR, false},  {"--email", OPT_EMAIL, true},
+    {"--mode", OPT_MODE, true}, {"--format", OPT_FORMAT, true},
 };
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
 #define MAXPOS 4
@@ -363,7 +378,11 @@ static int act_show(mb_args *a)
 	printf("name:          ");
 	put_safe(mb.name);
 	printf("\nextension:     %s\n", mb.ext);
-	printf("e-mail:        %s\n", mb.email[0] ? mb.email : "-");
+	printf("e-mail:        %s (messages: %s", mb.email[0] ? mb.email : "-",
+	       store_email_mode_name((store_email_mode)mb.email_mode));
+	if (mb.email_mode == STORE_EMAIL_ATTACH)
+		printf(", %s", store_email_format_name((store_email_format)mb.email_format));
+	printf(")\n");
 	fmt_time(mb.pin_set_ms, t, sizeof(t));
 	if (mb.has_pin)
 		printf("PIN:           set %s UTC\n", t);
@@ -667,6 +686,90 @@ static int act_log(mb_args *a)
 	return CLI_EXIT_OK;
 }
 
+static int act_set_email(mb_args *a)
+{
+	const char *email = opt_val(a, OPT_EMAIL);
+	const char *ms = opt_val(a, OPT_MODE), *fs = opt_val(a, OPT_FORMAT);
+	store_email_mode mode = STORE_EMAIL_OFF;
+	store_email_format fmt = STORE_EMAIL_WAV;
+	if (ms && store_email_mode_parse(ms, &mode) != 0)
+		return usage_err(a, "--mode needs attach, notify or off:", ms);
+	if (fs && store_email_format_parse(fs, &fmt) != 0)
+		return usage_err(a, "--format needs wav or opus:", fs);
+	if (email && *email && !store_email_valid(email))
+		return usage_err(a, "--email needs an address like alice@example.com:", email);
+	if (!email && !ms && !fs)
+		return usage_err(a, "nothing to set: give --email, --mode or --format", NULL);
+	int rc = open_store(a, false);
+	if (rc)
+		return rc;
+	store_mailbox mb;
+	rc = get_mailbox(a, a->pos[0], &mb);
+	if (rc)
+		return rc;
+	if (!ms)
+		mode = (store_email_mode)mb.email_mode;
+	if (!fs)
+		fmt = (store_email_format)mb.email_format;
+	const char *why = NULL;
+	if (store_mailbox_set_email_delivery(a->s, mb.id, email, mode, fmt, &why) != 0)
+		return op_fail(a, "cannot set e-mail delivery", why, mb.address);
+	const char *shown = email ? email : mb.email;
+	printf("%s: e-mail %s, messages %s", mb.address, *shown ? shown : "-",
+	       store_email_mode_name(mode));
+	if (mode == STORE_EMAIL_ATTACH)
+		printf(" (%s)", store_email_format_name(fmt));
+	putchar('\n');
+	return CLI_EXIT_OK;
+}
+
+static int act_mail_log(mb_args *a)
+{
+	unsigned limit = DEFAULT_LOG_LIMIT;
+	const char *ls = opt_val(a, OPT_LIMIT);
+	if (ls) {
+		char *end = NULL;
+		errno = 0;
+		unsigned long v = strtoul(ls, &end, 10);
+		if (errno || !end || *end || end == ls || ls[0] == '-' || v > 1000000000ul)
+			return usage_err(a, "--limit needs a number:", ls);
+		limit = (unsigned)v;
+	}
+	int rc = open_store(a, false);
+	if (rc)
+		return rc;
+	const char *addr = a->npos ? a->pos[0] : NULL;
+	store_mailq *l = NULL;
+	size_t n = 0;
+	const char *why = NULL;
+	if (store_mailq_list(a->s, addr, limit, &l, &n, &why) != 0)
+		return op_fail(a, "cannot read the delivery log", why, addr);
+	printf("%-6s %-19s %-30s %-7s %-9s %8s %-19s %s\n", "ID", "QUEUED (UTC)", "MAILBOX",
+	       "MESSAGE", "STATE", "ATTEMPTS", "NEXT TRY (UTC)", "LAST RESULT");
+	for (size_t i = 0; i < n; i++) {
+		char t[32], nx[32], msg[24];
+		fmt_time(l[i].created_ms, t, sizeof(t));
+		bool pending = l[i].state == STORE_MAILQ_PENDING;
+		fmt_time(pending ? l[i].next_ms : 0, nx, sizeof(nx));
+		if (pending && l[i].next_ms == 0)
+			snprintf(nx, sizeof(nx), "now");
+		if (l[i].message_id)
+			snprintf(msg, sizeof(msg), "%lld", (long long)l[i].message_id);
+		else
+			snprintf(msg, sizeof(msg), "deleted");
+		const char *st = l[i].state == STORE_MAILQ_SENT      ? "sent"
+		                 : l[i].state == STORE_MAILQ_GAVE_UP ? "gave-up"
+		                 : l[i].attempts                     ? "retrying"
+		                                                     : "queued";
+		printf("%-6lld %-19s %-30s %-7s %-9s %8u %-19s ", (long long)l[i].id, t,
+		       l[i].mailbox, msg, st, l[i].attempts, nx);
+		put_safe(l[i].result[0] ? l[i].result : "-");
+		putchar('\n');
+	}
+	free(l);
+	return CLI_EXIT_OK;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(mb_args *a);
@@ -684,6 +787,9 @@ static const struct {
     {"export", act_export, 0, 3, 3, "ADDRESS MSGID FILE.wav"},
     {"greeting", act_greeting, OPT_CLEAR, 1, 2, "ADDRESS FILE.wav | ADDRESS --clear"},
     {"log", act_log, OPT_LIMIT, 0, 1, "[ADDRESS] [--limit N]"},
+    {"set-email", act_set_email, OPT_EMAIL | OPT_MODE | OPT_FORMAT, 1, 1,
+     "ADDRESS [--email A] [--mode M] [--format F]"},
+    {"mail-log", act_mail_log, OPT_LIMIT, 0, 1, "[ADDRESS] [--limit N]"},
 };
 
 static int run(int argc, char **argv)
@@ -695,7 +801,8 @@ static int run(int argc, char **argv)
 	if (!a.action)
 		return usage_err(
 		    &a, "an action is needed:",
-		    "add, list, show, del, set-pin, unlock, import, export, greeting or log");
+		    "add, list, show, del, set-pin, unlock, import, export, greeting, log, "
+		    "set-email or mail-log");
 	size_t k = 0;
 	while (k < sizeof(actions) / sizeof(actions[0]) && strcmp(actions[k].name, a.action) != 0)
 		k++;

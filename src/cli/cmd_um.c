@@ -94,6 +94,7 @@ static void usage(FILE *out)
 	    "  --log-level LEVEL     error, warn, info (default: one line per call) or debug;\n"
 	    "                        lines go to standard error\n"
 	    "  --quiet               same as --log-level error\n"
+	    "%s"
 	    "\n"
 	    "Message waiting (RFC 3842): the mailbox owner, as asserted by a trusted peer\n"
 	    "(P-Asserted-Identity, else From), may SUBSCRIBE to Event: message-summary at\n"
@@ -110,7 +111,7 @@ static void usage(FILE *out)
 	    UM_DEFAULT_SILENCE_S, UM_DEFAULT_RTP_TIMEOUT_S, UM_DEFAULT_MAX_FAILED_LOGONS,
 	    UA_DEFAULT_RTP_PORT_MIN, UA_DEFAULT_RTP_PORT_MAX, UM_MWI_POLL_MS, UM_MWI_MIN_EXPIRES,
 	    TRANSCRIBE_DEFAULT_WORKERS, TRANSCRIBE_WORKERS_MAX, TRANSCRIBE_DEFAULT_HMM,
-	    TRANSCRIBE_DEFAULT_LM, TRANSCRIBE_DEFAULT_DICT);
+	    TRANSCRIBE_DEFAULT_LM, TRANSCRIBE_DEFAULT_DICT, cli_um_mail_help);
 }
 
 /* The options a config file may hold: every option but --config. */
@@ -152,6 +153,22 @@ static const conf_key keys[] = {
     {"outbound-name", false, false},
     {"outbound-tcp", true, false},
     {"quiet", true, false},
+    /* voice messages to e-mail (um_mail.c, docs/email.md) */
+    {"smtp-url", false, false},
+    {"smtp-from", false, false},
+    {"smtp-from-name", false, false},
+    {"smtp-user", false, false},
+    {"smtp-password", false, false},
+    {"smtp-password-file", false, false},
+    {"smtp-starttls", false, false},
+    {"smtp-ca", false, false},
+    {"smtp-insecure", true, false},
+    {"email-subject", false, false},
+    {"email-body", false, false},
+    {"email-retry-seconds", false, false},
+    {"email-retry-max-seconds", false, false},
+    {"email-max-attempts", false, false},
+    {"email-poll-ms", false, false},
 };
 
 static const char *where = ""; /* "FILE line N: " while parsing the file's options */
@@ -242,6 +259,8 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 	bool transcribe_on = false;
 	transcribe_queue_cfg tq = {.requeue = true};
 	transcribe_queue *tqueue = NULL;
+	static cli_um_mail mail; /* static: the body template is MAIL_TEXT_MAX bytes */
+	memset(&mail, 0, sizeof(mail));
 	for (int i = 1; i < argc; i++) {
 		const char *o = argv[i];
 		where = cli_conf_where(cf, i);
@@ -264,6 +283,17 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 		}
 		if (strcmp(o, "--outbound-tcp") == 0) {
 			pc.transport = NET_TCP;
+			continue;
+		}
+		if (strcmp(o, "--smtp-insecure") == 0 || cli_um_mail_takes_value(o)) {
+			const char *v = NULL, *e = "bad value:";
+			if (cli_um_mail_takes_value(o)) {
+				if (i + 1 >= argc)
+					return bad("option needs a value:", o);
+				v = argv[++i];
+			}
+			if (cli_um_mail_opt(&mail, o, v, &e) < 0)
+				return bad(e, v);
 			continue;
 		}
 		static const char *const with_value[] = {"--db",
@@ -455,6 +485,11 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 		return bad("no listener (TCP off and no TLS)", NULL);
 	if (c.mwi_unsolicited && !out_host[0])
 		return bad("--mwi-unsolicited needs --outbound", NULL);
+	{
+		const char *e = NULL;
+		if (cli_um_mail_finish(&mail, &e) != 0)
+			return bad(e, NULL);
+	}
 	c.mwi_out_transport = pc.transport ? pc.transport : NET_TLS;
 	c.mwi_out_host = out_host[0] ? out_host : NULL;
 	c.mwi_out_port = pc.port;
@@ -525,10 +560,20 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 	web_server *ws = NULL;
 	um_pop *pop = NULL;
 	metrics_http *mh = NULL;
+	mail_worker *mw = NULL;
 	if (um_server_new(&loop, &c, st, pr, &srv, &why) != 0) {
 		fprintf(stderr, "openum um: cannot start: %s\n", why);
 		rc = CLI_EXIT_FAIL;
 		goto out;
+	}
+	if (mail.on) {
+		if (mail_worker_new(&loop, st, &mail.cfg, &mw, &why) != 0) {
+			fprintf(stderr, "openum um: cannot start e-mail delivery: %s\n", why);
+			rc = CLI_EXIT_FAIL;
+			um_server_free(srv);
+			goto out;
+		}
+		um_server_set_mail(srv, mw);
 	}
 	if (out_host[0]) {
 		pc.host = out_host;
@@ -537,6 +582,7 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 			fprintf(stderr, "openum um: cannot start the Play-On-Phone engine\n");
 			rc = CLI_EXIT_FAIL;
 			um_server_free(srv);
+			mail_worker_free(mw);
 			goto out;
 		}
 		um_server_set_pop(srv, &pop_hooks, pop);
@@ -557,6 +603,7 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 			fprintf(stderr, "openum um: cannot start the web service: %s\n", why);
 			rc = CLI_EXIT_FAIL;
 			um_server_free(srv);
+			mail_worker_free(mw);
 			um_pop_free(pop);
 			goto out;
 		}
@@ -566,6 +613,7 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 		rc = CLI_EXIT_FAIL;
 		web_stop(ws);
 		um_server_free(srv);
+		mail_worker_free(mw);
 		um_pop_free(pop);
 		goto out;
 	}
@@ -585,6 +633,8 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 			fprintf(stderr, ", web %s:%u", web_ip, web_port(ws));
 		if (mh)
 			fprintf(stderr, ", metrics %s:%u", metrics_ip, metrics_http_port(mh));
+		if (mw)
+			fprintf(stderr, ", e-mail via %s", mail.cfg.smtp.url);
 		fprintf(stderr, ", %zu trusted peer(s)\n", ntrusted);
 	}
 	if (no_spool)
@@ -609,8 +659,9 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 	uv_close((uv_handle_t *)&sterm, NULL);
 	metrics_http_stop(mh);
 	web_stop(ws);
-	um_server_free(srv); /* recordings stored, calls logged: in the loop run below */
-	um_pop_free(pop);    /* after the ua is gone (its ended callbacks reach the engine) */
+	um_server_free(srv);  /* recordings stored, calls logged: in the loop run below */
+	mail_worker_free(mw); /* queued e-mails wait for the next start */
+	um_pop_free(pop);     /* after the ua is gone (its ended callbacks reach the engine) */
 out:
 	uv_run(&loop, UV_RUN_DEFAULT);
 	uv_walk(&loop, cli_close_walk, NULL);
@@ -619,6 +670,7 @@ out:
 	transcribe_queue_free(tqueue); /* what is still queued stays pending in the store */
 	um_prompts_free(pr);
 	store_close(st);
+	cli_um_mail_free(&mail);
 	return rc;
 }
 

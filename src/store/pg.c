@@ -94,7 +94,7 @@ static int pgs_schema_version(void *impl, int *out, const char **why)
 
 #define MB_COLS                                                                                    \
 	"id, address, name, ext, email, pin_hash IS NOT NULL, pin_set_ms, failed_logons, locked, " \
-	"greeting IS NOT NULL, created_ms"
+	"greeting IS NOT NULL, created_ms, email_mode, email_format"
 
 static int read_mailbox(const PGresult *r, int row, void *out, const char **why)
 {
@@ -114,6 +114,16 @@ static int read_mailbox(const PGresult *r, int row, void *out, const char **why)
 	mb->locked = pg_i64(r, row, 8) != 0;
 	mb->has_greeting = pg_i64(r, row, 9) != 0;
 	mb->created_ms = pg_i64(r, row, 10);
+	char ms[16], fs[16];
+	store_email_mode mode = STORE_EMAIL_OFF;
+	store_email_format fmt = STORE_EMAIL_WAV;
+	if (!err &&
+	    (pg_text(r, row, 11, ms, sizeof(ms), why) != 0 ||
+	     pg_text(r, row, 12, fs, sizeof(fs), why) != 0 ||
+	     store_email_mode_parse(ms, &mode) != 0 || store_email_format_parse(fs, &fmt) != 0))
+		err = fail(why, "database holds an unknown e-mail mode or format", OPENUM_EIO);
+	mb->email_mode = (int)mode;
+	mb->email_format = (int)fmt;
 	return err;
 }
 
@@ -627,6 +637,111 @@ static int pgs_call_list(void *impl, const char *mailbox, unsigned limit, store_
 	return err;
 }
 
+/* ---- e-mail delivery (mailq.c) -------------------------------------------- */
+
+static int pgs_mailbox_set_delivery(void *impl, int64_t id, const char *email, int mode, int fmt,
+                                    const char **why)
+{
+	PGresult *r;
+	int err = pg_run(impl, &r, why,
+	                 "UPDATE mailbox SET email = coalesce($1, email), email_mode = $2, "
+	                 "email_format = $3 WHERE id = $4",
+	                 "ttti", email, store_email_mode_name((store_email_mode)mode),
+	                 store_email_format_name((store_email_format)fmt), id);
+	if (err)
+		return err;
+	if (pg_changed(r) == 0)
+		err = fail(why, "no such mailbox", OPENUM_ENOTFOUND);
+	PQclear(r);
+	return err;
+}
+
+#define MAILQ_COLS                                                                                 \
+	"q.id, coalesce(q.message_id, 0), q.mailbox_id, q.created_ms, q.state, q.attempts, "       \
+	"q.next_ms, q.last_ms, q.result"
+
+static int read_mailq(const PGresult *r, int row, void *out, const char **why)
+{
+	store_mailq *m = out;
+	memset(m, 0, sizeof(*m));
+	m->id = pg_i64(r, row, 0);
+	m->message_id = pg_i64(r, row, 1);
+	m->mailbox_id = pg_i64(r, row, 2);
+	m->created_ms = pg_i64(r, row, 3);
+	char state[16];
+	int err = pg_text(r, row, 4, state, sizeof(state), why);
+	if (!err && store_mailq_state_parse(state, &m->state) != 0)
+		err = fail(why, "database holds an unknown delivery state", OPENUM_EIO);
+	m->attempts = clamp_u32(pg_i64(r, row, 5));
+	m->next_ms = pg_i64(r, row, 6);
+	m->last_ms = pg_i64(r, row, 7);
+	if (!err)
+		err = pg_text(r, row, 8, m->result, sizeof(m->result), why);
+	if (!err && PQnfields(r) > 9)
+		err = pg_text(r, row, 9, m->mailbox, sizeof(m->mailbox), why);
+	return err;
+}
+
+static int pgs_mailq_claim(void *impl, int64_t now_ms, int64_t lease_ms, store_mailq *out,
+                           bool *found, const char **why)
+{
+	/* SKIP LOCKED: a row another server is claiming this instant is left to it; the
+	 * lease (next_ms in the future) keeps it away from everyone once committed */
+	PGresult *r;
+	int err = pg_run(impl, &r, why,
+	                 "UPDATE mail_queue q SET attempts = q.attempts + 1, next_ms = $1 + $2 "
+	                 "WHERE q.id = (SELECT id FROM mail_queue WHERE state = 'pending' AND "
+	                 "next_ms <= $1 AND NOT EXISTS (SELECT 1 FROM message m WHERE "
+	                 "m.id = mail_queue.message_id AND m.transcript_state = 'pending' AND "
+	                 "mail_queue.created_ms > $1 - $3) "
+	                 "ORDER BY next_ms, id LIMIT 1 FOR UPDATE SKIP LOCKED) "
+	                 "RETURNING " MAILQ_COLS,
+	                 "iii", now_ms, lease_ms, (int64_t)STORE_MAILQ_TRANSCRIPT_WAIT_MS);
+	if (err)
+		return err;
+	if (PQntuples(r) == 1) {
+		err = read_mailq(r, 0, out, why);
+		if (!err)
+			*found = true;
+	}
+	PQclear(r);
+	return err;
+}
+
+static int pgs_mailq_finish(void *impl, int64_t id, store_mailq_state s, int64_t now_ms,
+                            int64_t next_ms, const char *result, const char **why)
+{
+	PGresult *r;
+	int err = pg_run(impl, &r, why,
+	                 "UPDATE mail_queue SET state = $1, next_ms = $2, last_ms = $3, "
+	                 "result = $4 WHERE id = $5",
+	                 "tiiti", store_mailq_state_name(s), next_ms, now_ms, result, id);
+	if (err)
+		return err;
+	if (pg_changed(r) == 0)
+		err = fail(why, "no such delivery", OPENUM_ENOTFOUND);
+	PQclear(r);
+	return err;
+}
+
+static int pgs_mailq_list(void *impl, const char *mailbox, unsigned limit, store_mailq **out,
+                          size_t *n, const char **why)
+{
+	PGresult *r;
+	int err = pg_run(impl, &r, why,
+	                 "SELECT " MAILQ_COLS ", b.address FROM mail_queue q "
+	                 "JOIN mailbox b ON b.id = q.mailbox_id "
+	                 "WHERE $1::text IS NULL OR b.address = $1 ORDER BY q.id DESC "
+	                 "LIMIT nullif($2, 0)",
+	                 "ti", mailbox, (int64_t)limit);
+	void *arr = NULL;
+	if (!err)
+		err = pg_list(r, sizeof(**out), read_mailq, &arr, n, why);
+	if (!err)
+		*out = arr;
+	return err;
+}
+
 const store_backend store_pg_backend = {
     .name = "postgresql",
     .open = pgs_open,
@@ -655,4 +770,8 @@ const store_backend store_pg_backend = {
     .msg_transcript_pending = pgs_msg_transcript_pending,
     .call_append = pgs_call_append,
     .call_list = pgs_call_list,
+    .mailbox_set_delivery = pgs_mailbox_set_delivery,
+    .mailq_claim = pgs_mailq_claim,
+    .mailq_finish = pgs_mailq_finish,
+    .mailq_list = pgs_mailq_list,
 };

@@ -344,7 +344,7 @@ static int sq_schema_version(void *impl, int *out, const char **why)
 
 #define MB_COLS                                                                                    \
 	"id, address, name, ext, email, pin_hash IS NOT NULL, pin_set_ms, failed_logons, locked, " \
-	"greeting IS NOT NULL, created_ms"
+	"greeting IS NOT NULL, created_ms, email_mode, email_format"
 
 static int sq_read_mailbox(sqlite3_stmt *st, void *row, const char **why)
 {
@@ -365,6 +365,15 @@ static int sq_read_mailbox(sqlite3_stmt *st, void *row, const char **why)
 	mb->locked = sqlite3_column_int(st, 8) != 0;
 	mb->has_greeting = sqlite3_column_int(st, 9) != 0;
 	mb->created_ms = sqlite3_column_int64(st, 10);
+	store_email_mode mode = STORE_EMAIL_OFF;
+	store_email_format fmt = STORE_EMAIL_WAV;
+	const char *ms = (const char *)sqlite3_column_text(st, 11);
+	const char *fs = (const char *)sqlite3_column_text(st, 12);
+	if (!err && (!ms || store_email_mode_parse(ms, &mode) != 0 || !fs ||
+	             store_email_format_parse(fs, &fmt) != 0))
+		err = fail(why, "database holds an unknown e-mail mode or format", OPENUM_EIO);
+	mb->email_mode = (int)mode;
+	mb->email_format = (int)fmt;
 	return err;
 }
 
@@ -1086,6 +1095,140 @@ static int sq_call_list(void *impl, const char *mailbox, unsigned limit, store_c
 	return err;
 }
 
+/* ---- e-mail delivery (mailq.c) -------------------------------------------- */
+
+static int sq_mailbox_set_delivery(void *impl, int64_t id, const char *email, int mode, int fmt,
+                                   const char **why)
+{
+	sq *q = impl;
+	sqlite3 *db;
+	sqlite3_stmt *st = NULL;
+	int err = sq_acquire(q, &db, why);
+	if (err)
+		return err;
+	err = sq_prep(db, &st, why,
+	              "UPDATE mailbox SET email = coalesce(?, email), email_mode = ?, "
+	              "email_format = ? WHERE id = ?",
+	              "ttti", email, store_email_mode_name((store_email_mode)mode),
+	              store_email_format_name((store_email_format)fmt), id);
+	if (!err)
+		err = sq_done(db, st, why);
+	if (!err && sqlite3_changes(db) == 0)
+		err = fail(why, "no such mailbox", OPENUM_ENOTFOUND);
+	sqlite3_finalize(st);
+	sq_release(q, db);
+	return err;
+}
+
+#define MAILQ_COLS                                                                                 \
+	"q.id, coalesce(q.message_id, 0), q.mailbox_id, q.created_ms, q.state, q.attempts, "       \
+	"q.next_ms, q.last_ms, q.result"
+
+static int sq_read_mailq(sqlite3_stmt *st, void *row, const char **why)
+{
+	store_mailq *m = row;
+	memset(m, 0, sizeof(*m));
+	m->id = sqlite3_column_int64(st, 0);
+	m->message_id = sqlite3_column_int64(st, 1);
+	m->mailbox_id = sqlite3_column_int64(st, 2);
+	m->created_ms = sqlite3_column_int64(st, 3);
+	const char *state = (const char *)sqlite3_column_text(st, 4);
+	int err = 0;
+	if (!state || store_mailq_state_parse(state, &m->state) != 0)
+		err = fail(why, "database holds an unknown delivery state", OPENUM_EIO);
+	int64_t a = sqlite3_column_int64(st, 5);
+	m->attempts = a < 0 ? 0 : a > UINT32_MAX ? UINT32_MAX : (uint32_t)a;
+	m->next_ms = sqlite3_column_int64(st, 6);
+	m->last_ms = sqlite3_column_int64(st, 7);
+	if (!err)
+		err = sq_text(st, 8, m->result, sizeof(m->result), why);
+	if (!err && sqlite3_column_count(st) > 9)
+		err = sq_text(st, 9, m->mailbox, sizeof(m->mailbox), why);
+	return err;
+}
+
+static int sq_mailq_claim(void *impl, int64_t now_ms, int64_t lease_ms, store_mailq *out,
+                          bool *found, const char **why)
+{
+	sq *q = impl;
+	sqlite3 *db;
+	sqlite3_stmt *st = NULL;
+	int err = sq_acquire(q, &db, why);
+	if (err)
+		return err;
+	/* one statement: SQLite runs one writer at a time, so two claims never take the
+	 * same row */
+	err = sq_prep(db, &st, why,
+	              "UPDATE mail_queue SET attempts = attempts + 1, next_ms = ?1 + ?2 "
+	              "WHERE id = (SELECT id FROM mail_queue WHERE state = 'pending' AND "
+	              "next_ms <= ?1 AND NOT EXISTS (SELECT 1 FROM message m WHERE "
+	              "m.id = mail_queue.message_id AND m.transcript_state = 'pending' AND "
+	              "mail_queue.created_ms > ?1 - ?3) "
+	              "ORDER BY next_ms, id LIMIT 1) RETURNING id, "
+	              "coalesce(message_id, 0), mailbox_id, created_ms, state, attempts, next_ms, "
+	              "last_ms, result",
+	              "iii", now_ms, lease_ms, (int64_t)STORE_MAILQ_TRANSCRIPT_WAIT_MS);
+	if (err)
+		goto out;
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		err = sq_read_mailq(st, out, why);
+		if (!err)
+			*found = true;
+		if (!err)
+			err = sq_done(db, st, why);
+	} else if (rc != SQLITE_DONE) {
+		err = sq_err(db, rc, why);
+	}
+out:
+	sqlite3_finalize(st);
+	sq_release(q, db);
+	return err;
+}
+
+static int sq_mailq_finish(void *impl, int64_t id, store_mailq_state s, int64_t now_ms,
+                           int64_t next_ms, const char *result, const char **why)
+{
+	sq *q = impl;
+	sqlite3 *db;
+	sqlite3_stmt *st = NULL;
+	int err = sq_acquire(q, &db, why);
+	if (err)
+		return err;
+	err = sq_prep(db, &st, why,
+	              "UPDATE mail_queue SET state = ?, next_ms = ?, last_ms = ?, result = ? "
+	              "WHERE id = ?",
+	              "tiiti", store_mailq_state_name(s), next_ms, now_ms, result, id);
+	if (!err)
+		err = sq_done(db, st, why);
+	if (!err && sqlite3_changes(db) == 0)
+		err = fail(why, "no such delivery", OPENUM_ENOTFOUND);
+	sqlite3_finalize(st);
+	sq_release(q, db);
+	return err;
+}
+
+static int sq_mailq_list(void *impl, const char *mailbox, unsigned limit, store_mailq **out,
+                         size_t *n, const char **why)
+{
+	sq *q = impl;
+	sqlite3 *db;
+	sqlite3_stmt *st = NULL;
+	int err = sq_acquire(q, &db, why);
+	if (err)
+		return err;
+	err = sq_prep(db, &st, why,
+	              "SELECT " MAILQ_COLS ", b.address FROM mail_queue q "
+	              "JOIN mailbox b ON b.id = q.mailbox_id "
+	              "WHERE ?1 IS NULL OR b.address = ?1 ORDER BY q.id DESC LIMIT ?2",
+	              "ti", mailbox, limit ? (int64_t)limit : (int64_t)-1);
+	void *arr;
+	err = sq_list(q, db, st, err, sizeof(**out), sq_read_mailq, &arr, n, why);
+	if (!err)
+		*out = arr;
+	return err;
+}
+
 const store_backend store_sqlite_backend = {
     .name = "sqlite",
     .open = sq_open,
@@ -1114,4 +1257,8 @@ const store_backend store_sqlite_backend = {
     .msg_transcript_pending = sq_msg_transcript_pending,
     .call_append = sq_call_append,
     .call_list = sq_call_list,
+    .mailbox_set_delivery = sq_mailbox_set_delivery,
+    .mailq_claim = sq_mailq_claim,
+    .mailq_finish = sq_mailq_finish,
+    .mailq_list = sq_mailq_list,
 };

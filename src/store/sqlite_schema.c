@@ -90,6 +90,36 @@ const store_migration store_sqlite_migrations[] = {
         "  UNIQUE (aor, contact)\n"
         ");\n"
         "CREATE INDEX registration_by_expiry ON registration(expires_ms);\n"},
+    /* 3 (issue 9): voice messages to e-mail. The mailbox's mode and audio format, and
+     * the delivery queue. The trigger queues a delivery in the transaction that stores
+     * the message, whoever stores it; rows stay as the delivery log. */
+    {3, "ALTER TABLE mailbox ADD COLUMN email_mode TEXT NOT NULL DEFAULT 'off'\n"
+        "  CHECK (email_mode IN ('off', 'notify', 'attach'));\n"
+        "ALTER TABLE mailbox ADD COLUMN email_format TEXT NOT NULL DEFAULT 'wav'\n"
+        "  CHECK (email_format IN ('wav', 'opus'));\n"
+        "CREATE TABLE mail_queue (\n"
+        "  id INTEGER PRIMARY KEY,\n"
+        "  message_id INTEGER REFERENCES message(id) ON DELETE SET NULL,\n"
+        "  mailbox_id INTEGER NOT NULL REFERENCES mailbox(id) ON DELETE CASCADE,\n"
+        "  created_ms INTEGER NOT NULL,\n"
+        "  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent', "
+        "'gave-up')),\n"
+        "  attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),\n"
+        "  next_ms INTEGER NOT NULL DEFAULT 0,\n"
+        "  last_ms INTEGER NOT NULL DEFAULT 0,\n"
+        "  result TEXT NOT NULL DEFAULT ''\n"
+        ");\n"
+        "CREATE INDEX mail_queue_due ON mail_queue(state, next_ms, id);\n"
+        "CREATE INDEX mail_queue_by_mailbox ON mail_queue(mailbox_id, id);\n"
+        "CREATE INDEX mail_queue_by_message ON mail_queue(message_id);\n"
+        "CREATE TRIGGER message_to_mail_queue AFTER INSERT ON message\n"
+        "WHEN NEW.state = 'new' AND EXISTS (SELECT 1 FROM mailbox WHERE id = NEW.mailbox_id\n"
+        "  AND email_mode <> 'off' AND email <> '')\n"
+        "BEGIN\n"
+        "  INSERT INTO mail_queue (message_id, mailbox_id, created_ms)\n"
+        "  VALUES (NEW.id, NEW.mailbox_id,\n"
+        "          CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER));\n"
+        "END;\n"},
     /* 4 (issue 9): speech-to-text of messages. (3 is taken by e-mail delivery.) */
     {4, "ALTER TABLE message ADD COLUMN transcript TEXT NOT NULL DEFAULT '';\n"
         "ALTER TABLE message ADD COLUMN transcript_state TEXT NOT NULL DEFAULT 'none'\n"

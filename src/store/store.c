@@ -12,12 +12,6 @@
 #include "sip/sip.h"
 #include "store_int.h"
 
-struct store {
-	const store_backend *be;
-	void *impl;
-	store_options opt; /* defaults resolved */
-};
-
 static int fail(const char **why, const char *w, int err)
 {
 	if (why)

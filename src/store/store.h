@@ -130,6 +130,9 @@ typedef struct store_mailbox {
 	char name[STORE_NAME_MAX];
 	char ext[STORE_EXT_MAX];
 	char email[STORE_EMAIL_MAX]; /* "" when none */
+	/* voice messages to e-mail (schema 3; store_mailbox_set_email_delivery) */
+	int email_mode;   /* store_email_mode: STORE_EMAIL_OFF unless set */
+	int email_format; /* store_email_format: STORE_EMAIL_WAV unless set */
 	bool has_pin;
 	int64_t pin_set_ms;     /* 0 when no PIN was ever set */
 	uint32_t failed_logons; /* since the last successful logon or unlock */
@@ -433,5 +436,83 @@ int store_binding_list(store_users *u, const char *aor, int64_t now_ms, store_bi
 /* Deletes bindings expired at now_ms; count (may be NULL) gets how many. */
 int store_binding_purge(store_users *u, int64_t now_ms, unsigned *count, const char **why);
 /* ==== end proxy users and registrations ========================================= */
+
+/* ==== voice messages to e-mail (store/mailq.c; issue 9, schema migration 3) =======
+ * Per mailbox: an e-mail address, a mode and an audio format. A persistent delivery
+ * queue: the database itself adds a row (in the transaction of the INSERT, by a
+ * trigger) for every new message of a mailbox whose mode is not off and whose address
+ * is set, so a message is never stored without its delivery being queued, whoever
+ * stores it (UM server, crash recovery, `openum mailbox import`). Rows are never
+ * deleted by delivery: they stay as the delivery log (`openum mailbox mail-log`);
+ * they go with their mailbox. Deleting a message leaves its row (message_id 0). */
+typedef enum store_email_mode {
+	STORE_EMAIL_OFF = 0,
+	STORE_EMAIL_NOTIFY = 1, /* an e-mail without the audio */
+	STORE_EMAIL_ATTACH = 2, /* the audio attached */
+} store_email_mode;
+
+typedef enum store_email_format {
+	STORE_EMAIL_WAV = 0,  /* 16-bit PCM WAV, 8 kHz mono */
+	STORE_EMAIL_OPUS = 1, /* Opus in Ogg */
+} store_email_format;
+
+typedef enum store_mailq_state {
+	STORE_MAILQ_PENDING = 0, /* waiting for its (next) attempt */
+	STORE_MAILQ_SENT = 1,
+	STORE_MAILQ_GAVE_UP = 2, /* too many attempts, or nothing left to send */
+} store_mailq_state;
+
+/* "off" "notify" "attach"; "wav" "opus"; "pending" "sent" "gave-up". Out of range: "?". */
+const char *store_email_mode_name(store_email_mode m);
+const char *store_email_format_name(store_email_format f);
+const char *store_mailq_state_name(store_mailq_state s);
+int store_email_mode_parse(const char *name, store_email_mode *out);
+int store_email_format_parse(const char *name, store_email_format *out);
+int store_mailq_state_parse(const char *name, store_mailq_state *out);
+
+/* An e-mail address fit for an SMTP envelope and a To: header: local@domain, printable
+ * ASCII without spaces, quotes, angle brackets, commas, semicolons or backslashes, one
+ * '@', both parts non-empty. */
+bool store_email_valid(const char *addr);
+
+/* Sets address, mode and format at once. email NULL keeps the stored address ("" clears
+ * it); a mode other than off needs an address (OPENUM_EINVAL). */
+int store_mailbox_set_email_delivery(store *s, int64_t id, const char *email, store_email_mode mode,
+                                     store_email_format fmt, const char **why);
+
+/* One delivery (a row of the queue). */
+typedef struct store_mailq {
+	int64_t id;
+	int64_t message_id; /* 0 once the message was deleted */
+	int64_t mailbox_id;
+	char mailbox[STORE_ADDR_MAX]; /* the mailbox's address (lists only) */
+	int64_t created_ms;
+	store_mailq_state state;
+	uint32_t attempts;             /* made so far (a claim counts one) */
+	int64_t next_ms;               /* pending: not before this time */
+	int64_t last_ms;               /* time of the last result; 0 before the first */
+	char result[STORE_DETAIL_MAX]; /* the last result: "sent to ...", the error */
+} store_mailq;
+
+/* A delivery whose message is still waiting for its transcript (transcript_state
+ * pending) is not due until the transcript is done or failed, or until it has waited
+ * this long since it was queued: a transcription that never ends delays no e-mail
+ * for ever. */
+#define STORE_MAILQ_TRANSCRIPT_WAIT_MS (10 * 60 * 1000)
+/* Takes the oldest pending delivery due at now_ms for sending: its attempts grow by one
+ * and its next_ms becomes now_ms + lease_ms, so that no other worker (thread, process,
+ * UM server sharing a PostgreSQL store) takes it meanwhile, and a worker that dies
+ * mid-send leaves it to be retried once the lease runs out. *found false: none due. */
+int store_mailq_claim(store *s, int64_t now_ms, int64_t lease_ms, store_mailq *out, bool *found,
+                      const char **why);
+/* Records the outcome of a claimed delivery: state, the next attempt's time (pending
+ * only) and result text (cut to fit). The voice message is never touched. */
+int store_mailq_finish(store *s, int64_t id, store_mailq_state st, int64_t next_ms,
+                       const char *result, const char **why);
+/* Deliveries, newest first; mailbox NULL or "" for all (else normalised), limit 0 for
+ * all. *out malloc'd (free()), NULL when *n == 0. */
+int store_mailq_list(store *s, const char *mailbox, unsigned limit, store_mailq **out, size_t *n,
+                     const char **why);
+/* ==== end voice messages to e-mail ============================================== */
 
 #endif

@@ -87,7 +87,24 @@ typedef struct store_backend {
 	int (*call_append)(void *impl, const store_call *c, int64_t *id, const char **why);
 	int (*call_list)(void *impl, const char *mailbox, unsigned limit, store_call **out,
 	                 size_t *n, const char **why);
+
+	/* e-mail delivery (mailq.c validates). email NULL: keep the stored one. */
+	int (*mailbox_set_delivery)(void *impl, int64_t id, const char *email, int mode, int fmt,
+	                            const char **why);
+	int (*mailq_claim)(void *impl, int64_t now_ms, int64_t lease_ms, store_mailq *out,
+	                   bool *found, const char **why);
+	int (*mailq_finish)(void *impl, int64_t id, store_mailq_state st, int64_t now_ms,
+	                    int64_t next_ms, const char *result, const char **why);
+	int (*mailq_list)(void *impl, const char *mailbox, unsigned limit, store_mailq **out,
+	                  size_t *n, const char **why);
 } store_backend;
+
+/* The store handle (store.c opens it; mailq.c uses it too). */
+struct store {
+	const store_backend *be;
+	void *impl;
+	store_options opt; /* defaults resolved */
+};
 
 extern const store_backend store_sqlite_backend;
 extern const store_backend store_pg_backend; /* pg.c */

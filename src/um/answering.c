@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../mail/mail.h"
 #include "../media/media.h"
 #include "server_int.h"
 
@@ -161,12 +162,15 @@ static void msg_added(int err, const char *why, void *arg)
 	if (err)
 		snprintf(s->log.detail, sizeof(s->log.detail), "message not stored: %s",
 		         why ? why : "error");
-	if (!err)
+	if (!err) {
 		metrics_inc(MET_UM_MESSAGES_RECORDED);
-	/* transcription only ever starts from a stored message: never before, never in
-	 * the caller's way */
-	if (!err && s->srv->cfg.transcribe)
-		s->srv->cfg.transcribe(s->srv->cfg.transcribe_arg, s->msg_id);
+		/* transcription only ever starts from a stored message: never before,
+		 * never in the caller's way */
+		if (s->srv->cfg.transcribe)
+			s->srv->cfg.transcribe(s->srv->cfg.transcribe_arg, s->msg_id);
+		/* the store queued its e-mail with it (if the mailbox wants one): send now */
+		mail_worker_kick(s->srv->mail);
+	}
 	/* stored: the spool file goes; not stored: it stays for the next start */
 	um_spool_close(s, err != 0);
 	(void)um_sess_async_done(s);

@@ -405,6 +405,11 @@ void um_server_set_pop(um_server *s, const um_pop_hooks *hooks, void *pop)
 	s->cfg.pop = pop;
 }
 
+void um_server_set_mail(um_server *s, struct mail_worker *w)
+{
+	s->mail = w;
+}
+
 uint16_t um_server_port(const um_server *s, net_transport tp)
 {
 	return tp == NET_TLS ? s->tls_port : s->tcp_port;
@@ -428,6 +433,7 @@ void um_server_free(um_server *s)
 	 * store's async requests the caller's loop runs afterwards. */
 	um_mwi_free(s->mwi);
 	s->mwi = NULL;
+	s->mail = NULL; /* the caller frees the worker next: kick no more */
 	ua_free(s->u);
 	s->u = NULL;
 	s->freeing = true;

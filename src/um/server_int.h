@@ -52,9 +52,10 @@ struct um_server {
 	uint16_t tcp_port, tls_port;
 	struct um_sess *sessions; /* every session not yet freed */
 	unsigned ncalls;
-	bool freeing;         /* um_server_free ran: the last session frees the server */
-	struct um_mwi *mwi;   /* mwi.c: message-waiting subscriptions */
-	um_audio_cache audio; /* greetings and messages shared by the calls playing them */
+	bool freeing;             /* um_server_free ran: the last session frees the server */
+	struct um_mwi *mwi;       /* mwi.c: message-waiting subscriptions */
+	um_audio_cache audio;     /* greetings and messages shared by the calls playing them */
+	struct mail_worker *mail; /* e-mail delivery (mail/mail.h), the caller's; may be NULL */
 };
 
 typedef enum um_sess_state {

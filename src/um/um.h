@@ -408,6 +408,11 @@ int um_server_new(uv_loop_t *loop, const um_server_cfg *cfg, store *st, const um
                   um_server **out, const char **why);
 /* The ua (the Play-On-Phone engine dials through it). */
 ua *um_server_ua(um_server *s);
+/* Voice messages to e-mail: the delivery worker (mail/mail.h, the caller's) that is
+ * kicked each time a call-answering message is stored, so that it sends at once
+ * instead of at its next poll. NULL: none. um_server_free forgets it. */
+struct mail_worker;
+void um_server_set_mail(um_server *s, struct mail_worker *w);
 /* Plugs in the Play-On-Phone engine after the server exists (it needs the ua). */
 void um_server_set_pop(um_server *s, const um_pop_hooks *hooks, void *pop);
 uint16_t um_server_port(const um_server *s, net_transport tp);

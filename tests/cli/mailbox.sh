@@ -65,7 +65,7 @@ wav() {
 
 # ---- help and usage ---------------------------------------------------------------
 run 0 mailbox --help && expect_out '^usage: openum mailbox'
-for a in add list show del set-pin unlock import export greeting log; do
+for a in add list show del set-pin unlock import export greeting log set-email mail-log; do
 	grep -Eq "^  $a( |$)" "$OUT" || fail "mailbox --help does not document $a"
 done
 expect_out 'OPENUM_DB'
@@ -225,6 +225,20 @@ fi
 run 2 mailbox log --limit lots && expect_err '--limit needs a number'
 run 2 mailbox log --limit -1
 run 2 mailbox log a@b c@d
+
+# ---- e-mail settings and the delivery log (docs/email.md) -----------------------------
+run 2 mailbox set-email alice@example.com && expect_err 'nothing to set'
+run 2 mailbox set-email alice@example.com --mode often && expect_err '--mode needs attach, notify or off'
+run 2 mailbox set-email alice@example.com --format mp3 && expect_err '--format needs wav or opus'
+run 2 mailbox set-email alice@example.com --email 'a@b>, <eve@x' && expect_err '--email needs an address'
+run 1 mailbox set-email alice@example.com --mode attach && expect_err 'needs an e-mail address'
+run 0 mailbox set-email alice@example.com --email alice@mail.example.com --mode attach &&
+	expect_out 'e-mail alice@mail\.example\.com, messages attach \(wav\)'
+run 0 mailbox show alice@example.com && expect_out '^e-mail: +alice@mail\.example\.com \(messages: attach, wav\)'
+run 0 mailbox set-email alice@example.com --format opus && expect_out 'attach \(opus\)'
+run 0 mailbox mail-log alice@example.com && expect_out '^ID +QUEUED'
+run 0 mailbox set-email alice@example.com --mode off && expect_out 'messages off'
+run 2 mailbox mail-log --limit x && expect_err '--limit needs a number'
 
 # ---- del ------------------------------------------------------------------------------
 run 2 mailbox del alice@example.com && expect_err 'refusing to delete without --yes'
