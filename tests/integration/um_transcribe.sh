@@ -89,9 +89,19 @@ grep -q "cannot load the speech model.*language model file missing" "$T/um.log" 
 echo "ok - a missing model marks message $ID1 failed and keeps it"
 stop_um
 
-# 2. left pending (as after a crash): the next start transcribes it
+# 2. left pending (as after a crash): the next start transcribes it. From now on the
+# server also e-mails messages (docs/email.md) to a real SMTP server (aiosmtpd, as in
+# email_smtp.sh): the e-mail waits for the transcript and carries it (step 3).
+PY=/usr/bin/python3
+"$PY" -c 'import aiosmtpd' 2>/dev/null ||
+	fail "python3-aiosmtpd is not installed (scripts/install-deps installs it)"
+SP=$(free_port)
+mkdir "$T/mail"
+bg "$PY" "$(dirname "$0")/email_smtpd.py" "$SP" "$T/mail"
+wait_file "$T/mail/ready" 100 "$LAST_PID"
 sqlite3 "$OPENUM_DB" "UPDATE message SET transcript_state = 'pending' WHERE id = $ID1"
-start_um
+start_um --smtp-url "smtp://127.0.0.1:$SP" --smtp-from voicemail@localhost \
+	--smtp-starttls off --email-poll-ms 200
 wait_for 900 is_done "$ID1" || fail "pending message $ID1 not transcribed: $(transcript "$ID1")"
 H1=$(transcript "$ID1" | sed 's/^done: *//')
 W1=$(wer "$S1" "$H1")
@@ -99,7 +109,8 @@ echo "ok - pending message requeued at start; WER $W1"
 echo "     said: $S1"
 echo "     text: $H1"
 
-# 3. the running server transcribes what it stores
+# 3. the running server transcribes what it stores, then e-mails it
+"$OPENUM" mailbox set-email alice@localhost --email alice@mail.test --mode notify >/dev/null
 speak "$T/s2.wav"
 ID2=$(newest)
 [ "$ID2" != "$ID1" ] || fail "the second message was not stored"
@@ -110,6 +121,16 @@ echo "ok - a new message is transcribed after it is stored; WER $W2"
 echo "     said: $S2"
 echo "     text: $H2"
 grep -q "transcribe: message $ID2: transcribed" "$T/um.log" || fail "no log line for $ID2"
+wait_for 300 test -f "$T/mail/1.eml" || fail "no e-mail for message $ID2: $(tail -n 5 "$T/um.log")"
+"$PY" - "$T/mail/1.eml" "$H2" <<'PY' || fail "the e-mail does not carry the transcript"
+import email, sys
+m = email.message_from_binary_file(open(sys.argv[1], "rb"))
+body = "".join(p.get_payload(decode=True).decode() for p in m.walk()
+               if p.get_content_type() == "text/plain")
+sys.exit(0 if sys.argv[2] in body else 1)
+PY
+[ ! -f "$T/mail/2.eml" ] || fail "an e-mail for a message stored before set-email"
+echo "ok - the e-mail of message $ID2 carries its transcript"
 stop_um
 
 for w in "$W1" "$W2"; do
