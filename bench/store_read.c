@@ -2,13 +2,20 @@
  * audio (store_msg_get), the read every playback does. For each store named on the
  * command line (a SQLite path, postgresql://...) it adds one message of SECONDS of
  * G.711 audio shaped like a recording (speech-like bytes with runs of silence), reads
- * it back N times and prints the median and the mean per read:
+ * it back N times and prints the median and the mean wall time per read, and the CPU
+ * time per read of this process (libpq or SQLite) and of every process named
+ * "postgres" (the server's backend; read from /proc), which a busy host does not
+ * inflate the way it inflates wall time:
  *   openum_store_read SECONDS N STORE...
  * bench/store-read runs it against a temporary SQLite file and a temporary PostgreSQL. */
+#include <ctype.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "store/store.h"
 
@@ -17,6 +24,47 @@ static double now_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* CPU milliseconds of this process. */
+static double self_cpu_ms(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
+}
+
+/* CPU milliseconds of every process whose name is "postgres" (the server). */
+static double postgres_cpu_ms(void)
+{
+	DIR *d = opendir("/proc");
+	if (!d)
+		return 0;
+	double ticks = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (!isdigit((unsigned char)e->d_name[0]))
+			continue;
+		char path[300], buf[1024];
+		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+		FILE *f = fopen(path, "r");
+		if (!f)
+			continue;
+		size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		buf[n] = 0;
+		char *lp = strchr(buf, '('), *rp = strrchr(buf, ')');
+		if (!lp || !rp || strncmp(lp + 1, "postgres", 8) != 0)
+			continue;
+		unsigned long ut = 0, st = 0;
+		/* after ") ": state, then fields 4..13, then utime (14) and stime (15) */
+		if (sscanf(rp + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut,
+		           &st) == 2)
+			ticks += (double)(ut + st);
+	}
+	closedir(d);
+	return ticks * 1e3 / (double)sysconf(_SC_CLK_TCK);
 }
 
 static int cmp(const void *a, const void *b)
@@ -59,7 +107,12 @@ static int bench_one(const char *conninfo, unsigned seconds, unsigned n)
 	m.audio.len = len;
 	if (store_msg_add(s, &m, &id, &why) != 0)
 		goto fail;
+	double c0 = 0, s0 = 0;
 	for (unsigned i = 0; i < n + 1; i++) {
+		if (i == 1) {
+			c0 = self_cpu_ms();
+			s0 = postgres_cpu_ms();
+		}
 		store_msg g = {0};
 		double t0 = now_ms();
 		if (store_msg_get(s, id, &g, &why) != 0)
@@ -74,15 +127,17 @@ static int bench_one(const char *conninfo, unsigned seconds, unsigned n)
 		if (i) /* the first read warms the caches */
 			t[i - 1] = dt;
 	}
+	double cpu = (self_cpu_ms() - c0) / n, srv = (postgres_cpu_ms() - s0) / n;
 	double sum = 0;
 	for (unsigned i = 0; i < n; i++)
 		sum += t[i];
 	qsort(t, n, sizeof(double), cmp);
-	printf("%-10s %8.3f ms/read median %8.3f ms mean  (%u s message, %zu bytes, %u reads)\n",
+	printf("%-10s %8.3f ms/read median %8.3f ms mean, CPU %6.3f ms client %6.3f ms "
+	       "server  (%u s message, %zu bytes, %u reads)\n",
 	       strncmp(conninfo, "postgres", 8) == 0 || strncmp(conninfo, "pg:", 3) == 0
 	           ? "postgresql"
 	           : "sqlite",
-	       t[n / 2], sum / n, seconds, len, n);
+	       t[n / 2], sum / n, cpu, srv, seconds, len, n);
 	rc = 0;
 	(void)store_mailbox_del(s, mb, &why);
 	goto out;
