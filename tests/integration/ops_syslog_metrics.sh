@@ -47,7 +47,7 @@ metric() { # PORT NAME{LABELS}: the value on /metrics
 	curl -s "http://127.0.0.1:$1/metrics" | awk -v k="$2" '$1 == k {print $2}'
 }
 expect_more() { # WHAT BEFORE AFTER
-	[ -n "$3" ] && [ "$3" -gt "$2" ] || fail "$1: did not move ($2 -> $3)"
+	if [ -z "$3" ] || [ "$3" -le "$2" ]; then fail "$1: did not move ($2 -> $3)"; fi
 	echo "ok - $1: $2 -> $3"
 }
 crlf() { sed 's/$/\r/'; }
