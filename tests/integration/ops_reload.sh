@@ -5,7 +5,7 @@
 # its skip-pin is refused (PIN asked) on a new call; a file that does not parse keeps
 # the old list (still refused even though the bad file lists the peer again); an
 # option that cannot change at run time is logged as needing a restart and left.
-# timeout: 90
+# timeout: 150
 # shellcheck disable=SC2086
 set -eu
 # shellcheck disable=SC1091
