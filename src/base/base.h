@@ -139,4 +139,24 @@ int ou_log_level_parse(const char *name, ou_log_level *out);
 void ou_log(ou_log_level l, const char *who, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Where ou_log lines go (syslog.c). Standard error by default; or a syslog datagram
+ * socket (RFC 3164 framing as the C library's syslog(3) writes it: "<PRI>Mmm dd
+ * hh:mm:ss IDENT[PID]: LEVEL WHO: TEXT"), the level mapped to the priority: error
+ * LOG_ERR, warn LOG_WARNING, info LOG_INFO, debug LOG_DEBUG. The socket is connected
+ * when chosen (so a wrong path shows at once) and again after a failed send (the
+ * daemon restarted); a line that cannot be sent goes to standard error instead.
+ * Thread-safe; the ident is copied. */
+#define OU_SYSLOG_DEFAULT_SOCKET "/dev/log"
+#define OU_SYSLOG_DEFAULT_FACILITY "daemon"
+/* socket_path NULL: OU_SYSLOG_DEFAULT_SOCKET. facility: a value of ou_syslog_facility_parse.
+ * 0, or OPENUM_EIO (nothing listens there: *why says so) and the sink is unchanged. */
+int ou_log_to_syslog(const char *ident, int facility, const char *socket_path, const char **why);
+void ou_log_to_stderr(void);
+/* "daemon", "user", "local0".."local7" into the facility code (already shifted, as
+ * LOG_DAEMON): 0, or OPENUM_EINVAL. */
+int ou_syslog_facility_parse(const char *name, int *out);
+/* Sends one formatted line (without time) to syslog: true, or false when the sink is
+ * stderr or the send failed (internal to log.c). */
+bool ou_syslog_line(ou_log_level l, const char *text, size_t len);
+
 #endif

@@ -1,6 +1,7 @@
 /* base/log.c: the log line writer. The level is one process-wide atomic; a line is
  * formatted into a stack buffer and written with a single write(2) so that lines
- * from the loop thread and the thread pool never interleave. */
+ * from the loop thread and the thread pool never interleave (or sent to syslog as
+ * one datagram: syslog.c). */
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -44,12 +45,15 @@ void ou_log(ou_log_level l, const char *who, const char *fmt, ...)
 	struct tm tm;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
-	int n = snprintf(line, sizeof(line),
-	                 "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s %s: ", tm.tm_year + 1900,
-	                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-	                 ts.tv_nsec / 1000000, names[l], who);
-	if (n < 0 || (size_t)n >= sizeof(line))
+	int t = snprintf(line, sizeof(line), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ ",
+	                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+	                 tm.tm_sec, ts.tv_nsec / 1000000);
+	if (t < 0 || (size_t)t >= sizeof(line))
 		return;
+	int n = snprintf(line + t, sizeof(line) - (size_t)t, "%s %s: ", names[l], who);
+	if (n < 0 || (size_t)(t + n) >= sizeof(line))
+		return;
+	n += t;
 	va_list ap;
 	va_start(ap, fmt);
 	int m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
@@ -59,6 +63,9 @@ void ou_log(ou_log_level l, const char *who, const char *fmt, ...)
 	size_t len = (size_t)n + (size_t)m;
 	if (len > sizeof(line) - 2)
 		len = sizeof(line) - 2; /* cut: keep room for the newline */
+	/* syslog stamps the line itself: it gets it without our time */
+	if (ou_syslog_line(l, line + t, len - (size_t)t))
+		return;
 	line[len++] = '\n';
 	ssize_t w = write(STDERR_FILENO, line, len);
 	(void)w;

@@ -10,6 +10,7 @@
 
 #include <uv.h>
 
+#include "base/base.h"
 #include "conf/conf.h"
 #include "mail/mail.h"
 
@@ -64,6 +65,29 @@ void cli_close_walk(uv_handle_t *h, void *arg);
  * prompt goes to standard error); the line end is removed. False at end of input. */
 bool cli_read_secret(const char *prompt, char *buf, size_t cap);
 
+/* The operations options um and proxy share (cli/util.c): --quiet, --log-level,
+ * --log, --syslog-facility, --syslog-socket and --metrics, parsed with one state
+ * and one set of messages. Strings point into the argv parsed (not copied). */
+typedef struct cli_ops {
+	ou_log_level level; /* --log-level (default info); --quiet is error */
+	bool quiet;
+	bool syslog;               /* --log syslog (default stderr) */
+	int facility;              /* --syslog-facility, as LOG_DAEMON */
+	const char *syslog_socket; /* --syslog-socket; NULL: /dev/log */
+	bool metrics_on;           /* --metrics IP:PORT given */
+	char metrics_ip[64];
+	uint16_t metrics_port;
+} cli_ops;
+void cli_ops_init(cli_ops *o);
+/* 0: opt is not one of these options; 1: a flag (no value); 2: it takes a value. */
+int cli_ops_takes(const char *opt);
+/* Applies opt (v: its value, NULL for a flag): true, or false with *msg, the error
+ * to print followed by v ("--log-level needs error, warn, info or debug:"). */
+bool cli_ops_set(cli_ops *o, const char *opt, const char *v, const char **msg);
+/* Sets the log level and sink (ident "openum-ROLE" for syslog): 0, or an error with
+ * *why (the syslog socket cannot be reached; the sink is then unchanged). */
+int cli_ops_apply_log(const cli_ops *o, const char *role, const char **why);
+
 /* `--config FILE` (cli/config.c). The [cmd] section of FILE (conf/conf.h; keys are
  * the options of `keys`) becomes option/value pairs in argv[1..nfile), followed by the
  * command line without "--config FILE": parse argv[1..argc) with one loop and the
@@ -75,10 +99,20 @@ typedef struct cli_conf {
 	const char *path; /* NULL: no --config */
 	char **argv;      /* argv[0], the file's pairs, the command line */
 	int argc;
-	int nfile; /* argv[1..nfile) come from the file */
+	int nfile;     /* argv[1..nfile) come from the file */
+	int orig_argc; /* the command line merged (for cli_conf_reread) */
+	char **orig_argv;
 } cli_conf;
 int cli_conf_merge(const char *cmd, int argc, char **argv, const conf_key *keys, size_t nkeys,
                    cli_conf *out);
+/* SIGHUP: merges old's command line with its --config file read again. Like
+ * cli_conf_merge, but the error goes into err instead of standard error. */
+int cli_conf_reread(const char *cmd, const cli_conf *old, const conf_key *keys, size_t nkeys,
+                    cli_conf *out, char *err, size_t errlen);
+/* Whether key k has another value (or values) in b than in a. A value written "--x"
+ * by mistake as another option's value is compared as text too: it only matters that
+ * the two agree. */
+bool cli_conf_changed(const cli_conf *a, const cli_conf *b, const conf_key *k);
 /* "FILE line N: " when argv[i] came from the file, else "" (a static buffer). */
 const char *cli_conf_where(const cli_conf *c, int i);
 void cli_conf_free(cli_conf *c);
@@ -103,5 +137,29 @@ int cli_um_mail_opt(cli_um_mail *m, const char *opt, const char *v, const char *
 /* After every option: checks they fit together and reads the password file. */
 int cli_um_mail_finish(cli_um_mail *m, const char **err);
 void cli_um_mail_free(cli_um_mail *m);
+/* SIGHUP reload (cli/reload.c). apply parses the merged argv of cf as at start-up
+ * and applies the options listed in live (NULL-terminated key names); it returns 0,
+ * or non-zero with the reason in err and nothing changed. Other keys whose value
+ * changed are logged as needing a restart. The start-up cli_conf must outlive the
+ * reload (cli_reload_stop before it is freed); the re-read ones are owned here. */
+typedef int (*cli_reload_apply_fn)(void *arg, const cli_conf *cf, char *err, size_t errlen);
+typedef struct cli_reload {
+	const char *cmd; /* "um", "proxy": the config section and the log role */
+	const conf_key *keys;
+	size_t nkeys;
+	const char *const *live;
+	cli_reload_apply_fn apply;
+	void *arg;
+	/* private */
+	const cli_conf *cur; /* the settings in force */
+	cli_conf own;
+	bool owned;
+	uv_signal_t sig;
+} cli_reload;
+/* Fill cmd..arg, then start: SIGHUP calls cli_reload_now. */
+void cli_reload_start(cli_reload *r, uv_loop_t *loop, const cli_conf *cf);
+void cli_reload_now(cli_reload *r);
+/* Closes the signal handle (the loop must run once more) and frees what it owns. */
+void cli_reload_stop(cli_reload *r);
 
 #endif

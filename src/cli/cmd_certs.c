@@ -57,7 +57,7 @@ static int need_arg(int argc, char **argv, int i)
 
 /* --san DNS:a.example,IP:192.0.2.1: each entry's name joins the --name list (the type
  * must match what the name is; net_certs_make checks the names themselves). */
-static int add_san_list(const char *list, char *store, size_t cap, size_t *used, const char **names,
+static int add_san_list(const char *list, char *pool, size_t cap, size_t *used, const char **names,
                         size_t *n)
 {
 	const char *p = list;
@@ -78,7 +78,7 @@ static int add_san_list(const char *list, char *store, size_t cap, size_t *used,
 			fprintf(stderr, "openum certs: too many names\n");
 			return -1;
 		}
-		char *v = store + *used;
+		char *v = pool + *used;
 		memcpy(v, p + skip, vlen);
 		v[vlen] = '\0';
 		unsigned char tmp[16];

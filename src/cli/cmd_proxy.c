@@ -69,6 +69,16 @@ static void usage(FILE *out)
 	    "  --log-level LEVEL     error, warn, info (default: one line per call and\n"
 	    "                        registration) or debug; lines go to standard error\n"
 	    "  --quiet               same as --log-level error\n"
+	    "  --log TARGET          stderr (default) or syslog: log lines go to the syslog\n"
+	    "                        socket instead, levels as priorities (error: err, warn:\n"
+	    "                        warning, info, debug)\n"
+	    "  --syslog-facility F   daemon (default), user or local0..local7\n"
+	    "  --syslog-socket PATH  the syslog daemon's socket (default " OU_SYSLOG_DEFAULT_SOCKET
+	    ")\n"
+	    "\n"
+	    "SIGHUP reads the --config file again and applies the log options, --cert, --key,\n"
+	    "--ca and --trusted-peer without dropping a call; other changed options are\n"
+	    "logged as needing a restart. A file that does not parse changes nothing.\n"
 	    "\n"
 	    "Per-user forwarding (voicemail after N seconds unanswered, on busy, when not\n"
 	    "registered, immediate forwarding) is set with `openum user forward`.\n"
@@ -87,22 +97,76 @@ static void usage(FILE *out)
 
 /* The options a config file may hold: every option but --config. */
 static const conf_key keys[] = {
-    {"domain", false, false},      {"realm", false, false},        {"db", false, false},
-    {"listen", false, false},      {"tcp-port", false, false},     {"tls-port", false, false},
-    {"advertise", false, false},   {"cert", false, false},         {"key", false, false},
-    {"ca", false, false},          {"trusted-peer", false, true},  {"um-server", false, true},
-    {"um-tls-name", false, false}, {"ring-timeout", false, false}, {"min-expires", false, false},
-    {"max-expires", false, false}, {"nonce-ttl", false, false},    {"quiet", true, false},
-    {"digest", false, false},      {"metrics", false, false},      {"log-level", false, false},
+    {"domain", false, false},
+    {"realm", false, false},
+    {"db", false, false},
+    {"listen", false, false},
+    {"tcp-port", false, false},
+    {"tls-port", false, false},
+    {"advertise", false, false},
+    {"cert", false, false},
+    {"key", false, false},
+    {"ca", false, false},
+    {"trusted-peer", false, true},
+    {"um-server", false, true},
+    {"um-tls-name", false, false},
+    {"ring-timeout", false, false},
+    {"min-expires", false, false},
+    {"max-expires", false, false},
+    {"nonce-ttl", false, false},
+    {"quiet", true, false},
+    {"digest", false, false},
+    {"metrics", false, false},
+    {"log-level", false, false},
+    {"log", false, false},
+    {"syslog-facility", false, false},
+    {"syslog-socket", false, false},
 };
+
+/* What SIGHUP applies; every other key needs a restart. */
+static const char *const live_keys[] = {"quiet",         "log-level", "log", "syslog-facility",
+                                        "syslog-socket", "cert",      "key", "ca",
+                                        "trusted-peer",  NULL};
 
 static const char *where = ""; /* "FILE line N: " while parsing the file's options */
 
+/* While SIGHUP parses the file again: the running proxy, what is in force, and the
+ * error (written here instead of standard error). */
+typedef struct live {
+	proxy *p;
+	cli_ops ops;
+	char *err;
+	size_t errlen;
+} live;
+static live *reloading;
+
 static int bad(const char *msg, const char *arg)
 {
+	if (reloading) {
+		snprintf(reloading->err, reloading->errlen, "%s%s%s%s", where, msg, arg ? " " : "",
+		         arg ? arg : "");
+		return CLI_EXIT_USAGE;
+	}
 	fprintf(stderr, "openum proxy: %s%s%s%s (see openum proxy --help)\n", where, msg,
 	        arg ? " " : "", arg ? arg : "");
 	return CLI_EXIT_USAGE;
+}
+
+/* SIGHUP: the log options first (put back if the TLS files fail), then net. */
+static int apply_live(live *l, const cli_ops *ops, const net_config *nc)
+{
+	const char *why = "error";
+	if (cli_ops_apply_log(ops, "proxy", &why) != 0) {
+		snprintf(l->err, l->errlen, "--log syslog: %s", why);
+		return CLI_EXIT_FAIL;
+	}
+	if (net_reload(proxy_net(l->p), nc, &why) != 0) {
+		snprintf(l->err, l->errlen, "%s", why);
+		(void)cli_ops_apply_log(&l->ops, "proxy", &why);
+		return CLI_EXIT_FAIL;
+	}
+	l->ops = *ops;
+	return CLI_EXIT_OK;
 }
 
 /* "sha-256,md5" into c->digest (each at most once). */
@@ -127,6 +191,8 @@ static bool digest_list(const char *v, proxy_config *c)
 	}
 }
 
+static int reload_apply(void *arg, const cli_conf *cf, char *err, size_t errlen);
+
 static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 {
 	proxy_config c = {0};
@@ -135,16 +201,21 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 	const char *um[MAX_LIST], *trusted[MAX_LIST];
 	size_t num_um = 0, ntrusted = 0;
 	bool cl_um = false, cl_trusted = false; /* seen on the command line: replaces the file's */
-	char metrics_ip[64];
-	uint16_t metrics_port = 0;
-	bool metrics_on = false;
-	ou_log_level level = OU_LOG_INFO;
+	cli_ops ops;
+	cli_ops_init(&ops);
 	for (int i = 1; i < argc; i++) {
 		const char *o = argv[i];
 		where = cli_conf_where(cf, i);
-		if (strcmp(o, "--quiet") == 0) {
-			c.quiet = true;
-			level = OU_LOG_ERROR;
+		int takes = cli_ops_takes(o);
+		if (takes) {
+			const char *msg = NULL, *v = NULL;
+			if (takes == 2 && i + 1 >= argc)
+				return bad("option needs a value:", o);
+			if (takes == 2)
+				v = argv[++i];
+			if (!cli_ops_set(&ops, o, v, &msg))
+				return bad(msg, v);
+			c.quiet = ops.quiet;
 			continue;
 		}
 		static const char *const with_value[] = {
@@ -152,7 +223,7 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 		    "--tcp-port",    "--tls-port",     "--advertise",    "--cert",
 		    "--key",         "--ca",           "--trusted-peer", "--um-server",
 		    "--um-tls-name", "--ring-timeout", "--min-expires",  "--max-expires",
-		    "--nonce-ttl",   "--digest",       "--metrics",      "--log-level"};
+		    "--nonce-ttl",   "--digest"};
 		bool known = false;
 		for (size_t k = 0; k < sizeof(with_value) / sizeof(with_value[0]); k++)
 			known |= strcmp(o, with_value[k]) == 0;
@@ -165,14 +236,7 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 		unsigned n = 0;
 		if (strcmp(o, "--domain") == 0)
 			c.domain = v;
-		else if (strcmp(o, "--metrics") == 0) {
-			if (!cli_hostport(v, metrics_ip, sizeof(metrics_ip), &metrics_port))
-				return bad("--metrics needs IP:PORT:", v);
-			metrics_on = true;
-		} else if (strcmp(o, "--log-level") == 0) {
-			if (ou_log_level_parse(v, &level) || level == OU_LOG_OFF)
-				return bad("--log-level needs error, warn, info or debug:", v);
-		} else if (strcmp(o, "--realm") == 0)
+		else if (strcmp(o, "--realm") == 0)
 			c.realm = v;
 		else if (strcmp(o, "--db") == 0)
 			c.db = v;
@@ -235,7 +299,8 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 		if (tcp_port == 0)
 			return bad("TLS needs --cert and --key", NULL);
 		tls_port = 0; /* TLS off without a certificate */
-		fprintf(stderr, "openum proxy: no --cert/--key: TLS listener off\n");
+		if (!reloading)
+			fprintf(stderr, "openum proxy: no --cert/--key: TLS listener off\n");
 	}
 	if (num_um && (!c.net.cert_file || !c.net.ca_file))
 		return bad("--um-server needs --cert, --key and --ca (mutual TLS)", NULL);
@@ -254,12 +319,17 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 	c.num_servers = num_um;
 	c.net.trusted_peers = trusted;
 	c.net.ntrusted = ntrusted;
+	if (reloading)
+		return apply_live(reloading, &ops, &c.net);
 
-	ou_log_set_level(level);
+	const char *why = "error";
+	if (cli_ops_apply_log(&ops, "proxy", &why) != 0) {
+		fprintf(stderr, "openum proxy: cannot start: --log syslog: %s\n", why);
+		return CLI_EXIT_FAIL;
+	}
 	uv_loop_t loop;
 	uv_loop_init(&loop);
 	proxy *p = NULL;
-	const char *why = "error";
 	int err = proxy_new(&loop, &c, &p, &why);
 	if (err) {
 		fprintf(stderr, "openum proxy: cannot start: %s\n", why);
@@ -272,6 +342,14 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 	uv_signal_init(&loop, &sterm);
 	uv_signal_start(&sint, cli_stop_loop_on_signal, SIGINT);
 	uv_signal_start(&sterm, cli_stop_loop_on_signal, SIGTERM);
+	live lv = {.p = p, .ops = ops};
+	cli_reload rl = {.cmd = "proxy",
+	                 .keys = keys,
+	                 .nkeys = sizeof(keys) / sizeof(keys[0]),
+	                 .live = live_keys,
+	                 .apply = reload_apply,
+	                 .arg = &lv};
+	cli_reload_start(&rl, &loop, cf);
 	fprintf(stderr, "openum proxy: domain %s, listening on %s", c.domain, listen);
 	if (c.tcp_ip)
 		fprintf(stderr, " TCP %u", proxy_tcp_port(p));
@@ -279,20 +357,22 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 		fprintf(stderr, " TLS %u", proxy_tls_port(p));
 	fprintf(stderr, ", %zu UM server(s)\n", num_um);
 	metrics_http *mh = NULL;
-	if (metrics_on) {
-		if (metrics_http_start(metrics_ip, metrics_port, &mh, &why) != 0) {
+	if (ops.metrics_on) {
+		if (metrics_http_start(ops.metrics_ip, ops.metrics_port, &mh, &why) != 0) {
 			fprintf(stderr, "openum proxy: cannot start: %s\n", why);
 			proxy_free(p);
+			cli_reload_stop(&rl);
 			uv_close((uv_handle_t *)&sint, NULL);
 			uv_close((uv_handle_t *)&sterm, NULL);
 			uv_run(&loop, UV_RUN_DEFAULT);
 			uv_loop_close(&loop);
 			return CLI_EXIT_FAIL;
 		}
-		fprintf(stderr, "openum proxy: metrics on http://%s:%u/metrics\n", metrics_ip,
+		fprintf(stderr, "openum proxy: metrics on http://%s:%u/metrics\n", ops.metrics_ip,
 		        metrics_http_port(mh));
 	}
 	uv_run(&loop, UV_RUN_DEFAULT);
+	cli_reload_stop(&rl);
 	uv_close((uv_handle_t *)&sint, NULL);
 	uv_close((uv_handle_t *)&sterm, NULL);
 	metrics_http_stop(mh);
@@ -302,6 +382,18 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 	uv_run(&loop, UV_RUN_DEFAULT);
 	uv_loop_close(&loop);
 	return CLI_EXIT_OK;
+}
+
+/* SIGHUP: parse the re-read file and command line as at start; apply the live part. */
+static int reload_apply(void *arg, const cli_conf *cf, char *err, size_t errlen)
+{
+	live *l = arg;
+	l->err = err;
+	l->errlen = errlen;
+	reloading = l;
+	int rc = run_args(cf->argc, cf->argv, cf->nfile, cf);
+	reloading = NULL;
+	return rc;
 }
 
 static int run(int argc, char **argv)

@@ -94,7 +94,18 @@ static void usage(FILE *out)
 	    "  --log-level LEVEL     error, warn, info (default: one line per call) or debug;\n"
 	    "                        lines go to standard error\n"
 	    "  --quiet               same as --log-level error\n"
+	    "  --log TARGET          stderr (default) or syslog: log lines go to the syslog\n"
+	    "                        socket instead, levels as priorities (error: err, warn:\n"
+	    "                        warning, info, debug)\n"
+	    "  --syslog-facility F   daemon (default), user or local0..local7\n"
+	    "  --syslog-socket PATH  the syslog daemon's socket (default " OU_SYSLOG_DEFAULT_SOCKET
+	    ")\n"
 	    "%s"
+	    "\n"
+	    "SIGHUP reads the --config file again and applies the log options, --cert, --key,\n"
+	    "--ca (for SIP; the web listener keeps its certificate) and --trusted-peer\n"
+	    "without dropping a call; other changed options are logged as needing a restart.\n"
+	    "A file that does not parse changes nothing.\n"
 	    "\n"
 	    "Message waiting (RFC 3842): the mailbox owner, as asserted by a trusted peer\n"
 	    "(P-Asserted-Identity, else From), may SUBSCRIBE to Event: message-summary at\n"
@@ -169,7 +180,15 @@ static const conf_key keys[] = {
     {"email-retry-max-seconds", false, false},
     {"email-max-attempts", false, false},
     {"email-poll-ms", false, false},
+    {"log", false, false},
+    {"syslog-facility", false, false},
+    {"syslog-socket", false, false},
 };
+
+/* What SIGHUP applies; every other key needs a restart. */
+static const char *const live_keys[] = {"quiet",         "log-level", "log", "syslog-facility",
+                                        "syslog-socket", "cert",      "key", "ca",
+                                        "trusted-peer",  NULL};
 
 static const char *where = ""; /* "FILE line N: " while parsing the file's options */
 
@@ -182,8 +201,23 @@ static void queue_transcript(void *arg, int64_t msg_id)
 	(void)transcribe_queue_add(arg, msg_id); /* a full queue leaves it pending */
 }
 
+/* While SIGHUP parses the file again: the running server, what is in force, and the
+ * error (written here instead of standard error). */
+typedef struct live {
+	um_server *srv;
+	cli_ops ops;
+	char *err;
+	size_t errlen;
+} live;
+static live *reloading;
+
 static int bad(const char *msg, const char *arg)
 {
+	if (reloading) {
+		snprintf(reloading->err, reloading->errlen, "%s%s%s%s", where, msg, arg ? " " : "",
+		         arg ? arg : "");
+		return CLI_EXIT_USAGE;
+	}
 	fprintf(stderr, "openum um: %s%s%s%s (see openum um --help)\n", where, msg, arg ? " " : "",
 	        arg ? arg : "");
 	return CLI_EXIT_USAGE;
@@ -236,6 +270,25 @@ static void pop_ended(void *p, ua_call *c, const ua_end *end)
 static const um_pop_hooks pop_hooks = {pop_owns, pop_progress,  pop_answered,
                                        pop_dtmf, pop_play_done, pop_ended};
 
+/* SIGHUP: the log options first (put back if the TLS files fail), then net. */
+static int apply_live(live *l, const cli_ops *ops, const net_config *nc)
+{
+	const char *why = "error";
+	if (cli_ops_apply_log(ops, "um", &why) != 0) {
+		snprintf(l->err, l->errlen, "--log syslog: %s", why);
+		return CLI_EXIT_FAIL;
+	}
+	if (net_reload(ua_net(um_server_ua(l->srv)), nc, &why) != 0) {
+		snprintf(l->err, l->errlen, "%s", why);
+		(void)cli_ops_apply_log(&l->ops, "um", &why);
+		return CLI_EXIT_FAIL;
+	}
+	l->ops = *ops;
+	return CLI_EXIT_OK;
+}
+
+static int reload_apply(void *arg, const cli_conf *cf, char *err, size_t errlen);
+
 static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 {
 	um_server_cfg c = {0};
@@ -252,21 +305,29 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 	um_pop_cfg pc = {0};
 	char out_host[256] = "";
 	bool cl_trusted = false, cl_pilots = false; /* on the command line: replace the file's */
-	char metrics_ip[64];
-	uint16_t metrics_port = 0;
-	bool metrics_on = false;
-	ou_log_level level = OU_LOG_INFO;
+	cli_ops ops;
+	cli_ops_init(&ops);
 	bool transcribe_on = false;
 	transcribe_queue_cfg tq = {.requeue = true};
 	transcribe_queue *tqueue = NULL;
-	static cli_um_mail mail; /* static: the body template is MAIL_TEXT_MAX bytes */
-	memset(&mail, 0, sizeof(mail));
+	/* static: the body template is MAIL_TEXT_MAX bytes. A SIGHUP parses into its own
+	 * copy: the running e-mail worker borrows the strings of the first. */
+	static cli_um_mail mail_run, mail_reload;
+	cli_um_mail *const mail = reloading ? &mail_reload : &mail_run;
+	memset(mail, 0, sizeof(*mail));
 	for (int i = 1; i < argc; i++) {
 		const char *o = argv[i];
 		where = cli_conf_where(cf, i);
-		if (strcmp(o, "--quiet") == 0) {
-			c.quiet = true;
-			level = OU_LOG_ERROR;
+		int takes = cli_ops_takes(o);
+		if (takes) {
+			const char *msg = NULL, *v = NULL;
+			if (takes == 2 && i + 1 >= argc)
+				return bad("option needs a value:", o);
+			if (takes == 2)
+				v = argv[++i];
+			if (!cli_ops_set(&ops, o, v, &msg))
+				return bad(msg, v);
+			c.quiet = ops.quiet;
 			continue;
 		}
 		if (strcmp(o, "--no-mwi") == 0) {
@@ -292,7 +353,7 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 					return bad("option needs a value:", o);
 				v = argv[++i];
 			}
-			if (cli_um_mail_opt(&mail, o, v, &e) < 0)
+			if (cli_um_mail_opt(mail, o, v, &e) < 0)
 				return bad(e, v);
 			continue;
 		}
@@ -321,8 +382,6 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 		                                         "--port-file",
 		                                         "--outbound",
 		                                         "--outbound-name",
-		                                         "--metrics",
-		                                         "--log-level",
 		                                         "--transcribe-workers",
 		                                         "--transcribe-hmm",
 		                                         "--transcribe-lm",
@@ -340,14 +399,7 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 		unsigned n;
 		if (strcmp(o, "--db") == 0)
 			db = v;
-		else if (strcmp(o, "--metrics") == 0) {
-			if (!cli_hostport(v, metrics_ip, sizeof(metrics_ip), &metrics_port))
-				return bad("--metrics needs IP:PORT:", v);
-			metrics_on = true;
-		} else if (strcmp(o, "--log-level") == 0) {
-			if (ou_log_level_parse(v, &level) || level == OU_LOG_OFF)
-				return bad("--log-level needs error, warn, info or debug:", v);
-		} else if (strcmp(o, "--listen-tcp") == 0) {
+		else if (strcmp(o, "--listen-tcp") == 0) {
 			if (strcmp(v, "off") == 0)
 				tcp_on = false;
 			else if (!cli_hostport(v, tcp_ip, sizeof(tcp_ip), &tcp_port))
@@ -487,7 +539,7 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 		return bad("--mwi-unsolicited needs --outbound", NULL);
 	{
 		const char *e = NULL;
-		if (cli_um_mail_finish(&mail, &e) != 0)
+		if (cli_um_mail_finish(mail, &e) != 0)
 			return bad(e, NULL);
 	}
 	c.mwi_out_transport = pc.transport ? pc.transport : NET_TLS;
@@ -525,9 +577,16 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 	c.tcp_port = tcp_port;
 	c.tls_ip = tls_on ? tls_ip : NULL;
 	c.tls_port = tls_port;
+	if (reloading) {
+		cli_um_mail_free(mail); /* e-mail settings need a restart */
+		return apply_live(reloading, &ops, &c.ua.net);
+	}
 
-	ou_log_set_level(level);
 	const char *why = "error";
+	if (cli_ops_apply_log(&ops, "um", &why) != 0) {
+		fprintf(stderr, "openum um: cannot start: --log syslog: %s\n", why);
+		return CLI_EXIT_FAIL;
+	}
 	store *st = NULL;
 	char db_shown[512]; /* without a password */
 	store_conninfo_display(db, db_shown, sizeof(db_shown));
@@ -566,8 +625,8 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 		rc = CLI_EXIT_FAIL;
 		goto out;
 	}
-	if (mail.on) {
-		if (mail_worker_new(&loop, st, &mail.cfg, &mw, &why) != 0) {
+	if (mail->on) {
+		if (mail_worker_new(&loop, st, &mail->cfg, &mw, &why) != 0) {
 			fprintf(stderr, "openum um: cannot start e-mail delivery: %s\n", why);
 			rc = CLI_EXIT_FAIL;
 			um_server_free(srv);
@@ -608,7 +667,8 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 			goto out;
 		}
 	}
-	if (metrics_on && metrics_http_start(metrics_ip, metrics_port, &mh, &why) != 0) {
+	if (ops.metrics_on &&
+	    metrics_http_start(ops.metrics_ip, ops.metrics_port, &mh, &why) != 0) {
 		fprintf(stderr, "openum um: cannot start: %s\n", why);
 		rc = CLI_EXIT_FAIL;
 		web_stop(ws);
@@ -623,6 +683,14 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 	uv_signal_init(&loop, &sterm);
 	uv_signal_start(&sint, cli_stop_loop_on_signal, SIGINT);
 	uv_signal_start(&sterm, cli_stop_loop_on_signal, SIGTERM);
+	live lv = {.srv = srv, .ops = ops};
+	cli_reload rl = {.cmd = "um",
+	                 .keys = keys,
+	                 .nkeys = sizeof(keys) / sizeof(keys[0]),
+	                 .live = live_keys,
+	                 .apply = reload_apply,
+	                 .arg = &lv};
+	cli_reload_start(&rl, &loop, cf);
 	if (!c.quiet) {
 		fprintf(stderr, "openum um: store %s, listening", db_shown);
 		if (c.tcp_ip)
@@ -632,9 +700,9 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 		if (ws)
 			fprintf(stderr, ", web %s:%u", web_ip, web_port(ws));
 		if (mh)
-			fprintf(stderr, ", metrics %s:%u", metrics_ip, metrics_http_port(mh));
+			fprintf(stderr, ", metrics %s:%u", ops.metrics_ip, metrics_http_port(mh));
 		if (mw)
-			fprintf(stderr, ", e-mail via %s", mail.cfg.smtp.url);
+			fprintf(stderr, ", e-mail via %s", mail->cfg.smtp.url);
 		fprintf(stderr, ", %zu trusted peer(s)\n", ntrusted);
 	}
 	if (no_spool)
@@ -655,6 +723,7 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 		}
 	}
 	uv_run(&loop, UV_RUN_DEFAULT);
+	cli_reload_stop(&rl);
 	uv_close((uv_handle_t *)&sint, NULL);
 	uv_close((uv_handle_t *)&sterm, NULL);
 	metrics_http_stop(mh);
@@ -670,7 +739,19 @@ out:
 	transcribe_queue_free(tqueue); /* what is still queued stays pending in the store */
 	um_prompts_free(pr);
 	store_close(st);
-	cli_um_mail_free(&mail);
+	cli_um_mail_free(mail);
+	return rc;
+}
+
+/* SIGHUP: parse the re-read file and command line as at start; apply the live part. */
+static int reload_apply(void *arg, const cli_conf *cf, char *err, size_t errlen)
+{
+	live *l = arg;
+	l->err = err;
+	l->errlen = errlen;
+	reloading = l;
+	int rc = run_args(cf->argc, cf->argv, cf->nfile, cf);
+	reloading = NULL;
 	return rc;
 }
 

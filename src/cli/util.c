@@ -1,6 +1,7 @@
 /* Small helpers shared by the subcommands that run servers on a libuv loop
- * (um, proxy, phone): option numbers, stopping on a signal, closing every handle;
- * and the no-echo prompt of the subcommands that ask for a PIN or a password. */
+ * (um, proxy, phone): option numbers, the operations options (logs, metrics),
+ * stopping on a signal, closing every handle; and the no-echo prompt of the
+ * subcommands that ask for a PIN or a password. */
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
@@ -69,4 +70,78 @@ bool cli_hostport(const char *v, char *ip, size_t cap, uint16_t *port)
 	ip[e - b] = 0;
 	*port = (uint16_t)p;
 	return true;
+}
+
+void cli_ops_init(cli_ops *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->level = OU_LOG_INFO;
+	(void)ou_syslog_facility_parse(OU_SYSLOG_DEFAULT_FACILITY, &o->facility);
+}
+
+int cli_ops_takes(const char *opt)
+{
+	if (strcmp(opt, "--quiet") == 0)
+		return 1;
+	static const char *const with_value[] = {"--log-level", "--log", "--syslog-facility",
+	                                         "--syslog-socket", "--metrics"};
+	for (size_t k = 0; k < sizeof(with_value) / sizeof(with_value[0]); k++)
+		if (strcmp(opt, with_value[k]) == 0)
+			return 2;
+	return 0;
+}
+
+bool cli_ops_set(cli_ops *o, const char *opt, const char *v, const char **msg)
+{
+	if (strcmp(opt, "--quiet") == 0) {
+		o->quiet = true;
+		o->level = OU_LOG_ERROR;
+	} else if (strcmp(opt, "--log-level") == 0) {
+		if (ou_log_level_parse(v, &o->level) || o->level == OU_LOG_OFF) {
+			*msg = "--log-level needs error, warn, info or debug:";
+			return false;
+		}
+	} else if (strcmp(opt, "--log") == 0) {
+		if (strcmp(v, "syslog") != 0 && strcmp(v, "stderr") != 0) {
+			*msg = "--log needs stderr or syslog:";
+			return false;
+		}
+		o->syslog = v[1] == 'y';
+	} else if (strcmp(opt, "--syslog-facility") == 0) {
+		if (ou_syslog_facility_parse(v, &o->facility)) {
+			*msg = "--syslog-facility needs daemon, user or local0..local7:";
+			return false;
+		}
+	} else if (strcmp(opt, "--syslog-socket") == 0) {
+		if (!*v) {
+			*msg = "--syslog-socket needs a path:";
+			return false;
+		}
+		o->syslog_socket = v;
+	} else if (strcmp(opt, "--metrics") == 0) {
+		if (!cli_hostport(v, o->metrics_ip, sizeof(o->metrics_ip), &o->metrics_port)) {
+			*msg = "--metrics needs IP:PORT:";
+			return false;
+		}
+		o->metrics_on = true;
+	} else {
+		*msg = "unknown option";
+		return false;
+	}
+	return true;
+}
+
+int cli_ops_apply_log(const cli_ops *o, const char *role, const char **why)
+{
+	if (o->syslog) {
+		char ident[32];
+		snprintf(ident, sizeof(ident), "openum-%s", role);
+		int err = ou_log_to_syslog(ident, o->facility, o->syslog_socket, why);
+		if (err)
+			return err;
+	} else {
+		ou_log_to_stderr();
+	}
+	ou_log_set_level(o->level);
+	return 0;
 }

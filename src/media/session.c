@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../metrics/metrics.h"
 #include "media.h"
 #include "media_int.h"
 
@@ -309,6 +310,7 @@ static void send_rtp(media_session *s, uint8_t pt, bool marker, uint32_t ts, con
 		return;
 	}
 	s->st.sent++;
+	metrics_inc(MET_RTP_SENT);
 	s->st.sent_bytes += len;
 	s->sent_packets++;
 	s->sent_octets += (uint32_t)n;
@@ -493,6 +495,17 @@ static void rec_put(media_session *s, const rtp_packet *p, bool audio)
 	rec_drain(s, false);
 }
 
+/* The packets the current source never delivered, into the process-wide counter
+ * (once per source: when it changes and when the session closes). */
+static void count_lost(const media_session *s)
+{
+	if (!s->rx.started)
+		return;
+	uint32_t expected = s->rx.cycles + s->rx.max_seq - s->rx.base_seq + 1;
+	if (expected > s->rx.received)
+		metrics_add(MET_RTP_LOST, (int64_t)(expected - s->rx.received));
+}
+
 static void rtp_recv_cb(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
                         const struct sockaddr *addr, unsigned flags)
 {
@@ -535,6 +548,7 @@ static void rtp_recv_cb(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
 			rec_drain(s, true);
 			media_jb_restart(s->jb);
 		}
+		count_lost(s);
 		s->have_rx_ssrc = true;
 		s->rx_ssrc = p.ssrc;
 		memset(&s->rx, 0, sizeof(s->rx));
@@ -548,6 +562,7 @@ static void rtp_recv_cb(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
 	if (audio)
 		media_level_feed_g711(&s->st.heard, s->cfg.codec, p.payload, p.payload_len,
 		                      uv_now(s->clock->loop));
+	metrics_inc(MET_RTP_RECEIVED);
 	if (s->recording)
 		rec_put(s, &p, audio);
 	if (dtmf) {
@@ -726,6 +741,8 @@ void media_session_close(media_session *s)
 		c->slot_n[s->slot]--;
 		c->st.sessions--;
 	}
+	if (!s->closing)
+		count_lost(s);
 	s->closing = true;
 	uv_close((uv_handle_t *)&s->rtp, session_closed);
 	uv_close((uv_handle_t *)&s->rtcp, session_closed);

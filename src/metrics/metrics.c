@@ -19,6 +19,10 @@ typedef struct series {
 #define H_TXN "SIP transactions created."
 #define H_CONNS "SIP connections opened (accepted or connected)."
 #define H_ACT "SIP connections open now."
+#define H_PARSE                                                                                    \
+	"SIP parse errors: answered-400 (unparsable, or a mandatory header missing or bad), "      \
+	"dropped (bad framing or too large: the connection is closed)."
+#define H_RTP "RTP packets sent and received (accepted as audio or telephone-events)."
 
 static const series table[MET__COUNT] = {
     [MET_UM_CALLS_SUBSCRIBER] = {"openum_um_calls_total", "kind=\"subscriber-access\"", "counter",
@@ -68,6 +72,14 @@ static const series table[MET__COUNT] = {
                                         "TLS handshakes that failed or timed out."},
     [MET_NET_BAD_MESSAGES] = {"openum_sip_bad_messages_total", "", "counter",
                               "Connections closed for bad framing or an unparsable message."},
+    [MET_SIP_PARSE_ANSWERED_400] = {"openum_sip_parse_errors_total", "action=\"answered-400\"",
+                                    "counter", H_PARSE},
+    [MET_SIP_FRAMER_DROPPED] = {"openum_sip_parse_errors_total", "action=\"dropped\"", "counter",
+                                H_PARSE},
+    [MET_RTP_SENT] = {"openum_rtp_packets_total", "direction=\"sent\"", "counter", H_RTP},
+    [MET_RTP_RECEIVED] = {"openum_rtp_packets_total", "direction=\"received\"", "counter", H_RTP},
+    [MET_RTP_LOST] = {"openum_rtp_packets_lost_total", "", "counter",
+                      "RTP packets never received, from the sequence numbers of each source."},
 };
 
 static _Atomic int64_t values[MET__COUNT];

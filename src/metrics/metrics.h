@@ -56,6 +56,15 @@ typedef enum metrics_id {
 	MET_NET_CONNS_REFUSED, /* over the connection limit */
 	MET_NET_TLS_HANDSHAKE_FAILURES,
 	MET_NET_BAD_MESSAGES, /* framing or parse errors on a connection */
+	/* openum_sip_parse_errors_total{action=...}: a framed message that does not parse
+	 * (answered 400, the connection goes on), and bytes the framer cannot split into
+	 * messages (answered 400 or 513 when possible, the connection is closed) */
+	MET_SIP_PARSE_ANSWERED_400,
+	MET_SIP_FRAMER_DROPPED,
+	/* media: RTP packets of every session (um, phone) */
+	MET_RTP_SENT, /* openum_rtp_packets_total{direction=...} */
+	MET_RTP_RECEIVED,
+	MET_RTP_LOST, /* by sequence numbers: expected minus received, per source */
 	/* store (through store_async): latency histogram buckets, then sum and count */
 	MET_STORE_LE_1MS,
 	MET_STORE_LE_5MS,

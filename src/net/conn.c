@@ -292,6 +292,7 @@ static void deliver(net_conn *c, const char *buf, size_t len)
 		/* The framing was sound, so the stream is still in step: answer, go on. */
 		n->stats.bad_msgs++;
 		metrics_inc(MET_NET_BAD_MESSAGES);
+		metrics_inc(MET_SIP_PARSE_ANSWERED_400);
 		reply_error(c, 400, why ? why : "Bad Request", buf, len);
 		return;
 	}
@@ -316,6 +317,7 @@ static void conn_process(net_conn *c)
 		if (k == OPENUM_ETOOBIG) {
 			n->stats.bad_msgs++;
 			metrics_inc(MET_NET_BAD_MESSAGES);
+			metrics_inc(MET_SIP_FRAMER_DROPPED);
 			if (reply_has_request_line(buf, len))
 				reply_error(c, 513, "Message Too Large", buf, len);
 			conn_close_soft(c, OPENUM_ETOOBIG, "Message Too Large");
@@ -325,6 +327,7 @@ static void conn_process(net_conn *c)
 			/* Without a length the next message cannot be found: answer, close. */
 			n->stats.bad_msgs++;
 			metrics_inc(MET_NET_BAD_MESSAGES);
+			metrics_inc(MET_SIP_FRAMER_DROPPED);
 			why = why ? why : "Bad framing";
 			reply_error(c, 400, why, buf, len);
 			conn_close_soft(c, OPENUM_EBADMSG, why);

@@ -120,6 +120,13 @@ void net_conn_close(net_conn *c);
 net_conn *net_conn_ref(net_conn *c);
 void net_conn_unref(net_conn *c);
 
+/* SIGHUP: takes cfg's TLS files (cert_file, key_file, ca_file) and trusted_peers
+ * (the other fields are ignored) while listeners and connections stay open. New TLS
+ * handshakes use the new files; the allow-list is applied again to every open
+ * connection's peer. 0, or an error with *why (a file does not load, a TLS listener
+ * would lose its certificate) and nothing changed. */
+int net_reload(net *n, const net_config *cfg, const char **why);
+
 /* Counters for tests and /metrics. */
 typedef struct net_stats {
 	unsigned conns_open;

@@ -412,6 +412,11 @@ static void users_after(uv_work_t *w, int status)
 	proxy_release(p);
 }
 
+net *proxy_net(proxy *p)
+{
+	return p->n;
+}
+
 void proxy_reload_users(proxy *p)
 {
 	if (p->ubusy || p->closing)

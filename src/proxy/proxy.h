@@ -211,6 +211,8 @@ uint16_t proxy_tcp_port(const proxy *p);
 uint16_t proxy_tls_port(const proxy *p);
 /* Re-reads users now (also done every PROXY_USER_REFRESH_MS). */
 void proxy_reload_users(proxy *p);
+/* The net below the proxy (for net_reload on SIGHUP); owned by the proxy. */
+net *proxy_net(proxy *p);
 
 typedef struct proxy_stats {
 	unsigned long requests, registers, auth_failures, forwarded, voicemail_diversions,

@@ -2,6 +2,8 @@
  * connection string, validates and normalises every argument, applies the PIN policy
  * and history, and turns the primitive row operations of store_backend into the
  * public API. Everything a second back end would otherwise have to repeat lives here. */
+#include <malloc.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -328,8 +330,20 @@ bool store_pick_backend(const char *conninfo, bool *pg, const char **target)
 	return true;
 }
 
+/* See STORE_MALLOC_MMAP. Setting it turns off glibc's own adjustment of the threshold,
+ * which never settled for buffers that libpq grows with realloc. */
+static void malloc_tune(void)
+{
+#ifdef M_MMAP_THRESHOLD
+	(void)mallopt(M_MMAP_THRESHOLD, (int)STORE_MALLOC_MMAP);
+	(void)mallopt(M_TRIM_THRESHOLD, (int)STORE_MALLOC_TRIM);
+#endif
+}
+
 int store_open(const char *conninfo, const store_options *opt, store **out, const char **why)
 {
+	static pthread_once_t tuned = PTHREAD_ONCE_INIT;
+	pthread_once(&tuned, malloc_tune);
 	store_options o = {0};
 	if (opt)
 		o = *opt;

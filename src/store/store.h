@@ -51,6 +51,14 @@
 #define STORE_DETAIL_MAX 256
 #define STORE_AUDIO_MAX (64u << 20) /* bytes of one message or greeting */
 #define STORE_TRANSCRIPT_MAX 4096   /* text of one transcript, NUL included */
+/* store_open raises glibc's mmap threshold (process-wide, once) to this, and the trim
+ * threshold to STORE_MALLOC_TRIM: message audio (480 kB a minute of G.711) is
+ * allocated and freed on every playback, three buffers deep with libpq, and above the
+ * default 128 kB threshold each one was a fresh mmap whose every page faulted in, then
+ * munmap: 90 % of the CPU of a PostgreSQL message read (bench/store-read). Freed
+ * chunks below the threshold go back to the heap for the next read instead. */
+#define STORE_MALLOC_MMAP (4u << 20)
+#define STORE_MALLOC_TRIM (8u << 20)
 
 #define STORE_PIN_ITERATIONS 100000 /* PBKDF2-HMAC-SHA256 rounds for new PIN hashes */
 #define STORE_PIN_SALT_LEN 16

@@ -228,8 +228,10 @@ int txn_layer_receive(txn_layer *l, net_conn *c, const net_peer *peer, sip_msg *
 	if (!err)
 		err = txn_key_from_msg(m, &k);
 	if (err) {
-		if (m->method != SIP_METHOD_ACK)
+		if (m->method != SIP_METHOD_ACK) {
+			metrics_inc(MET_SIP_PARSE_ANSWERED_400);
 			(void)txn_send_stateless(l, c, m, 400, why ? why : "Bad Request");
+		}
 		return err;
 	}
 	switch (m->method) {

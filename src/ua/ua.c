@@ -72,6 +72,11 @@ static void ua_closed(uv_handle_t *h)
 	free(h->data);
 }
 
+net *ua_net(ua *u)
+{
+	return u->net;
+}
+
 void ua_free(ua *u)
 {
 	if (!u)

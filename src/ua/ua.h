@@ -102,6 +102,8 @@ int ua_new(uv_loop_t *loop, const ua_config *cfg, const ua_events *ev, void *arg
 /* Ends every call (ended callbacks with UA_END_SHUTDOWN), closes sockets; run the loop
  * afterwards until it has no more handles. */
 void ua_free(ua *u);
+/* The net below the ua (for net_reload on SIGHUP); owned by the ua. */
+net *ua_net(ua *u);
 int ua_listen(ua *u, net_transport tp, const char *ip, uint16_t port, uint16_t *bound_port);
 /* Answers a request handed to events.request (st is its server transaction). */
 int ua_respond(const ua *u, void *st, unsigned status, const char *reason);
