@@ -19,6 +19,7 @@ typedef struct series {
 #define H_TXN "SIP transactions created."
 #define H_CONNS "SIP connections opened (accepted or connected)."
 #define H_ACT "SIP connections open now."
+#define H_TRANSCRIPTS "Transcripts of voice messages written, by result."
 
 static const series table[MET__COUNT] = {
     [MET_UM_CALLS_SUBSCRIBER] = {"openum_um_calls_total", "kind=\"subscriber-access\"", "counter",
@@ -43,6 +44,16 @@ static const series table[MET__COUNT] = {
     [MET_UM_MESSAGES_RECORDED] = {"openum_um_messages_recorded_total", "", "counter",
                                   "Voice messages stored by call answering."},
     [MET_UM_CALLS_ACTIVE] = {"openum_um_calls_active", "", "gauge", "UM server calls in progress."},
+    [MET_MAIL_SENT] = {"openum_um_emails_sent_total", "", "counter",
+                       "E-mails of voice messages accepted by the SMTP server."},
+    [MET_MAIL_ATTEMPT_FAILED] = {"openum_um_email_attempts_failed_total", "", "counter",
+                                 "E-mail delivery attempts that failed (each retry counts)."},
+    [MET_MAIL_GAVE_UP] = {"openum_um_emails_given_up_total", "", "counter",
+                          "E-mails abandoned (attempts exhausted, or message gone)."},
+    [MET_TRANSCRIPTS_DONE] = {"openum_um_transcripts_total", "result=\"done\"", "counter",
+                              H_TRANSCRIPTS},
+    [MET_TRANSCRIPTS_FAILED] = {"openum_um_transcripts_total", "result=\"failed\"", "counter",
+                                H_TRANSCRIPTS},
     [MET_UA_CALLS_ACTIVE] = {"openum_dialogs_active", "", "gauge",
                              "INVITE dialogs (calls) of the user agent in progress."},
     [MET_PROXY_REQUESTS] = {"openum_proxy_requests_total", "", "counter",
