@@ -177,16 +177,17 @@ static void deliver(mail_worker *w, const store_mailq *q)
 		                 1000;
 	}
 	ou_buf_free(&msg);
-	if (store_mailq_finish(w->st, q->id, state, next, result, &why) != 0)
-		ou_log(OU_LOG_WARN, "mail", "delivery %lld: cannot record the result: %s",
-		       (long long)q->id, why ? why : "error");
-	/* counted once the outcome is decided (whether or not the store recorded it) */
+	/* counted before the store records the outcome: whoever reads that result
+	 * (mail-log) then finds the counters already up to date */
 	if (state == STORE_MAILQ_SENT)
 		metrics_inc(MET_MAIL_SENT);
 	else if (err != OPENUM_ENOTFOUND)
 		metrics_inc(MET_MAIL_ATTEMPT_FAILED);
 	if (state == STORE_MAILQ_GAVE_UP)
 		metrics_inc(MET_MAIL_GAVE_UP);
+	if (store_mailq_finish(w->st, q->id, state, next, result, &why) != 0)
+		ou_log(OU_LOG_WARN, "mail", "delivery %lld: cannot record the result: %s",
+		       (long long)q->id, why ? why : "error");
 	if (state == STORE_MAILQ_SENT)
 		ou_log(OU_LOG_INFO, "mail", "delivery %lld message %lld: %s", (long long)q->id,
 		       (long long)q->message_id, result);

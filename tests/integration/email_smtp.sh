@@ -215,7 +215,7 @@ wait_for 100 sh -c "\"$OPENUM\" mailbox mail-log alice@localhost | grep -q 'retr
 	fail "no retry after a refused AUTH: $(maillog)"
 maillog | grep retrying | grep -qi 'login denied\|auth' || fail "unclear AUTH error: $(maillog)"
 echo "ok - wrong password: $(maillog | grep retrying | head -n 1)"
-wait_for 100 sh -c "\"$OPENUM\" mailbox mail-log alice@localhost | grep -q 'gave up'" ||
+wait_for 100 sh -c "\"$OPENUM\" mailbox mail-log alice@localhost | grep -q ' gave-up '" ||
 	fail "did not give up after 3 attempts: $(maillog)"
 grep -q '^bad vm-sender' "$T/mail3/auth.log" || fail "auth log: $(cat "$T/mail3/auth.log")"
 [ ! -f "$T/mail3/1.eml" ] || fail "delivered with a wrong password"

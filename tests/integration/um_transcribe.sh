@@ -154,7 +154,7 @@ PY
 echo "ok - the e-mail of message $ID2 carries its transcript"
 wait_for 50 metric_is openum_um_emails_sent_total 1 ||
 	fail "metrics: $(curl -sf "http://127.0.0.1:$MPORT/metrics" | grep emails)"
-metric_is 'openum_um_transcripts_total{result="done"}' 3 ||
+wait_for 50 metric_is 'openum_um_transcripts_total{result="done"}' 3 ||
 	fail "metrics: $(curl -sf "http://127.0.0.1:$MPORT/metrics" | grep transcripts)"
 metric_is 'openum_um_transcripts_total{result="failed"}' 0 || fail "a transcript failed"
 echo "ok - /metrics: 3 transcripts done, 1 e-mail sent"
