@@ -162,7 +162,7 @@ static void deliver(mail_worker *w, const store_mailq *q)
 		char e[STORE_DETAIL_MAX - 64];
 		err = mail_smtp_send(&w->cfg.smtp, to, msg.data, msg.len, &w->stop, e, sizeof(e));
 		if (!err) {
-			snprintf(result, sizeof(result), "sent to %.120s (SMTP %.120s)", to, e);
+			snprintf(result, sizeof(result), "sent to %.100s (SMTP %.100s)", to, e);
 			state = STORE_MAILQ_SENT;
 		} else {
 			snprintf(result, sizeof(result), "%s", e);
