@@ -61,8 +61,8 @@ MSG=$("$OPENUM" mailbox show alice@localhost | awk '$2 == "new" {id = $1} END {p
 wait_for 100 sh -c "\"$OPENUM\" mailbox mail-log alice@localhost | grep -q 'retrying .*[Cc]onnect'" ||
 	fail "no failed attempt in the log: $(maillog)"
 echo "ok - SMTP server down: $(maillog | tail -n 1)"
-[ "$(metric openum_um_email_attempts_failed_total)" -ge 1 ] &&
-	[ "$(metric openum_um_emails_sent_total)" = 0 ] || fail "metrics: $(metrics_mail)"
+{ [ "$(metric openum_um_email_attempts_failed_total)" -ge 1 ] &&
+	[ "$(metric openum_um_emails_sent_total)" = 0 ]; } || fail "metrics: $(metrics_mail)"
 echo "ok - /metrics: $(metrics_mail)"
 
 # 2. a restart of the UM server while the server is still down: the queue survives
@@ -84,8 +84,8 @@ maillog | grep ' sent ' | grep -q 'sent to alice@mail.test' || fail "log: $(mail
 echo "ok - delivered when the server came up: $(maillog | tail -n 1)"
 wait_for 50 sh -c "curl -sf http://127.0.0.1:$MPORT/metrics | grep -qx 'openum_um_emails_sent_total 1'" ||
 	fail "metrics: $(metrics_mail)"
-[ "$(metric openum_um_email_attempts_failed_total)" -ge 1 ] &&
-	[ "$(metric openum_um_emails_given_up_total)" = 0 ] || fail "metrics: $(metrics_mail)"
+{ [ "$(metric openum_um_email_attempts_failed_total)" -ge 1 ] &&
+	[ "$(metric openum_um_emails_given_up_total)" = 0 ]; } || fail "metrics: $(metrics_mail)"
 [ -f "$T/mail/1.eml" ] || fail "no mail received"
 sleep 1
 [ ! -f "$T/mail/2.eml" ] || fail "the e-mail was sent twice"
@@ -219,9 +219,9 @@ wait_for 100 sh -c "\"$OPENUM\" mailbox mail-log alice@localhost | grep -q ' gav
 	fail "did not give up after 3 attempts: $(maillog)"
 grep -q '^bad vm-sender' "$T/mail3/auth.log" || fail "auth log: $(cat "$T/mail3/auth.log")"
 [ ! -f "$T/mail3/1.eml" ] || fail "delivered with a wrong password"
-[ "$(metric openum_um_emails_given_up_total)" = 1 ] &&
+{ [ "$(metric openum_um_emails_given_up_total)" = 1 ] &&
 	[ "$(metric openum_um_email_attempts_failed_total)" = 3 ] &&
-	[ "$(metric openum_um_emails_sent_total)" = 0 ] || fail "metrics: $(metrics_mail)"
+	[ "$(metric openum_um_emails_sent_total)" = 0 ]; } || fail "metrics: $(metrics_mail)"
 echo "ok - gave up after 3 attempts; /metrics: $(metrics_mail)"
 kill "$UM"
 wait "$UM" 2>/dev/null || true
