@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../metrics/metrics.h"
 #include "mail.h"
 
 static int fail(const char **why, const char *w, int err)
@@ -161,7 +162,7 @@ static void deliver(mail_worker *w, const store_mailq *q)
 		char e[STORE_DETAIL_MAX - 64];
 		err = mail_smtp_send(&w->cfg.smtp, to, msg.data, msg.len, &w->stop, e, sizeof(e));
 		if (!err) {
-			snprintf(result, sizeof(result), "sent to %s (SMTP %s)", to, e);
+			snprintf(result, sizeof(result), "sent to %.100s (SMTP %.100s)", to, e);
 			state = STORE_MAILQ_SENT;
 		} else {
 			snprintf(result, sizeof(result), "%s", e);
@@ -176,6 +177,14 @@ static void deliver(mail_worker *w, const store_mailq *q)
 		                 1000;
 	}
 	ou_buf_free(&msg);
+	/* counted before the store records the outcome: whoever reads that result
+	 * (mail-log) then finds the counters already up to date */
+	if (state == STORE_MAILQ_SENT)
+		metrics_inc(MET_MAIL_SENT);
+	else if (err != OPENUM_ENOTFOUND)
+		metrics_inc(MET_MAIL_ATTEMPT_FAILED);
+	if (state == STORE_MAILQ_GAVE_UP)
+		metrics_inc(MET_MAIL_GAVE_UP);
 	if (store_mailq_finish(w->st, q->id, state, next, result, &why) != 0)
 		ou_log(OU_LOG_WARN, "mail", "delivery %lld: cannot record the result: %s",
 		       (long long)q->id, why ? why : "error");

@@ -23,6 +23,7 @@ typedef struct series {
 	"SIP parse errors: answered-400 (unparsable, or a mandatory header missing or bad), "      \
 	"dropped (bad framing or too large: the connection is closed)."
 #define H_RTP "RTP packets sent and received (accepted as audio or telephone-events)."
+#define H_TRANSCRIPTS "Transcripts of voice messages written, by result."
 
 static const series table[MET__COUNT] = {
     [MET_UM_CALLS_SUBSCRIBER] = {"openum_um_calls_total", "kind=\"subscriber-access\"", "counter",
@@ -47,6 +48,16 @@ static const series table[MET__COUNT] = {
     [MET_UM_MESSAGES_RECORDED] = {"openum_um_messages_recorded_total", "", "counter",
                                   "Voice messages stored by call answering."},
     [MET_UM_CALLS_ACTIVE] = {"openum_um_calls_active", "", "gauge", "UM server calls in progress."},
+    [MET_MAIL_SENT] = {"openum_um_emails_sent_total", "", "counter",
+                       "E-mails of voice messages accepted by the SMTP server."},
+    [MET_MAIL_ATTEMPT_FAILED] = {"openum_um_email_attempts_failed_total", "", "counter",
+                                 "E-mail delivery attempts that failed (each retry counts)."},
+    [MET_MAIL_GAVE_UP] = {"openum_um_emails_given_up_total", "", "counter",
+                          "E-mails abandoned (attempts exhausted, or message gone)."},
+    [MET_TRANSCRIPTS_DONE] = {"openum_um_transcripts_total", "result=\"done\"", "counter",
+                              H_TRANSCRIPTS},
+    [MET_TRANSCRIPTS_FAILED] = {"openum_um_transcripts_total", "result=\"failed\"", "counter",
+                                H_TRANSCRIPTS},
     [MET_UA_CALLS_ACTIVE] = {"openum_dialogs_active", "", "gauge",
                              "INVITE dialogs (calls) of the user agent in progress."},
     [MET_PROXY_REQUESTS] = {"openum_proxy_requests_total", "", "counter",

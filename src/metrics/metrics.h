@@ -36,6 +36,13 @@ typedef enum metrics_id {
 	MET_UM_SKIP_PIN_REFUSED,
 	MET_UM_MESSAGES_RECORDED,
 	MET_UM_CALLS_ACTIVE, /* gauge: um sessions in progress */
+	/* mail (src/mail worker): one count per delivery attempt's outcome */
+	MET_MAIL_SENT,           /* openum_um_emails_sent_total */
+	MET_MAIL_ATTEMPT_FAILED, /* openum_um_email_attempts_failed_total (incl. the last) */
+	MET_MAIL_GAVE_UP,        /* openum_um_emails_given_up_total */
+	/* transcribe (src/transcribe queue): transcripts written */
+	MET_TRANSCRIPTS_DONE, /* openum_um_transcripts_total{result=...} */
+	MET_TRANSCRIPTS_FAILED,
 	/* ua: calls (INVITE dialogs) of um, phone and test tools */
 	MET_UA_CALLS_ACTIVE, /* gauge */
 	/* proxy */

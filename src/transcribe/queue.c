@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "../base/base.h"
+#include "../metrics/metrics.h"
 #include "transcribe.h"
 
 struct transcribe_queue {
@@ -186,10 +187,13 @@ static void *worker(void *arg)
 
 		pthread_mutex_lock(&q->mu);
 		q->stats.running--;
-		if (err == 0)
+		if (err == 0) {
 			q->stats.done++;
-		else if (err < 0)
+			metrics_inc(MET_TRANSCRIPTS_DONE);
+		} else if (err < 0) {
 			q->stats.failed++;
+			metrics_inc(MET_TRANSCRIPTS_FAILED);
+		}
 	}
 	pthread_mutex_unlock(&q->mu);
 	transcribe_decoder_free(d);

@@ -340,7 +340,8 @@ int um_server_new(uv_loop_t *loop, const um_server_cfg *cfg, store *st, const um
 		srv->cfg.spool_dir = srv->spool_dir;
 		/* before the first call: what a crash left becomes messages */
 		unsigned n = 0;
-		int err = um_spool_recover(st, cfg->spool_dir, &n, why);
+		um_spool_transcribe tr = {.fn = cfg->transcribe, .arg = cfg->transcribe_arg};
+		int err = um_spool_recover(st, cfg->spool_dir, &tr, &n, why);
 		if (err) {
 			free(srv);
 			return err;

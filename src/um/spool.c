@@ -306,7 +306,8 @@ static bool already_stored(store *st, const store_msg *m)
 	return found;
 }
 
-static int recover_one(store *st, const char *path, bool *added, const char **why)
+static int recover_one(store *st, const char *path, const um_spool_transcribe *tr, bool *added,
+                       const char **why)
 {
 	uint8_t *d = NULL;
 	size_t n = 0, off = 0;
@@ -316,7 +317,10 @@ static int recover_one(store *st, const char *path, bool *added, const char **wh
 		*why = "cannot read a spool file";
 		return err;
 	}
-	store_msg m = {.state = STORE_MSG_NEW};
+	store_msg m = {
+	    .state = STORE_MSG_NEW,
+	    .transcript_state = tr && tr->fn ? STORE_TRANSCRIPT_PENDING : STORE_TRANSCRIPT_NONE,
+	};
 	if (parse_header(d, n, &m, &off) != 0 || off >= n) {
 		/* no audio reached the disk: nothing to keep */
 		free(d);
@@ -326,8 +330,12 @@ static int recover_one(store *st, const char *path, bool *added, const char **wh
 	m.audio.data = d + off;
 	m.audio.len = n - off;
 	if (!already_stored(st, &m)) {
-		err = store_msg_add(st, &m, NULL, why);
+		int64_t id = 0;
+		err = store_msg_add(st, &m, &id, why);
 		*added = err == 0;
+		/* like any other message: queued for its transcript once the store holds it */
+		if (*added && tr && tr->fn)
+			tr->fn(tr->arg, id);
 	}
 	free(d);
 	if (err)
@@ -335,7 +343,8 @@ static int recover_one(store *st, const char *path, bool *added, const char **wh
 	return unlink(path) == 0 ? 0 : OPENUM_EIO;
 }
 
-int um_spool_recover(store *st, const char *dir, unsigned *recovered, const char **why)
+int um_spool_recover(store *st, const char *dir, const um_spool_transcribe *tr, unsigned *recovered,
+                     const char **why)
 {
 	const char *ignored;
 	if (!why)
@@ -361,7 +370,7 @@ int um_spool_recover(store *st, const char *dir, unsigned *recovered, const char
 		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= sizeof(path))
 			continue;
 		bool added = false;
-		int err = recover_one(st, path, &added, why);
+		int err = recover_one(st, path, tr, &added, why);
 		if (err && !ret)
 			ret = err;
 		if (added)

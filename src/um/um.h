@@ -397,10 +397,19 @@ typedef struct um_server_cfg {
 
 typedef struct um_server um_server;
 
+/* Transcription of recovered messages: fn NULL (or tr NULL) stores them with
+ * transcript NONE; else PENDING, and fn(arg, id) is called for each once stored. */
+typedef struct um_spool_transcribe {
+	void (*fn)(void *arg, int64_t msg_id);
+	void *arg;
+} um_spool_transcribe;
+
 /* Recovers the recordings a crash left in dir (see spool.c): each becomes a new
  * message; *recovered counts them. Synchronous store calls: run it before the loop
- * serves calls (um_server_new does, for cfg.spool_dir). */
-int um_spool_recover(store *st, const char *dir, unsigned *recovered, const char **why);
+ * serves calls (um_server_new does, for cfg.spool_dir, with cfg.transcribe). tr may
+ * be NULL. */
+int um_spool_recover(store *st, const char *dir, const um_spool_transcribe *tr, unsigned *recovered,
+                     const char **why);
 
 /* Starts listening. store and prompts are the caller's and must outlive the server
  * (and the loop run after um_server_free). *out set only on success. */

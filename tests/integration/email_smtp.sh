@@ -6,11 +6,13 @@
 # arrives: it parses as MIME (Python's email package), names the caller in its body,
 # and its WAV attachment holds exactly the recorded audio (the G.711 of `openum mailbox
 # export`, decoded). Then an Opus attachment (Ogg magic, opusinfo) and STARTTLS with a
-# certificate from `openum certs`. `openum mailbox mail-log` shows each result.
+# certificate from `openum certs`, then SMTP AUTH after STARTTLS: a wrong password
+# is retried with a clear error in `openum mailbox mail-log` until the attempts run
+# out, the right one delivers. /metrics counts e-mails sent, failed attempts, given up.
 # timeout: 180
 set -eu
 . "$(dirname "$0")/lib.sh"
-need sox opusinfo
+need sox opusinfo curl
 # Debian's Python, where python3-aiosmtpd lives (a python3 earlier on PATH, such as a
 # pyenv one, would not have it)
 PY=/usr/bin/python3
@@ -35,11 +37,15 @@ start_um() {
 		--smtp-url "smtp://127.0.0.1:$SP" --smtp-from voicemail@localhost \
 		--smtp-starttls off --email-retry-seconds 1 --email-retry-max-seconds 2 \
 		--email-poll-ms 200 --email-max-attempts 50 --email-subject 'Voice message from {caller} ({duration})' \
-		2>>"$T/um.log"
+		--metrics 127.0.0.1:0 2>>"$T/um.log"
 	UM=$LAST_PID
 	wait_file "$T/ports" 100 "$UM"
 	PORT=$(port_of "$T/ports" tcp)
+	MPORT=$(port_of "$T/ports" metrics)
 }
+# metric NAME: its value on /metrics of the running UM server
+metric() { curl -sf "http://127.0.0.1:$MPORT/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
+metrics_mail() { curl -sf "http://127.0.0.1:$MPORT/metrics" | grep '^openum_um_email' | tr '\n' ' '; }
 maillog() { "$OPENUM" mailbox mail-log alice@localhost; }
 row() { maillog | awk -v id="$1" '$1 == id'; }
 start_um
@@ -55,6 +61,9 @@ MSG=$("$OPENUM" mailbox show alice@localhost | awk '$2 == "new" {id = $1} END {p
 wait_for 100 sh -c "\"$OPENUM\" mailbox mail-log alice@localhost | grep -q 'retrying .*[Cc]onnect'" ||
 	fail "no failed attempt in the log: $(maillog)"
 echo "ok - SMTP server down: $(maillog | tail -n 1)"
+{ [ "$(metric openum_um_email_attempts_failed_total)" -ge 1 ] &&
+	[ "$(metric openum_um_emails_sent_total)" = 0 ]; } || fail "metrics: $(metrics_mail)"
+echo "ok - /metrics: $(metrics_mail)"
 
 # 2. a restart of the UM server while the server is still down: the queue survives
 kill "$UM"
@@ -73,6 +82,10 @@ wait_for 100 sh -c "\"$OPENUM\" mailbox mail-log alice@localhost | grep -q ' sen
 	fail "not sent once the server is up: $(maillog)"
 maillog | grep ' sent ' | grep -q 'sent to alice@mail.test' || fail "log: $(maillog)"
 echo "ok - delivered when the server came up: $(maillog | tail -n 1)"
+wait_for 50 sh -c "curl -sf http://127.0.0.1:$MPORT/metrics | grep -qx 'openum_um_emails_sent_total 1'" ||
+	fail "metrics: $(metrics_mail)"
+{ [ "$(metric openum_um_email_attempts_failed_total)" -ge 1 ] &&
+	[ "$(metric openum_um_emails_given_up_total)" = 0 ]; } || fail "metrics: $(metrics_mail)"
 [ -f "$T/mail/1.eml" ] || fail "no mail received"
 sleep 1
 [ ! -f "$T/mail/2.eml" ] || fail "the e-mail was sent twice"
@@ -175,5 +188,52 @@ body = msg.get_body(("plain",)).get_content()
 assert "Message from sip:dave@localhost\nlength 0:02" in body, body
 PY
 echo "ok - STARTTLS (verified with the openum certs CA), notify mode without audio"
+
+# 7. SMTP AUTH (after STARTTLS): a wrong password, then the right one from a file
+kill "$UM" "$SMTPD_PID"
+wait "$UM" "$SMTPD_PID" 2>/dev/null || true
+SP=$(free_port)
+mkdir "$T/mail3"
+bg "$PY" "$SMTPD" "$SP" "$T/mail3" --tls "$T/pki/server.pem" "$T/pki/server.key" \
+	--auth vm-sender 'c0rrect horse'
+SMTPD_PID=$LAST_PID
+wait_file "$T/mail3/ready" 100 "$SMTPD_PID"
+sed -i "s/^smtp-url = .*/smtp-url = smtp:\/\/localhost:$SP/" "$T/um.ini"
+start_auth_um() {
+	rm -f "$T/ports"
+	bg "$OPENUM" um --config "$T/um.ini" --db "$OPENUM_DB" --listen-tcp 127.0.0.1:0 \
+		--domain localhost --port-file "$T/ports" --metrics 127.0.0.1:0 \
+		--email-retry-seconds 1 --email-retry-max-seconds 1 --email-max-attempts 3 \
+		--smtp-user vm-sender "$@" 2>>"$T/um.log"
+	UM=$LAST_PID
+	wait_file "$T/ports" 100 "$UM"
+	MPORT=$(port_of "$T/ports" metrics)
+}
+start_auth_um --smtp-password 'wrong horse'
+"$OPENUM" mailbox import alice@localhost "$T/two.wav" --caller sip:erin@localhost >/dev/null
+wait_for 100 sh -c "\"$OPENUM\" mailbox mail-log alice@localhost | grep -q 'retrying'" ||
+	fail "no retry after a refused AUTH: $(maillog)"
+maillog | grep retrying | grep -qi 'login denied\|auth' || fail "unclear AUTH error: $(maillog)"
+echo "ok - wrong password: $(maillog | grep retrying | head -n 1)"
+wait_for 100 sh -c "\"$OPENUM\" mailbox mail-log alice@localhost | grep -q ' gave-up '" ||
+	fail "did not give up after 3 attempts: $(maillog)"
+grep -q '^bad vm-sender' "$T/mail3/auth.log" || fail "auth log: $(cat "$T/mail3/auth.log")"
+[ ! -f "$T/mail3/1.eml" ] || fail "delivered with a wrong password"
+{ [ "$(metric openum_um_emails_given_up_total)" = 1 ] &&
+	[ "$(metric openum_um_email_attempts_failed_total)" = 3 ] &&
+	[ "$(metric openum_um_emails_sent_total)" = 0 ]; } || fail "metrics: $(metrics_mail)"
+echo "ok - gave up after 3 attempts; /metrics: $(metrics_mail)"
+kill "$UM"
+wait "$UM" 2>/dev/null || true
+printf 'c0rrect horse\n' >"$T/smtp.pw"
+start_auth_um --smtp-password-file "$T/smtp.pw"
+"$OPENUM" mailbox import alice@localhost "$T/two.wav" --caller sip:frank@localhost >/dev/null
+wait_file "$T/mail3/1.eml" 150 "$SMTPD_PID"
+grep -q '^ok vm-sender' "$T/mail3/auth.log" || fail "auth log: $(cat "$T/mail3/auth.log")"
+grep -q "tls yes" "$T/mail3/1.rcpt" || fail "not over TLS: $(cat "$T/mail3/1.rcpt")"
+grep -q 'sip:frank@localhost' "$T/mail3/1.eml" || fail "another e-mail was delivered"
+wait_for 50 sh -c "curl -sf http://127.0.0.1:$MPORT/metrics | grep -qx 'openum_um_emails_sent_total 1'" ||
+	fail "metrics: $(metrics_mail)"
+echo "ok - right password (--smtp-password-file): delivered over STARTTLS with AUTH"
 echo "ok - mail-log:"
 maillog

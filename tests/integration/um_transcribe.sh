@@ -5,11 +5,13 @@
 # the word error rate (word-level Levenshtein distance / reference words), prints it
 # and fails above WER_MAX. Also: a missing model marks the message failed (with an
 # error in the log) and loses nothing; a message left pending is transcribed at the
-# next start; a second message is transcribed by the running server.
+# next start, and so is a recording rescued from the crash spool at that start; a
+# second message is transcribed by the running server. /metrics counts the transcripts
+# (done, failed) and the e-mail sent.
 # timeout: 240
 set -eu
 . "$(dirname "$0")/lib.sh"
-need espeak-ng sox python3 sqlite3
+need espeak-ng sox python3 sqlite3 curl
 CALLER=$BUILD/openum_test_caller
 export OPENUM_DB="$T/um.db"
 # WER_MAX: measured through this very path (RTP, G.711, the server's recording, 8 to
@@ -59,11 +61,16 @@ newest() { "$OPENUM" mailbox show alice@localhost | awk '$2 == "new" {id = $1} E
 start_um() {
 	rm -f "$T/ports"
 	bg "$OPENUM" um --db "$OPENUM_DB" --listen-tcp 127.0.0.1:0 --domain localhost \
-		--port-file "$T/ports" --rtp-ports 43000-43999 --transcribe "$@" 2>>"$T/um.log"
+		--port-file "$T/ports" --rtp-ports 43000-43999 --metrics 127.0.0.1:0 --transcribe "$@" \
+		2>>"$T/um.log"
 	UM=$LAST_PID
 	wait_file "$T/ports" 100 "$UM"
 	PORT=$(port_of "$T/ports" tcp)
+	MPORT=$(port_of "$T/ports" metrics)
 }
+# metric NAME: its value on /metrics (NAME with its labels, as printed)
+metric() { curl -sf "http://127.0.0.1:$MPORT/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
+metric_is() { [ "$(metric "$1")" = "$2" ]; }
 stop_um() {
 	kill "$UM"
 	wait "$UM" || fail "the UM server did not stop cleanly"
@@ -87,6 +94,9 @@ grep -q "cannot load the speech model.*language model file missing" "$T/um.log" 
 "$OPENUM" mailbox export alice@localhost "$ID1" "$T/x1.wav" >/dev/null
 [ "$(stat -c %s "$T/x1.wav")" -gt 40000 ] || fail "the message audio is not all there"
 echo "ok - a missing model marks message $ID1 failed and keeps it"
+wait_for 50 metric_is 'openum_um_transcripts_total{result="failed"}' 1 ||
+	fail "metrics: $(curl -sf "http://127.0.0.1:$MPORT/metrics" | grep transcripts)"
+echo "ok - /metrics counts the failed transcript"
 stop_um
 
 # 2. left pending (as after a crash): the next start transcribes it. From now on the
@@ -100,9 +110,20 @@ mkdir "$T/mail"
 bg "$PY" "$(dirname "$0")/email_smtpd.py" "$SP" "$T/mail"
 wait_file "$T/mail/ready" 100 "$LAST_PID"
 sqlite3 "$OPENUM_DB" "UPDATE message SET transcript_state = 'pending' WHERE id = $ID1"
+# and a recording a crash left in the spool (the default one, next to the store; the
+# file format of src/um/spool.c): the start rescues it as a message, to be transcribed
+MB=$(sqlite3 "$OPENUM_DB" "SELECT id FROM mailbox WHERE address = 'sip:alice@localhost'")
+mkdir -p "$T/recordings"
+printf 'openum-recording 1\nmailbox %s\nreceived 1700000000000\ncaller sip:crash@localhost\ndiversion no-answer\n\n' \
+	"$MB" >"$T/recordings/$MB-1700000000000-1.rec"
+sox "$T/s2.wav" -t raw -r 8000 -c 1 -e mu-law - >>"$T/recordings/$MB-1700000000000-1.rec"
 start_um --smtp-url "smtp://127.0.0.1:$SP" --smtp-from voicemail@localhost \
 	--smtp-starttls off --email-poll-ms 200
+IDC=$(sqlite3 "$OPENUM_DB" "SELECT id FROM message WHERE caller = 'sip:crash@localhost'")
+[ -n "$IDC" ] || fail "the spooled recording was not rescued: $(tail -n 3 "$T/um.log")"
 wait_for 900 is_done "$ID1" || fail "pending message $ID1 not transcribed: $(transcript "$ID1")"
+wait_for 900 is_done "$IDC" || fail "rescued message $IDC not transcribed: $(transcript "$IDC")"
+echo "ok - a recording rescued from the crash spool is transcribed: $(transcript "$IDC")"
 H1=$(transcript "$ID1" | sed 's/^done: *//')
 W1=$(wer "$S1" "$H1")
 echo "ok - pending message requeued at start; WER $W1"
@@ -131,6 +152,12 @@ sys.exit(0 if sys.argv[2] in body else 1)
 PY
 [ ! -f "$T/mail/2.eml" ] || fail "an e-mail for a message stored before set-email"
 echo "ok - the e-mail of message $ID2 carries its transcript"
+wait_for 50 metric_is openum_um_emails_sent_total 1 ||
+	fail "metrics: $(curl -sf "http://127.0.0.1:$MPORT/metrics" | grep emails)"
+wait_for 50 metric_is 'openum_um_transcripts_total{result="done"}' 3 ||
+	fail "metrics: $(curl -sf "http://127.0.0.1:$MPORT/metrics" | grep transcripts)"
+metric_is 'openum_um_transcripts_total{result="failed"}' 0 || fail "a transcript failed"
+echo "ok - /metrics: 3 transcripts done, 1 e-mail sent"
 stop_um
 
 for w in "$W1" "$W2"; do

@@ -69,7 +69,7 @@ static void test_recover(void **state)
 	unsigned n = 99;
 	const char *why = NULL;
 	/* no directory yet: created, nothing recovered */
-	assert_int_equal(um_spool_recover(st, spool, &n, &why), 0);
+	assert_int_equal(um_spool_recover(st, spool, NULL, &n, &why), 0);
 	assert_int_equal(n, 0);
 	char h[256];
 	snprintf(h, sizeof h,
@@ -80,7 +80,7 @@ static void test_recover(void **state)
 	write_file("b.rec", h, 0);         /* the header reached the disk, no audio */
 	write_file("c.rec", "openum-recording 1\nmailbox 1\nrece", 0); /* cut short */
 	write_file("notes.txt", "not a recording", 0);
-	assert_int_equal(um_spool_recover(st, spool, &n, &why), 0);
+	assert_int_equal(um_spool_recover(st, spool, NULL, &n, &why), 0);
 	assert_int_equal(n, 1);
 	assert_false(exists("a.rec"));
 	assert_false(exists("b.rec"));
@@ -97,6 +97,7 @@ static void test_recover(void **state)
 	assert_string_equal(l[0].diversion, "no-answer");
 	assert_int_equal(l[0].audio.codec, STORE_CODEC_PCMU);
 	assert_int_equal(l[0].audio.len, 8037);
+	assert_int_equal(l[0].transcript_state, STORE_TRANSCRIPT_NONE); /* transcription off */
 	store_msg m;
 	assert_int_equal(store_msg_get(st, l[0].id, &m, NULL), 0);
 	for (size_t i = 0; i < m.audio.len; i++)
@@ -106,7 +107,7 @@ static void test_recover(void **state)
 
 	/* the crash came after the store's commit, before the unlink: not stored twice */
 	write_file("a2.rec", h, 4000);
-	assert_int_equal(um_spool_recover(st, spool, &n, &why), 0);
+	assert_int_equal(um_spool_recover(st, spool, NULL, &n, &why), 0);
 	assert_int_equal(n, 0);
 	assert_false(exists("a2.rec"));
 	assert_int_equal(store_msg_list(st, alice, ~0u, &l, &nl, NULL), 0);
@@ -117,15 +118,58 @@ static void test_recover(void **state)
 	snprintf(h, sizeof h,
 	         "openum-recording 1\nmailbox 424242\nreceived 1\ncaller \ndiversion \n\n");
 	write_file("gone.rec", h, 800);
-	assert_int_not_equal(um_spool_recover(st, spool, &n, &why), 0);
+	assert_int_not_equal(um_spool_recover(st, spool, NULL, &n, &why), 0);
 	assert_int_equal(n, 0);
 	assert_true(exists("gone.rec"));
+}
+
+static int64_t queued[4];
+static size_t nqueued;
+
+static void on_transcribe(void *arg, int64_t msg_id)
+{
+	assert_ptr_equal(arg, &nqueued);
+	assert_true(nqueued < 4);
+	queued[nqueued++] = msg_id;
+}
+
+/* transcription on: a rescued message is stored PENDING and queued like any other */
+static void test_recover_transcribe(void **state)
+{
+	(void)state;
+	unsigned n = 99;
+	const char *why = NULL;
+	assert_int_equal(um_spool_recover(st, spool, NULL, &n, &why), 0); /* creates the dir */
+	char h[256];
+	snprintf(h, sizeof h,
+	         "openum-recording 1\nmailbox %lld\nreceived 1700000000456\ncaller "
+	         "sip:carol@example.com\ndiversion \n\n",
+	         (long long)alice);
+	write_file("t.rec", h, 1600);
+	nqueued = 0;
+	um_spool_transcribe tr = {.fn = on_transcribe, .arg = &nqueued};
+	assert_int_equal(um_spool_recover(st, spool, &tr, &n, &why), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(nqueued, 1);
+	store_msg *l = NULL;
+	size_t nl = 0;
+	assert_int_equal(store_msg_list(st, alice, ~0u, &l, &nl, NULL), 0);
+	assert_int_equal(nl, 1);
+	assert_int_equal(l[0].id, queued[0]);
+	assert_int_equal(l[0].transcript_state, STORE_TRANSCRIPT_PENDING);
+	free(l);
+	/* already stored (crash before the unlink): not queued twice */
+	write_file("t2.rec", h, 800);
+	assert_int_equal(um_spool_recover(st, spool, &tr, &n, &why), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(nqueued, 1);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_recover, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_recover_transcribe, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
