@@ -60,6 +60,9 @@ static void usage(FILE *out)
 	    "  --min-expires SECONDS registrations shorter than this get 423 (default %d)\n"
 	    "  --max-expires SECONDS registrations are cut to this (default %d)\n"
 	    "  --nonce-ttl SECONDS   digest nonces go stale after this (default %d)\n"
+	    "  --auth-refill SECONDS after a burst of %d failed authentications from one\n"
+	    "                        address, one more is allowed every SECONDS (default %d);\n"
+	    "                        the others get 403 without a challenge\n"
 	    "  --digest LIST         digest algorithms challenged with, in this order; the\n"
 	    "                        others are refused (default sha-256,md5; md5,sha-256\n"
 	    "                        for clients that answer only the first challenge)\n"
@@ -90,7 +93,8 @@ static void usage(FILE *out)
 	    "      --ca ca.pem --um-server um1.example.com:5071\n"
 	    "  openum proxy --config /etc/openum/openum.conf --quiet\n",
 	    NET_DEFAULT_TCP_PORT, NET_DEFAULT_TLS_PORT, PROXY_DEFAULT_RING_TIMEOUT_S,
-	    PROXY_DEFAULT_MIN_EXPIRES, PROXY_DEFAULT_MAX_EXPIRES, AUTH_DEFAULT_NONCE_TTL_S);
+	    PROXY_DEFAULT_MIN_EXPIRES, PROXY_DEFAULT_MAX_EXPIRES, AUTH_DEFAULT_NONCE_TTL_S,
+	    AUTH_DEFAULT_RATE_BURST, AUTH_DEFAULT_RATE_REFILL_MS / 1000);
 }
 
 #define MAX_LIST 16
@@ -114,6 +118,7 @@ static const conf_key keys[] = {
     {"min-expires", false, false},
     {"max-expires", false, false},
     {"nonce-ttl", false, false},
+    {"auth-refill", false, false},
     {"quiet", true, false},
     {"digest", false, false},
     {"metrics", false, false},
@@ -223,7 +228,7 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 		    "--tcp-port",    "--tls-port",     "--advertise",    "--cert",
 		    "--key",         "--ca",           "--trusted-peer", "--um-server",
 		    "--um-tls-name", "--ring-timeout", "--min-expires",  "--max-expires",
-		    "--nonce-ttl",   "--digest"};
+		    "--nonce-ttl",   "--digest",       "--auth-refill"};
 		bool known = false;
 		for (size_t k = 0; k < sizeof(with_value) / sizeof(with_value[0]); k++)
 			known |= strcmp(o, with_value[k]) == 0;
@@ -288,6 +293,8 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 				c.reg.min_expires = n;
 			else if (strcmp(o, "--max-expires") == 0)
 				c.reg.max_expires = n;
+			else if (strcmp(o, "--auth-refill") == 0)
+				c.auth_refill_s = n;
 			else
 				c.nonce_ttl_s = n;
 		}

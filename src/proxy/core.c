@@ -1686,7 +1686,8 @@ int proxy_new(uv_loop_t *loop, const proxy_config *cfg, proxy **out, const char 
 	for (size_t i = 0; !err && i < nb; i++)
 		err = proxy_loc_load(p->loc, &bs[i]);
 	free(bs);
-	auth_config ac = {.nonce_ttl_s = cfg->nonce_ttl_s};
+	auth_config ac = {.nonce_ttl_s = cfg->nonce_ttl_s,
+	                  .rate_refill_ms = cfg->auth_refill_s * 1000u};
 	if (!err && (err = auth_server_new(&ac, &p->auth)))
 		*why = "cannot set up digest authentication";
 	if (!err && (err = net_new(loop, &cfg->net, on_net_recv, on_net_close, p, &p->n)))

@@ -189,6 +189,8 @@ typedef struct proxy_config {
 	const char *um_tls_name; /* name expected in the UM servers' certificates; NULL: host */
 	unsigned ring_timeout_s; /* 0: PROXY_DEFAULT_RING_TIMEOUT_S */
 	unsigned nonce_ttl_s;    /* 0: AUTH_DEFAULT_NONCE_TTL_S */
+	unsigned auth_refill_s;  /* one more failed authentication per address after this
+	                          * many seconds; 0: AUTH_DEFAULT_RATE_REFILL_MS */
 	/* digest algorithms challenged with, in this order; credentials with another one
 	 * are refused (400). ndigest 0: SHA-256 then MD5 (RFC 8760: strongest first). MD5
 	 * first serves clients that answer only the first challenge (SIPp 3.6). */

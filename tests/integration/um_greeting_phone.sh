@@ -16,6 +16,9 @@ export OPENUM_DB="$T/um.db"
 "$OPENUM" mailbox add sip:alice@localhost --name Alice --ext 1001 --pin 204862 >/dev/null
 sox -n -r 8000 -c 1 -e mu-law "$T/old.wav" synth 1.5 pinknoise vol 0.4
 "$OPENUM" mailbox greeting alice@localhost "$T/old.wav" >/dev/null
+# the same bytes as a raw clip: um_heard.py finds a clip by 100 ms of it (a WAV only by
+# all its bytes, which a starved machine that skips a frame would never match)
+sox "$T/old.wav" -t ul "$T/old.ul"
 
 bg "$OPENUM" um --db "$OPENUM_DB" --listen-tcp 127.0.0.1:0 --domain localhost \
 	--port-file "$T/ports" --rtp-ports 43000-43999 2>"$T/um.log"
@@ -27,7 +30,7 @@ PORT=$(port_of "$T/ports" tcp)
 "$CALLER" --port "$PORT" --from sip:bob@localhost --to sip:alice@localhost \
 	--header 'Diversion: <sip:alice@localhost>;reason=no-answer' --record "$T/before.wav" \
 	--hangup-ms 4000 >"$T/c0.out" 2>&1 || fail "call before: $(cat "$T/c0.out")"
-$HEARD "$T/before.wav" old="$T/old.wav" leave="$P/leave_message.ul" -- old leave \
+$HEARD "$T/before.wav" old="$T/old.ul" leave="$P/leave_message.ul" -- old leave \
 	>"$T/h0.out" || fail "old greeting not heard first: $(cat "$T/h0.out")"
 
 # PIN at 1 s, 5 at 6 s (the prompt and tone take about 4.7 s), 2 s of 600 Hz from
@@ -49,7 +52,7 @@ echo "ok - key 5: prompt, tone, playback, saved: $(tr '\n' ' ' <"$T/h1.out")"
 	--hangup-ms 12000 >"$T/c2.out" 2>&1 || fail "call after: $(cat "$T/c2.out")"
 $HEARD "$T/after.wav" leave="$P/leave_message.ul" tone="$P/tone.ul" -- leave tone \
 	>"$T/h2.out" || fail "call after: no 'leave a message' and tone: $(cat "$T/h2.out")"
-if $HEARD "$T/after.wav" old="$T/old.wav" -- old >/dev/null; then
+if $HEARD "$T/after.wav" old="$T/old.ul" -- old >/dev/null; then
 	fail "the old greeting still plays after the new one was recorded"
 fi
 if $HEARD "$T/after.wav" x="$P/greet_person_at_ext.ul" -- x >/dev/null; then
