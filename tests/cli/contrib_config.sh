@@ -7,6 +7,7 @@
 # openum_tls_handshake_failures_total.
 # Usage: tests/cli/contrib_config.sh PATH/TO/openum
 set -u
+# shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/../integration/lib.sh"
 need curl python3
 CONF=$TEST_DIR/../../contrib/openum.conf
@@ -83,11 +84,12 @@ wait_file "$T/ports" 150 "$UM"
 wait_for 50 sh -c "grep -q '^metrics ' '$T/ports'" || fail "um: no metrics port written"
 UT=$(port_of "$T/ports" tls)
 UMM=$(port_of "$T/ports" metrics)
-[ -n "$UT" ] && [ -n "$(port_of "$T/ports" tcp)" ] || fail "um: no TCP or TLS port"
+{ [ -n "$UT" ] && [ -n "$(port_of "$T/ports" tcp)" ]; } || fail "um: no TCP or TLS port"
 wait_for 50 curl -sf "http://127.0.0.1:$UMM/metrics" || fail "um: no /metrics"
 handshake_counted "$UMM" "$UT" um
 kill "$UM" "$PROXY"
 wait "$UM" || fail "um: exit status $? after SIGTERM"
 wait "$PROXY" || fail "proxy: exit status $? after SIGTERM"
-PIDS=
+# shellcheck disable=SC2034 # read by it_cleanup in lib.sh
+PIDS=""
 echo "cli/contrib_config: ok"
