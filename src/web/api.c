@@ -56,8 +56,8 @@ static void not_allowed(web_resp *r, const char *allow)
 	reply_error(r, 405, "method not allowed");
 }
 
-/* A JSON object body; NULL (and the answer written) when it is not one. */
-static json_t *json_body(const web_rq *rq, web_resp *r)
+/* true when the body is declared JSON; else false (and the answer written). */
+static bool json_ctype_ok(const web_rq *rq, web_resp *r)
 {
 	const char *ct = web_header(rq, "Content-Type");
 	/* application/json also keeps plain HTML forms of other sites out: they cannot
@@ -65,30 +65,9 @@ static json_t *json_body(const web_rq *rq, web_resp *r)
 	if (!ct || strncasecmp(ct, "application/json", 16) != 0 ||
 	    (ct[16] != '\0' && ct[16] != ';' && ct[16] != ' ')) {
 		reply_error(r, 415, "Content-Type must be application/json");
-		return NULL;
+		return false;
 	}
-	json_error_t e;
-	json_t *j = json_loadb(rq->body, rq->body_len, JSON_REJECT_DUPLICATES, &e);
-	if (!j || !json_is_object(j)) {
-		json_decref(j);
-		reply_error(r, 400, "malformed JSON: an object was expected");
-		return NULL;
-	}
-	return j;
-}
-
-/* A positive decimal id of at most 18 digits, the whole string; else -1. */
-static int64_t parse_id(const char *s, size_t n)
-{
-	if (n == 0 || n > 18)
-		return -1;
-	int64_t v = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (!ou_is((unsigned char)s[i], OU_C_DIGIT))
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	return v > 0 ? v : -1;
+	return true;
 }
 
 static json_t *msg_json(const store_msg *m)
@@ -127,20 +106,18 @@ static void session_reply(web_server *ws, web_resp *r, const web_session *s)
 static void do_logon(const web_rq *rq, web_resp *r)
 {
 	web_server *ws = rq->ws;
-	json_t *j = json_body(rq, r);
-	if (!j)
+	web_api_req q;
+	const char *why = NULL;
+	if (!json_ctype_ok(rq, r))
 		return;
-	const char *addr = json_string_value(json_object_get(j, "address"));
-	const char *pin = json_string_value(json_object_get(j, "pin"));
-	if (!addr || !pin) {
-		json_decref(j);
-		reply_error(r, 400, "address and pin (strings) are required");
+	if (web_api_parse_logon(rq->body, rq->body_len, &q, &why) != 0) {
+		reply_error(r, 400, why);
 		return;
 	}
 	web_logon_result res;
 	web_who who;
-	int err = web_logon(ws, addr, pin, &res, &who, NULL);
-	json_decref(j);
+	int err = web_logon(ws, q.address, q.pin, &res, &who, NULL);
+	web_api_req_free(&q);
 	if (err) {
 		reply_error(r, 500, "the mailbox store failed");
 		return;
@@ -225,7 +202,7 @@ static void do_message(const web_rq *rq, web_resp *r, const web_who *who, const 
 {
 	const char *slash = strchr(rest, '/');
 	size_t idlen = slash ? (size_t)(slash - rest) : strlen(rest);
-	int64_t id = parse_id(rest, idlen);
+	int64_t id = web_api_parse_id(rest, idlen);
 	const char *sub = slash ? slash : "";
 	store_msg m;
 	if (id < 0 || web_msg_of(rq->ws, who, id, &m) != 0) {
@@ -271,30 +248,17 @@ static void do_pop(const web_rq *rq, web_resp *r, const web_who *who)
 		not_allowed(r, "POST");
 		return;
 	}
-	json_t *j = json_body(rq, r);
-	if (!j)
-		return;
-	json_t *mid = json_object_get(j, "message_id");
-	int64_t id = -1;
-	if (json_is_integer(mid))
-		id = json_integer_value(mid);
-	else if (json_is_string(mid))
-		id = parse_id(json_string_value(mid), json_string_length(mid));
-	json_t *dj = json_object_get(j, "dial_string");
-	if (dj && !json_is_string(dj) && !json_is_null(dj)) {
-		json_decref(j);
-		reply_error(r, 400, "dial_string must be a string");
-		return;
-	}
-	if (!mid) {
-		json_decref(j);
-		reply_error(r, 400, "message_id is required");
-		return;
-	}
+	web_api_req q;
 	const char *why = NULL;
+	if (!json_ctype_ok(rq, r))
+		return;
+	if (web_api_parse_pop(rq->body, rq->body_len, &q, &why) != 0) {
+		reply_error(r, 400, why);
+		return;
+	}
 	char call_id[WEB_CALL_ID_MAX];
-	int err = web_call_start(rq->ws, who, id, json_string_value(dj), call_id, &why);
-	json_decref(j);
+	int err = web_call_start(rq->ws, who, q.message_id, q.dial, call_id, &why);
+	web_api_req_free(&q);
 	switch (err) {
 	case 0: reply_json(r, 201, json_pack("{s:s}", "call_id", call_id)); break;
 	case OPENUM_ENOTFOUND: reply_error(r, 404, "no such message"); break;

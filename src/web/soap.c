@@ -1,23 +1,17 @@
 /* web/soap.c: the MS-OXWUMS-style SOAP 1.1 service (PlayOnPhone, GetCallInfo,
  * Disconnect) at /UnifiedMessaging/Service.asmx. HTTP Basic (mailbox address and PIN)
- * names the owner. Requests are parsed with libxml2 with no network, no DTD and no
- * entity expansion; anything wrong becomes a SOAP Fault, never a crash. */
+ * names the owner. Requests are parsed by soap_parse.c (libxml2, no network, no DTD, no
+ * entity expansion); anything wrong becomes a SOAP Fault, never a crash. */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include <libxml/parser.h>
-#include <libxml/tree.h>
-
 #include "web_int.h"
 
 #define NS_SOAP "http://schemas.xmlsoap.org/soap/envelope/"
-#define NS_SOAP12 "http://www.w3.org/2003/05/soap-envelope"
 #define NS_MSG "http://schemas.microsoft.com/exchange/services/2006/messages"
-#define NS_TYPES "http://schemas.microsoft.com/exchange/services/2006/types"
-#define SOAP_VALUE_MAX 1024 /* longest text we read from an element */
 
 static const char HEAD[] = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
                            "<soap:Envelope xmlns:soap=\"" NS_SOAP "\">"
@@ -135,73 +129,12 @@ int web_entry_id_decode(const char *b64, int64_t *id)
 	return 0;
 }
 
-/* ---- parsing -------------------------------------------------------------------- */
-static bool ns_is(const xmlNode *n, const char *ns)
+/* ---- operations (parsed by soap_parse.c) ------------------------------------ */
+static void op_play(web_server *ws, const web_who *who, const web_soap_call *c, web_resp *r)
 {
-	return n->ns && n->ns->href && strcmp((const char *)n->ns->href, ns) == 0;
-}
-
-static bool named(const xmlNode *n, const char *ns, const char *name)
-{
-	return n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0 &&
-	       ns_is(n, ns);
-}
-
-static xmlNode *first_elem(xmlNode *n)
-{
-	for (; n; n = n->next)
-		if (n->type == XML_ELEMENT_NODE)
-			return n;
-	return NULL;
-}
-
-/* The trimmed text of the operation's child `name` (messages or types namespace,
- * or none) into out; false when absent, not plain text, or too long. */
-static bool child_text(xmlNode *op, const char *name, char *out, size_t cap)
-{
-	for (xmlNode *c = op->children; c; c = c->next) {
-		if (c->type != XML_ELEMENT_NODE || strcmp((const char *)c->name, name) != 0)
-			continue;
-		if (c->ns && !ns_is(c, NS_MSG) && !ns_is(c, NS_TYPES))
-			continue;
-		size_t o = 0;
-		for (xmlNode *t = c->children; t; t = t->next) {
-			if (t->type != XML_TEXT_NODE && t->type != XML_CDATA_SECTION_NODE)
-				return false; /* elements or entity references: not a value */
-			const char *s = (const char *)t->content;
-			if (!s)
-				continue; /* an empty text node adds nothing */
-			size_t n = strlen(s);
-			if (o + n >= cap)
-				return false;
-			memcpy(out + o, s, n);
-			o += n;
-		}
-		out[o] = '\0';
-		ou_slice sl = ou_slice_trim(ou_slice_make(out, o));
-		memmove(out, sl.p, sl.n);
-		out[sl.n] = '\0';
-		return true;
-	}
-	return false;
-}
-
-static void op_play(web_server *ws, const web_who *who, xmlNode *op, web_resp *r)
-{
-	char entry[SOAP_VALUE_MAX], dial[SOAP_VALUE_MAX], call_id[WEB_CALL_ID_MAX];
-	int64_t id;
-	if (!child_text(op, "entryId", entry, sizeof entry)) {
-		fault(r, 500, "Client", "PlayOnPhone: entryId is required");
-		return;
-	}
-	if (!child_text(op, "DialString", dial, sizeof dial))
-		dial[0] = '\0'; /* the owner's own address */
-	if (web_entry_id_decode(entry, &id) != 0) {
-		fault(r, 500, "Client", "PlayOnPhone: no such message");
-		return;
-	}
+	char call_id[WEB_CALL_ID_MAX];
 	const char *why = NULL;
-	int err = web_call_start(ws, who, id, dial, call_id, &why);
+	int err = web_call_start(ws, who, c->msg_id, c->dial, call_id, &why);
 	switch (err) {
 	case 0:
 		ok_begin(r);
@@ -219,15 +152,10 @@ static void op_play(web_server *ws, const web_who *who, xmlNode *op, web_resp *r
 	}
 }
 
-static void op_info(web_server *ws, const web_who *who, xmlNode *op, web_resp *r)
+static void op_info(web_server *ws, const web_who *who, const web_soap_call *c, web_resp *r)
 {
-	char id[SOAP_VALUE_MAX];
 	web_call_info ci;
-	if (!child_text(op, "CallId", id, sizeof id)) {
-		fault(r, 500, "Client", "GetCallInfo: CallId is required");
-		return;
-	}
-	int err = web_call_info_get(ws, who, id, &ci);
+	int err = web_call_info_get(ws, who, c->call_id, &ci);
 	if (err == OPENUM_ENOTFOUND) {
 		fault(r, 500, "Client", "GetCallInfo: no such call");
 		return;
@@ -252,14 +180,9 @@ static void op_info(web_server *ws, const web_who *who, xmlNode *op, web_resp *r
 	ou_buf_append_cstr(&r->body, TAIL);
 }
 
-static void op_disconnect(web_server *ws, const web_who *who, xmlNode *op, web_resp *r)
+static void op_disconnect(web_server *ws, const web_who *who, const web_soap_call *c, web_resp *r)
 {
-	char id[SOAP_VALUE_MAX];
-	if (!child_text(op, "CallId", id, sizeof id)) {
-		fault(r, 500, "Client", "Disconnect: CallId is required");
-		return;
-	}
-	int err = web_call_disconnect(ws, who, id);
+	int err = web_call_disconnect(ws, who, c->call_id);
 	if (err == OPENUM_ENOTFOUND) {
 		fault(r, 500, "Client", "Disconnect: no such call");
 		return;
@@ -271,55 +194,6 @@ static void op_disconnect(web_server *ws, const web_who *who, xmlNode *op, web_r
 	ok_begin(r);
 	ou_buf_append_cstr(&r->body, "<DisconnectResponse xmlns=\"" NS_MSG "\"/>");
 	ou_buf_append_cstr(&r->body, TAIL);
-}
-
-static void dispatch(web_server *ws, const web_who *who, xmlDoc *doc, web_resp *r)
-{
-	xmlNode *env = xmlDocGetRootElement(doc);
-	if (!env || strcmp((const char *)env->name, "Envelope") != 0) {
-		fault(r, 500, "Client", "not a SOAP envelope");
-		return;
-	}
-	if (ns_is(env, NS_SOAP12)) {
-		fault(r, 500, "VersionMismatch", "only SOAP 1.1 is served here");
-		return;
-	}
-	if (!ns_is(env, NS_SOAP)) {
-		fault(r, 500, "VersionMismatch", "not a SOAP 1.1 envelope");
-		return;
-	}
-	xmlNode *body = NULL;
-	for (xmlNode *c = first_elem(env->children); c; c = first_elem(c->next)) {
-		if (named(c, NS_SOAP, "Header")) {
-			for (xmlNode *h = first_elem(c->children); h; h = first_elem(h->next)) {
-				xmlChar *mu = xmlGetNsProp(h, (const xmlChar *)"mustUnderstand",
-				                           (const xmlChar *)NS_SOAP);
-				bool must = mu && strcmp((const char *)mu, "1") == 0;
-				xmlFree(mu);
-				if (must) {
-					fault(r, 500, "MustUnderstand",
-					      "a header marked mustUnderstand is not understood");
-					return;
-				}
-			}
-		} else if (named(c, NS_SOAP, "Body")) {
-			body = c;
-			break;
-		}
-	}
-	xmlNode *op = body ? first_elem(body->children) : NULL;
-	if (!op) {
-		fault(r, 500, "Client", "SOAP Body without an operation");
-		return;
-	}
-	if (named(op, NS_MSG, "PlayOnPhone"))
-		op_play(ws, who, op, r);
-	else if (named(op, NS_MSG, "GetCallInfo"))
-		op_info(ws, who, op, r);
-	else if (named(op, NS_MSG, "Disconnect"))
-		op_disconnect(ws, who, op, r);
-	else
-		fault(r, 500, "Client", "unknown operation");
 }
 
 void web_soap_handle(const web_rq *rq, web_resp *r)
@@ -349,28 +223,15 @@ void web_soap_handle(const web_rq *rq, web_resp *r)
 		}
 		return;
 	}
-	/* UTF-8 only, and no DTD at all: with UTF-8 forced, a DOCTYPE cannot hide from
-	 * this scan, so no entity is ever declared, fetched or expanded */
-	if (memchr(rq->body, 0, rq->body_len)) {
-		fault(r, 500, "Client", "the request must be UTF-8");
+	web_soap_call c;
+	const char *code = NULL, *msg = NULL;
+	if (web_soap_parse(rq->body, rq->body_len, &c, &code, &msg) != 0) {
+		fault(r, 500, code, msg);
 		return;
 	}
-	if (memmem(rq->body, rq->body_len, "<!DOCTYPE", 9) ||
-	    memmem(rq->body, rq->body_len, "<!ENTITY", 8)) {
-		fault(r, 500, "Client", "DTDs are not allowed in SOAP messages");
-		return;
+	switch (c.op) {
+	case WEB_SOAP_PLAY: op_play(rq->ws, &who, &c, r); break;
+	case WEB_SOAP_INFO: op_info(rq->ws, &who, &c, r); break;
+	case WEB_SOAP_DISCONNECT: op_disconnect(rq->ws, &who, &c, r); break;
 	}
-	xmlDoc *doc = xmlReadMemory(rq->body, (int)rq->body_len, "request.xml", "UTF-8",
-	                            XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-	if (!doc) {
-		fault(r, 500, "Client", "malformed XML");
-		return;
-	}
-	if (doc->intSubset || doc->extSubset) {
-		xmlFreeDoc(doc);
-		fault(r, 500, "Client", "DTDs are not allowed in SOAP messages");
-		return;
-	}
-	dispatch(rq->ws, &who, doc, r);
-	xmlFreeDoc(doc);
 }

@@ -141,6 +141,38 @@ void web_static_handle(const web_rq *rq, web_resp *resp);
 int web_entry_id_decode(const char *b64, int64_t *id);
 void web_entry_id_encode(int64_t id, char *out, size_t cap);
 
+/* soap_parse.c: the pure SOAP request parser (no I/O, no store): a UTF-8 SOAP 1.1
+ * envelope with one MS-OXWUMS operation into a web_soap_call. 0, or OPENUM_EINVAL with
+ * the Fault's code ("Client", "VersionMismatch", "MustUnderstand") and text in
+ * *fault_code and *fault_msg (static strings). The call owns no memory. */
+#define WEB_SOAP_VALUE_MAX 1024 /* longest text read from an element */
+typedef enum { WEB_SOAP_PLAY, WEB_SOAP_INFO, WEB_SOAP_DISCONNECT } web_soap_op;
+typedef struct web_soap_call {
+	web_soap_op op;
+	int64_t msg_id;                   /* PlayOnPhone: the decoded entryId */
+	char dial[WEB_SOAP_VALUE_MAX];    /* PlayOnPhone: DialString, "" = the owner */
+	char call_id[WEB_SOAP_VALUE_MAX]; /* GetCallInfo, Disconnect: CallId */
+} web_soap_call;
+int web_soap_parse(const char *body, size_t len, web_soap_call *out, const char **fault_code,
+                   const char **fault_msg);
+
+/* api_parse.c: the pure parsers of the JSON API's request bodies (no I/O): a JSON
+ * object, then its fields. 0, or OPENUM_EINVAL with a 400 answer's text in *err (a
+ * static string). On 0 the request's doc owns the strings it points to: release it
+ * with web_api_req_free (also safe after an error, and twice). */
+typedef struct web_api_req {
+	void *doc;           /* json_t *, owned */
+	const char *address; /* logon */
+	const char *pin;
+	int64_t message_id; /* play-on-phone: -1 when not a positive id */
+	const char *dial;   /* play-on-phone: NULL = the owner's own address */
+} web_api_req;
+int web_api_parse_logon(const char *body, size_t len, web_api_req *out, const char **err);
+int web_api_parse_pop(const char *body, size_t len, web_api_req *out, const char **err);
+void web_api_req_free(web_api_req *r);
+/* A positive decimal id of at most 18 digits, the whole of s[0..n); else -1. */
+int64_t web_api_parse_id(const char *s, size_t n);
+
 /* The page, embedded at build time (generated web_static_data.c). */
 typedef struct web_static_file {
 	const char *path; /* "/index.html" */
