@@ -193,6 +193,8 @@ typedef enum phone_op {
 	PHONE_OP_WAIT_AUDIO,   /* wait-audio [SECONDS]: PHONE_PROMPT_SOUND_MS of sound */
 	PHONE_OP_WAIT_SILENCE, /* wait-silence [SECONDS]: PHONE_PROMPT_SILENCE_MS without sound */
 } phone_op;
+/* the last op: a new step moves it (tests/fuzz/fuzz_phone_script.c checks the range) */
+#define PHONE_OP_LAST PHONE_OP_WAIT_SILENCE
 
 typedef struct phone_step {
 	phone_op op;

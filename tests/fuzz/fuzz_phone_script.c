@@ -34,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		unsigned prev = 0;
 		for (size_t i = 0; i < n; i++) {
 			const phone_step *s = &steps[i];
-			if (s->op < PHONE_OP_WAIT_REGISTERED || s->op > PHONE_OP_PRINT_STATE ||
+			if (s->op < PHONE_OP_WAIT_REGISTERED || s->op > PHONE_OP_LAST ||
 			    s->line <= prev || s->line > lines ||
 			    !memchr(s->arg, '\0', sizeof(s->arg)) ||
 			    !memchr(s->arg2, '\0', sizeof(s->arg2)) ||
