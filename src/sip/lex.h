@@ -1,6 +1,7 @@
 /* sip/lex.h: the small lexer helpers and the error-return macro that src/sip's parsers
  * share. Internal to src/sip (not installed, not a contract): include it from src/sip
- * .c files only, after sip.h. Everything here is static inline, so each parser keeps
+ * .c files only, after sip.h (and from src/sip's unit tests, which compare fast paths
+ * with the general ones). Everything here is static inline, so each parser keeps
  * its own copy in its hot loops. */
 #ifndef OPENUM_SIP_LEX_H
 #define OPENUM_SIP_LEX_H
@@ -74,6 +75,10 @@ static inline const char *lex_skip_cls(const char *p, const char *e, uint16_t cl
  * itself stops at the ',' that ends the element, no pre-scan): *pos starts at 0;
  * returns 0, OPENUM_ENOTFOUND at the end, or the error of sip_via_parse. */
 int sip_via_parse_next(ou_slice value, size_t *pos, sip_via *out, const char **why);
+
+/* sip_via_parse without its fast path for the usual shape (via.c): the unit tests
+ * compare the two on inputs near that shape, so that neither can drift. */
+int sip_via_parse_general(ou_slice s, sip_via *out, const char **why);
 
 /* ---- header names ---------------------------------------------------------------
  * The lookup behind sip_hdr_id_from, inline so that the message parser's per-line

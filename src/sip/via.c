@@ -237,12 +237,98 @@ static const char *skip_quoted(const char *p, const char *e)
 	}
 }
 
+/* The end of a Via parameter value in the fast path: true when t is at the end, at a
+ * ';' or (in a list) at a ','. Anything else (LWS, junk) is the general path's. */
+static inline bool via_fast_stop(const char *t, const char *e, bool list)
+{
+	return t == e || *t == ';' || (list && *t == ',');
+}
+
+/* The usual shape, read without the general walk: "SIP/2.0/" already matched at p,
+ * then "TCP", "TLS" or "UDP", one SP, a dotted quad, ':' port, and only branch=token,
+ * rport[=port] and received=IPv4 parameters, lowercase, with no LWS anywhere. Fills
+ * *out exactly as via_parse would and returns true; returns false (out partly
+ * written, the caller starts over) at the first byte outside that shape, so every
+ * error, and every other form, is left to the general path. */
+static bool via_fast(const char *p, const char *e, const char *lo, bool list, sip_via *out,
+                     const char **next)
+{
+	const char *q = p + 8, *t;
+	if (e - q < 6)
+		return false;
+	uint32_t w = ou_load4(q);
+	if (w == ou_load4("TCP "))
+		out->transport = SIP_TP_TCP;
+	else if (w == ou_load4("TLS "))
+		out->transport = SIP_TP_TLS;
+	else if (w == ou_load4("UDP "))
+		out->transport = SIP_TP_UDP;
+	else
+		return false;
+	out->transport_s = ou_slice_make(q, 3);
+	q += 4;
+	t = ipv4_end(q, e);
+	if (!t || t == e || *t != ':')
+		return false;
+	out->host = ou_slice_make(q, (size_t)(t - q));
+	q = ++t;
+	uint32_t port = 0;
+	for (; t < e && (unsigned)(*t - '0') <= 9 && t - q < 6; t++)
+		port = port * 10 + (uint32_t)(*t - '0');
+	if (t == q || t - q > 5 || port == 0 || port > 65535 || t == e || *t != ';')
+		return false;
+	out->port = (uint16_t)port;
+	out->params.p = t;
+	while (t < e && *t == ';') {
+		q = t + 1;
+		size_t r = (size_t)(e - q);
+		if (r > 7 && ou_load4(q) == ou_load4("bran") &&
+		    ou_load4(q + 3) == ou_load4("nch=")) {
+			q += 7;
+			t = lex_skip_cls(ou_skip_alnum(q, e, lo), e, OU_C_TOKEN);
+			if (t == q || out->branch.p || !via_fast_stop(t, e, list))
+				return false;
+			out->branch = ou_slice_make(q, (size_t)(t - q));
+		} else if (r >= 5 && ou_load4(q) == ou_load4("rpor") && q[4] == 't') {
+			if (out->rport >= 0)
+				return false;
+			t = q + 5;
+			if (via_fast_stop(t, e, list)) {
+				out->rport = 0;
+				continue;
+			}
+			if (*t != '=')
+				return false;
+			q = ++t;
+			uint32_t v = 0;
+			for (; t < e && (unsigned)(*t - '0') <= 9 && t - q < 6; t++)
+				v = v * 10 + (uint32_t)(*t - '0');
+			if (t == q || t - q > 5 || v == 0 || v > 65535 ||
+			    !via_fast_stop(t, e, list))
+				return false;
+			out->rport = (int32_t)v;
+		} else if (r > 9 && ou_load8(q) == ou_load8("received") && q[8] == '=') {
+			q += 9;
+			t = ipv4_end(q, e);
+			if (!t || out->received.p || !via_fast_stop(t, e, list))
+				return false;
+			out->received = ou_slice_make(q, (size_t)(t - q));
+		} else {
+			return false;
+		}
+	}
+	out->raw.n = (size_t)(t - out->raw.p);
+	out->params.n = (size_t)(t - out->params.p);
+	*next = t;
+	return true;
+}
+
 /* Parses the Via element that starts at p (after LWS) in [p, e). In a list, an
  * unquoted ',' where a parameter or the sent-by may end also ends the element: *next
  * is then at that ',', else at e. Outside a list a ',' is junk. lo is the start of
  * the header value (vector loads stay inside it). */
-static int via_parse(const char *p, const char *e, const char *lo, bool list, sip_via *out,
-                     const char **next, const char **why)
+static int via_parse(const char *p, const char *e, const char *lo, bool list, bool fast,
+                     sip_via *out, const char **next, const char **why)
 {
 	const char *t, *last;
 
@@ -265,6 +351,14 @@ static int via_parse(const char *p, const char *e, const char *lo, bool list, si
 	const char *proto = p;
 	if (e - p > 8 && memcmp(p, "SIP/2.0/", 8) == 0) {
 		out->protocol = ou_slice_make(p, 7);
+		if (fast && via_fast(p, e, lo, list, out, next))
+			return 0;
+		/* start over where the fast path may have written */
+		out->transport = SIP_TP_OTHER;
+		out->transport_s = out->host = out->params = OU_SLICE_NULL;
+		out->branch = out->received = OU_SLICE_NULL;
+		out->port = 0;
+		out->rport = -1;
 		p += 8;
 	} else {
 		t = lex_skip_cls(p, e, OU_C_TOKEN);
@@ -431,7 +525,13 @@ done:
 int sip_via_parse(ou_slice s, sip_via *out, const char **why)
 {
 	const char *next;
-	return via_parse(s.p, s.n ? s.p + s.n : s.p, s.p, false, out, &next, why);
+	return via_parse(s.p, s.n ? s.p + s.n : s.p, s.p, false, true, out, &next, why);
+}
+
+int sip_via_parse_general(ou_slice s, sip_via *out, const char **why)
+{
+	const char *next;
+	return via_parse(s.p, s.n ? s.p + s.n : s.p, s.p, false, false, out, &next, why);
 }
 
 int sip_via_parse_next(ou_slice v, size_t *pos, sip_via *out, const char **why)
@@ -444,7 +544,7 @@ int sip_via_parse_next(ou_slice v, size_t *pos, sip_via *out, const char **why)
 		*pos = v.n;
 		return OPENUM_ENOTFOUND;
 	}
-	int err = via_parse(p, e, v.p, true, out, &next, why);
+	int err = via_parse(p, e, v.p, true, true, out, &next, why);
 	if (!err)
 		*pos = (size_t)(next - v.p);
 	return err;

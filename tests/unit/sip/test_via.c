@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "sip/sip.h"
+#include "sip/lex.h"
 #include "sip_test_util.h"
 
 static int parse(const char *text, sip_via *v, const char **why)
@@ -315,6 +316,151 @@ static void test_bad_params(void **state)
 	expect_bad("SIP/2.0/UDP h (comment)", "Bad Via: junk after sent-by");
 }
 
+static void assert_same_slice(ou_slice a, ou_slice b, const char *field, const char *text)
+{
+	if (a.p != b.p || a.n != b.n)
+		fail_msg("%s differs (fast '%.*s', general '%.*s'): %s", field, (int)a.n,
+		         a.p ? a.p : "", (int)b.n, b.p ? b.p : "", text);
+}
+
+/* The fast path for the usual shape (via.c) against the general parser, on inputs at
+ * and around that shape: same code, same reason, same fields. Every input is held in a
+ * buffer of its exact length, so ASan sees any read past it. */
+static void test_fast_path_matches_general(void **state)
+{
+	(void)state;
+	static const char *const inputs[] = {
+	    /* the shapes the fast path takes */
+	    "SIP/2.0/TCP 192.0.2.101:5060;branch=z9hG4bK-524287-1---a7f3c1e2d9b04a11;rport",
+	    "SIP/2.0/TLS 192.0.2.101:52341;branch=z9hG4bK.Hq4xY7b2e;rport=52341;received=192.0.2.1",
+	    "SIP/2.0/UDP 10.0.0.1:5060;received=10.0.0.2;branch=z9hG4bKx;rport=5060",
+	    "SIP/2.0/TLS 198.51.100.5:5061;branch=z9hG4bK3f9a.5c2e1b7d0a44e8f2.0",
+	    "SIP/2.0/TCP 1.2.3.4:1;branch=a",
+	    "SIP/2.0/TCP 1.2.3.4:65535;rport;branch=b",
+	    "SIP/2.0/TCP 1.2.3.4:5060;branch=z9hG4bK!%*_+`'~.-x",
+	    "SIP/2.0/TCP 1.2.3.4:05060;rport=00001;branch=z",
+	    /* 15, 16 and 17 bytes of branch value at the very end of the buffer */
+	    "SIP/2.0/TCP 1.2.3.4:5060;branch=z9hG4bK12345678",
+	    "SIP/2.0/TCP 1.2.3.4:5060;branch=z9hG4bK123456789",
+	    "SIP/2.0/TCP 1.2.3.4:5060;branch=z9hG4bK1234567890",
+	    "SIP/2.0/TCP 1.2.3.4:5060;rport;branch=z9hG4bK1234567890123456789012345678901234",
+	    /* near misses: the general path decides (accepts or rejects) */
+	    "SIP/2.0/TCP 1.2.3.4:5060;branch=z9hG4bK1;branch=z9hG4bK2",
+	    "SIP/2.0/TCP 1.2.3.4:5060;rport;rport",
+	    "SIP/2.0/TCP 1.2.3.4:5060;rport=0",
+	    "SIP/2.0/TCP 1.2.3.4:5060;rport=65536",
+	    "SIP/2.0/TCP 1.2.3.4:5060;rport=123456",
+	    "SIP/2.0/TCP 1.2.3.4:5060;rport=12a",
+	    "SIP/2.0/TCP 1.2.3.4:5060;rport=",
+	    "SIP/2.0/TCP 1.2.3.4:5060;rportx=1",
+	    "SIP/2.0/TCP 1.2.3.4:5060;received=1.2.3.4;received=1.2.3.4",
+	    "SIP/2.0/TCP 1.2.3.4:5060;received=1.2.3.256",
+	    "SIP/2.0/TCP 1.2.3.4:5060;received=1.2.3.4.5",
+	    "SIP/2.0/TCP 1.2.3.4:5060;received=1.2.3.4x",
+	    "SIP/2.0/TCP 1.2.3.4:5060;received=::1",
+	    "SIP/2.0/TCP 1.2.3.4:5060;received=",
+	    "SIP/2.0/TCP 1.2.3.4:5060;branch=",
+	    "SIP/2.0/TCP 1.2.3.4:5060;branch",
+	    "SIP/2.0/TCP 1.2.3.4:5060;branch=\"q\"",
+	    "SIP/2.0/TCP 1.2.3.4:5060;branch=a:b",
+	    "SIP/2.0/TCP 1.2.3.4:5060;branch=a[b]",
+	    "SIP/2.0/TCP 1.2.3.4:5060;branch=a b",
+	    "SIP/2.0/TCP 1.2.3.4:5060;branch=a ;rport",
+	    "SIP/2.0/TCP 1.2.3.4:5060;branch=a,b",
+	    "SIP/2.0/TCP 1.2.3.4:5060;BRANCH=a;RPORT",
+	    "SIP/2.0/TCP 1.2.3.4:5060;Received=1.2.3.4",
+	    "SIP/2.0/TCP 1.2.3.4:5060;ttl=1;branch=a",
+	    "SIP/2.0/TCP 1.2.3.4:5060;maddr=1.2.3.4",
+	    "SIP/2.0/TCP 1.2.3.4:5060;",
+	    "SIP/2.0/TCP 1.2.3.4:5060;;branch=a",
+	    "SIP/2.0/TCP 1.2.3.4:5060",
+	    "SIP/2.0/TCP 1.2.3.4:5060 ;branch=a",
+	    "SIP/2.0/TCP 1.2.3.4:0;branch=a",
+	    "SIP/2.0/TCP 1.2.3.4:65536;branch=a",
+	    "SIP/2.0/TCP 1.2.3.4:123456;branch=a",
+	    "SIP/2.0/TCP 1.2.3.4:;branch=a",
+	    "SIP/2.0/TCP 1.2.3.4;branch=a",
+	    "SIP/2.0/TCP 1.2.3.4x:5060;branch=a",
+	    "SIP/2.0/TCP 1.2.3.4.example.com:5060;branch=a",
+	    "SIP/2.0/TCP 256.2.3.4:5060;branch=a",
+	    "SIP/2.0/TCP  1.2.3.4:5060;branch=a",
+	    "SIP/2.0/TCP\t1.2.3.4:5060;branch=a",
+	    "SIP/2.0/tcp 1.2.3.4:5060;branch=a",
+	    "SIP/2.0/SCTP 1.2.3.4:5060;branch=a",
+	    "SIP/2.0/TCPX 1.2.3.4:5060;branch=a",
+	    "SIP/2.0/TCP [::1]:5060;branch=a",
+	    "SIP/2.0/TCP host.example.com:5060;branch=a",
+	    "SIP/2.0/TCP 1.2.3.4: 5060;branch=a",
+	    "SIP/2.0/TCP 1.2.3.4:5060;branch=a\r\n ;rport",
+	    "SIP/2.0/TCP 1.2.3.4:5060;branch=a  ",
+	    "SIP/2.0/TCP 1.2.3.4:5060;branch=a\x01",
+	    "SIP/2.0/TCP 1.2",
+	    "SIP/2.0/TCP 1.2.3.4:",
+	    "SIP/2.0/TCP ",
+	    "SIP/2.0/TCP",
+	    "SIP/2.0/",
+	};
+	for (size_t i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++) {
+		const char *text = inputs[i];
+		ou_slice s = hold(text);
+		sip_via f, g;
+		const char *wf = NULL, *wg = NULL;
+		int ef = sip_via_parse(s, &f, &wf), eg = sip_via_parse_general(s, &g, &wg);
+		if (ef != eg)
+			fail_msg("fast %d, general %d: %s", ef, eg, text);
+		if (ef) {
+			assert_string_equal(wf, wg);
+			continue;
+		}
+		assert_same_slice(f.raw, g.raw, "raw", text);
+		assert_same_slice(f.protocol, g.protocol, "protocol", text);
+		assert_same_slice(f.transport_s, g.transport_s, "transport_s", text);
+		assert_same_slice(f.host, g.host, "host", text);
+		assert_same_slice(f.params, g.params, "params", text);
+		assert_same_slice(f.branch, g.branch, "branch", text);
+		assert_same_slice(f.received, g.received, "received", text);
+		assert_same_slice(f.maddr, g.maddr, "maddr", text);
+		if (f.transport != g.transport || f.port != g.port || f.rport != g.rport ||
+		    f.ttl != g.ttl)
+			fail_msg("transport/port/rport/ttl differ: %s", text);
+	}
+}
+
+/* The fast path inside a list: the element ends at the ',' and the next one starts
+ * after it, whichever path reads either. */
+static void test_fast_path_in_list(void **state)
+{
+	(void)state;
+	ou_slice s = hold("SIP/2.0/TCP 1.2.3.4:5060;branch=z9hG4bKa;rport,"
+	                  "SIP/2.0/TLS 5.6.7.8:5061;received=9.9.9.9;branch=z9hG4bKb ,"
+	                  " SIP/2.0/UDP h.example.com;branch=z9hG4bKc,"
+	                  "SIP/2.0/UDP 1.1.1.1:1;rport=2");
+	size_t pos = 0;
+	sip_via v;
+	const char *why = NULL;
+	assert_int_equal(sip_via_parse_next(s, &pos, &v, &why), 0);
+	assert_slice(v.raw, "SIP/2.0/TCP 1.2.3.4:5060;branch=z9hG4bKa;rport");
+	assert_slice(v.params, ";branch=z9hG4bKa;rport");
+	assert_slice(v.branch, "z9hG4bKa");
+	assert_int_equal(v.rport, 0);
+	assert_int_equal(v.port, 5060);
+	assert_int_equal(v.transport, SIP_TP_TCP);
+	assert_int_equal(sip_via_parse_next(s, &pos, &v, &why), 0);
+	assert_slice(v.raw, "SIP/2.0/TLS 5.6.7.8:5061;received=9.9.9.9;branch=z9hG4bKb");
+	assert_slice(v.received, "9.9.9.9");
+	assert_slice(v.branch, "z9hG4bKb");
+	assert_int_equal(v.rport, -1);
+	assert_int_equal(v.transport, SIP_TP_TLS);
+	assert_int_equal(sip_via_parse_next(s, &pos, &v, &why), 0);
+	assert_slice(v.host, "h.example.com");
+	assert_slice(v.branch, "z9hG4bKc");
+	assert_int_equal(sip_via_parse_next(s, &pos, &v, &why), 0);
+	assert_slice(v.raw, "SIP/2.0/UDP 1.1.1.1:1;rport=2");
+	assert_int_equal(v.rport, 2);
+	assert_int_equal(v.port, 1);
+	assert_int_equal(sip_via_parse_next(s, &pos, &v, &why), OPENUM_ENOTFOUND);
+}
+
 static void test_null_why(void **state)
 {
 	(void)state;
@@ -326,12 +472,20 @@ static void test_null_why(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_rfc3261_basic),  cmocka_unit_test(test_rfc3261_received_and_lws),
-	    cmocka_unit_test(test_transports),     cmocka_unit_test(test_ipv6),
-	    cmocka_unit_test(test_rport),          cmocka_unit_test(test_ttl),
-	    cmocka_unit_test(test_generic_params), cmocka_unit_test(test_hosts),
-	    cmocka_unit_test(test_ports),          cmocka_unit_test(test_protocol),
-	    cmocka_unit_test(test_bad_params),     cmocka_unit_test(test_null_why),
+	    cmocka_unit_test(test_rfc3261_basic),
+	    cmocka_unit_test(test_rfc3261_received_and_lws),
+	    cmocka_unit_test(test_transports),
+	    cmocka_unit_test(test_ipv6),
+	    cmocka_unit_test(test_rport),
+	    cmocka_unit_test(test_ttl),
+	    cmocka_unit_test(test_generic_params),
+	    cmocka_unit_test(test_hosts),
+	    cmocka_unit_test(test_ports),
+	    cmocka_unit_test(test_protocol),
+	    cmocka_unit_test(test_bad_params),
+	    cmocka_unit_test(test_null_why),
+	    cmocka_unit_test(test_fast_path_matches_general),
+	    cmocka_unit_test(test_fast_path_in_list),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	hold_free();
