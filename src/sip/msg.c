@@ -116,12 +116,14 @@ static int parse_start_line(const char *p, size_t n, sip_msg *m, const char **wh
 	return 0;
 }
 
+#ifdef __SSE2__
 /* For a byte <= CR (what the vector compare flags): is it CR, LF or NUL? One shift
  * of a bit set instead of three compares. */
 static inline bool is_line_ctl(char c)
 {
 	return (0x2401u >> (unsigned char)c) & 1;
 }
+#endif
 
 /* The first CR, LF or NUL in [p, end), or end: 16 bytes per step where SSE2 exists
  * (every x86-64), one byte per step elsewhere. Never reads at or past end. */
@@ -131,6 +133,21 @@ static inline const char *find_ctl(const char *p, const char *end)
 	/* One compare flags every byte <= CR; the few other controls that it also
 	 * flags (HTAB in folded values, mostly) are sorted out bit by bit. */
 	const __m128i cr = _mm_set1_epi8('\r');
+	/* two blocks per step while they fit: one test and one branch for 32 bytes */
+	while (end - p >= 32) {
+		__m128i v0 = _mm_loadu_si128((const __m128i *)(const void *)p);
+		__m128i v1 = _mm_loadu_si128((const __m128i *)(const void *)(p + 16));
+		unsigned mask =
+		    (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(v0, cr), v0)) |
+		    (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(v1, cr), v1)) << 16;
+		while (mask) {
+			const char *q = p + __builtin_ctz(mask);
+			if (is_line_ctl(*q))
+				return q;
+			mask &= mask - 1;
+		}
+		p += 32;
+	}
 	while (end - p >= 16) {
 		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
 		unsigned mask = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(v, cr), v));

@@ -224,6 +224,48 @@ static int parse_exact(const char *s, size_t len, const char **why)
 	return sip_msg_parse(exact_copy, len, &m, why);
 }
 
+/* The line-end search at every offset: values of 0 to 99 bytes (with an HTAB, which
+ * the vector compare flags too, at a varying place) put the CR before, at and past
+ * every 16- and 32-byte block edge, and the message ends right after the empty
+ * line, so a load that crossed the end would trip ASan. A NUL or a bare CR at the
+ * same offsets is refused with the reason the scalar loop gives. */
+static void test_line_end_every_offset(void **state)
+{
+	(void)state;
+	char buf[256], val[128];
+	const char *why = NULL;
+	const sip_hdr *h;
+	for (size_t len = 0; len < 100; len++) {
+		for (size_t k = 0; k < len; k++)
+			val[k] = (char)('a' + k % 26);
+		if (len > 2)
+			val[len / 2] = '\t';
+		val[len] = '\0';
+		int n = snprintf(buf, sizeof(buf), "OPTIONS sip:a@b SIP/2.0\r\nSubject: %s\r\n\r\n",
+		                 val);
+		assert_true(n > 0 && (size_t)n < sizeof(buf));
+		if (parse_exact(buf, (size_t)n, &why) != 0)
+			fail_msg("value of %zu bytes: %s", len, why);
+		assert_non_null(h = sip_msg_hdr(&m, SIP_H_SUBJECT));
+		if (h->value.n != len || memcmp(h->value.p, val, len) != 0)
+			fail_msg("value of %zu bytes read as %zu", len, h->value.n);
+		/* the same line with a NUL, then a bare CR, in the middle of the value */
+		if (len > 2) {
+			for (int c = 0; c < 2; c++) {
+				buf[25 + 9 + len / 2] = c ? '\r' : '\0';
+				why = NULL;
+				assert_int_equal(parse_exact(buf, (size_t)n, &why), OPENUM_EBADMSG);
+				assert_string_equal(why, "Control character in header line");
+			}
+			buf[25 + 9 + len / 2] = '\t';
+		}
+		/* cut right after the value's CR: no LF, no empty line */
+		why = NULL;
+		assert_int_equal(parse_exact(buf, (size_t)n - 3, &why), OPENUM_EBADMSG);
+		assert_string_equal(why, "Missing empty line after headers");
+	}
+}
+
 /* The line loop's fast path (CRLF, a header line starting with a name) and every
  * way out of it: bare LF, folding, odd whitespace, compact and mixed-case names,
  * names past the first 16 bytes, lines that end where the buffer ends. */
@@ -647,10 +689,11 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_request_index),   cmocka_unit_test(test_response),
 	    cmocka_unit_test(test_bad_start_lines), cmocka_unit_test(test_bad_headers),
-	    cmocka_unit_test(test_line_edges),      cmocka_unit_test(test_check),
-	    cmocka_unit_test(test_limits),          cmocka_unit_test(test_header_names),
-	    cmocka_unit_test(test_methods),         cmocka_unit_test(test_list_split),
-	    cmocka_unit_test(test_via_list),        cmocka_unit_test(test_clone),
+	    cmocka_unit_test(test_line_edges),      cmocka_unit_test(test_line_end_every_offset),
+	    cmocka_unit_test(test_check),           cmocka_unit_test(test_limits),
+	    cmocka_unit_test(test_header_names),    cmocka_unit_test(test_methods),
+	    cmocka_unit_test(test_list_split),      cmocka_unit_test(test_via_list),
+	    cmocka_unit_test(test_clone),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
