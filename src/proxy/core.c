@@ -18,6 +18,10 @@
 #define HOST_MAX 128
 #define URI_BUF 600
 #define TICK_MS 1000
+/* Freed calls kept for the next ones (no malloc on the hot path): those whose request
+ * fit in PX_CALL_BYTES, at most PX_SPARE_MAX of them. */
+#define PX_CALL_BYTES 2048
+#define PX_SPARE_MAX 64
 
 typedef struct px_call px_call;
 
@@ -49,7 +53,8 @@ struct px_call {
 	 * parses them into the proxy's scratch message when needed: no per-call sip_msg. */
 	const char *req_bytes;
 	size_t req_len;
-	bool initial; /* the request's To had no tag */
+	size_t bytes_cap; /* room after the struct */
+	bool initial;     /* the request's To had no tag */
 	sip_method method;
 	net_transport in_tp;
 	bool trusted;
@@ -147,7 +152,9 @@ struct proxy {
 	 * use is synchronous on the loop, so one message serves every call. */
 	sip_msg scratch;
 	px_call *scratch_owner;
-	ou_buf out; /* builds forwarded requests and relayed responses */
+	ou_buf out;     /* builds forwarded requests and relayed responses */
+	px_call *spare; /* freed calls for reuse, linked by next */
+	unsigned nspare;
 	bool closing;
 	bool live_location; /* shared store (PostgreSQL): bindings read at request time */
 	proxy_stats stats;
@@ -511,7 +518,13 @@ static void call_free_cb(uv_handle_t *h)
 	free(c->best);
 	free(c->live);
 	ou_buf_free(&c->challenges);
-	free(c);
+	if (!p->closing && c->bytes_cap == PX_CALL_BYTES && p->nspare < PX_SPARE_MAX) {
+		c->next = p->spare;
+		p->spare = c;
+		p->nspare++;
+	} else {
+		free(c);
+	}
 	p->async--;
 	proxy_release(p);
 }
@@ -1293,11 +1306,19 @@ static bool fork_contacts(px_call *c, const char *user_aor)
 
 static px_call *call_new(proxy *p, txn *st, sip_msg *req, const net_peer *peer)
 {
-	/* The struct and the request's bytes in one allocation; the bytes need no zeroing. */
-	px_call *c = malloc(sizeof(*c) + req->raw.n + 1);
-	if (!c)
+	/* The struct and the request's bytes in one allocation (a spare one when the
+	 * request fits); the bytes need no zeroing. */
+	size_t need = req->raw.n + 1, cap = need <= PX_CALL_BYTES ? PX_CALL_BYTES : need;
+	px_call *c = NULL;
+	if (cap == PX_CALL_BYTES && p->spare) {
+		c = p->spare;
+		p->spare = c->next;
+		p->nspare--;
+	} else if (!(c = malloc(sizeof(*c) + cap))) {
 		return NULL;
+	}
 	memset(c, 0, sizeof(*c));
+	c->bytes_cap = cap;
 	char *bytes = (char *)(c + 1);
 	memcpy(bytes, req->raw.p, req->raw.n);
 	bytes[req->raw.n] = '\0';
@@ -1720,6 +1741,11 @@ static void proxy_release(proxy *p)
 	free(p->q);
 	free(p->users);
 	ou_buf_free(&p->out);
+	while (p->spare) {
+		px_call *c = p->spare;
+		p->spare = c->next;
+		free(c);
+	}
 	store_users_close(p->su);
 	auth_server_free(p->auth);
 	free(p);
