@@ -300,16 +300,15 @@ static void deliver(net_conn *c, const char *buf, size_t len)
 	n->on_recv(n->arg, c, &c->peer, &n->msg);
 }
 
-static void conn_process(net_conn *c)
+/* Frames and delivers the messages at the start of buf[0..len); returns the bytes
+ * consumed (whole messages and keep-alives). Stops early when c leaves CONN_OPEN. */
+static size_t conn_frames(net_conn *c, const char *base, size_t total, bool *framed)
 {
 	struct net *n = c->n;
 	size_t off = 0;
-	bool framed = false;
-
-	net_conn_ref(c); /* the callback may close it and drop other references */
-	while (c->state == CONN_OPEN && off < c->in.len) {
-		const char *buf = c->in.data + off;
-		size_t len = c->in.len - off, flen = 0;
+	while (c->state == CONN_OPEN && off < total) {
+		const char *buf = base + off;
+		size_t len = total - off, flen = 0;
 		const char *why = NULL;
 		int k = sip_frame(&c->framer, buf, len, &flen, &why);
 		if (k == OPENUM_EAGAIN)
@@ -333,7 +332,7 @@ static void conn_process(net_conn *c)
 			conn_close_soft(c, OPENUM_EBADMSG, why);
 			break;
 		}
-		framed = true;
+		*framed = true;
 		if (k == SIP_FRAME_PING) {
 			n->stats.pings++;
 			(void)conn_send(c, "\r\n", 2);
@@ -342,8 +341,28 @@ static void conn_process(net_conn *c)
 		}
 		off += flen;
 	}
+	return off;
+}
+
+void conn_input(net_conn *c, const char *data, size_t len)
+{
+	bool framed = false;
+	net_conn_ref(c); /* the callback may close it and drop other references */
+	if (c->in.len == 0 && c->state == CONN_OPEN) {
+		/* Nothing held back: frame straight from the read buffer (no copy); only
+		 * the tail of a message cut by the read is kept. */
+		size_t off = conn_frames(c, data, len, &framed);
+		if (c->state == CONN_OPEN && off < len &&
+		    ou_buf_append(&c->in, data + off, len - off))
+			conn_close_now(c, OPENUM_ENOMEM, "out of memory");
+	} else if (ou_buf_append(&c->in, data, len)) {
+		conn_close_now(c, OPENUM_ENOMEM, "out of memory");
+	} else {
+		size_t off = conn_frames(c, c->in.data, c->in.len, &framed);
+		if (c->state == CONN_OPEN)
+			ou_buf_consume(&c->in, off);
+	}
 	if (c->state == CONN_OPEN) {
-		ou_buf_consume(&c->in, off);
 		if (c->in.len == 0 && c->in.cap > NET_KEEP_INBUF)
 			ou_buf_free(&c->in);
 		limits_after_read(c, framed);
@@ -375,26 +394,21 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
 		return; /* draining until the peer closes or the linger ends */
 	if (c->tp == NET_TLS) {
 		const char *why = NULL;
+		/* tls_feed delivers the plaintext through conn_input */
 		int r = tls_feed(c, b->base, (size_t)nread, &why);
 		if (r < 0) {
 			conn_close_now(c, r, why ? why : "TLS error");
 			return;
 		}
-		if (c->state == CONN_OPEN && c->in.len)
-			conn_process(c);
 		/* c is still alive: net's own reference is dropped only by conn_finish(),
 		 * which runs from uv_close callbacks on a later loop turn, never inside
-		 * conn_process(). The analyzer cannot count references. */
+		 * conn_input(). The analyzer cannot count references. */
 		if (r == 1)
 			// NOLINTNEXTLINE(clang-analyzer-unix.Malloc): see above
 			conn_close_now(c, 0, "closed by peer");
 		return;
 	}
-	if (ou_buf_append(&c->in, b->base, (size_t)nread)) {
-		conn_close_now(c, OPENUM_ENOMEM, "out of memory");
-		return;
-	}
-	conn_process(c);
+	conn_input(c, b->base, (size_t)nread);
 }
 
 int conn_start(net_conn *c)

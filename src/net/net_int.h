@@ -114,6 +114,9 @@ void conn_close_soft(net_conn *c, int err, const char *why);
 int conn_write_wire(net_conn *c, const char *p, size_t len); /* bytes to the socket */
 void conn_touch(net_conn *c);
 void conn_fill_addrs(net_conn *c);
+/* Plaintext read from c: frames and delivers every whole message. data may be the
+ * net's shared read buffer: only an incomplete tail is copied into c->in. */
+void conn_input(net_conn *c, const char *data, size_t len);
 
 /* limits.c */
 void limits_start(net_conn *c); /* idle timer, handshake deadline */
@@ -126,7 +129,9 @@ void limits_after_read(net_conn *c, bool consumed_frame);
 int tls_ctx_new(struct net *n);
 int tls_client_ctx(struct net *n); /* made on first use when no file asks for it */
 int tls_conn_new(net_conn *c, bool server, const char *verify_name);
-/* Feeds ciphertext; plaintext goes to c->in. 0, or an error with *why set. */
+/* Feeds ciphertext (p may be n->rbuf: it is copied into the read BIO first); the
+ * plaintext is decrypted into n->rbuf and handed to conn_input. 0, 1 when the peer
+ * sent close_notify, or an error with *why set. */
 int tls_feed(net_conn *c, const char *p, size_t len, const char **why);
 int tls_start(net_conn *c, const char **why); /* client: send the ClientHello */
 int tls_write(net_conn *c, const char *p, size_t len);

@@ -205,18 +205,14 @@ int tls_feed(net_conn *c, const char *p, size_t len, const char **why)
 			return err;
 	}
 	int ret = 0;
+	/* The ciphertext is in the BIO now, so the shared read buffer takes the
+	 * plaintext: no per-connection buffer unless a message is cut. */
+	char *out = c->n->rbuf;
 	while (c->state == CONN_OPEN) {
-		if (ou_buf_reserve(&c->in, 16384)) {
-			*why = "out of memory";
-			return OPENUM_ENOMEM;
-		}
 		ERR_clear_error();
-		size_t room = c->in.cap - c->in.len - 1;
-		int r = SSL_read(c->ssl, c->in.data + c->in.len,
-		                 room > INT32_MAX ? INT32_MAX : (int)room);
+		int r = SSL_read(c->ssl, out, (int)sizeof(c->n->rbuf));
 		if (r > 0) {
-			c->in.len += (size_t)r;
-			c->in.data[c->in.len] = '\0';
+			conn_input(c, out, (size_t)r);
 			continue;
 		}
 		int e = SSL_get_error(c->ssl, r);

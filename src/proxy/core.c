@@ -18,6 +18,10 @@
 #define HOST_MAX 128
 #define URI_BUF 600
 #define TICK_MS 1000
+/* Freed calls kept for the next ones (no malloc on the hot path): those whose request
+ * fit in PX_CALL_BYTES, at most PX_SPARE_MAX of them. */
+#define PX_CALL_BYTES 2048
+#define PX_SPARE_MAX 64
 
 typedef struct px_call px_call;
 
@@ -45,7 +49,13 @@ typedef enum call_phase {
 struct px_call {
 	proxy *px;
 	txn *st;
-	sip_msg *req; /* clone */
+	/* The request's bytes live right after the struct (one allocation); call_req()
+	 * parses them into the proxy's scratch message when needed: no per-call sip_msg. */
+	const char *req_bytes;
+	size_t req_len;
+	size_t bytes_cap; /* room after the struct */
+	bool initial;     /* the request's To had no tag */
+	sip_method method;
 	net_transport in_tp;
 	bool trusted;
 	bool authenticated;
@@ -138,6 +148,13 @@ struct proxy {
 	bool pbusy;
 	unsigned async; /* tick, works and calls in flight; the struct is freed at 0 */
 	px_call *calls;
+	/* The request of one call, parsed (call_req); scratch_owner says whose. Every
+	 * use is synchronous on the loop, so one message serves every call. */
+	sip_msg scratch;
+	px_call *scratch_owner;
+	ou_buf out;     /* builds forwarded requests and relayed responses */
+	px_call *spare; /* freed calls for reuse, linked by next */
+	unsigned nspare;
 	bool closing;
 	bool live_location; /* shared store (PostgreSQL): bindings read at request time */
 	proxy_stats stats;
@@ -175,6 +192,19 @@ static void call_id_text(sip_msg *req, char out[96])
 		return;
 	}
 	snprintf(out, 96, "%.*s", (int)(h->value.n > 80 ? 80 : h->value.n), h->value.p);
+}
+
+/* The request of call c, parsed from its bytes (it parsed when the call began, so it
+ * parses again). Valid until call_req() for another call. */
+static sip_msg *call_req(px_call *c)
+{
+	proxy *p = c->px;
+	if (p->scratch_owner != c) {
+		if (sip_msg_parse(c->req_bytes, c->req_len, &p->scratch, NULL))
+			p->scratch.nhdr = 0; /* cannot happen: the same bytes parsed before */
+		p->scratch_owner = c;
+	}
+	return &p->scratch;
 }
 
 static int64_t now_ms(void)
@@ -444,11 +474,15 @@ static void on_tick(uv_timer_t *t)
 /* One line per proxied request when it is over: INVITEs at info, the rest at debug. */
 static void call_log(px_call *c)
 {
+	ou_log_level lvl = c->invite ? OU_LOG_INFO : OU_LOG_DEBUG;
+	if ((c->px->cfg.quiet && lvl > OU_LOG_ERROR) || !ou_log_enabled(lvl))
+		return; /* the line would be dropped: do not build it */
+	sip_msg *req = call_req(c);
 	char cid[96], to[PROXY_AOR_MAX] = "-";
-	call_id_text(c->req, cid);
+	call_id_text(req, cid);
 	const sip_uri *ru;
 	bool vm = false;
-	if (sip_msg_ruri(c->req, &ru, NULL) == 0) {
+	if (sip_msg_ruri(req, &ru, NULL) == 0) {
 		if (proxy_aor_from_uri(ru, to))
 			snprintf(to, sizeof(to), "-");
 		vm = proxy_uri_is_voicemail(ru);
@@ -456,11 +490,11 @@ static void call_log(px_call *c)
 	char result[16] = "none";
 	if (c->final_status)
 		snprintf(result, sizeof(result), "%u", c->final_status);
-	plog(c->px, c->invite ? OU_LOG_INFO : OU_LOG_DEBUG,
+	plog(c->px, lvl,
 	     "call call-id=%s method=%.*s from=%s to=%s%s peer=%s transport=%s trusted=%s "
 	     "authenticated=%s sensitivity=%s action=%s result=%s",
-	     cid, (int)c->req->method_s.n, c->req->method_s.p, c->from_aor[0] ? c->from_aor : "-",
-	     to, vm ? ";voicemail" : "", c->peer_s, net_transport_name(c->in_tp),
+	     cid, (int)req->method_s.n, req->method_s.p, c->from_aor[0] ? c->from_aor : "-", to,
+	     vm ? ";voicemail" : "", c->peer_s, net_transport_name(c->in_tp),
 	     c->trusted ? "yes" : "no", c->authenticated ? "yes" : "no", sip_sens_name(c->sens),
 	     c->action ? c->action : "route", result);
 }
@@ -479,21 +513,65 @@ static void call_free_cb(uv_handle_t *h)
 		p->calls = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
-	free(c->req);
+	if (p->scratch_owner == c)
+		p->scratch_owner = NULL;
 	free(c->best);
 	free(c->live);
 	ou_buf_free(&c->challenges);
-	free(c);
+	if (!p->closing && c->bytes_cap == PX_CALL_BYTES && p->nspare < PX_SPARE_MAX) {
+		c->next = p->spare;
+		p->spare = c;
+		p->nspare++;
+	} else {
+		free(c);
+	}
 	p->async--;
 	proxy_release(p);
 }
 
-static void call_unref(px_call *c)
+/* Drops n references; at 0 the call is freed from the loop (its memory stays valid
+ * until then, so a caller may still read it). */
+static void call_drop(px_call *c, unsigned n)
 {
-	if (--c->refs)
+	if (!n)
+		return;
+	c->refs -= n;
+	if (c->refs)
 		return;
 	uv_close((uv_handle_t *)&c->t_noans, call_free_cb);
 	uv_close((uv_handle_t *)&c->t_ring, call_free_cb);
+}
+
+static void call_unref(px_call *c)
+{
+	call_drop(c, 1);
+}
+
+/* The caller has its final answer (or is gone) and every branch has its own: nothing
+ * the transactions still report can change the call. They wait out Timer L / M (32 s
+ * at T1 = 500 ms) on their own, without callbacks, and the call is freed now instead
+ * of holding its memory (and its place in the timer heap) that long. A retransmitted
+ * 2xx is absorbed by the client transaction either way (on_branch ignores a done
+ * branch); a late CANCEL is answered 200 by the server transaction. */
+static void call_settle(px_call *c)
+{
+	if (c->refs == 0 || c->pending || c->looking || (c->st && !c->final_sent))
+		return;
+	unsigned drop = 0;
+	for (unsigned i = 0; i < c->nbr; i++) {
+		px_branch *b = &c->br[i];
+		if (b->ct) {
+			txn_set_cb(b->ct, NULL, NULL);
+			b->ct = NULL;
+			drop++;
+		}
+	}
+	if (c->st) {
+		txn_set_cb(c->st, NULL, NULL);
+		c->st = NULL;
+		drop++;
+	}
+	call_drop(c, drop);
 }
 
 static void respond(px_call *c, unsigned status, const char *reason)
@@ -565,9 +643,9 @@ static int start_branch(px_call *c, br_kind kind, ou_slice ruri, net_conn *conn,
 	 * (RFC 5658), the top one facing the callee. */
 	char rr[2 * URI_BUF];
 	const char *rrp = NULL;
-	sip_method m = c->req->method;
-	bool initial = !c->req->to.tag.p;
-	if (initial &&
+	sip_msg *req = call_req(c);
+	sip_method m = c->method;
+	if (c->initial &&
 	    (m == SIP_METHOD_INVITE || m == SIP_METHOD_SUBSCRIBE || m == SIP_METHOD_REFER)) {
 		int k = 0;
 		if (out_tp != c->in_tp && listens_on(p, out_tp))
@@ -583,7 +661,7 @@ static int start_branch(px_call *c, br_kind kind, ou_slice ruri, net_conn *conn,
 
 	/* Gatekeeping: Ms-Exchange-Command reaches only the owner's own voicemail. */
 	bool strip_cmd = false;
-	if (sip_msg_hdr(c->req, SIP_H_MS_EXCHANGE_COMMAND)) {
+	if (sip_msg_hdr(req, SIP_H_MS_EXCHANGE_COMMAND)) {
 		proxy_gk_input gi = {
 		    .authenticated = c->authenticated,
 		    .auth_aor = c->authenticated ? c->auth_aor : NULL,
@@ -602,7 +680,7 @@ static int start_branch(px_call *c, br_kind kind, ou_slice ruri, net_conn *conn,
 	}
 
 	uint32_t mf = PROXY_MAX_FORWARDS;
-	sip_msg_max_forwards(c->req, &mf, NULL);
+	sip_msg_max_forwards(req, &mf, NULL);
 	px_req_opts o = {
 	    .ruri = ruri,
 	    .via_transport = net_transport_name(out_tp),
@@ -620,12 +698,11 @@ static int start_branch(px_call *c, br_kind kind, ou_slice ruri, net_conn *conn,
 	    .strip_pai = !c->trusted,
 	    .strip_proxy_auth = c->authenticated,
 	};
-	ou_buf buf;
-	ou_buf_init(&buf);
-	int err = px_build_request(c->req, &o, &buf);
+	ou_buf *buf = &p->out;
+	ou_buf_reset(buf);
+	int err = px_build_request(req, &o, buf);
 	if (!err)
-		err = txn_client_start(p->tl, conn, buf.data, buf.len, on_branch, b, &b->ct);
-	ou_buf_free(&buf);
+		err = txn_client_start(p->tl, conn, buf->data, buf->len, on_branch, b, &b->ct);
 	net_conn_unref(conn);
 	if (err)
 		return err;
@@ -666,7 +743,7 @@ static bool start_voicemail(px_call *c)
 	proxy *p = c->px;
 	char ruri[URI_BUF];
 	if (c->direct_vm)
-		ou_slice_copy(c->req->ruri_s, ruri, sizeof(ruri));
+		ou_slice_copy(call_req(c)->ruri_s, ruri, sizeof(ruri));
 	else
 		snprintf(ruri, sizeof(ruri), "sip:%s;opaque=app:voicemail", c->user_aor);
 	char dbuf[URI_BUF];
@@ -716,16 +793,15 @@ static void send_best(px_call *c, unsigned fallback)
 	}
 	unsigned st = proxy_best_upstream(c->best->status);
 	bool merge = proxy_best_merges_challenges(st);
-	ou_buf b;
-	ou_buf_init(&b);
-	if (px_build_response(c->best, st, merge ? &c->challenges : NULL, &b) == 0) {
+	ou_buf *b = &c->px->out;
+	ou_buf_reset(b);
+	if (px_build_response(c->best, st, merge ? &c->challenges : NULL, b) == 0) {
 		c->final_sent = true;
 		c->final_status = st;
-		txn_send_response(c->st, b.data, b.len);
+		txn_send_response(c->st, b->data, b->len);
 	} else {
 		respond(c, 500, NULL);
 	}
-	ou_buf_free(&b);
 }
 
 static proxy_fwd_settings settings_of(px_call *c)
@@ -783,18 +859,26 @@ static void relay(px_call *c, sip_msg *m)
 {
 	if (!c->st)
 		return;
-	ou_buf b;
-	ou_buf_init(&b);
-	if (px_build_response(m, 0, NULL, &b) == 0)
-		txn_send_response(c->st, b.data, b.len);
-	ou_buf_free(&b);
+	ou_buf *b = &c->px->out;
+	ou_buf_reset(b);
+	if (px_build_response(m, 0, NULL, b) == 0)
+		txn_send_response(c->st, b->data, b->len);
 }
+
+static void branch_event(px_branch *b, const txn_event *ev);
 
 static void on_branch(void *arg, txn *t, const txn_event *ev)
 {
 	px_branch *b = arg;
 	px_call *c = b->call;
 	(void)t;
+	branch_event(b, ev);
+	call_settle(c);
+}
+
+static void branch_event(px_branch *b, const txn_event *ev)
+{
+	px_call *c = b->call;
 	if (ev->type == TXN_EV_TERMINATED) {
 		b->ct = NULL;
 		if (!b->done) {
@@ -876,6 +960,7 @@ static void on_noanswer(uv_timer_t *t)
 	cancel_pending(c, true);
 	if (!start_voicemail(c) && !c->pending)
 		send_best(c, 480);
+	call_settle(c);
 }
 
 static void on_ring_timeout(uv_timer_t *t)
@@ -885,6 +970,7 @@ static void on_ring_timeout(uv_timer_t *t)
 		return;
 	cancel_pending(c, true);
 	respond(c, 408, NULL);
+	call_settle(c);
 }
 
 static void on_server_event(void *arg, txn *t, const txn_event *ev)
@@ -906,6 +992,7 @@ static void on_server_event(void *arg, txn *t, const txn_event *ev)
 		break;
 	default: break;
 	}
+	call_settle(c);
 }
 
 /* ---- request handling ------------------------------------------------------------------- */
@@ -1138,12 +1225,19 @@ static void handle_register(proxy *p, txn *st, sip_msg *req, net_conn *conn, con
 	     why ? why : "");
 }
 
+/* The Route entries of a request after the leading ones that name us (16.4): slices
+ * into req's buffer, in store (PROXY_MAX_ROUTES). */
+typedef struct px_routes {
+	const ou_slice *routes;
+	unsigned nroutes;
+	ou_slice *store;
+} px_routes;
+
 /* Collects Route entries and drops the leading ones that name us (16.4). */
-static int route_entries(proxy *p, px_call *c, const char **why)
+static int route_entries(proxy *p, sip_msg *req, px_routes *c, const char **why)
 {
 	unsigned n = 0;
-	for (const sip_hdr *h = sip_msg_hdr(c->req, SIP_H_ROUTE); h;
-	     h = sip_msg_hdr_next(c->req, h)) {
+	for (const sip_hdr *h = sip_msg_hdr(req, SIP_H_ROUTE); h; h = sip_msg_hdr_next(req, h)) {
 		size_t pos = 0;
 		ou_slice e;
 		int err;
@@ -1152,7 +1246,7 @@ static int route_entries(proxy *p, px_call *c, const char **why)
 				*why = "Too many Route entries";
 				return OPENUM_ETOOBIG;
 			}
-			c->route_store[n++] = e;
+			c->store[n++] = e;
 		}
 		if (err != OPENUM_ENOTFOUND)
 			return err;
@@ -1160,13 +1254,13 @@ static int route_entries(proxy *p, px_call *c, const char **why)
 	unsigned skip = 0;
 	while (skip < n) {
 		sip_addr a;
-		if (sip_addr_parse(c->route_store[skip], &a, why))
+		if (sip_addr_parse(c->store[skip], &a, why))
 			return OPENUM_EBADMSG;
 		if (!host_is_ours(p, a.uri.host, a.uri.port) || a.uri.user.n)
 			break;
 		skip++;
 	}
-	c->routes = c->route_store + skip;
+	c->routes = c->store + skip;
 	c->nroutes = n - skip;
 	return 0;
 }
@@ -1212,11 +1306,25 @@ static bool fork_contacts(px_call *c, const char *user_aor)
 
 static px_call *call_new(proxy *p, txn *st, sip_msg *req, const net_peer *peer)
 {
-	px_call *c = calloc(1, sizeof(*c));
-	if (!c || sip_msg_clone(req, &c->req)) {
-		free(c);
+	/* The struct and the request's bytes in one allocation (a spare one when the
+	 * request fits); the bytes need no zeroing. */
+	size_t need = req->raw.n + 1, cap = need <= PX_CALL_BYTES ? PX_CALL_BYTES : need;
+	px_call *c = NULL;
+	if (cap == PX_CALL_BYTES && p->spare) {
+		c = p->spare;
+		p->spare = c->next;
+		p->nspare--;
+	} else if (!(c = malloc(sizeof(*c) + cap))) {
 		return NULL;
 	}
+	memset(c, 0, sizeof(*c));
+	c->bytes_cap = cap;
+	char *bytes = (char *)(c + 1);
+	memcpy(bytes, req->raw.p, req->raw.n);
+	bytes[req->raw.n] = '\0';
+	c->req_bytes = bytes;
+	c->req_len = req->raw.n;
+	c->method = req->method;
 	c->px = p;
 	c->st = st;
 	c->in_tp = peer->transport;
@@ -1234,12 +1342,10 @@ static px_call *call_new(proxy *p, txn *st, sip_msg *req, const net_peer *peer)
 	if (p->calls)
 		p->calls->prev = c;
 	p->calls = c;
-	/* Typed values in the clone (From, To) for later. */
-	const sip_addr *from;
-	if (sip_msg_from(c->req, &from, NULL) == 0 && proxy_aor_from_uri(&from->uri, c->from_aor))
+	const sip_addr *from, *to;
+	if (sip_msg_from(req, &from, NULL) == 0 && proxy_aor_from_uri(&from->uri, c->from_aor))
 		c->from_aor[0] = '\0';
-	const sip_addr *to;
-	sip_msg_to(c->req, &to, NULL);
+	c->initial = sip_msg_to(req, &to, NULL) == 0 && !to->tag.p;
 	txn_set_cb(st, on_server_event, c);
 	return c;
 }
@@ -1369,6 +1475,7 @@ static void live_done(px_call *c, persist_op *o)
 		if (!c->pending && !c->final_sent && !c->looking)
 			respond(c, 480, NULL);
 	}
+	call_settle(c);
 	call_unref(c);
 }
 
@@ -1482,7 +1589,11 @@ static void on_request(void *arg, txn *st, sip_msg *req, net_conn *conn, const n
 	c->authenticated = authed;
 	if (authed)
 		snprintf(c->auth_aor, sizeof(c->auth_aor), "%s", auth_aor);
-	if (route_entries(p, c, &why)) {
+	px_routes rt = {.store = c->route_store};
+	int rerr = route_entries(p, call_req(c), &rt, &why);
+	c->routes = rt.routes;
+	c->nroutes = rt.nroutes;
+	if (rerr) {
 		respond(c, 400, why);
 		call_unref(c);
 		return;
@@ -1493,7 +1604,11 @@ static void on_request(void *arg, txn *st, sip_msg *req, net_conn *conn, const n
 		uv_timer_start(&c->t_ring, on_ring_timeout, (uint64_t)ring * 1000, 0);
 
 	const sip_uri *cru;
-	sip_msg_ruri(c->req, &cru, NULL);
+	if (sip_msg_ruri(call_req(c), &cru, NULL)) {
+		respond(c, 500, NULL); /* cannot happen: it parsed above */
+		call_unref(c);
+		return;
+	}
 	char user_aor[PROXY_AOR_MAX];
 	if (c->nroutes) {
 		/* Loose routing: the next hop is the top remaining Route (16.6 step 7). */
@@ -1530,6 +1645,7 @@ static void on_request(void *arg, txn *st, sip_msg *req, net_conn *conn, const n
 	}
 	if (!c->pending && !c->final_sent && !c->looking)
 		respond(c, 480, NULL);
+	call_settle(c);
 	call_unref(c); /* the server transaction keeps its own reference */
 }
 
@@ -1538,11 +1654,10 @@ static void on_ack(void *arg, sip_msg *ack, net_conn *conn, const net_peer *peer
 {
 	proxy *p = arg;
 	(void)conn;
-	px_call tmp;
-	memset(&tmp, 0, sizeof(tmp));
-	tmp.req = ack;
+	ou_slice entries[PROXY_MAX_ROUTES];
+	px_routes tmp = {.store = entries};
 	const char *why = NULL;
-	if (route_entries(p, &tmp, &why))
+	if (route_entries(p, ack, &tmp, &why))
 		return;
 	const sip_uri *ru;
 	if (sip_msg_ruri(ack, &ru, NULL))
@@ -1625,6 +1740,12 @@ static void proxy_release(proxy *p)
 	}
 	free(p->q);
 	free(p->users);
+	ou_buf_free(&p->out);
+	while (p->spare) {
+		px_call *c = p->spare;
+		p->spare = c->next;
+		free(c);
+	}
 	store_users_close(p->su);
 	auth_server_free(p->auth);
 	free(p);

@@ -2,11 +2,50 @@
  * (RFC 3261 8.2.6), the ACK of a non-2xx (17.1.1.3) and CANCEL (9.1), and the random
  * branches and tags that make transactions and dialogs unique. */
 #include <openssl/rand.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "txn_int.h"
+
+/* Random bytes for branches and tags, drawn from OpenSSL 256 at a time: each
+ * RAND_bytes call costs a getpid system call (its fork check), three per proxied call
+ * otherwise. The pool is per thread; a forked child empties it (pthread_atfork) so
+ * parent and child never hand out the same bytes. Used bytes are wiped. */
+#define RND_POOL 256
+static _Thread_local struct {
+	unsigned char b[RND_POOL];
+	size_t pos, n;
+} rnd_pool;
+static pthread_once_t rnd_once = PTHREAD_ONCE_INIT;
+
+static void rnd_forget(void)
+{
+	memset(&rnd_pool, 0, sizeof(rnd_pool));
+}
+
+static void rnd_register(void)
+{
+	pthread_atfork(NULL, NULL, rnd_forget);
+}
+
+static int rnd_bytes(unsigned char *out, size_t k)
+{
+	pthread_once(&rnd_once, rnd_register);
+	if (k > RND_POOL)
+		return RAND_bytes(out, (int)k) == 1 ? 0 : OPENUM_EIO;
+	if (rnd_pool.n - rnd_pool.pos < k) {
+		if (RAND_bytes(rnd_pool.b, RND_POOL) != 1)
+			return OPENUM_EIO;
+		rnd_pool.pos = 0;
+		rnd_pool.n = RND_POOL;
+	}
+	memcpy(out, rnd_pool.b + rnd_pool.pos, k);
+	memset(rnd_pool.b + rnd_pool.pos, 0, k);
+	rnd_pool.pos += k;
+	return 0;
+}
 
 int txn_new_branch(char out[TXN_BRANCH_LEN + 1])
 {
@@ -14,7 +53,7 @@ int txn_new_branch(char out[TXN_BRANCH_LEN + 1])
 	const size_t cookie = sizeof(TXN_MAGIC_COOKIE) - 1;
 	unsigned char rnd[TXN_BRANCH_LEN];
 
-	if (RAND_bytes(rnd, (int)(TXN_BRANCH_LEN - cookie)) != 1)
+	if (rnd_bytes(rnd, TXN_BRANCH_LEN - cookie))
 		return OPENUM_EIO;
 	memcpy(out, TXN_MAGIC_COOKIE, cookie);
 	for (size_t i = cookie; i < TXN_BRANCH_LEN; i++)
@@ -28,7 +67,7 @@ int txn_new_tag(char out[TXN_TAG_LEN + 1])
 	static const char hex[] = "0123456789abcdef";
 	unsigned char rnd[TXN_TAG_LEN / 2];
 
-	if (RAND_bytes(rnd, (int)sizeof(rnd)) != 1)
+	if (rnd_bytes(rnd, sizeof(rnd)))
 		return OPENUM_EIO;
 	for (size_t i = 0; i < sizeof(rnd); i++) {
 		out[2 * i] = hex[rnd[i] >> 4];

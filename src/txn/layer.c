@@ -113,14 +113,13 @@ void txn_defer(txn *t, txn_event_type type, unsigned status)
 
 txn *txn_alloc(txn_layer *l, bool server, net_conn *c, sip_msg *m, const txn_key *k)
 {
-	txn *t = calloc(1, sizeof(*t));
+	/* The record and its copy of the request in one allocation; only the record is
+	 * zeroed. */
+	txn *t = malloc(sizeof(*t) + m->raw.n + 1);
 	if (!t)
 		return NULL;
-	t->req = malloc(m->raw.n + 1);
-	if (!t->req) {
-		free(t);
-		return NULL;
-	}
+	memset(t, 0, sizeof(*t));
+	t->req = (char *)(t + 1);
 	memcpy(t->req, m->raw.p, m->raw.n);
 	t->req[m->raw.n] = '\0';
 	t->req_len = m->raw.n;
@@ -158,7 +157,6 @@ static void on_closed(uv_handle_t *h)
 		l->all = t->next;
 	if (t->next)
 		t->next->prev = t->prev;
-	free(t->req);
 	free(t->last);
 	free(t);
 	metrics_add(MET_TXN_ACTIVE, -1);

@@ -27,13 +27,23 @@ unsigned txn_status_of(const char *buf, size_t len)
 
 static void keep_last(txn *st, unsigned status, const char *buf, size_t len)
 {
-	char *copy = malloc(len ? len : 1);
-	free(st->last);
-	st->last = copy;
-	st->last_len = copy ? len : 0;
-	st->last_status = copy ? status : 0;
-	if (copy)
-		memcpy(copy, buf, len);
+	/* 100 then 180 then the final: the buffer of the one before is reused when big
+	 * enough. */
+	if (!st->last || len > st->last_cap) {
+		char *copy = realloc(st->last, len ? len : 1);
+		if (!copy) {
+			free(st->last); /* no copy: nothing to resend, as before */
+			st->last = NULL;
+			st->last_len = st->last_cap = 0;
+			st->last_status = 0;
+			return;
+		}
+		st->last = copy;
+		st->last_cap = len ? len : 1;
+	}
+	memcpy(st->last, buf, len);
+	st->last_len = len;
+	st->last_status = status;
 }
 
 static void drop_last(txn *st)
@@ -41,6 +51,7 @@ static void drop_last(txn *st)
 	free(st->last);
 	st->last = NULL;
 	st->last_len = 0;
+	st->last_cap = 0;
 }
 
 /* The tag every response of st carries: the request's, else a fresh one. */

@@ -51,7 +51,7 @@ struct txn {
 	txn_timer tk;
 	txn_event deferred; /* for TXN_T_DEFER */
 
-	char *req; /* owned copy of the request; key slices point into it */
+	char *req; /* copy of the request, in the txn's own allocation; key slices point into it */
 	size_t req_len;
 	txn_key key;
 
@@ -59,7 +59,7 @@ struct txn {
 	char to_tag[TXN_TAG_LEN + 1]; /* only when the request had none */
 	ou_slice resp_tag;            /* the tag our responses carry */
 	char *last;                   /* last response sent, for retransmitted requests */
-	size_t last_len;
+	size_t last_len, last_cap;
 	unsigned last_status;
 
 	/* client */

@@ -103,6 +103,68 @@ static void test_one_message_byte_by_byte(void **state)
 	h_free(w);
 }
 
+/* Input is framed straight from the read buffer; only a message cut by a read is
+ * copied into the connection. A cut tail, then the rest with a whole message behind
+ * it: every message arrives whole and in order. */
+static void test_message_cut_across_reads(void **state)
+{
+	h_world *w = h_new();
+	uint16_t port = serve(w, NULL);
+	int fd = h_raw_connect("127.0.0.1", port);
+	size_t cut = strlen(BYE2) / 2;
+	char first[sizeof(OPT1) + sizeof(BYE2)];
+	snprintf(first, sizeof(first), "%s%.*s", OPT1, (int)cut, BYE2);
+	h_raw_send(fd, first, strlen(first));
+	wait_msgs(w, 1);
+	h_pump(w, 50, NULL, NULL);
+	assert_int_equal(w->nmsgs, 1);
+	assert_string_equal(w->msgs[0].raw, OPT1);
+	char rest[sizeof(BYE2) + sizeof(OPT1)];
+	snprintf(rest, sizeof(rest), "%s%s", BYE2 + cut, OPT1);
+	h_raw_send(fd, rest, strlen(rest));
+	wait_msgs(w, 3);
+	h_pump(w, 50, NULL, NULL);
+	assert_int_equal(w->nmsgs, 3);
+	assert_string_equal(w->msgs[1].raw, BYE2);
+	assert_string_equal(w->msgs[2].raw, OPT1);
+	close(fd);
+	h_free(w);
+}
+
+/* The receiver closes the connection (and drops its reference) inside the callback
+ * while more messages wait in the same read buffer: none of them is delivered, the
+ * close is reported once, nothing is read after it (ASan checks the memory). */
+static unsigned close_first_seen;
+static void close_on_first(void *arg, net_conn *c, const net_peer *p, sip_msg *m)
+{
+	h_on_recv(arg, c, p, m);
+	close_first_seen++;
+	net_conn_close(c);
+}
+
+static void test_close_in_callback_with_more_buffered(void **state)
+{
+	h_world *w = h_new();
+	close_first_seen = 0;
+	assert_int_equal(net_new(&w->loop, NULL, close_on_first, h_on_close, w, &w->n), 0);
+	uint16_t port = 0;
+	assert_int_equal(net_listen(w->n, NET_TCP, "127.0.0.1", 0, &port), 0);
+	int fd = h_raw_connect("127.0.0.1", port);
+	char three[3 * sizeof(OPT1)];
+	snprintf(three, sizeof(three), "%s%s%.20s", OPT1, BYE2, OPT1);
+	h_raw_send(fd, three, strlen(three));
+	wait_msgs(w, 1);
+	shutdown(fd, SHUT_WR); /* the lingering close ends on our EOF */
+	wait_closes(w, 1);
+	h_pump(w, 50, NULL, NULL);
+	assert_int_equal(close_first_seen, 1);
+	assert_int_equal(w->nmsgs, 1);
+	assert_string_equal(w->msgs[0].raw, OPT1);
+	assert_int_equal(w->ncloses, 1);
+	close(fd);
+	h_free(w);
+}
+
 static void test_ping_gets_pong(void **state)
 {
 	h_world *w = h_new();
@@ -615,6 +677,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_two_messages_in_one_write),
 	    cmocka_unit_test(test_one_message_byte_by_byte),
+	    cmocka_unit_test(test_message_cut_across_reads),
+	    cmocka_unit_test(test_close_in_callback_with_more_buffered),
 	    cmocka_unit_test(test_ping_gets_pong),
 	    cmocka_unit_test(test_garbage_gets_400_and_close),
 	    cmocka_unit_test(test_unparsable_request_gets_400_and_stays),

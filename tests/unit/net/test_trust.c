@@ -333,6 +333,44 @@ static void test_tls_handshake_timeout(void **state)
 /* A phone's TLS flow: a request to exactly the address of a connection the phone
  * opened goes back over it (baresip's Contact names that address, nothing listens
  * there); a request that asks for a server name to be checked does not. */
+/* TLS plaintext is framed straight from the shared read buffer; a message spread over
+ * several TLS records (16 KB each) is gathered in the connection's buffer. A big
+ * message, a small one and the big one again, in one write: all arrive whole. */
+static void test_tls_message_spans_records(void **state)
+{
+	h_world *w = h_new();
+	uint16_t port;
+	serve(w, "127.0.0.1", NULL, &port, allow, 1);
+	client(w, NULL);
+	enum { BODY = 40000 };
+	static char big[BODY + 512], all[2 * sizeof(big) + sizeof(OPT)];
+	int n = snprintf(big, sizeof(big),
+	                 "MESSAGE sip:um@example.com SIP/2.0\r\n"
+	                 "Via: SIP/2.0/TLS 192.0.2.1:5061;branch=z9hG4bKbig\r\n"
+	                 "From: <sip:proxy@example.com>;tag=p1\r\n"
+	                 "To: <sip:um@example.com>\r\n"
+	                 "Call-ID: big@192.0.2.1\r\n"
+	                 "CSeq: 1 MESSAGE\r\n"
+	                 "Content-Type: text/plain\r\n"
+	                 "Content-Length: %d\r\n"
+	                 "\r\n",
+	                 BODY);
+	memset(big + n, 'x', BODY);
+	big[n + BODY] = '\0';
+	snprintf(all, sizeof(all), "%s%s%s", big, OPT, big);
+	net_conn *c = NULL;
+	assert_int_equal(net_connect(w->cli, NET_TLS, "127.0.0.1", port, NULL, &c), 0);
+	assert_int_equal(net_send(c, all, strlen(all)), 0);
+	unsigned three = 3;
+	assert_true(h_pump(w, 5000, h_msgs_at_least, &three));
+	assert_int_equal(w->nmsgs, 3);
+	assert_string_equal(w->msgs[0].raw, big);
+	assert_string_equal(w->msgs[1].raw, OPT);
+	assert_string_equal(w->msgs[2].raw, big);
+	net_conn_unref(c);
+	h_free(w);
+}
+
 static void test_tls_inbound_flow_reused_for_its_address(void **state)
 {
 	h_world *w = h_new();
@@ -409,6 +447,7 @@ int main(void)
 	    cmocka_unit_test(test_tls_handshake_timeout),
 	    cmocka_unit_test(test_tls_port_refuses_plaintext),
 	    cmocka_unit_test(test_tls_inbound_flow_reused_for_its_address),
+	    cmocka_unit_test(test_tls_message_spans_records),
 	    cmocka_unit_test(test_certs_refuse_overwrite),
 	};
 	return cmocka_run_group_tests(tests, make_pki, remove_pki);

@@ -9,8 +9,9 @@
  * Also: registrations survive a restart (the proxy connects to the stored Contact),
  * the second UM server takes the call when the first answers 503, immediate
  * forwarding (and none for private-no-diversion), the best of two final answers, the
- * rate limit of repeated authentication failures, and voicemail for a registered
- * contact that cannot be reached. */
+ * rate limit of repeated authentication failures, voicemail for a registered
+ * contact that cannot be reached, and a call freed as soon as it is settled (not
+ * after Timer L / M), also when the caller's connection closes first. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -28,6 +29,7 @@
 #include <unistd.h>
 
 #include "auth/auth.h"
+#include "metrics/metrics.h"
 #include "net/net.h"
 #include "proxy/proxy.h"
 #include "store/store.h"
@@ -929,6 +931,74 @@ static void test_digest_choice(void **state)
 	ph_close(&a);
 }
 
+static bool calls_back_to(int64_t n, unsigned ms)
+{
+	for (unsigned t = 0; t < ms && metrics_get(MET_PROXY_CALLS_ACTIVE) != n; t++)
+		pump(1);
+	return metrics_get(MET_PROXY_CALLS_ACTIVE) == n;
+}
+
+/* A call is freed once it is settled (the caller has its final answer and every
+ * branch its own), not when its transactions end after Timer L / M; a branch still
+ * waiting for the answer to its CANCEL keeps it. A retransmitted 2xx after that, and a
+ * caller whose connection closes before the answer, leave nothing behind (ASan). */
+static void test_call_freed_once_settled(void **state)
+{
+	(void)state;
+	phone a1, a2, b;
+	ph_open(&a1);
+	ph_open(&a2);
+	ph_open(&b);
+	ph_register(&a1, "alice", "alice-pw");
+	ph_register(&a2, "alice", "alice-pw");
+	pump(20);
+	int64_t calls0 = metrics_get(MET_PROXY_CALLS_ACTIVE);
+	int64_t txn0 = metrics_get(MET_TXN_ACTIVE);
+	ph_invite(&b, "bob", "bob-pw", "sip:alice@" DOMAIN, "sip:alice@" DOMAIN, "settle", NULL);
+	assert_true(ph_recv(&a1, 2000));
+	assert_int_equal(a1.m.method, SIP_METHOD_INVITE);
+	assert_true(ph_recv(&a2, 2000));
+	assert_int_equal(a2.m.method, SIP_METHOD_INVITE);
+	static char inv2[65536];
+	memcpy(inv2, a2.msg, sizeof(inv2));
+	ph_reply(&a2, 180); /* a CANCEL waits for a provisional answer (9.1) */
+	pump(20);
+	ph_reply(&a1, 200);
+	assert_int_equal(ph_expect_status(&b, 200, 2000), 200);
+	assert_true(ph_recv(&a2, 2000));
+	assert_int_equal(a2.m.method, SIP_METHOD_CANCEL);
+	pump(20);
+	assert_int_equal(metrics_get(MET_PROXY_CALLS_ACTIVE), calls0 + 1); /* a2 owes 487 */
+	ph_reply(&a2, 200);                                                /* the CANCEL */
+	memcpy(a2.msg, inv2, sizeof(inv2));
+	assert_int_equal(sip_msg_parse(a2.msg, strlen(a2.msg), &a2.m, NULL), 0);
+	ph_reply(&a2, 487);
+	assert_true(calls_back_to(calls0, 2000));
+	/* The INVITE server transaction and a1's client transaction wait out Timer L / M
+	 * (64*T1 = 1.28 s here) without the call. */
+	assert_true(metrics_get(MET_TXN_ACTIVE) > txn0);
+	ph_reply(&a1, 200); /* a retransmitted 2xx: absorbed, nobody to tell */
+	for (unsigned t = 0; t < 4000 && metrics_get(MET_TXN_ACTIVE) != txn0; t++)
+		pump(1);
+	assert_int_equal(metrics_get(MET_TXN_ACTIVE), txn0);
+
+	/* The caller goes away before the answer: the answer settles the call. */
+	ph_invite(&b, "bob", "bob-pw", "sip:alice@" DOMAIN, "sip:alice@" DOMAIN, "gone", NULL);
+	assert_true(ph_recv(&a1, 2000));
+	assert_int_equal(a1.m.method, SIP_METHOD_INVITE);
+	assert_true(ph_recv(&a2, 2000)); /* the proxy's ACK of the 487 first */
+	assert_int_equal(a2.m.method, SIP_METHOD_ACK);
+	assert_true(ph_recv(&a2, 2000));
+	assert_int_equal(a2.m.method, SIP_METHOD_INVITE);
+	assert_int_equal(metrics_get(MET_PROXY_CALLS_ACTIVE), calls0 + 1);
+	ph_close(&b);
+	ph_reply(&a1, 486);
+	ph_reply(&a2, 486);
+	assert_true(calls_back_to(calls0, 2000));
+	ph_close(&a1);
+	ph_close(&a2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -947,6 +1017,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_no_enumeration, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_auth_rate_limit, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_digest_choice, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_call_freed_once_settled, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
