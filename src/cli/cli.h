@@ -104,6 +104,9 @@ int cli_ops_takes(const char *opt);
 /* Applies opt (v: its value, NULL for a flag): true, or false with *msg, the error
  * to print followed by v ("--log-level needs error, warn, info or debug:"). */
 bool cli_ops_set(cli_ops *o, const char *opt, const char *v, const char **msg);
+/* argv[*i] as one of these options, with its value (then *i moves past it): 1 taken;
+ * 0 not one of these; -1 a missing or bad value: print *msg followed by *arg. */
+int cli_ops_take(cli_ops *o, int argc, char **argv, int *i, const char **msg, const char **arg);
 /* Sets the log level and sink (ident "openum-ROLE" for syslog): 0, or an error with
  * *why (the syslog socket cannot be reached; the sink is then unchanged). */
 int cli_ops_apply_log(const cli_ops *o, const char *role, const char **why);

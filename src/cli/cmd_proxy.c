@@ -174,15 +174,11 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 	for (int i = 1; i < argc; i++) {
 		const char *o = argv[i];
 		where = cli_conf_where(cf, i);
-		int takes = cli_ops_takes(o);
-		if (takes) {
-			const char *msg = NULL, *v = NULL;
-			if (takes == 2 && i + 1 >= argc)
-				return bad("option needs a value:", o);
-			if (takes == 2)
-				v = argv[++i];
-			if (!cli_ops_set(&ops, o, v, &msg))
-				return bad(msg, v);
+		const char *msg = NULL, *arg = NULL;
+		int took = cli_ops_take(&ops, argc, argv, &i, &msg, &arg);
+		if (took < 0)
+			return bad(msg, arg);
+		if (took) {
 			c.quiet = ops.quiet;
 			continue;
 		}

@@ -145,3 +145,23 @@ int cli_ops_apply_log(const cli_ops *o, const char *role, const char **why)
 	ou_log_set_level(o->level);
 	return 0;
 }
+
+int cli_ops_take(cli_ops *o, int argc, char **argv, int *i, const char **msg, const char **arg)
+{
+	const char *opt = argv[*i], *v = NULL;
+	int takes = cli_ops_takes(opt);
+	if (!takes)
+		return 0;
+	if (takes == 2 && *i + 1 >= argc) {
+		*msg = "option needs a value:";
+		*arg = opt;
+		return -1;
+	}
+	if (takes == 2)
+		v = argv[++*i];
+	if (!cli_ops_set(o, opt, v, msg)) {
+		*arg = v;
+		return -1;
+	}
+	return 1;
+}
