@@ -353,6 +353,38 @@ static int sq_schema_version(void *impl, int *out, const char **why)
 	"id, address, name, ext, email, pin_hash IS NOT NULL, pin_set_ms, failed_logons, locked, " \
 	"greeting IS NOT NULL, created_ms, email_mode, email_format"
 
+/* Reads a result row into *row (a store_mailbox, store_msg, ...). */
+typedef int (*sq_row_reader)(sqlite3_stmt *st, void *row, const char **why);
+
+/* Runs a query for one row on a connection of its own (parameters bound as sq_prep
+ * does) and reads that row with read into row; no row is OPENUM_ENOTFOUND with nf as
+ * the reason. */
+static int sq_get(sq *q, const char *nf, sq_row_reader read, void *row, const char **why,
+                  const char *sql, const char *fmt, ...)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st = NULL;
+	int err = sq_acquire(q, &db, why);
+	if (err)
+		return err;
+	va_list ap;
+	va_start(ap, fmt);
+	err = sq_vprep(db, &st, why, sql, fmt, ap);
+	va_end(ap);
+	if (!err) {
+		int rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			err = read(st, row, why);
+		else if (rc == SQLITE_DONE)
+			err = fail(why, nf, OPENUM_ENOTFOUND);
+		else
+			err = sq_err(db, rc, why);
+	}
+	sqlite3_finalize(st);
+	sq_release(q, db);
+	return err;
+}
+
 static int sq_read_mailbox(sqlite3_stmt *st, void *row, const char **why)
 {
 	store_mailbox *mb = row;
@@ -440,34 +472,14 @@ out:
 static int sq_mailbox_get(void *impl, store_key key, int64_t id, const char *text,
                           store_mailbox *out, const char **why)
 {
-	sq *q = impl;
-	sqlite3 *db;
-	sqlite3_stmt *st = NULL;
-	int err = sq_acquire(q, &db, why);
-	if (err)
-		return err;
+	const char *nf = "no such mailbox";
 	if (key == STORE_KEY_ID)
-		err =
-		    sq_prep(db, &st, why, "SELECT " MB_COLS " FROM mailbox WHERE id = ?", "i", id);
-	else if (key == STORE_KEY_ADDRESS)
-		err = sq_prep(db, &st, why, "SELECT " MB_COLS " FROM mailbox WHERE address = ?",
-		              "t", text);
-	else
-		err = sq_prep(db, &st, why, "SELECT " MB_COLS " FROM mailbox WHERE ext = ?", "t",
-		              text);
-	if (err)
-		goto out;
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		err = sq_read_mailbox(st, out, why);
-	else if (rc == SQLITE_DONE)
-		err = fail(why, "no such mailbox", OPENUM_ENOTFOUND);
-	else
-		err = sq_err(db, rc, why);
-out:
-	sqlite3_finalize(st);
-	sq_release(q, db);
-	return err;
+		return sq_get(impl, nf, sq_read_mailbox, out, why,
+		              "SELECT " MB_COLS " FROM mailbox WHERE id = ?", "i", id);
+	return sq_get(impl, nf, sq_read_mailbox, out, why,
+	              key == STORE_KEY_ADDRESS ? "SELECT " MB_COLS " FROM mailbox WHERE address = ?"
+	                                       : "SELECT " MB_COLS " FROM mailbox WHERE ext = ?",
+	              "t", text);
 }
 
 /* Appends one element of size sz to a malloc'd array, doubling its capacity. */
@@ -481,9 +493,6 @@ static void *grow(void *arr, size_t n, size_t *cap, size_t sz)
 		*cap = ncap;
 	return p;
 }
-
-/* Reads a result row into *row (a store_mailbox, store_msg, ...). */
-typedef int (*sq_row_reader)(sqlite3_stmt *st, void *row, const char **why);
 
 /* The tail of every list query: steps st (when err is still 0) to its end, reading each
  * row with read into a malloc'd array of sz-byte elements, then finalizes st and gives
@@ -838,33 +847,19 @@ static int sq_read_msg(sqlite3_stmt *st, void *row, const char **why)
 	return err;
 }
 
+/* A message with its audio (MSG_COLS, then audio). */
+static int sq_read_msg_audio(sqlite3_stmt *st, void *row, const char **why)
+{
+	store_msg *m = row;
+	int err = sq_read_msg(st, m, why);
+	return err ? err : sq_blob_dup(st, 11, &m->audio.data, &m->audio.len, why);
+}
+
 static int sq_msg_get(void *impl, int64_t id, store_msg *out, const char **why)
 {
-	sq *q = impl;
-	sqlite3 *db;
-	sqlite3_stmt *st = NULL;
 	memset(out, 0, sizeof(*out));
-	int err = sq_acquire(q, &db, why);
-	if (err)
-		return err;
-	err =
-	    sq_prep(db, &st, why, "SELECT " MSG_COLS ", audio FROM message WHERE id = ?", "i", id);
-	if (err)
-		goto out;
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		err = sq_read_msg(st, out, why);
-		if (!err)
-			err = sq_blob_dup(st, 11, &out->audio.data, &out->audio.len, why);
-	} else if (rc == SQLITE_DONE) {
-		err = fail(why, "no such message", OPENUM_ENOTFOUND);
-	} else {
-		err = sq_err(db, rc, why);
-	}
-out:
-	sqlite3_finalize(st);
-	sq_release(q, db);
-	return err;
+	return sq_get(impl, "no such message", sq_read_msg_audio, out, why,
+	              "SELECT " MSG_COLS ", audio FROM message WHERE id = ?", "i", id);
 }
 
 static int sq_msg_list(void *impl, int64_t mailbox_id, unsigned mask, store_msg **out, size_t *n,
