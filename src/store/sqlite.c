@@ -1115,10 +1115,10 @@ static int sq_mailq_claim(void *impl, int64_t now_ms, int64_t lease_ms, store_ma
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		err = sq_read_mailq(st, out, why);
-		if (!err)
+		if (!err) {
 			*found = true;
-		if (!err)
 			err = sq_done(db, st, why);
+		}
 	} else if (rc != SQLITE_DONE) {
 		err = sq_err(db, rc, why);
 	}
