@@ -96,7 +96,13 @@ bool cli_ops_set(cli_ops *o, const char *opt, const char *v, const char **msg)
 	if (strcmp(opt, "--quiet") == 0) {
 		o->quiet = true;
 		o->level = OU_LOG_ERROR;
-	} else if (strcmp(opt, "--log-level") == 0) {
+		return true;
+	}
+	if (!v) { /* every other one takes a value */
+		*msg = "option needs a value:";
+		return false;
+	}
+	if (strcmp(opt, "--log-level") == 0) {
 		if (ou_log_level_parse(v, &o->level) || o->level == OU_LOG_OFF) {
 			*msg = "--log-level needs error, warn, info or debug:";
 			return false;
@@ -160,7 +166,7 @@ int cli_ops_take(cli_ops *o, int argc, char **argv, int *i, const char **msg, co
 	if (takes == 2)
 		v = argv[++*i];
 	if (!cli_ops_set(o, opt, v, msg)) {
-		*arg = v;
+		*arg = v ? v : opt;
 		return -1;
 	}
 	return 1;
