@@ -51,7 +51,7 @@ void ou_log(ou_log_level l, const char *who, const char *fmt, ...)
 	if (t < 0 || (size_t)t >= sizeof(line))
 		return;
 	int n = snprintf(line + t, sizeof(line) - (size_t)t, "%s %s: ", names[l], who);
-	if (n < 0 || (size_t)(t + n) >= sizeof(line))
+	if (n < 0 || (size_t)t + (size_t)n >= sizeof(line))
 		return;
 	n += t;
 	va_list ap;

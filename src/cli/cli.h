@@ -13,6 +13,7 @@
 #include "base/base.h"
 #include "conf/conf.h"
 #include "mail/mail.h"
+#include "net/net.h"
 
 enum {
 	CLI_EXIT_OK = 0,
@@ -52,6 +53,25 @@ typedef struct cli_parse_stats {
  * Returns 0 when every message was good, else 1; stats (may be NULL) gets the counts. */
 int cli_parse_files(int nfiles, const char *const *files, bool show_body, cli_parse_stats *stats);
 
+/* The option parser of the store subcommands (cli/args.c). */
+typedef struct cli_opt {
+	const char *name; /* "--db" */
+	bool value;       /* takes a value: "--db FILE" or "--db=FILE"; else a flag */
+} cli_opt;
+enum { CLI_ARGS_MAXOPT = 32, CLI_ARGS_MAXPOS = 5 };
+typedef struct cli_args {
+	const char *val[CLI_ARGS_MAXOPT]; /* option k's value (last one given); NULL: none */
+	unsigned seen;                    /* bit k: option k was given */
+	int npos;
+	const char *pos[CLI_ARGS_MAXPOS]; /* the other words, in order ("--" ends options) */
+} cli_args;
+/* Parses argv[1..argc) with opts (at most CLI_ARGS_MAXOPT) into *out (zeroed by the
+ * caller). Returns CLI_EXIT_OK, or CLI_EXIT_USAGE after printing "openum CMD: ..."
+ * (unknown option, a value missing or not wanted, more than maxpos words; maxpos is
+ * at most CLI_ARGS_MAXPOS). The strings point into argv. */
+int cli_args_parse(int argc, char **argv, const char *cmd, const cli_opt *opts, size_t nopts,
+                   int maxpos, cli_args *out);
+
 /* Helpers the server subcommands share (cli/util.c). */
 /* A decimal number in 0..max (the whole string): true and *out, or false. */
 bool cli_num(const char *s, unsigned max, unsigned *out);
@@ -84,6 +104,9 @@ int cli_ops_takes(const char *opt);
 /* Applies opt (v: its value, NULL for a flag): true, or false with *msg, the error
  * to print followed by v ("--log-level needs error, warn, info or debug:"). */
 bool cli_ops_set(cli_ops *o, const char *opt, const char *v, const char **msg);
+/* argv[*i] as one of these options, with its value (then *i moves past it): 1 taken;
+ * 0 not one of these; -1 a missing or bad value: print *msg followed by *arg. */
+int cli_ops_take(cli_ops *o, int argc, char **argv, int *i, const char **msg, const char **arg);
 /* Sets the log level and sink (ident "openum-ROLE" for syslog): 0, or an error with
  * *why (the syslog socket cannot be reached; the sink is then unchanged). */
 int cli_ops_apply_log(const cli_ops *o, const char *role, const char **why);
@@ -137,29 +160,44 @@ int cli_um_mail_opt(cli_um_mail *m, const char *opt, const char *v, const char *
 /* After every option: checks they fit together and reads the password file. */
 int cli_um_mail_finish(cli_um_mail *m, const char **err);
 void cli_um_mail_free(cli_um_mail *m);
-/* SIGHUP reload (cli/reload.c). apply parses the merged argv of cf as at start-up
- * and applies the options listed in live (NULL-terminated key names); it returns 0,
- * or non-zero with the reason in err and nothing changed. Other keys whose value
- * changed are logged as needing a restart. The start-up cli_conf must outlive the
- * reload (cli_reload_stop before it is freed); the re-read ones are owned here. */
-typedef int (*cli_reload_apply_fn)(void *arg, const cli_conf *cf, char *err, size_t errlen);
+/* The signals of the server subcommands, um and proxy (cli/reload.c): SIGINT and
+ * SIGTERM stop the loop; SIGHUP reads the --config file again and calls run (the
+ * subcommand's own parse-and-start) on the merged argv while cli_reload_active()
+ * returns this reload: run then parses as at start-up, applies the options listed in
+ * live (NULL-terminated key names) with cli_reload_apply_live and returns 0, or
+ * non-zero with the reason in err and nothing changed. Other keys whose value changed
+ * are logged as needing a restart. The start-up cli_conf must outlive the reload
+ * (cli_reload_stop before it is freed); the re-read ones are owned here. */
 typedef struct cli_reload {
 	const char *cmd; /* "um", "proxy": the config section and the log role */
 	const conf_key *keys;
 	size_t nkeys;
 	const char *const *live;
-	cli_reload_apply_fn apply;
-	void *arg;
+	cli_conf_run_fn run;
+	net *net;    /* the running server's transport (its TLS files, trusted peers) */
+	cli_ops ops; /* the operations options in force */
+	char *err;   /* while run parses a reload: where its error goes */
+	size_t errlen;
 	/* private */
 	const cli_conf *cur; /* the settings in force */
 	cli_conf own;
 	bool owned;
-	uv_signal_t sig;
+	uv_signal_t hup, sint, sterm;
 } cli_reload;
-/* Fill cmd..arg, then start: SIGHUP calls cli_reload_now. */
+/* Fill cmd..ops, then start the three signals (from before the server says it is
+ * ready, so that a stop is always clean). */
 void cli_reload_start(cli_reload *r, uv_loop_t *loop, const cli_conf *cf);
 void cli_reload_now(cli_reload *r);
-/* Closes the signal handle (the loop must run once more) and frees what it owns. */
+/* The reload whose run is parsing now, or NULL (at start-up). */
+cli_reload *cli_reload_active(void);
+/* The live part of a reload: the log options, then the net settings (the old log
+ * options put back when those fail). 0, or CLI_EXIT_FAIL with the reason in r->err. */
+int cli_reload_apply_live(cli_reload *r, const cli_ops *ops, const net_config *nc);
+/* Closes the signal handles (the loop must run once more) and frees what it owns. */
 void cli_reload_stop(cli_reload *r);
+/* A bad option value of subcommand cmd: "WHEREMSG ARG" into the active reload's err,
+ * else "openum CMD: WHEREMSG ARG (see openum CMD --help)" on standard error. arg may be
+ * NULL. Returns CLI_EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *where, const char *msg, const char *arg);
 
 #endif

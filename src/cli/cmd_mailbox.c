@@ -95,15 +95,11 @@ enum {
 	OPT_FORMAT = 1 << 10,
 };
 
-static const struct {
-	const char *name;
-	unsigned bit;
-	bool value;
-} opts[] = {
-    {"--db", OPT_DB, true},     {"--name", OPT_NAME, true},     {"--ext", OPT_EXT, true},
-    {"--pin", OPT_PIN, true},   {"--caller", OPT_CALLER, true}, {"--limit", OPT_LIMIT, true},
-    {"--yes", OPT_YES, false},  {"--clear", OPT_CLEAR, false},  {"--email", OPT_EMAIL, true},
-    {"--mode", OPT_MODE, true}, {"--format", OPT_FORMAT, true},
+/* In the order of the bits above: option k is bit 1 << k. */
+static const cli_opt opts[] = {
+    {"--db", true},     {"--name", true},  {"--ext", true},    {"--pin", true},
+    {"--caller", true}, {"--limit", true}, {"--yes", false},   {"--clear", false},
+    {"--email", true},  {"--mode", true},  {"--format", true},
 };
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
 #define MAXPOS 4
@@ -121,7 +117,7 @@ typedef struct mb_args {
 static const char *opt_val(const mb_args *a, unsigned bit)
 {
 	for (size_t i = 0; i < NOPTS; i++)
-		if (opts[i].bit == bit)
+		if (1u << i == bit)
 			return a->val[i];
 	return NULL;
 }
@@ -144,43 +140,17 @@ static int op_fail(const mb_args *a, const char *what, const char *why, const ch
 static int parse_args(int argc, char **argv, mb_args *a)
 {
 	snprintf(a->label, sizeof(a->label), "mailbox");
-	bool dashdash = false;
-	for (int i = 1; i < argc; i++) {
-		const char *arg = argv[i];
-		if (!dashdash && strcmp(arg, "--") == 0) {
-			dashdash = true;
-			continue;
-		}
-		if (!dashdash && arg[0] == '-' && arg[1] != '\0') {
-			const char *eq = strchr(arg, '=');
-			size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
-			size_t k = 0;
-			while (k < NOPTS && !(strlen(opts[k].name) == len &&
-			                      strncmp(opts[k].name, arg, len) == 0))
-				k++;
-			if (k == NOPTS)
-				return cli_bad_option("mailbox", arg);
-			if (!opts[k].value) {
-				if (eq)
-					return usage_err(a, "option takes no value:", opts[k].name);
-			} else if (eq) {
-				a->val[k] = eq + 1;
-			} else if (i + 1 < argc) {
-				a->val[k] = argv[++i];
-			} else {
-				return usage_err(a, "option needs a value:", opts[k].name);
-			}
-			a->seen |= opts[k].bit;
-			continue;
-		}
-		if (!a->action) {
-			a->action = arg;
-			continue;
-		}
-		if (a->npos == MAXPOS)
-			return usage_err(a, "too many arguments:", arg);
-		a->pos[a->npos++] = arg;
-	}
+	cli_args in = {0};
+	int rc = cli_args_parse(argc, argv, "mailbox", opts, NOPTS, MAXPOS + 1, &in);
+	if (rc != CLI_EXIT_OK)
+		return rc;
+	memcpy(a->val, in.val, sizeof(a->val));
+	a->seen = in.seen;
+	for (int i = 0; i < in.npos; i++)
+		if (i == 0)
+			a->action = in.pos[0];
+		else
+			a->pos[a->npos++] = in.pos[i];
 	return 0;
 }
 
@@ -814,7 +784,7 @@ static int run(int argc, char **argv)
 	snprintf(a.label, sizeof(a.label), "mailbox %s", a.action);
 	unsigned extra = a.seen & ~(actions[k].allowed | OPT_DB);
 	for (size_t i = 0; i < NOPTS; i++)
-		if (extra & opts[i].bit)
+		if (extra & 1u << i)
 			return usage_err(&a, "option not used by this action:", opts[i].name);
 	if (a.npos < actions[k].minpos || a.npos > actions[k].maxpos) {
 		char msg[96];

@@ -1,7 +1,6 @@
 /* openum proxy: the MS-OCEXUM protocol server role. Parses the config file and the
  * command line into a proxy_config and runs proxy/proxy.h on a libuv loop until
  * SIGINT or SIGTERM. */
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -135,43 +134,9 @@ static const char *const live_keys[] = {"quiet",         "log-level", "log", "sy
 
 static const char *where = ""; /* "FILE line N: " while parsing the file's options */
 
-/* While SIGHUP parses the file again: the running proxy, what is in force, and the
- * error (written here instead of standard error). */
-typedef struct live {
-	proxy *p;
-	cli_ops ops;
-	char *err;
-	size_t errlen;
-} live;
-static live *reloading;
-
 static int bad(const char *msg, const char *arg)
 {
-	if (reloading) {
-		snprintf(reloading->err, reloading->errlen, "%s%s%s%s", where, msg, arg ? " " : "",
-		         arg ? arg : "");
-		return CLI_EXIT_USAGE;
-	}
-	fprintf(stderr, "openum proxy: %s%s%s%s (see openum proxy --help)\n", where, msg,
-	        arg ? " " : "", arg ? arg : "");
-	return CLI_EXIT_USAGE;
-}
-
-/* SIGHUP: the log options first (put back if the TLS files fail), then net. */
-static int apply_live(live *l, const cli_ops *ops, const net_config *nc)
-{
-	const char *why = "error";
-	if (cli_ops_apply_log(ops, "proxy", &why) != 0) {
-		snprintf(l->err, l->errlen, "--log syslog: %s", why);
-		return CLI_EXIT_FAIL;
-	}
-	if (net_reload(proxy_net(l->p), nc, &why) != 0) {
-		snprintf(l->err, l->errlen, "%s", why);
-		(void)cli_ops_apply_log(&l->ops, "proxy", &why);
-		return CLI_EXIT_FAIL;
-	}
-	l->ops = *ops;
-	return CLI_EXIT_OK;
+	return cli_usage_error("proxy", where, msg, arg);
 }
 
 /* "sha-256,md5" into c->digest (each at most once). */
@@ -196,8 +161,6 @@ static bool digest_list(const char *v, proxy_config *c)
 	}
 }
 
-static int reload_apply(void *arg, const cli_conf *cf, char *err, size_t errlen);
-
 static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 {
 	proxy_config c = {0};
@@ -211,15 +174,11 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 	for (int i = 1; i < argc; i++) {
 		const char *o = argv[i];
 		where = cli_conf_where(cf, i);
-		int takes = cli_ops_takes(o);
-		if (takes) {
-			const char *msg = NULL, *v = NULL;
-			if (takes == 2 && i + 1 >= argc)
-				return bad("option needs a value:", o);
-			if (takes == 2)
-				v = argv[++i];
-			if (!cli_ops_set(&ops, o, v, &msg))
-				return bad(msg, v);
+		const char *msg = NULL, *arg = NULL;
+		int took = cli_ops_take(&ops, argc, argv, &i, &msg, &arg);
+		if (took < 0)
+			return bad(msg, arg);
+		if (took) {
 			c.quiet = ops.quiet;
 			continue;
 		}
@@ -306,7 +265,7 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 		if (tcp_port == 0)
 			return bad("TLS needs --cert and --key", NULL);
 		tls_port = 0; /* TLS off without a certificate */
-		if (!reloading)
+		if (!cli_reload_active())
 			fprintf(stderr, "openum proxy: no --cert/--key: TLS listener off\n");
 	}
 	if (num_um && (!c.net.cert_file || !c.net.ca_file))
@@ -326,8 +285,8 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 	c.num_servers = num_um;
 	c.net.trusted_peers = trusted;
 	c.net.ntrusted = ntrusted;
-	if (reloading)
-		return apply_live(reloading, &ops, &c.net);
+	if (cli_reload_active())
+		return cli_reload_apply_live(cli_reload_active(), &ops, &c.net);
 
 	const char *why = "error";
 	if (cli_ops_apply_log(&ops, "proxy", &why) != 0) {
@@ -343,19 +302,14 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 		uv_loop_close(&loop);
 		return CLI_EXIT_FAIL;
 	}
-	/* SIGINT/SIGTERM stop us cleanly from before we say we are ready */
-	uv_signal_t sint, sterm;
-	uv_signal_init(&loop, &sint);
-	uv_signal_init(&loop, &sterm);
-	uv_signal_start(&sint, cli_stop_loop_on_signal, SIGINT);
-	uv_signal_start(&sterm, cli_stop_loop_on_signal, SIGTERM);
-	live lv = {.p = p, .ops = ops};
+	/* SIGINT/SIGTERM stop us cleanly from before we say we are ready; SIGHUP reloads */
 	cli_reload rl = {.cmd = "proxy",
 	                 .keys = keys,
 	                 .nkeys = sizeof(keys) / sizeof(keys[0]),
 	                 .live = live_keys,
-	                 .apply = reload_apply,
-	                 .arg = &lv};
+	                 .run = run_args,
+	                 .net = proxy_net(p),
+	                 .ops = ops};
 	cli_reload_start(&rl, &loop, cf);
 	fprintf(stderr, "openum proxy: domain %s, listening on %s", c.domain, listen);
 	if (c.tcp_ip)
@@ -369,8 +323,6 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 			fprintf(stderr, "openum proxy: cannot start: %s\n", why);
 			proxy_free(p);
 			cli_reload_stop(&rl);
-			uv_close((uv_handle_t *)&sint, NULL);
-			uv_close((uv_handle_t *)&sterm, NULL);
 			uv_run(&loop, UV_RUN_DEFAULT);
 			uv_loop_close(&loop);
 			return CLI_EXIT_FAIL;
@@ -380,8 +332,6 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 	}
 	uv_run(&loop, UV_RUN_DEFAULT);
 	cli_reload_stop(&rl);
-	uv_close((uv_handle_t *)&sint, NULL);
-	uv_close((uv_handle_t *)&sterm, NULL);
 	metrics_http_stop(mh);
 	proxy_free(p);
 	uv_run(&loop, UV_RUN_DEFAULT);
@@ -389,18 +339,6 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 	uv_run(&loop, UV_RUN_DEFAULT);
 	uv_loop_close(&loop);
 	return CLI_EXIT_OK;
-}
-
-/* SIGHUP: parse the re-read file and command line as at start; apply the live part. */
-static int reload_apply(void *arg, const cli_conf *cf, char *err, size_t errlen)
-{
-	live *l = arg;
-	l->err = err;
-	l->errlen = errlen;
-	reloading = l;
-	int rc = run_args(cf->argc, cf->argv, cf->nfile, cf);
-	reloading = NULL;
-	return rc;
 }
 
 static int run(int argc, char **argv)

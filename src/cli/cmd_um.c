@@ -2,7 +2,6 @@
  * into an
  * um_server_cfg, opens the store and the prompts, and runs um/server.c (plus the
  * Play-On-Phone engine and the web service when asked) until SIGINT or SIGTERM. */
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -201,26 +200,9 @@ static void queue_transcript(void *arg, int64_t msg_id)
 	(void)transcribe_queue_add(arg, msg_id); /* a full queue leaves it pending */
 }
 
-/* While SIGHUP parses the file again: the running server, what is in force, and the
- * error (written here instead of standard error). */
-typedef struct live {
-	um_server *srv;
-	cli_ops ops;
-	char *err;
-	size_t errlen;
-} live;
-static live *reloading;
-
 static int bad(const char *msg, const char *arg)
 {
-	if (reloading) {
-		snprintf(reloading->err, reloading->errlen, "%s%s%s%s", where, msg, arg ? " " : "",
-		         arg ? arg : "");
-		return CLI_EXIT_USAGE;
-	}
-	fprintf(stderr, "openum um: %s%s%s%s (see openum um --help)\n", where, msg, arg ? " " : "",
-	        arg ? arg : "");
-	return CLI_EXIT_USAGE;
+	return cli_usage_error("um", where, msg, arg);
 }
 
 static int no_pop_start(void *arg, const char *mailbox, int64_t msg_id, const char *dial,
@@ -270,25 +252,6 @@ static void pop_ended(void *p, ua_call *c, const ua_end *end)
 static const um_pop_hooks pop_hooks = {pop_owns, pop_progress,  pop_answered,
                                        pop_dtmf, pop_play_done, pop_ended};
 
-/* SIGHUP: the log options first (put back if the TLS files fail), then net. */
-static int apply_live(live *l, const cli_ops *ops, const net_config *nc)
-{
-	const char *why = "error";
-	if (cli_ops_apply_log(ops, "um", &why) != 0) {
-		snprintf(l->err, l->errlen, "--log syslog: %s", why);
-		return CLI_EXIT_FAIL;
-	}
-	if (net_reload(ua_net(um_server_ua(l->srv)), nc, &why) != 0) {
-		snprintf(l->err, l->errlen, "%s", why);
-		(void)cli_ops_apply_log(&l->ops, "um", &why);
-		return CLI_EXIT_FAIL;
-	}
-	l->ops = *ops;
-	return CLI_EXIT_OK;
-}
-
-static int reload_apply(void *arg, const cli_conf *cf, char *err, size_t errlen);
-
 static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 {
 	um_server_cfg c = {0};
@@ -313,20 +276,16 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 	/* static: the body template is MAIL_TEXT_MAX bytes. A SIGHUP parses into its own
 	 * copy: the running e-mail worker borrows the strings of the first. */
 	static cli_um_mail mail_run, mail_reload;
-	cli_um_mail *const mail = reloading ? &mail_reload : &mail_run;
+	cli_um_mail *const mail = cli_reload_active() ? &mail_reload : &mail_run;
 	memset(mail, 0, sizeof(*mail));
 	for (int i = 1; i < argc; i++) {
 		const char *o = argv[i];
 		where = cli_conf_where(cf, i);
-		int takes = cli_ops_takes(o);
-		if (takes) {
-			const char *msg = NULL, *v = NULL;
-			if (takes == 2 && i + 1 >= argc)
-				return bad("option needs a value:", o);
-			if (takes == 2)
-				v = argv[++i];
-			if (!cli_ops_set(&ops, o, v, &msg))
-				return bad(msg, v);
+		const char *msg = NULL, *arg = NULL;
+		int took = cli_ops_take(&ops, argc, argv, &i, &msg, &arg);
+		if (took < 0)
+			return bad(msg, arg);
+		if (took) {
 			c.quiet = ops.quiet;
 			continue;
 		}
@@ -577,9 +536,9 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 	c.tcp_port = tcp_port;
 	c.tls_ip = tls_on ? tls_ip : NULL;
 	c.tls_port = tls_port;
-	if (reloading) {
+	if (cli_reload_active()) {
 		cli_um_mail_free(mail); /* e-mail settings need a restart */
-		return apply_live(reloading, &ops, &c.ua.net);
+		return cli_reload_apply_live(cli_reload_active(), &ops, &c.ua.net);
 	}
 
 	const char *why = "error";
@@ -677,19 +636,14 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 		um_pop_free(pop);
 		goto out;
 	}
-	/* SIGINT/SIGTERM stop us cleanly from before we say we are ready */
-	uv_signal_t sint, sterm;
-	uv_signal_init(&loop, &sint);
-	uv_signal_init(&loop, &sterm);
-	uv_signal_start(&sint, cli_stop_loop_on_signal, SIGINT);
-	uv_signal_start(&sterm, cli_stop_loop_on_signal, SIGTERM);
-	live lv = {.srv = srv, .ops = ops};
+	/* SIGINT/SIGTERM stop us cleanly from before we say we are ready; SIGHUP reloads */
 	cli_reload rl = {.cmd = "um",
 	                 .keys = keys,
 	                 .nkeys = sizeof(keys) / sizeof(keys[0]),
 	                 .live = live_keys,
-	                 .apply = reload_apply,
-	                 .arg = &lv};
+	                 .run = run_args,
+	                 .net = ua_net(um_server_ua(srv)),
+	                 .ops = ops};
 	cli_reload_start(&rl, &loop, cf);
 	if (!c.quiet) {
 		fprintf(stderr, "openum um: store %s, listening", db_shown);
@@ -724,8 +678,6 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 	}
 	uv_run(&loop, UV_RUN_DEFAULT);
 	cli_reload_stop(&rl);
-	uv_close((uv_handle_t *)&sint, NULL);
-	uv_close((uv_handle_t *)&sterm, NULL);
 	metrics_http_stop(mh);
 	web_stop(ws);
 	um_server_free(srv);  /* recordings stored, calls logged: in the loop run below */
@@ -740,18 +692,6 @@ out:
 	um_prompts_free(pr);
 	store_close(st);
 	cli_um_mail_free(mail);
-	return rc;
-}
-
-/* SIGHUP: parse the re-read file and command line as at start; apply the live part. */
-static int reload_apply(void *arg, const cli_conf *cf, char *err, size_t errlen)
-{
-	live *l = arg;
-	l->err = err;
-	l->errlen = errlen;
-	reloading = l;
-	int rc = run_args(cf->argc, cf->argv, cf->nfile, cf);
-	reloading = NULL;
 	return rc;
 }
 

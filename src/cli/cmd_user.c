@@ -70,8 +70,9 @@ static void usage(FILE *out)
 }
 
 enum { OPT_DB, OPT_PASSWORD, OPT_REALM, OPT_FORWARD, OPT_NO_ANSWER, OPT_BUSY, OPT_UNREG, NOPTS };
-static const char *const opt_names[NOPTS] = {
-    "--db", "--password", "--realm", "--forward", "--no-answer", "--busy", "--unregistered"};
+static const cli_opt opts[NOPTS] = {
+    {"--db", true},        {"--password", true}, {"--realm", true},       {"--forward", true},
+    {"--no-answer", true}, {"--busy", true},     {"--unregistered", true}};
 
 typedef struct u_args {
 	const char *val[NOPTS];
@@ -97,34 +98,13 @@ static int op_fail(const u_args *a, const char *what, const char *why)
 static int parse_args(int argc, char **argv, u_args *a)
 {
 	snprintf(a->label, sizeof(a->label), "user");
-	bool dashdash = false;
-	for (int i = 1; i < argc; i++) {
-		const char *arg = argv[i];
-		if (!dashdash && strcmp(arg, "--") == 0) {
-			dashdash = true;
-			continue;
-		}
-		if (!dashdash && arg[0] == '-' && arg[1] != '\0') {
-			const char *eq = strchr(arg, '=');
-			size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
-			int k = 0;
-			while (k < NOPTS && !(strlen(opt_names[k]) == len &&
-			                      strncmp(opt_names[k], arg, len) == 0))
-				k++;
-			if (k == NOPTS)
-				return cli_bad_option("user", arg);
-			if (eq)
-				a->val[k] = eq + 1;
-			else if (i + 1 < argc)
-				a->val[k] = argv[++i];
-			else
-				return usage_err(a, "option needs a value:", opt_names[k]);
-			continue;
-		}
-		if (a->npos == 3)
-			return usage_err(a, "too many arguments:", arg);
-		a->pos[a->npos++] = arg;
-	}
+	cli_args in = {0};
+	int rc = cli_args_parse(argc, argv, "user", opts, NOPTS, 3, &in);
+	if (rc != CLI_EXIT_OK)
+		return rc;
+	memcpy(a->val, in.val, sizeof(a->val));
+	for (a->npos = 0; a->npos < in.npos; a->npos++)
+		a->pos[a->npos] = in.pos[a->npos];
 	if (a->npos == 0)
 		return usage_err(a, "no action given", NULL);
 	snprintf(a->label, sizeof(a->label), "user %s", a->pos[0]);

@@ -1,7 +1,8 @@
-/* SIGHUP for the server subcommands (um, proxy): read the --config file again, let
- * the subcommand parse the whole merged command line and apply what may change at
- * run time, and log every other option whose value changed as needing a restart. A
- * file or value that does not parse changes nothing: the old settings stay. */
+/* The signals of the server subcommands (um, proxy): SIGINT and SIGTERM stop the
+ * loop; SIGHUP reads the --config file again, lets the subcommand parse the whole
+ * merged command line and apply what may change at run time, and logs every other
+ * option whose value changed as needing a restart. A file or value that does not
+ * parse changes nothing: the old settings stay. */
 #include <signal.h>
 #include <string.h>
 
@@ -13,6 +14,54 @@ static bool is_live(const cli_reload *r, const char *name)
 		if (strcmp(*l, name) == 0)
 			return true;
 	return false;
+}
+
+/* Only one server runs in a process: the reload being parsed, for its error path. */
+static cli_reload *active;
+
+cli_reload *cli_reload_active(void)
+{
+	return active;
+}
+
+int cli_usage_error(const char *cmd, const char *where, const char *msg, const char *arg)
+{
+	if (active)
+		snprintf(active->err, active->errlen, "%s%s%s%s", where, msg, arg ? " " : "",
+		         arg ? arg : "");
+	else
+		fprintf(stderr, "openum %s: %s%s%s%s (see openum %s --help)\n", cmd, where, msg,
+		        arg ? " " : "", arg ? arg : "", cmd);
+	return CLI_EXIT_USAGE;
+}
+
+int cli_reload_apply_live(cli_reload *r, const cli_ops *ops, const net_config *nc)
+{
+	const char *why = "error";
+	if (cli_ops_apply_log(ops, r->cmd, &why) != 0) {
+		snprintf(r->err, r->errlen, "--log syslog: %s", why);
+		return CLI_EXIT_FAIL;
+	}
+	if (net_reload(r->net, nc, &why) != 0) {
+		snprintf(r->err, r->errlen, "%s", why);
+		(void)cli_ops_apply_log(&r->ops, r->cmd, &why);
+		return CLI_EXIT_FAIL;
+	}
+	r->ops = *ops;
+	return CLI_EXIT_OK;
+}
+
+/* The subcommand's run on the merged argv, with errors into err. */
+static int apply(cli_reload *r, const cli_conf *cf, char *err, size_t errlen)
+{
+	r->err = err;
+	r->errlen = errlen;
+	active = r;
+	int rc = r->run(cf->argc, cf->argv, cf->nfile, cf);
+	active = NULL;
+	r->err = NULL;
+	r->errlen = 0;
+	return rc;
 }
 
 void cli_reload_now(cli_reload *r)
@@ -29,7 +78,7 @@ void cli_reload_now(cli_reload *r)
 		       r->cur->path, err);
 		return;
 	}
-	if (r->apply(r->arg, &next, err, sizeof(err)) != 0) {
+	if (apply(r, &next, err, sizeof(err)) != 0) {
 		ou_log(OU_LOG_ERROR, r->cmd, "reload of %s failed, old settings kept: %s",
 		       r->cur->path, err);
 		cli_conf_free(&next);
@@ -67,14 +116,20 @@ void cli_reload_start(cli_reload *r, uv_loop_t *loop, const cli_conf *cf)
 {
 	r->cur = cf;
 	r->owned = false;
-	uv_signal_init(loop, &r->sig);
-	r->sig.data = r;
-	uv_signal_start(&r->sig, on_hup, SIGHUP);
+	uv_signal_init(loop, &r->hup);
+	r->hup.data = r;
+	uv_signal_start(&r->hup, on_hup, SIGHUP);
+	uv_signal_init(loop, &r->sint);
+	uv_signal_init(loop, &r->sterm);
+	uv_signal_start(&r->sint, cli_stop_loop_on_signal, SIGINT);
+	uv_signal_start(&r->sterm, cli_stop_loop_on_signal, SIGTERM);
 }
 
 void cli_reload_stop(cli_reload *r)
 {
-	uv_close((uv_handle_t *)&r->sig, NULL);
+	uv_close((uv_handle_t *)&r->hup, NULL);
+	uv_close((uv_handle_t *)&r->sint, NULL);
+	uv_close((uv_handle_t *)&r->sterm, NULL);
 	if (r->owned)
 		cli_conf_free(&r->own);
 	r->owned = false;

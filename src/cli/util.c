@@ -96,7 +96,13 @@ bool cli_ops_set(cli_ops *o, const char *opt, const char *v, const char **msg)
 	if (strcmp(opt, "--quiet") == 0) {
 		o->quiet = true;
 		o->level = OU_LOG_ERROR;
-	} else if (strcmp(opt, "--log-level") == 0) {
+		return true;
+	}
+	if (!v) { /* every other one takes a value */
+		*msg = "option needs a value:";
+		return false;
+	}
+	if (strcmp(opt, "--log-level") == 0) {
 		if (ou_log_level_parse(v, &o->level) || o->level == OU_LOG_OFF) {
 			*msg = "--log-level needs error, warn, info or debug:";
 			return false;
@@ -144,4 +150,24 @@ int cli_ops_apply_log(const cli_ops *o, const char *role, const char **why)
 	}
 	ou_log_set_level(o->level);
 	return 0;
+}
+
+int cli_ops_take(cli_ops *o, int argc, char **argv, int *i, const char **msg, const char **arg)
+{
+	const char *opt = argv[*i], *v = NULL;
+	int takes = cli_ops_takes(opt);
+	if (!takes)
+		return 0;
+	if (takes == 2 && *i + 1 >= argc) {
+		*msg = "option needs a value:";
+		*arg = opt;
+		return -1;
+	}
+	if (takes == 2)
+		v = argv[++*i];
+	if (!cli_ops_set(o, opt, v, msg)) {
+		*arg = v ? v : opt;
+		return -1;
+	}
+	return 1;
 }

@@ -143,7 +143,6 @@ static void deliver(mail_worker *w, const store_mailq *q)
 	ou_buf_init(&msg);
 	char to[STORE_EMAIL_MAX] = "";
 	const char *why = NULL;
-	int64_t now = 0;
 	int err = mail_compose(w->st, &w->cfg, q, NULL /* the message's own, when done */, &msg, to,
 	                       &why);
 	char result[STORE_DETAIL_MAX];
@@ -171,7 +170,7 @@ static void deliver(mail_worker *w, const store_mailq *q)
 		}
 	}
 	if (state == STORE_MAILQ_PENDING) {
-		now = now_ms();
+		int64_t now = now_ms();
 		next = now + (int64_t)mail_backoff_s(q->attempts, w->cfg.retry_base_s,
 		                                     w->cfg.retry_max_s) *
 		                 1000;

@@ -160,9 +160,10 @@ static bool wait_sound(phone_run *r, const phone_step *s, const phone_status *st
 		fail(r, s, "the call was not answered%s", NULL);
 	} else if (timed_out) {
 		if (s->op == PHONE_OP_WAIT_SILENCE)
-			snprintf(
-			    buf, sizeof(buf), "never %u ms of silence (sound until %llu ms ago)",
-			    PHONE_PROMPT_SILENCE_MS, (unsigned long long)(now - l->last_voiced_at));
+			snprintf(buf, sizeof(buf),
+			         "never %u ms of silence (sound until %llu ms ago)",
+			         (unsigned)PHONE_PROMPT_SILENCE_MS,
+			         (unsigned long long)(now - l->last_voiced_at));
 		else if (sound < PHONE_PROMPT_SOUND_MS)
 			snprintf(buf, sizeof(buf), "no prompt heard: %llu ms of sound in %u s",
 			         (unsigned long long)sound, s->num);

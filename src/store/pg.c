@@ -32,21 +32,6 @@ static void pgs_close(void *impl)
 	pg_pool_close(impl);
 }
 
-/* The row count an UPDATE/DELETE changed: 0 is OPENUM_ENOTFOUND with nf as the reason. */
-static int pg_change(pg_pool *p, const char *nf, const char **why, const char *sql, const char *fmt,
-                     int64_t a, const char *t)
-{
-	PGresult *r;
-	int err =
-	    fmt[0] == 't' ? pg_run(p, &r, why, sql, fmt, t, a) : pg_run(p, &r, why, sql, fmt, a);
-	if (err)
-		return err;
-	if (pg_changed(r) == 0)
-		err = fail(why, nf, OPENUM_ENOTFOUND);
-	PQclear(r);
-	return err;
-}
-
 static uint32_t clamp_u32(int64_t v)
 {
 	return v < 0 ? 0 : v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
@@ -208,8 +193,8 @@ static int pgs_mailbox_list(void *impl, store_mailbox **out, size_t *n, const ch
 
 static int pgs_mailbox_del(void *impl, int64_t id, const char **why)
 {
-	return pg_change(impl, "no such mailbox", why, "DELETE FROM mailbox WHERE id = $1", "i", id,
-	                 NULL);
+	return pg_change(impl, "no such mailbox", why, "DELETE FROM mailbox WHERE id = $1", "i",
+	                 id);
 }
 
 static int pgs_mailbox_set_text(void *impl, int64_t id, store_text_field f, const char *value,
@@ -217,7 +202,7 @@ static int pgs_mailbox_set_text(void *impl, int64_t id, store_text_field f, cons
 {
 	const char *sql = f == STORE_FIELD_NAME ? "UPDATE mailbox SET name = $1 WHERE id = $2"
 	                                        : "UPDATE mailbox SET email = $1 WHERE id = $2";
-	return pg_change(impl, "no such mailbox", why, sql, "ti", id, value);
+	return pg_change(impl, "no such mailbox", why, sql, "ti", value, id);
 }
 
 static int read_pin(const PGresult *r, int row, int col, store_pin_rec *out, const char **why)
@@ -350,23 +335,16 @@ static int pgs_reset_failed(void *impl, int64_t id, bool unlock, const char **wh
 	    unlock ? "UPDATE mailbox SET failed_logons = 0, locked = false WHERE id = $1"
 	           : "UPDATE mailbox SET failed_logons = CASE WHEN locked THEN failed_logons "
 	             "ELSE 0 END WHERE id = $1";
-	return pg_change(impl, "no such mailbox", why, sql, "i", id, NULL);
+	return pg_change(impl, "no such mailbox", why, sql, "i", id);
 }
 
 static int pgs_greeting_set(void *impl, int64_t id, const store_audio *a, const char **why)
 {
 	bool clear = !a || !a->data || a->len == 0;
-	PGresult *r;
-	int err = pg_run(impl, &r, why,
+	return pg_change(impl, "no such mailbox", why,
 	                 "UPDATE mailbox SET greeting_codec = $1, greeting = $2 WHERE id = $3",
 	                 "tbi", clear ? NULL : store_codec_name(a->codec),
 	                 clear ? NULL : (const void *)a->data, clear ? (size_t)0 : a->len, id);
-	if (err)
-		return err;
-	if (pg_changed(r) == 0)
-		err = fail(why, "no such mailbox", OPENUM_ENOTFOUND);
-	PQclear(r);
-	return err;
 }
 
 static int codec_col(const PGresult *r, int row, int col, store_codec *out, const char **why)
@@ -506,29 +484,22 @@ static int pgs_msg_count(void *impl, int64_t mailbox_id, unsigned *nnew, unsigne
 static int pgs_msg_set_state(void *impl, int64_t id, store_msg_state s, const char **why)
 {
 	return pg_change(impl, "no such message", why,
-	                 "UPDATE message SET state = $1 WHERE id = $2", "ti", id,
-	                 store_msg_state_name(s));
+	                 "UPDATE message SET state = $1 WHERE id = $2", "ti",
+	                 store_msg_state_name(s), id);
 }
 
 static int pgs_msg_delete(void *impl, int64_t id, const char **why)
 {
-	return pg_change(impl, "no such message", why, "DELETE FROM message WHERE id = $1", "i", id,
-	                 NULL);
+	return pg_change(impl, "no such message", why, "DELETE FROM message WHERE id = $1", "i",
+	                 id);
 }
 
 static int pgs_msg_set_transcript(void *impl, int64_t id, store_transcript_state ts,
                                   const char *text, const char **why)
 {
-	PGresult *r;
-	int err = pg_run(impl, &r, why,
+	return pg_change(impl, "no such message", why,
 	                 "UPDATE message SET transcript_state = $1, transcript = $2 WHERE id = $3",
 	                 "tti", store_transcript_state_name(ts), text, id);
-	if (err)
-		return err;
-	if (pg_changed(r) == 0)
-		err = fail(why, "no such message", OPENUM_ENOTFOUND);
-	PQclear(r);
-	return err;
 }
 
 static int pgs_msg_get_transcript(void *impl, int64_t id, store_transcript_state *ts, char *text,
@@ -642,18 +613,11 @@ static int pgs_call_list(void *impl, const char *mailbox, unsigned limit, store_
 static int pgs_mailbox_set_delivery(void *impl, int64_t id, const char *email, int mode, int fmt,
                                     const char **why)
 {
-	PGresult *r;
-	int err = pg_run(impl, &r, why,
+	return pg_change(impl, "no such mailbox", why,
 	                 "UPDATE mailbox SET email = coalesce($1, email), email_mode = $2, "
 	                 "email_format = $3 WHERE id = $4",
 	                 "ttti", email, store_email_mode_name((store_email_mode)mode),
 	                 store_email_format_name((store_email_format)fmt), id);
-	if (err)
-		return err;
-	if (pg_changed(r) == 0)
-		err = fail(why, "no such mailbox", OPENUM_ENOTFOUND);
-	PQclear(r);
-	return err;
 }
 
 #define MAILQ_COLS                                                                                 \
@@ -711,17 +675,10 @@ static int pgs_mailq_claim(void *impl, int64_t now_ms, int64_t lease_ms, store_m
 static int pgs_mailq_finish(void *impl, int64_t id, store_mailq_state s, int64_t now_ms,
                             int64_t next_ms, const char *result, const char **why)
 {
-	PGresult *r;
-	int err = pg_run(impl, &r, why,
+	return pg_change(impl, "no such delivery", why,
 	                 "UPDATE mail_queue SET state = $1, next_ms = $2, last_ms = $3, "
 	                 "result = $4 WHERE id = $5",
 	                 "tiiti", store_mailq_state_name(s), next_ms, now_ms, result, id);
-	if (err)
-		return err;
-	if (pg_changed(r) == 0)
-		err = fail(why, "no such delivery", OPENUM_ENOTFOUND);
-	PQclear(r);
-	return err;
 }
 
 static int pgs_mailq_list(void *impl, const char *mailbox, unsigned limit, store_mailq **out,

@@ -297,24 +297,49 @@ void pg_release(pg_pool *p, const PGconn *c)
 	pthread_mutex_unlock(&p->mu);
 }
 
-/* Runs one statement on a pooled connection; its rows, if any, are left in *res (NULL
- * when the caller wants none). */
-int pg_run(pg_pool *p, PGresult **res, const char **why, const char *sql, const char *fmt, ...)
+static int pg_vrun(pg_pool *p, PGresult **res, const char **why, const char *sql, const char *fmt,
+                   va_list ap)
 {
 	PGconn *c;
 	int err = pg_acquire(p, &c, why);
 	if (err)
 		return err;
 	PGresult *r = NULL;
-	va_list ap;
-	va_start(ap, fmt);
 	err = pg_vquery(c, &r, why, sql, fmt, ap);
-	va_end(ap);
 	pg_release(p, c);
 	if (!err && res)
 		*res = r;
 	else
 		PQclear(r);
+	return err;
+}
+
+/* Runs one statement on a pooled connection; its rows, if any, are left in *res (NULL
+ * when the caller wants none). */
+int pg_run(pg_pool *p, PGresult **res, const char **why, const char *sql, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int err = pg_vrun(p, res, why, sql, fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+int pg_change(pg_pool *p, const char *nf, const char **why, const char *sql, const char *fmt, ...)
+{
+	PGresult *r;
+	va_list ap;
+	va_start(ap, fmt);
+	int err = pg_vrun(p, &r, why, sql, fmt, ap);
+	va_end(ap);
+	if (err)
+		return err;
+	if (pg_changed(r) == 0) {
+		if (why)
+			*why = nf;
+		err = OPENUM_ENOTFOUND;
+	}
+	PQclear(r);
 	return err;
 }
 

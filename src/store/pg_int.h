@@ -48,6 +48,8 @@ int pg_version(PGconn *c, int *out, const char **why);
 /* pg_query on a connection of the pool, taken and given back around it. res may be
  * NULL when the caller wants no rows. */
 int pg_run(pg_pool *p, PGresult **res, const char **why, const char *sql, const char *fmt, ...);
+/* pg_run of an UPDATE/DELETE: no row changed is OPENUM_ENOTFOUND with nf as the reason. */
+int pg_change(pg_pool *p, const char *nf, const char **why, const char *sql, const char *fmt, ...);
 /* A statement without parameters or rows ("BEGIN", "COMMIT"). */
 int pg_exec(PGconn *c, const char *sql, const char **why);
 void pg_rollback(PGconn *c);

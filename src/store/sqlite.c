@@ -81,16 +81,14 @@ static void sq_rollback(sqlite3 *db)
 /* Prepares sql and binds its parameters from fmt, one letter each:
  * 'i' int64_t, 't' const char * (NULL binds NULL), 'b' const void *, size_t (NULL binds
  * NULL), 'z' like 'b' but never NULL (an empty blob stays a blob). */
-static int sq_prep(sqlite3 *db, sqlite3_stmt **st, const char **why, const char *sql,
-                   const char *fmt, ...)
+static int sq_vprep(sqlite3 *db, sqlite3_stmt **st, const char **why, const char *sql,
+                    const char *fmt, va_list ap)
 {
 	int rc = sqlite3_prepare_v2(db, sql, -1, st, NULL);
 	if (rc != SQLITE_OK) {
 		*st = NULL;
 		return sq_err(db, rc, why);
 	}
-	va_list ap;
-	va_start(ap, fmt);
 	int i = 1;
 	for (const char *f = fmt; *f && rc == SQLITE_OK; f++, i++) {
 		switch (*f) {
@@ -118,7 +116,6 @@ static int sq_prep(sqlite3 *db, sqlite3_stmt **st, const char **why, const char 
 		default: rc = SQLITE_MISUSE; break;
 		}
 	}
-	va_end(ap);
 	if (rc != SQLITE_OK) {
 		int err = sq_err(db, rc, why);
 		sqlite3_finalize(*st);
@@ -126,6 +123,16 @@ static int sq_prep(sqlite3 *db, sqlite3_stmt **st, const char **why, const char 
 		return err;
 	}
 	return 0;
+}
+
+static int sq_prep(sqlite3 *db, sqlite3_stmt **st, const char **why, const char *sql,
+                   const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int err = sq_vprep(db, st, why, sql, fmt, ap);
+	va_end(ap);
+	return err;
 }
 
 /* Steps a statement that returns no rows (or whose rows are ignored) to the end. */
@@ -346,6 +353,38 @@ static int sq_schema_version(void *impl, int *out, const char **why)
 	"id, address, name, ext, email, pin_hash IS NOT NULL, pin_set_ms, failed_logons, locked, " \
 	"greeting IS NOT NULL, created_ms, email_mode, email_format"
 
+/* Reads a result row into *row (a store_mailbox, store_msg, ...). */
+typedef int (*sq_row_reader)(sqlite3_stmt *st, void *row, const char **why);
+
+/* Runs a query for one row on a connection of its own (parameters bound as sq_prep
+ * does) and reads that row with read into row; no row is OPENUM_ENOTFOUND with nf as
+ * the reason. */
+static int sq_get(sq *q, const char *nf, sq_row_reader read, void *row, const char **why,
+                  const char *sql, const char *fmt, ...)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st = NULL;
+	int err = sq_acquire(q, &db, why);
+	if (err)
+		return err;
+	va_list ap;
+	va_start(ap, fmt);
+	err = sq_vprep(db, &st, why, sql, fmt, ap);
+	va_end(ap);
+	if (!err) {
+		int rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			err = read(st, row, why);
+		else if (rc == SQLITE_DONE)
+			err = fail(why, nf, OPENUM_ENOTFOUND);
+		else
+			err = sq_err(db, rc, why);
+	}
+	sqlite3_finalize(st);
+	sq_release(q, db);
+	return err;
+}
+
 static int sq_read_mailbox(sqlite3_stmt *st, void *row, const char **why)
 {
 	store_mailbox *mb = row;
@@ -433,34 +472,14 @@ out:
 static int sq_mailbox_get(void *impl, store_key key, int64_t id, const char *text,
                           store_mailbox *out, const char **why)
 {
-	sq *q = impl;
-	sqlite3 *db;
-	sqlite3_stmt *st = NULL;
-	int err = sq_acquire(q, &db, why);
-	if (err)
-		return err;
+	const char *nf = "no such mailbox";
 	if (key == STORE_KEY_ID)
-		err =
-		    sq_prep(db, &st, why, "SELECT " MB_COLS " FROM mailbox WHERE id = ?", "i", id);
-	else if (key == STORE_KEY_ADDRESS)
-		err = sq_prep(db, &st, why, "SELECT " MB_COLS " FROM mailbox WHERE address = ?",
-		              "t", text);
-	else
-		err = sq_prep(db, &st, why, "SELECT " MB_COLS " FROM mailbox WHERE ext = ?", "t",
-		              text);
-	if (err)
-		goto out;
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		err = sq_read_mailbox(st, out, why);
-	else if (rc == SQLITE_DONE)
-		err = fail(why, "no such mailbox", OPENUM_ENOTFOUND);
-	else
-		err = sq_err(db, rc, why);
-out:
-	sqlite3_finalize(st);
-	sq_release(q, db);
-	return err;
+		return sq_get(impl, nf, sq_read_mailbox, out, why,
+		              "SELECT " MB_COLS " FROM mailbox WHERE id = ?", "i", id);
+	return sq_get(impl, nf, sq_read_mailbox, out, why,
+	              key == STORE_KEY_ADDRESS ? "SELECT " MB_COLS " FROM mailbox WHERE address = ?"
+	                                       : "SELECT " MB_COLS " FROM mailbox WHERE ext = ?",
+	              "t", text);
 }
 
 /* Appends one element of size sz to a malloc'd array, doubling its capacity. */
@@ -474,9 +493,6 @@ static void *grow(void *arr, size_t n, size_t *cap, size_t sz)
 		*cap = ncap;
 	return p;
 }
-
-/* Reads a result row into *row (a store_mailbox, store_msg, ...). */
-typedef int (*sq_row_reader)(sqlite3_stmt *st, void *row, const char **why);
 
 /* The tail of every list query: steps st (when err is still 0) to its end, reading each
  * row with read into a malloc'd array of sz-byte elements, then finalizes st and gives
@@ -531,23 +547,27 @@ static int sq_mailbox_list(void *impl, store_mailbox **out, size_t *n, const cha
 	return err;
 }
 
-/* Runs one UPDATE/DELETE; no row changed is OPENUM_ENOTFOUND with nf as the reason. */
-static int sq_change(sq *q, const char *nf, const char **why, const char *sql, const char *fmt,
-                     int64_t a, const char *t)
+/* Runs one INSERT/UPDATE/DELETE on a connection of its own, its parameters bound as
+ * sq_prep does. nf: no row changed is OPENUM_ENOTFOUND with nf as the reason (NULL:
+ * not checked); id (may be NULL): the rowid of the row inserted. */
+static int sq_write(sq *q, const char *nf, int64_t *id, const char **why, const char *sql,
+                    const char *fmt, ...)
 {
 	sqlite3 *db;
 	sqlite3_stmt *st = NULL;
 	int err = sq_acquire(q, &db, why);
 	if (err)
 		return err;
-	if (fmt[0] == 't')
-		err = sq_prep(db, &st, why, sql, fmt, t, a);
-	else
-		err = sq_prep(db, &st, why, sql, fmt, a);
+	va_list ap;
+	va_start(ap, fmt);
+	err = sq_vprep(db, &st, why, sql, fmt, ap);
+	va_end(ap);
 	if (!err)
 		err = sq_done(db, st, why);
-	if (!err && sqlite3_changes(db) == 0)
+	if (!err && nf && sqlite3_changes(db) == 0)
 		err = fail(why, nf, OPENUM_ENOTFOUND);
+	if (!err && id)
+		*id = sqlite3_last_insert_rowid(db);
 	sqlite3_finalize(st);
 	sq_release(q, db);
 	return err;
@@ -555,8 +575,8 @@ static int sq_change(sq *q, const char *nf, const char **why, const char *sql, c
 
 static int sq_mailbox_del(void *impl, int64_t id, const char **why)
 {
-	return sq_change(impl, "no such mailbox", why, "DELETE FROM mailbox WHERE id = ?", "i", id,
-	                 NULL);
+	return sq_write(impl, "no such mailbox", NULL, why, "DELETE FROM mailbox WHERE id = ?", "i",
+	                id);
 }
 
 static int sq_mailbox_set_text(void *impl, int64_t id, store_text_field f, const char *value,
@@ -564,7 +584,7 @@ static int sq_mailbox_set_text(void *impl, int64_t id, store_text_field f, const
 {
 	const char *sql = f == STORE_FIELD_NAME ? "UPDATE mailbox SET name = ? WHERE id = ?"
 	                                        : "UPDATE mailbox SET email = ? WHERE id = ?";
-	return sq_change(impl, "no such mailbox", why, sql, "ti", id, value);
+	return sq_write(impl, "no such mailbox", NULL, why, sql, "ti", value, id);
 }
 
 static int sq_read_pin(sqlite3_stmt *st, int col, store_pin_rec *r, const char **why)
@@ -732,29 +752,16 @@ static int sq_reset_failed(void *impl, int64_t id, bool unlock, const char **why
 	    unlock ? "UPDATE mailbox SET failed_logons = 0, locked = 0 WHERE id = ?"
 	           : "UPDATE mailbox SET failed_logons = CASE WHEN locked THEN failed_logons "
 	             "ELSE 0 END WHERE id = ?";
-	return sq_change(impl, "no such mailbox", why, sql, "i", id, NULL);
+	return sq_write(impl, "no such mailbox", NULL, why, sql, "i", id);
 }
 
 static int sq_greeting_set(void *impl, int64_t id, const store_audio *a, const char **why)
 {
-	sq *q = impl;
-	sqlite3 *db;
-	sqlite3_stmt *st = NULL;
-	int err = sq_acquire(q, &db, why);
-	if (err)
-		return err;
 	bool clear = !a || !a->data || a->len == 0;
-	err = sq_prep(db, &st, why,
-	              "UPDATE mailbox SET greeting_codec = ?, greeting = ? WHERE id = ?", "tbi",
-	              clear ? NULL : store_codec_name(a->codec),
-	              clear ? NULL : (const void *)a->data, clear ? (size_t)0 : a->len, id);
-	if (!err)
-		err = sq_done(db, st, why);
-	if (!err && sqlite3_changes(db) == 0)
-		err = fail(why, "no such mailbox", OPENUM_ENOTFOUND);
-	sqlite3_finalize(st);
-	sq_release(q, db);
-	return err;
+	return sq_write(impl, "no such mailbox", NULL, why,
+	                "UPDATE mailbox SET greeting_codec = ?, greeting = ? WHERE id = ?", "tbi",
+	                clear ? NULL : store_codec_name(a->codec),
+	                clear ? NULL : (const void *)a->data, clear ? (size_t)0 : a->len, id);
 }
 
 static int sq_codec_col(sqlite3_stmt *st, int col, store_codec *out, const char **why)
@@ -800,27 +807,14 @@ out:
 
 static int sq_msg_add(void *impl, const store_msg *m, int64_t *id, const char **why)
 {
-	sq *q = impl;
-	sqlite3 *db;
-	sqlite3_stmt *st = NULL;
-	int err = sq_acquire(q, &db, why);
-	if (err)
-		return err;
-	err = sq_prep(db, &st, why,
-	              "INSERT INTO message (mailbox_id, received_ms, caller, duration_ms, state, "
-	              "diversion, codec, audio, transcript_state, transcript) "
-	              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-	              "iititttztt", m->mailbox_id, m->received_ms, m->caller,
-	              (int64_t)m->duration_ms, store_msg_state_name(m->state), m->diversion,
-	              store_codec_name(m->audio.codec), (const void *)m->audio.data, m->audio.len,
-	              store_transcript_state_name(m->transcript_state), m->transcript);
-	if (!err)
-		err = sq_done(db, st, why);
-	if (!err && id)
-		*id = sqlite3_last_insert_rowid(db);
-	sqlite3_finalize(st);
-	sq_release(q, db);
-	return err;
+	return sq_write(impl, NULL, id, why,
+	                "INSERT INTO message (mailbox_id, received_ms, caller, duration_ms, state, "
+	                "diversion, codec, audio, transcript_state, transcript) "
+	                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	                "iititttztt", m->mailbox_id, m->received_ms, m->caller,
+	                (int64_t)m->duration_ms, store_msg_state_name(m->state), m->diversion,
+	                store_codec_name(m->audio.codec), (const void *)m->audio.data, m->audio.len,
+	                store_transcript_state_name(m->transcript_state), m->transcript);
 }
 
 #define MSG_COLS                                                                                   \
@@ -853,33 +847,19 @@ static int sq_read_msg(sqlite3_stmt *st, void *row, const char **why)
 	return err;
 }
 
+/* A message with its audio (MSG_COLS, then audio). */
+static int sq_read_msg_audio(sqlite3_stmt *st, void *row, const char **why)
+{
+	store_msg *m = row;
+	int err = sq_read_msg(st, m, why);
+	return err ? err : sq_blob_dup(st, 11, &m->audio.data, &m->audio.len, why);
+}
+
 static int sq_msg_get(void *impl, int64_t id, store_msg *out, const char **why)
 {
-	sq *q = impl;
-	sqlite3 *db;
-	sqlite3_stmt *st = NULL;
 	memset(out, 0, sizeof(*out));
-	int err = sq_acquire(q, &db, why);
-	if (err)
-		return err;
-	err =
-	    sq_prep(db, &st, why, "SELECT " MSG_COLS ", audio FROM message WHERE id = ?", "i", id);
-	if (err)
-		goto out;
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		err = sq_read_msg(st, out, why);
-		if (!err)
-			err = sq_blob_dup(st, 11, &out->audio.data, &out->audio.len, why);
-	} else if (rc == SQLITE_DONE) {
-		err = fail(why, "no such message", OPENUM_ENOTFOUND);
-	} else {
-		err = sq_err(db, rc, why);
-	}
-out:
-	sqlite3_finalize(st);
-	sq_release(q, db);
-	return err;
+	return sq_get(impl, "no such message", sq_read_msg_audio, out, why,
+	              "SELECT " MSG_COLS ", audio FROM message WHERE id = ?", "i", id);
 }
 
 static int sq_msg_list(void *impl, int64_t mailbox_id, unsigned mask, store_msg **out, size_t *n,
@@ -933,35 +913,23 @@ out:
 
 static int sq_msg_set_state(void *impl, int64_t id, store_msg_state s, const char **why)
 {
-	return sq_change(impl, "no such message", why, "UPDATE message SET state = ? WHERE id = ?",
-	                 "ti", id, store_msg_state_name(s));
+	return sq_write(impl, "no such message", NULL, why,
+	                "UPDATE message SET state = ? WHERE id = ?", "ti", store_msg_state_name(s),
+	                id);
 }
 
 static int sq_msg_delete(void *impl, int64_t id, const char **why)
 {
-	return sq_change(impl, "no such message", why, "DELETE FROM message WHERE id = ?", "i", id,
-	                 NULL);
+	return sq_write(impl, "no such message", NULL, why, "DELETE FROM message WHERE id = ?", "i",
+	                id);
 }
 
 static int sq_msg_set_transcript(void *impl, int64_t id, store_transcript_state ts,
                                  const char *text, const char **why)
 {
-	sq *q = impl;
-	sqlite3 *db;
-	sqlite3_stmt *st = NULL;
-	int err = sq_acquire(q, &db, why);
-	if (err)
-		return err;
-	err = sq_prep(db, &st, why,
-	              "UPDATE message SET transcript_state = ?, transcript = ? WHERE id = ?", "tti",
-	              store_transcript_state_name(ts), text, id);
-	if (!err)
-		err = sq_done(db, st, why);
-	if (!err && sqlite3_changes(db) == 0)
-		err = fail(why, "no such message", OPENUM_ENOTFOUND);
-	sqlite3_finalize(st);
-	sq_release(q, db);
-	return err;
+	return sq_write(impl, "no such message", NULL, why,
+	                "UPDATE message SET transcript_state = ?, transcript = ? WHERE id = ?",
+	                "tti", store_transcript_state_name(ts), text, id);
 }
 
 static int sq_msg_get_transcript(void *impl, int64_t id, store_transcript_state *ts, char *text,
@@ -1023,27 +991,14 @@ static int sq_msg_transcript_pending(void *impl, int64_t **ids, size_t *n, const
 
 static int sq_call_append(void *impl, const store_call *c, int64_t *id, const char **why)
 {
-	sq *q = impl;
-	sqlite3 *db;
-	sqlite3_stmt *st = NULL;
-	int err = sq_acquire(q, &db, why);
-	if (err)
-		return err;
-	err = sq_prep(db, &st, why,
-	              "INSERT INTO call_log (time_ms, call_id, transport, peer, trusted, "
-	              "skip_pin_requested, logon, kind, mailbox, duration_ms, detail) "
-	              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-	              "itttiitttit", c->time_ms, c->call_id, c->transport, c->peer,
-	              (int64_t)c->trusted, (int64_t)c->skip_pin_requested,
-	              store_logon_result_name(c->logon), store_call_kind_name(c->kind), c->mailbox,
-	              (int64_t)c->duration_ms, c->detail);
-	if (!err)
-		err = sq_done(db, st, why);
-	if (!err && id)
-		*id = sqlite3_last_insert_rowid(db);
-	sqlite3_finalize(st);
-	sq_release(q, db);
-	return err;
+	return sq_write(impl, NULL, id, why,
+	                "INSERT INTO call_log (time_ms, call_id, transport, peer, trusted, "
+	                "skip_pin_requested, logon, kind, mailbox, duration_ms, detail) "
+	                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	                "itttiitttit", c->time_ms, c->call_id, c->transport, c->peer,
+	                (int64_t)c->trusted, (int64_t)c->skip_pin_requested,
+	                store_logon_result_name(c->logon), store_call_kind_name(c->kind),
+	                c->mailbox, (int64_t)c->duration_ms, c->detail);
 }
 
 static int sq_read_call(sqlite3_stmt *st, void *row, const char **why)
@@ -1100,24 +1055,11 @@ static int sq_call_list(void *impl, const char *mailbox, unsigned limit, store_c
 static int sq_mailbox_set_delivery(void *impl, int64_t id, const char *email, int mode, int fmt,
                                    const char **why)
 {
-	sq *q = impl;
-	sqlite3 *db;
-	sqlite3_stmt *st = NULL;
-	int err = sq_acquire(q, &db, why);
-	if (err)
-		return err;
-	err = sq_prep(db, &st, why,
-	              "UPDATE mailbox SET email = coalesce(?, email), email_mode = ?, "
-	              "email_format = ? WHERE id = ?",
-	              "ttti", email, store_email_mode_name((store_email_mode)mode),
-	              store_email_format_name((store_email_format)fmt), id);
-	if (!err)
-		err = sq_done(db, st, why);
-	if (!err && sqlite3_changes(db) == 0)
-		err = fail(why, "no such mailbox", OPENUM_ENOTFOUND);
-	sqlite3_finalize(st);
-	sq_release(q, db);
-	return err;
+	return sq_write(impl, "no such mailbox", NULL, why,
+	                "UPDATE mailbox SET email = coalesce(?, email), email_mode = ?, "
+	                "email_format = ? WHERE id = ?",
+	                "ttti", email, store_email_mode_name((store_email_mode)mode),
+	                store_email_format_name((store_email_format)fmt), id);
 }
 
 #define MAILQ_COLS                                                                                 \
@@ -1173,10 +1115,10 @@ static int sq_mailq_claim(void *impl, int64_t now_ms, int64_t lease_ms, store_ma
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		err = sq_read_mailq(st, out, why);
-		if (!err)
+		if (!err) {
 			*found = true;
-		if (!err)
 			err = sq_done(db, st, why);
+		}
 	} else if (rc != SQLITE_DONE) {
 		err = sq_err(db, rc, why);
 	}
@@ -1189,23 +1131,10 @@ out:
 static int sq_mailq_finish(void *impl, int64_t id, store_mailq_state s, int64_t now_ms,
                            int64_t next_ms, const char *result, const char **why)
 {
-	sq *q = impl;
-	sqlite3 *db;
-	sqlite3_stmt *st = NULL;
-	int err = sq_acquire(q, &db, why);
-	if (err)
-		return err;
-	err = sq_prep(db, &st, why,
-	              "UPDATE mail_queue SET state = ?, next_ms = ?, last_ms = ?, result = ? "
-	              "WHERE id = ?",
-	              "tiiti", store_mailq_state_name(s), next_ms, now_ms, result, id);
-	if (!err)
-		err = sq_done(db, st, why);
-	if (!err && sqlite3_changes(db) == 0)
-		err = fail(why, "no such delivery", OPENUM_ENOTFOUND);
-	sqlite3_finalize(st);
-	sq_release(q, db);
-	return err;
+	return sq_write(impl, "no such delivery", NULL, why,
+	                "UPDATE mail_queue SET state = ?, next_ms = ?, last_ms = ?, result = ? "
+	                "WHERE id = ?",
+	                "tiiti", store_mailq_state_name(s), next_ms, now_ms, result, id);
 }
 
 static int sq_mailq_list(void *impl, const char *mailbox, unsigned limit, store_mailq **out,

@@ -111,6 +111,7 @@ typedef struct um_sess {
 	int64_t msg_snd_id;
 	bool msg_playing;
 	/* answering */
+	bool rec_done;
 	store_audio greeting;      /* read from the store, until put in srv->audio */
 	media_sound *greeting_snd; /* the shared greeting (srv->audio, mb.id), or NULL */
 	store_audio greet_new;     /* greeting_rec.c: a new greeting being saved */
@@ -118,8 +119,7 @@ typedef struct um_sess {
 	size_t rec_n, rec_cap, rec_max;
 	size_t silent_run;      /* trailing samples below the silence level */
 	int64_t rec_started_ms; /* wall clock: the message's time, also in the spool */
-	bool rec_done;
-	int64_t msg_id; /* the stored message (set by store_async_msg_add) */
+	int64_t msg_id;         /* the stored message (set by store_async_msg_add) */
 	store_msg out_msg;
 	/* crash safety (spool.c): the recording's file in cfg.spool_dir */
 	char spool_path[UM_SPOOL_PATH_MAX]; /* "" when not spooling */

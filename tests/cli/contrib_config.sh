@@ -7,7 +7,7 @@
 # openum_tls_handshake_failures_total.
 # Usage: tests/cli/contrib_config.sh PATH/TO/openum
 set -u
-# shellcheck source=tests/integration/lib.sh
+# shellcheck disable=SC1091
 . "$(dirname "$0")/../integration/lib.sh"
 need curl python3
 CONF=$TEST_DIR/../../contrib/openum.conf

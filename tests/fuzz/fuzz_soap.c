@@ -57,7 +57,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc)
 		CHECK(strcmp(msg, msg2) == 0 && strcmp(code, code2) == 0);
 	else
-		CHECK(memcmp(&c, &again, sizeof c) == 0);
+		CHECK(c.op == again.op && c.msg_id == again.msg_id && /* not memcmp: padding */
+		      memcmp(c.dial, again.dial, sizeof c.dial) == 0 &&
+		      memcmp(c.call_id, again.call_id, sizeof c.call_id) == 0);
 	free(body);
 	return 0;
 }

@@ -22,19 +22,17 @@
 set -eu
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
-need kamailio sipp python3
+# shellcheck source=kamailio/lib.sh
+. "$(dirname "$0")/kamailio/lib.sh"
+need sipp
+kam_need_module auth_db
 HERE=$(cd "$(dirname "$0")" && pwd)
 KAMAILIO_CFG="$HERE/../../contrib/kamailio/openum.cfg"
-KAM_MODULES=/usr/lib/x86_64-linux-gnu/kamailio/modules
-[ -f "$KAM_MODULES/tls.so" ] || fail "Kamailio's tls module is missing (kamailio-tls-modules)"
-[ -f "$KAM_MODULES/auth_db.so" ] || fail "Kamailio's auth_db module is missing"
 D=openum.test
 PW_A=alice-pw-7391
 PW_B=bob-pw-2284
 
-"$OPENUM" certs "$T/pki" >/dev/null || fail "openum certs"
-"$OPENUM" certs "$T/kam" --ca "$T/pki" --client-name kamailio.openum.test >/dev/null ||
-	fail "openum certs (kamailio)"
+kam_certs
 export OPENUM_DB="$T/um.db"
 "$OPENUM" mailbox add sip:alice@$D --name Alice --ext 1001 --pin 204862 >/dev/null ||
 	fail "mailbox add alice"
@@ -42,21 +40,7 @@ export OPENUM_DB="$T/um.db"
 	fail "mailbox add bob"
 
 # Kamailio's subscriber table (db_text): HA1 = md5(user:realm:password), no clear text
-mkdir -p "$T/db"
-printf 'id(int,auto) table_name(string) table_version(int)\n0:subscriber:7\n0:location:9\n' \
-	>"$T/db/version"
-python3 - "$T/db/subscriber" "$D" "alice:$PW_A" "bob:$PW_B" <<'PY' || fail "subscriber table"
-import hashlib, sys
-path, dom = sys.argv[1], sys.argv[2]
-with open(path, "w") as f:
-    f.write("id(int,auto) username(string) domain(string) password(string,null) "
-            "ha1(string) ha1b(string)\n")
-    for i, up in enumerate(sys.argv[3:], 1):
-        u, p = up.split(":", 1)
-        ha1 = hashlib.md5(f"{u}:{dom}:{p}".encode()).hexdigest()
-        ha1b = hashlib.md5(f"{u}@{dom}:{dom}:{p}".encode()).hexdigest()
-        f.write(f"{i}:{u}:{dom}::{ha1}:{ha1b}\n")
-PY
+kam_subscribers $D "alice:$PW_A" "bob:$PW_B"
 
 # a 440 Hz tone, bob's microphone
 python3 - "$T/tone.wav" <<'PY' || fail "tone"
@@ -75,33 +59,10 @@ bg "$OPENUM" um --listen-tcp off --listen-tls 127.0.0.1:0 --cert "$T/pki/server.
 wait_file "$T/um.ports" 100 "$LAST_PID"
 UM_TLS=$(port_of "$T/um.ports" tls)
 
-cat >"$T/tls.cfg" <<EOC
-[server:default]
-method = TLSv1.2+
-certificate = $T/kam/server.pem
-private_key = $T/kam/server.key
-ca_list = $T/pki/ca.pem
-verify_certificate = yes
-require_certificate = no
-
-[client:default]
-method = TLSv1.2+
-certificate = $T/kam/client.pem
-private_key = $T/kam/client.key
-ca_list = $T/pki/ca.pem
-verify_certificate = yes
-require_certificate = yes
-EOC
-KAM_TCP=$(free_port)
-KAM_TLS=$(free_port)
-bg kamailio -DD -E -f "$KAMAILIO_CFG" -L "$KAM_MODULES" -P "$T/kamailio.pid" \
-	-Y "$T" -w "$T" -m 32 -M 4 -l "tcp:127.0.0.1:$KAM_TCP" -l "tls:127.0.0.1:$KAM_TLS" \
-	-A "DOMAIN=\"$D\"" -A "UM_URI=\"sip:127.0.0.1:$UM_TLS;transport=tls\"" \
-	-A "TLS_CFG=\"$T/tls.cfg\"" -A "DBURL=\"text://$T/db\"" -A RING_MS=3000 \
-	2>"$T/kamailio.log"
-KAM_PID=$LAST_PID
-wait_for 150 sh -c 'kill -0 "$1" && python3 -c "import socket,sys; socket.create_connection((\"127.0.0.1\", int(sys.argv[1])))" "$2"' \
-	sh "$KAM_PID" "$KAM_TCP" || fail "Kamailio is not listening on $KAM_TCP"
+kam_tls_cfg yes
+kam_start "$KAMAILIO_CFG" -A "DOMAIN=\"$D\"" \
+	-A "UM_URI=\"sip:127.0.0.1:$UM_TLS;transport=tls\"" -A "TLS_CFG=\"$T/tls.cfg\"" \
+	-A "DBURL=\"text://$T/db\"" -A RING_MS=3000
 
 # phone NAME USER PASSWORD tcp|tls SCRIPT [ARGS...]: `openum phone` through Kamailio
 # running SCRIPT (a file in $T), output in $T/NAME.out; it subscribes to message
@@ -285,6 +246,5 @@ grep -q "openum: message-summary SUBSCRIBE for sip:alice@$D by bob refused" "$T/
 	fail "the 403 to bob's SUBSCRIBE did not come from Kamailio's owner check"
 echo "ok - message waiting through Kamailio: the owner's NOTIFY says yes, bob gets 403"
 
-kill "$KAM_PID"
-wait "$KAM_PID" 2>/dev/null || true
+kam_stop
 echo "integration/$TEST_NAME: ok"

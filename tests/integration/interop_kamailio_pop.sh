@@ -16,19 +16,17 @@
 set -eu
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
-need kamailio python3 curl jq sox
+# shellcheck source=kamailio/lib.sh
+. "$(dirname "$0")/kamailio/lib.sh"
+need curl jq sox
+kam_need_module auth_db
 HERE=$(cd "$(dirname "$0")" && pwd)
 KAMAILIO_CFG="$HERE/../../contrib/kamailio/openum.cfg"
-KAM_MODULES=/usr/lib/x86_64-linux-gnu/kamailio/modules
-[ -f "$KAM_MODULES/tls.so" ] || fail "Kamailio's tls module is missing (kamailio-tls-modules)"
-[ -f "$KAM_MODULES/auth_db.so" ] || fail "Kamailio's auth_db module is missing"
 D=openum.test
 PW_A=alice-pw-5150
 PIN=204862
 
-"$OPENUM" certs "$T/pki" >/dev/null || fail "openum certs"
-"$OPENUM" certs "$T/kam" --ca "$T/pki" --client-name kamailio.openum.test >/dev/null ||
-	fail "openum certs (kamailio)"
+kam_certs
 "$OPENUM" certs "$T/um" --ca "$T/pki" --cn um.openum.test --san DNS:um.openum.test \
 	>/dev/null || fail "openum certs --cn (UM server)"
 "$OPENUM" certs "$T/um0" --ca "$T/pki" >/dev/null || fail "openum certs (CN localhost)"
@@ -39,40 +37,9 @@ sox -n -r 8000 -c 1 -b 16 "$T/msg.wav" synth 2 sine 440 || fail "sox"
 "$OPENUM" mailbox import sip:alice@$D "$T/msg.wav" --caller sip:bob@$D >/dev/null ||
 	fail "mailbox import"
 
-mkdir -p "$T/db"
-printf 'id(int,auto) table_name(string) table_version(int)\n0:subscriber:7\n0:location:9\n' \
-	>"$T/db/version"
-python3 - "$T/db/subscriber" "$D" "alice:$PW_A" <<'PY' || fail "subscriber table"
-import hashlib, sys
-path, dom = sys.argv[1], sys.argv[2]
-with open(path, "w") as f:
-    f.write("id(int,auto) username(string) domain(string) password(string,null) "
-            "ha1(string) ha1b(string)\n")
-    for i, up in enumerate(sys.argv[3:], 1):
-        u, p = up.split(":", 1)
-        ha1 = hashlib.md5(f"{u}:{dom}:{p}".encode()).hexdigest()
-        ha1b = hashlib.md5(f"{u}@{dom}:{dom}:{p}".encode()).hexdigest()
-        f.write(f"{i}:{u}:{dom}::{ha1}:{ha1b}\n")
-PY
-cat >"$T/tls.cfg" <<EOC
-[server:default]
-method = TLSv1.2+
-certificate = $T/kam/server.pem
-private_key = $T/kam/server.key
-ca_list = $T/pki/ca.pem
-verify_certificate = yes
-require_certificate = no
-
-[client:default]
-method = TLSv1.2+
-certificate = $T/kam/client.pem
-private_key = $T/kam/client.key
-ca_list = $T/pki/ca.pem
-verify_certificate = yes
-require_certificate = yes
-EOC
-KAM_TCP=$(free_port)
-KAM_TLS=$(free_port)
+kam_subscribers $D "alice:$PW_A"
+kam_tls_cfg yes
+kam_ports
 
 # start_um CERTDIR NAME: the UM server with that certificate, Play-On-Phone through
 # Kamailio's TLS port; sets UM_PID, UM_TLS, WEB
@@ -87,14 +54,9 @@ start_um() {
 	WEB=$(port_of "$T/$2.ports" web)
 }
 start_um um um
-bg kamailio -DD -E -f "$KAMAILIO_CFG" -L "$KAM_MODULES" -P "$T/kamailio.pid" \
-	-Y "$T" -w "$T" -m 32 -M 4 -l "tcp:127.0.0.1:$KAM_TCP" -l "tls:127.0.0.1:$KAM_TLS" \
-	-A "DOMAIN=\"$D\"" -A "UM_URI=\"sip:127.0.0.1:$UM_TLS;transport=tls\"" \
-	-A 'UM_CN="um.openum.test"' -A "TLS_CFG=\"$T/tls.cfg\"" -A "DBURL=\"text://$T/db\"" \
-	-A RING_MS=4000 2>"$T/kamailio.log"
-KAM_PID=$LAST_PID
-wait_for 150 sh -c 'kill -0 "$1" && python3 -c "import socket,sys; socket.create_connection((\"127.0.0.1\", int(sys.argv[1])))" "$2"' \
-	sh "$KAM_PID" "$KAM_TCP" || fail "Kamailio is not listening on $KAM_TCP"
+kam_start "$KAMAILIO_CFG" -A "DOMAIN=\"$D\"" \
+	-A "UM_URI=\"sip:127.0.0.1:$UM_TLS;transport=tls\"" -A 'UM_CN="um.openum.test"' \
+	-A "TLS_CFG=\"$T/tls.cfg\"" -A "DBURL=\"text://$T/db\"" -A RING_MS=4000
 
 # alice's phone over TLS, offline: only a Play-On-Phone call rings
 # phone_alice NAME SCRIPT

@@ -11,16 +11,13 @@
 set -eu
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
-need kamailio python3
+# shellcheck source=kamailio/lib.sh
+. "$(dirname "$0")/kamailio/lib.sh"
 KAMAILIO_CFG="$(cd "$(dirname "$0")" && pwd)/kamailio/relay_um_tls.cfg"
 CALLER="$BUILD/openum_test_caller"
 [ -x "$CALLER" ] || fail "$CALLER is not built"
-KAM_MODULES=/usr/lib/x86_64-linux-gnu/kamailio/modules
-[ -f "$KAM_MODULES/tls.so" ] || fail "Kamailio's tls module is missing (kamailio-tls-modules)"
 
-"$OPENUM" certs "$T/pki" >/dev/null || fail "openum certs"
-"$OPENUM" certs "$T/kam" --ca "$T/pki" --client-name kamailio.openum.test >/dev/null ||
-	fail "openum certs (kamailio)"
+kam_certs
 export OPENUM_DB="$T/um.db"
 "$OPENUM" mailbox add sip:alice@localhost --name Alice --ext 1001 --pin 204862 >/dev/null
 
@@ -42,40 +39,12 @@ start_um() {
 	wait_file "$T/um.ports" 100 "$UM_PID"
 }
 
-# start_kamailio: Kamailio relaying to the UM server's current TLS port
-KAM_PID=""
+# start_kamailio: (re)starts Kamailio relaying to the UM server's current TLS port
+kam_tls_cfg no
 start_kamailio() {
-	if [ -n "$KAM_PID" ]; then
-		kill "$KAM_PID"
-		wait "$KAM_PID" 2>/dev/null || true
-	fi
-	cat >"$T/tls.cfg" <<EOC
-[server:default]
-method = TLSv1.2+
-certificate = $T/kam/server.pem
-private_key = $T/kam/server.key
-ca_list = $T/pki/ca.pem
-verify_certificate = no
-require_certificate = no
-
-[client:default]
-method = TLSv1.2+
-certificate = $T/kam/client.pem
-private_key = $T/kam/client.key
-ca_list = $T/pki/ca.pem
-verify_certificate = yes
-require_certificate = yes
-EOC
-	KAM_TCP=$(free_port)
-	KAM_TLS=$(free_port)
 	UM_TLS=$(port_of "$T/um.ports" tls)
-	bg kamailio -DD -E -f "$KAMAILIO_CFG" -L "$KAM_MODULES" -P "$T/kamailio.pid" \
-		-Y "$T" -w "$T" -m 32 -M 4 -l "tcp:127.0.0.1:$KAM_TCP" -l "tls:127.0.0.1:$KAM_TLS" \
-		-A "UM_URI=\"sip:127.0.0.1:$UM_TLS;transport=tls\"" -A "TLS_CFG=\"$T/tls.cfg\"" \
-		2>>"$T/kamailio.log"
-	KAM_PID=$LAST_PID
-	wait_for 150 sh -c 'kill -0 "$1" && python3 -c "import socket,sys; socket.create_connection((\"127.0.0.1\", int(sys.argv[1])))" "$2"' \
-		sh "$KAM_PID" "$KAM_TCP" || fail "Kamailio is not listening on $KAM_TCP"
+	kam_start "$KAMAILIO_CFG" -A "UM_URI=\"sip:127.0.0.1:$UM_TLS;transport=tls\"" \
+		-A "TLS_CFG=\"$T/tls.cfg\""
 }
 
 VM='sip:alice@localhost;opaque=app:voicemail'
@@ -113,7 +82,6 @@ expect "skip-pin through Kamailio NOT on the list: PIN asked" " none .*subscribe
 l=$("$OPENUM" mailbox log --limit 1 | tail -n +2 | head -1)
 echo "$l" | grep -q "skip-pin" && fail "an untrusted Kamailio got skip-pin: $l"
 
-kill "$KAM_PID"
-wait "$KAM_PID" 2>/dev/null || true
+kam_stop
 [ ! -e "$T/kamailio.pid" ] || [ -s "$T/kamailio.pid" ] || fail "empty Kamailio pid file"
 echo "integration/$TEST_NAME: ok"

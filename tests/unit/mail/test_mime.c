@@ -155,7 +155,8 @@ static void parse(const ou_buf *m, parsed *p)
 	free(ct);
 	char *body = end + 4;
 	char *at = strstr(body, boundary);
-	while (at) {
+	assert_non_null(at);
+	for (;;) { /* ends at the close delimiter */
 		at += strlen(boundary);
 		if (strncmp(at, "--", 2) == 0)
 			break; /* the close delimiter */
@@ -172,7 +173,6 @@ static void parse(const ou_buf *m, parsed *p)
 		p->nparts++;
 		at = next;
 	}
-	assert_non_null(at); /* the close delimiter was found */
 }
 
 static void parsed_free(parsed *p)

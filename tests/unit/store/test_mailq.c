@@ -19,44 +19,16 @@
 
 #include "base/base.h"
 #include "store/store.h"
+#include "store_fx.h"
 
-typedef struct fx {
-	char dir[64];
-	char path[128];
-	store *s;
-	int64_t alice, bob;
-} fx;
-
-static const char *pg_conn;
-
-static void pg_reset(void)
-{
-	PGconn *c = PQconnectdb(pg_conn);
-	assert_int_equal(PQstatus(c), CONNECTION_OK);
-	PGresult *r = PQexec(c, "DROP SCHEMA public CASCADE; CREATE SCHEMA public");
-	assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
-	PQclear(r);
-	PQfinish(c);
-}
+typedef store_fx fx;
 
 static int setup(void **state)
 {
 	fx *f = calloc(1, sizeof(*f));
-	snprintf(f->dir, sizeof(f->dir), "/tmp/openum-mailq.XXXXXX");
-	if (!mkdtemp(f->dir)) {
-		free(f);
-		return -1;
-	}
-	snprintf(f->path, sizeof(f->path), "%s/openum.db", f->dir);
-	if (pg_conn) {
-		snprintf(f->path, sizeof(f->path), "%s", pg_conn);
-		pg_reset();
-	}
 	store_options o = {.pin_iterations = 1000};
 	const char *why = NULL;
-	if (store_open(f->path, &o, &f->s, &why) != 0) {
-		fprintf(stderr, "store_open: %s\n", why);
-		rmdir(f->dir);
+	if (!f || store_fx_open(f, "mailq", &o) != 0) {
 		free(f);
 		return -1;
 	}
@@ -71,14 +43,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	fx *f = *state;
-	store_close(f->s);
-	const char *suffix[] = {"", "-wal", "-shm", "-journal"};
-	char p[160];
-	for (size_t i = 0; i < 4; i++) {
-		snprintf(p, sizeof(p), "%s%s", f->path, suffix[i]);
-		unlink(p);
-	}
-	rmdir(f->dir);
+	store_fx_close(f);
 	free(f);
 	return 0;
 }
@@ -335,9 +300,7 @@ static void test_names(void **state)
 
 int main(void)
 {
-	pg_conn = getenv("OPENUM_TEST_PG");
-	if (pg_conn && !*pg_conn)
-		pg_conn = NULL;
+	store_fx_pg_from_env();
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_settings, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_trigger_queues, setup, teardown),

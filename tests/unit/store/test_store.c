@@ -22,16 +22,11 @@
 #include "base/base.h"
 #include "store/store.h"
 #include "store/store_int.h"
+#include "store_fx.h"
 
 #define TEST_ITER 1000 /* PBKDF2 rounds in tests: the real count is only slower */
 
-typedef struct fx {
-	char dir[64];
-	char path[128];
-	store *s;
-} fx;
-
-static const char *pg_conn; /* OPENUM_TEST_PG: the PostgreSQL run */
+typedef store_fx fx;
 
 /* A second look at the database, bypassing the store: one statement, the first column of
  * its first row as an integer (0 when it returns none). */
@@ -65,12 +60,6 @@ static int64_t raw_sql(const fx *f, const char *sql)
 	return v;
 }
 
-/* Empties the PostgreSQL database: every table of the store is gone. */
-static void pg_reset(const fx *f)
-{
-	raw_sql(f, "DROP SCHEMA public CASCADE; CREATE SCHEMA public");
-}
-
 static store_options test_opts(void)
 {
 	store_options o = {0};
@@ -81,21 +70,8 @@ static store_options test_opts(void)
 static int setup(void **state)
 {
 	fx *f = calloc(1, sizeof(*f));
-	snprintf(f->dir, sizeof(f->dir), "/tmp/openum-store.XXXXXX");
-	if (!mkdtemp(f->dir)) {
-		free(f);
-		return -1;
-	}
-	snprintf(f->path, sizeof(f->path), "%s/openum.db", f->dir);
-	if (pg_conn) {
-		snprintf(f->path, sizeof(f->path), "%s", pg_conn);
-		pg_reset(f);
-	}
 	store_options o = test_opts();
-	const char *why = NULL;
-	if (store_open(f->path, &o, &f->s, &why) != 0) {
-		fprintf(stderr, "store_open: %s\n", why);
-		rmdir(f->dir);
+	if (!f || store_fx_open(f, "store", &o) != 0) {
 		free(f);
 		return -1;
 	}
@@ -106,14 +82,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	fx *f = *state;
-	store_close(f->s);
-	const char *suffix[] = {"", "-wal", "-shm", "-journal"};
-	char p[160];
-	for (size_t i = 0; i < 4; i++) {
-		snprintf(p, sizeof(p), "%s%s", f->path, suffix[i]);
-		unlink(p);
-	}
-	rmdir(f->dir);
+	store_fx_close(f);
 	free(f);
 	return 0;
 }
@@ -231,7 +200,7 @@ static void test_open_refuses(void **state)
 	if (pg_conn) {
 		store_close(f->s);
 		f->s = NULL;
-		pg_reset(f);
+		store_fx_pg_reset();
 	}
 	o.no_create = true;
 	assert_int_equal(store_open(pg_conn ? pg_conn : p, &o, &s, &why), OPENUM_ENOTFOUND);
@@ -266,7 +235,7 @@ static void test_open_migrates_old_schema(void **state)
 	if (pg_conn) {
 		store_close(f->s);
 		f->s = NULL;
-		pg_reset(f);
+		store_fx_pg_reset();
 		snprintf(p, sizeof(p), "%s", pg_conn);
 	} else {
 		snprintf(old.path, sizeof(old.path), "%s", p);
@@ -1431,9 +1400,7 @@ static void test_async_off_loop_thread(void **state)
 
 int main(void)
 {
-	pg_conn = getenv("OPENUM_TEST_PG");
-	if (pg_conn && !*pg_conn)
-		pg_conn = NULL;
+	store_fx_pg_from_env();
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_open_migrates_and_reopens, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_open_refuses, setup, teardown),
