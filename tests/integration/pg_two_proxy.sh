@@ -85,7 +85,7 @@ bob() {
 	exec sipp "127.0.0.1:$PB" -t t1 -i 127.0.0.1 -p "$(free_port)" -mp 0 -nostdin \
 		-sf "$HERE/sipp/proxy_register.xml" -oocsf "$HERE/sipp/proxy_answer.xml" -s bob \
 		-key domain $D -key contact_port "$DEAD" -key q 1.0 -au bob -ap $PW -auth_uri $D \
-		-m 1 -d 5000 -timeout 60s -timeout_error -recv_timeout 10000 \
+		-m 1 -d 15000 -timeout 60s -timeout_error -recv_timeout 10000 \
 		-trace_msg -message_file bob.msg -trace_err -error_file bob.err >bob.out 2>&1
 }
 bg bob

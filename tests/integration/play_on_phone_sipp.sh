@@ -21,7 +21,7 @@ WEB="$BUILD/openum_test_web"
 SIP_PORT=$(free_port)
 
 bg "$WEB" --dir "$T/data" --engine ua --sip-port "$SIP_PORT" --sip-transport tcp \
-	--dial-timeout-ms 3000 --menu-timeout-ms 2000 >"$T/web.log" 2>&1
+	--dial-timeout-ms 5000 --menu-timeout-ms 2000 >"$T/web.log" 2>&1
 wait_for 100 grep -q '^listening on ' "$T/web.log" || fail "openum_test_web did not start"
 B=$(sed -n 's/^listening on \(.*\)\/$/\1/p' "$T/web.log")
 
@@ -59,11 +59,16 @@ pop_phone_wait notfound
 # 4. rings, nobody answers: CANCEL after the dial timeout -> NoAnswer; meanwhile a second
 # Play-On-Phone of the same mailbox is refused with 409
 pop_phone noanswer pop_uas_noanswer.xml
+# (follow polls from the start, in the background: under load the 409 request below can
+# take longer than the Alerted state lasts)
 CALL=$(pop_play "$MSG" ',"dial_string":"sip:alice@example.com"')
+(follow "$CALL" >"$T/noanswer.follow") &
+FOLLOW=$!
 sleep 0.5
 out=$(api POST /api/v1/play-on-phone "{\"message_id\":$MSG}")
 [ "$(echo "$out" | tail -n 1)" = 409 ] || fail "second play-on-phone: $out (want 409)"
-R=$(follow "$CALL")
+wait "$FOLLOW" || fail "noanswer: following the call failed: $(cat "$T/noanswer.follow")"
+R=$(cat "$T/noanswer.follow")
 echo "noanswer: $R"
 case "$R" in *Alerted*"|NoAnswer "*) ;; *) fail "noanswer: $R" ;; esac
 pop_phone_wait noanswer
