@@ -191,9 +191,10 @@ static int make_ha1(u_args *a, store_user *u, const char *password)
 	char user[STORE_ADDR_MAX], host[STORE_ADDR_MAX];
 	split_addr(u->address, user, sizeof(user), host, sizeof(host));
 	const char *realm = a->val[OPT_REALM] && *a->val[OPT_REALM] ? a->val[OPT_REALM] : host;
-	if (strlen(realm) >= sizeof(u->realm))
+	size_t rn = strlen(realm);
+	if (rn >= sizeof(u->realm))
 		return op_fail(a, "realm refused", "too long");
-	snprintf(u->realm, sizeof(u->realm), "%s", realm);
+	memcpy(u->realm, realm, rn + 1);
 	if (auth_ha1(AUTH_MD5, ou_slice_cstr(user), ou_slice_cstr(realm), ou_slice_cstr(password),
 	             u->ha1_md5) ||
 	    auth_ha1(AUTH_SHA256, ou_slice_cstr(user), ou_slice_cstr(realm),

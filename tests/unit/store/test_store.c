@@ -229,7 +229,7 @@ static void test_open_migrates_old_schema(void **state)
 {
 	/* A database at version 0 with unrelated content gets the schema added. */
 	fx *f = *state;
-	char p[160];
+	char p[sizeof f->path];
 	snprintf(p, sizeof(p), "%s/old.db", f->dir);
 	fx old = *f;
 	if (pg_conn) {
