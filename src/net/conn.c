@@ -84,6 +84,7 @@ void net_conn_unref(net_conn *c)
 	SSL_free(c->ssl);
 	ou_buf_free(&c->in);
 	ou_buf_free(&c->pending);
+	ou_buf_free(&c->out);
 	free(c);
 }
 
@@ -118,6 +119,7 @@ static void conn_finish(net_conn *c)
 	c->ssl = NULL;
 	ou_buf_free(&c->in);
 	ou_buf_free(&c->pending);
+	batch_drop(c);
 	net_conn_unref(c);
 }
 
@@ -162,6 +164,10 @@ void conn_close_soft(net_conn *c, int err, const char *why)
 		conn_close_now(c, err, why);
 		return;
 	}
+	/* What was sent this loop turn goes before the close_notify and the FIN. */
+	(void)batch_flush(c);
+	if (c->state != CONN_OPEN)
+		return;
 	c->close_err = err;
 	c->close_why = why;
 	c->state = CONN_CLOSING;
@@ -253,9 +259,7 @@ static int conn_send(net_conn *c, const char *buf, size_t len)
 		c->queued += len;
 		return 0;
 	}
-	if (c->tp == NET_TLS)
-		return tls_write(c, buf, len);
-	return conn_write_wire(c, buf, len);
+	return batch_add(c, buf, len);
 }
 
 int net_send(net_conn *c, const char *buf, size_t len)

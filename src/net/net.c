@@ -110,6 +110,7 @@ int net_new(uv_loop_t *loop, const net_config *cfg, net_recv_cb on_recv, net_clo
 	err = tls_ctx_new(n);
 	if (err)
 		goto fail;
+	batch_start(n);
 	*out = n;
 	return 0;
 fail:
@@ -130,6 +131,7 @@ void net_free(net *n)
 	if (!n || n->freeing)
 		return;
 	n->freeing = true;
+	batch_stop(n); /* what was sent before net_free still goes out */
 	for (net_listener *l = n->listeners, *next; l; l = next) {
 		next = l->next;
 		uv_close((uv_handle_t *)&l->tcp, listener_closed);

@@ -18,6 +18,11 @@
  *   open; whoever keeps a conn past the callback takes net_conn_ref() and drops it
  *   with net_conn_unref(). A closed conn stays valid (net_conn_is_open() false) until
  *   the last reference goes; sends on it fail with OPENUM_EIO.
+ * - Writes are coalesced: what net_send queues on one connection during one loop turn
+ *   goes to the kernel as one write (one TLS record) when the turn ends (or at once
+ *   when 16 KiB are queued), in order. A write that fails then closes the connection
+ *   and is reported through net_close_cb, as a failed immediate write was. net_free
+ *   writes what is still batched before it closes the connections.
  * - Errors: 0 or a negative OPENUM_E* code.
  */
 #ifndef OPENUM_NET_H
@@ -110,7 +115,8 @@ int net_listen(net *n, net_transport tp, const char *ip, uint16_t port, uint16_t
 int net_connect(net *n, net_transport tp, const char *host, uint16_t port, const char *tls_name,
                 net_conn **out);
 
-/* Queues bytes (one whole SIP message) on conn. OPENUM_EIO if conn is closed;
+/* Queues bytes (one whole SIP message) on conn, copied: buf may be reused at once.
+ * They reach the socket at the end of the loop turn. OPENUM_EIO if conn is closed;
  * OPENUM_ETOOBIG if the write queue limit would be passed (the conn is then closed). */
 int net_send(net_conn *c, const char *buf, size_t len);
 

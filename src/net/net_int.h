@@ -16,6 +16,8 @@
 #define NET_READ_CHUNK 65536
 /* A stream buffer that grew for a big message is given back once it is empty. */
 #define NET_KEEP_INBUF 8192
+/* A write batch this large goes out at once: one full TLS record of plaintext. */
+#define NET_BATCH_MAX 16384
 
 typedef enum conn_state {
 	CONN_RESOLVING = 1, /* outgoing: waiting for the name lookup */
@@ -58,7 +60,10 @@ struct net_conn {
 	sip_framer framer;
 	ou_buf in;      /* plaintext received, not yet framed */
 	ou_buf pending; /* plaintext queued before the connection is up */
-	size_t queued;  /* bytes accepted by net_send that the kernel has not taken */
+	ou_buf out;     /* plaintext sent during this loop turn, not yet written (batch.c) */
+	bool batched;   /* on the net's batch list (which holds a reference) */
+	struct net_conn *batch_next;
+	size_t queued; /* bytes accepted by net_send that the kernel has not taken */
 	uv_shutdown_t shutdown_req;
 	uv_connect_t connect_req;
 	bool silent; /* never handed out (net_connect failed): no close callback */
@@ -92,6 +97,9 @@ struct net {
 	net_listener *listeners;
 	net_conn *conns;
 	unsigned nconns;
+	net_conn *batch; /* connections with a write batch to flush at the end of the turn */
+	uv_check_t flush_check;
+	uv_prepare_t flush_prepare;
 	unsigned active; /* open handles and requests still to call back */
 	bool freeing;
 	net_stats stats;
@@ -117,6 +125,15 @@ void conn_fill_addrs(net_conn *c);
 /* Plaintext read from c: frames and delivers every whole message. data may be the
  * net's shared read buffer: only an incomplete tail is copied into c->in. */
 void conn_input(net_conn *c, const char *data, size_t len);
+
+/* batch.c */
+void batch_start(struct net *n); /* the loop hooks that flush (net_new) */
+void batch_stop(struct net *n);  /* flushes every batch and closes the hooks (net_free) */
+/* Queues plaintext on an open conn; a batch of NET_BATCH_MAX goes out at once. */
+int batch_add(net_conn *c, const char *p, size_t len);
+int batch_flush(net_conn *c); /* c's batch to the socket (or TLS) now */
+void batch_flush_all(struct net *n);
+void batch_drop(net_conn *c); /* a closed conn's batch is discarded */
 
 /* limits.c */
 void limits_start(net_conn *c); /* idle timer, handshake deadline */
