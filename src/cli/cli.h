@@ -163,8 +163,9 @@ void cli_um_mail_free(cli_um_mail *m);
 /* The signals of the server subcommands, um and proxy (cli/reload.c): SIGINT and
  * SIGTERM stop the loop; SIGHUP reads the --config file again and calls run (the
  * subcommand's own parse-and-start) on the merged argv while cli_reload_active()
- * returns this reload: run then parses as at start-up, applies the options listed in
- * live (NULL-terminated key names) with cli_reload_apply_live and returns 0, or
+ * returns this reload: run then parses as at start-up, applies the options that may
+ * change at run time (log options, TLS files, trusted peers) with
+ * cli_reload_apply_live and returns 0, or
  * non-zero with the reason in err and nothing changed. Other keys whose value changed
  * are logged as needing a restart. The start-up cli_conf must outlive the reload
  * (cli_reload_stop before it is freed); the re-read ones are owned here. */
@@ -172,7 +173,6 @@ typedef struct cli_reload {
 	const char *cmd; /* "um", "proxy": the config section and the log role */
 	const conf_key *keys;
 	size_t nkeys;
-	const char *const *live;
 	cli_conf_run_fn run;
 	net *net;    /* the running server's transport (its TLS files, trusted peers) */
 	cli_ops ops; /* the operations options in force */

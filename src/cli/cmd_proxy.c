@@ -127,11 +127,6 @@ static const conf_key keys[] = {
     {"syslog-socket", false, false},
 };
 
-/* What SIGHUP applies; every other key needs a restart. */
-static const char *const live_keys[] = {"quiet",         "log-level", "log", "syslog-facility",
-                                        "syslog-socket", "cert",      "key", "ca",
-                                        "trusted-peer",  NULL};
-
 static const char *where = ""; /* "FILE line N: " while parsing the file's options */
 
 static int bad(const char *msg, const char *arg)
@@ -306,7 +301,6 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 	cli_reload rl = {.cmd = "proxy",
 	                 .keys = keys,
 	                 .nkeys = sizeof(keys) / sizeof(keys[0]),
-	                 .live = live_keys,
 	                 .run = run_args,
 	                 .net = proxy_net(p),
 	                 .ops = ops};

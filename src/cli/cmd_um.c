@@ -184,11 +184,6 @@ static const conf_key keys[] = {
     {"syslog-socket", false, false},
 };
 
-/* What SIGHUP applies; every other key needs a restart. */
-static const char *const live_keys[] = {"quiet",         "log-level", "log", "syslog-facility",
-                                        "syslog-socket", "cert",      "key", "ca",
-                                        "trusted-peer",  NULL};
-
 static const char *where = ""; /* "FILE line N: " while parsing the file's options */
 
 #define TRANSCRIBE_WORKERS_MAX_S "16"
@@ -640,7 +635,6 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 	cli_reload rl = {.cmd = "um",
 	                 .keys = keys,
 	                 .nkeys = sizeof(keys) / sizeof(keys[0]),
-	                 .live = live_keys,
 	                 .run = run_args,
 	                 .net = ua_net(um_server_ua(srv)),
 	                 .ops = ops};

@@ -8,9 +8,15 @@
 
 #include "cli.h"
 
-static bool is_live(const cli_reload *r, const char *name)
+/* What cli_reload_apply_live applies, for um and proxy alike (the log options, the
+ * TLS files and the trusted peers); every other key needs a restart. */
+static const char *const live_keys[] = {"quiet",         "log-level", "log", "syslog-facility",
+                                        "syslog-socket", "cert",      "key", "ca",
+                                        "trusted-peer",  NULL};
+
+static bool is_live(const char *name)
 {
-	for (const char *const *l = r->live; *l; l++)
+	for (const char *const *l = live_keys; *l; l++)
 		if (strcmp(*l, name) == 0)
 			return true;
 	return false;
@@ -88,7 +94,7 @@ void cli_reload_now(cli_reload *r)
 	size_t used = 0;
 	for (size_t i = 0; i < r->nkeys; i++) {
 		const conf_key *k = &r->keys[i];
-		if (is_live(r, k->name) || !cli_conf_changed(r->cur, &next, k))
+		if (is_live(k->name) || !cli_conf_changed(r->cur, &next, k))
 			continue;
 		int w = snprintf(restart + used, sizeof(restart) - used, "%s%s", used ? ", " : "",
 		                 k->name);
