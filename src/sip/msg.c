@@ -123,6 +123,19 @@ static inline bool is_line_ctl(char c)
 {
 	return (0x2401u >> (unsigned char)c) & 1;
 }
+
+/* The first CR, LF or NUL among the bytes of p that mask flags (bit i: p[i] <= CR),
+ * or NULL. */
+static inline const char *first_line_ctl(const char *p, unsigned mask)
+{
+	while (mask) {
+		const char *q = p + __builtin_ctz(mask);
+		if (is_line_ctl(*q))
+			return q;
+		mask &= mask - 1;
+	}
+	return NULL;
+}
 #endif
 
 /* The first CR, LF or NUL in [p, end), or end: 16 bytes per step where SSE2 exists
@@ -140,23 +153,17 @@ static inline const char *find_ctl(const char *p, const char *end)
 		unsigned mask =
 		    (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(v0, cr), v0)) |
 		    (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(v1, cr), v1)) << 16;
-		while (mask) {
-			const char *q = p + __builtin_ctz(mask);
-			if (is_line_ctl(*q))
-				return q;
-			mask &= mask - 1;
-		}
+		const char *q = first_line_ctl(p, mask);
+		if (q)
+			return q;
 		p += 32;
 	}
 	while (end - p >= 16) {
 		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
 		unsigned mask = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(v, cr), v));
-		while (mask) {
-			const char *q = p + __builtin_ctz(mask);
-			if (is_line_ctl(*q))
-				return q;
-			mask &= mask - 1;
-		}
+		const char *q = first_line_ctl(p, mask);
+		if (q)
+			return q;
 		p += 16;
 	}
 #endif
@@ -181,15 +188,7 @@ static inline const char *find_line(const char *p, const char *end, const char *
 		unsigned mask =
 		    (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(v0, cr), v0)) |
 		    (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(v1, cr), v1)) << 16;
-		const char *le = NULL;
-		while (mask) {
-			const char *q = p + __builtin_ctz(mask);
-			if (is_line_ctl(*q)) {
-				le = q;
-				break;
-			}
-			mask &= mask - 1;
-		}
+		const char *le = first_line_ctl(p, mask);
 		if (!le)
 			le = find_ctl(p + 32, end);
 		if (cm)
@@ -203,15 +202,7 @@ static inline const char *find_line(const char *p, const char *end, const char *
 		unsigned cm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(':')));
 		unsigned mask = (unsigned)_mm_movemask_epi8(
 		    _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8('\r')), v));
-		const char *le = NULL;
-		while (mask) {
-			const char *q = p + __builtin_ctz(mask);
-			if (is_line_ctl(*q)) {
-				le = q;
-				break;
-			}
-			mask &= mask - 1;
-		}
+		const char *le = first_line_ctl(p, mask);
 		if (!le)
 			le = find_ctl(p + 16, end);
 		if (cm)
