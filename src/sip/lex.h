@@ -80,6 +80,10 @@ int sip_via_parse_next(ou_slice value, size_t *pos, sip_via *out, const char **w
  * compare the two on inputs near that shape, so that neither can drift. */
 int sip_via_parse_general(ou_slice s, sip_via *out, const char **why);
 
+/* sip_uri_parse without its fast path for the usual shape (uri.c), for the same
+ * comparison. */
+int sip_uri_parse_general(ou_slice s, sip_uri *out, const char **why);
+
 /* ---- header names ---------------------------------------------------------------
  * The lookup behind sip_hdr_id_from, inline so that the message parser's per-line
  * loop does not pay a call for it. A switch on the length, then one to three word

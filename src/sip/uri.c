@@ -167,7 +167,8 @@ static const uint8_t label_code[256] = {
 
 /* hostname / IPv4address / "[" IPv6address "]" from i; sets u->host and returns the
  * end, or 0 with *err set. */
-static size_t parse_host(const char *p, size_t n, size_t i, sip_uri *u, const char **err)
+static inline __attribute__((always_inline)) size_t parse_host(const char *p, size_t n, size_t i,
+                                                               sip_uri *u, const char **err)
 {
 	size_t s = i;
 
@@ -337,6 +338,90 @@ static int parse_sip(const char *p, size_t n, size_t i, sip_uri *u, const char *
 	return 0;
 }
 
+/* ---- the fast path ------------------------------------------------------------
+ * The usual shape, read without the general walk's per-byte cases: "sip:" or "sips:"
+ * (any case) already matched, then an optional user of unreserved bytes and '@', a
+ * host (parse_host, as the general path), an optional ':' port, and parameters whose
+ * names and values are param bytes without escapes. No password, no '%', no '?'
+ * headers. Fills *u exactly as parse_sip would and returns true; returns false at the
+ * first byte outside that shape (u partly written: the caller clears it and starts
+ * over), so every error, and every other form, is the general path's. */
+
+/* unreserved (RFC 3261 25.1): the user bytes the fast path takes */
+static const bool fast_user[256] = {
+    ['0' ... '9'] = true, ['a' ... 'z'] = true, ['A' ... 'Z'] = true, ['-'] = true, ['_'] = true,
+    ['.'] = true,         ['!'] = true,         ['~'] = true,         ['*'] = true, ['\''] = true,
+    ['('] = true,         [')'] = true,         ['+'] = true,
+};
+
+static bool uri_fast(const char *p, size_t n, size_t i, sip_uri *u)
+{
+	const char *err = NULL;
+	size_t s = i;
+
+	/* A user ends at '@'. Without one the host starts at s: the shape admits no '@'
+	 * after the host, so the general path finds no userinfo either. */
+	while (i < n && fast_user[(unsigned char)p[i]])
+		i++;
+	if (i < n && p[i] == '@') {
+		if (i == s)
+			return false;
+		u->user = ou_slice_make(p + s, i - s);
+		s = i + 1;
+	}
+	i = parse_host(p, n, s, u, &err);
+	if (!i || u->host_ipv6)
+		return false;
+	if (i == n)
+		return true;
+	if (p[i] == ':') {
+		size_t ds = ++i, lim = n - i > 5 ? i + 5 : n;
+		uint32_t port = 0;
+		for (unsigned d; i < lim && (d = (unsigned)((unsigned char)p[i] - '0')) <= 9; i++)
+			port = port * 10 + d;
+		if (i == ds || port == 0 || port > 65535 ||
+		    (i < n && (unsigned)((unsigned char)p[i] - '0') <= 9))
+			return false;
+		u->port = (uint16_t)port;
+		if (i == n)
+			return true;
+	}
+	if (p[i] != ';')
+		return false;
+	size_t ps = i;
+	do {
+		size_t ns = ++i;
+		while (i < n && ou_is((unsigned char)p[i], OU_C_PARAM))
+			i++;
+		if (i == ns)
+			return false;
+		if (i < n && p[i] == '=') {
+			size_t vs = ++i;
+			while (i < n && ou_is((unsigned char)p[i], OU_C_PARAM))
+				i++;
+			if (i == vs)
+				return false;
+		}
+	} while (i < n && p[i] == ';');
+	if (i != n)
+		return false;
+	u->params = ou_slice_make(p + ps, i - ps);
+	return true;
+}
+
+static int parse_sip_any(const char *p, size_t n, size_t i, sip_uri *u, const char **why, bool fast)
+{
+	if (fast) {
+		if (uri_fast(p, n, i, u))
+			return 0;
+		/* start over where the fast path may have written */
+		u->user = u->host = u->params = OU_SLICE_NULL;
+		u->port = 0;
+		u->host_ipv6 = false;
+	}
+	return parse_sip(p, n, i, u, why);
+}
+
 /* RFC 3966 visual separators, ignored when numbers are compared. */
 static inline bool is_visual(unsigned char c)
 {
@@ -416,7 +501,7 @@ static inline void uri_clear(sip_uri *u)
 	u->params = u->headers = OU_SLICE_NULL;
 }
 
-int sip_uri_parse(ou_slice s, sip_uri *out, const char **why)
+static int uri_parse(ou_slice s, sip_uri *out, const char **why, bool fast)
 {
 	const char *p = s.p;
 	size_t n = s.n, i;
@@ -435,7 +520,7 @@ int sip_uri_parse(ou_slice s, sip_uri *out, const char **why)
 		out->raw = s;
 		out->scheme_s = ou_slice_make(p, 3);
 		out->scheme = SIP_URI_SIP;
-		int rc = parse_sip(p, n, 4, out, why);
+		int rc = parse_sip_any(p, n, 4, out, why, fast);
 		if (rc)
 			memset(out, 0, sizeof(*out));
 		return rc;
@@ -466,13 +551,23 @@ int sip_uri_parse(ou_slice s, sip_uri *out, const char **why)
 	int rc;
 	switch (out->scheme) {
 	case SIP_URI_SIP:
-	case SIP_URI_SIPS: rc = parse_sip(p, n, i + 1, out, why); break;
+	case SIP_URI_SIPS: rc = parse_sip_any(p, n, i + 1, out, why, fast); break;
 	case SIP_URI_TEL: rc = parse_tel(p, n, i + 1, out, why); break;
 	default: rc = parse_other(p, n, i + 1, why); break;
 	}
 	if (rc)
 		memset(out, 0, sizeof(*out));
 	return rc;
+}
+
+int sip_uri_parse(ou_slice s, sip_uri *out, const char **why)
+{
+	return uri_parse(s, out, why, true);
+}
+
+int sip_uri_parse_general(ou_slice s, sip_uri *out, const char **why)
+{
+	return uri_parse(s, out, why, false);
 }
 
 /* ---- equality ------------------------------------------------------------- */

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "sip/sip.h"
+#include "sip/lex.h"
 #include "sip_test_util.h"
 
 static sip_uri parse_ok(const char *s)
@@ -440,6 +441,124 @@ static void test_equal_rules(void **state)
 	assert_false(eq("sip:a@example.com", "sip:a@example.co"));
 }
 
+static void assert_same_slice(ou_slice a, ou_slice b, const char *field, const char *text,
+                              size_t len)
+{
+	if (a.p != b.p || a.n != b.n)
+		fail_msg("%s differs (fast '%.*s', general '%.*s'): %.*s", field, (int)a.n,
+		         a.p ? a.p : "", (int)b.n, b.p ? b.p : "", (int)len, text);
+}
+
+/* One input through sip_uri_parse (fast path first) and sip_uri_parse_general: same
+ * code, same reason, same fields. The input sits in a buffer of its exact length, so
+ * ASan sees any read past it. */
+static void same_both_ways(const char *text, size_t len)
+{
+	char *buf = malloc(len ? len : 1);
+	assert_non_null(buf);
+	memcpy(buf, text, len);
+	ou_slice s = ou_slice_make(buf, len);
+	sip_uri f, g;
+	const char *wf = NULL, *wg = NULL;
+	int ef = sip_uri_parse(s, &f, &wf), eg = sip_uri_parse_general(s, &g, &wg);
+	if (ef != eg)
+		fail_msg("fast %d, general %d: %.*s", ef, eg, (int)len, text);
+	if (ef) {
+		assert_string_equal(wf, wg);
+	} else {
+		assert_same_slice(f.raw, g.raw, "raw", text, len);
+		assert_same_slice(f.scheme_s, g.scheme_s, "scheme_s", text, len);
+		assert_same_slice(f.user, g.user, "user", text, len);
+		assert_same_slice(f.password, g.password, "password", text, len);
+		assert_same_slice(f.host, g.host, "host", text, len);
+		assert_same_slice(f.params, g.params, "params", text, len);
+		assert_same_slice(f.headers, g.headers, "headers", text, len);
+		if (f.scheme != g.scheme || f.port != g.port || f.host_ipv6 != g.host_ipv6)
+			fail_msg("scheme/port/host_ipv6 differ: %.*s", (int)len, text);
+	}
+	free(buf);
+}
+
+/* The URI fast path (uri.c) against the general parser on inputs at and around the
+ * usual shape, each also cut at every length (a URI that ends at the buffer's end at
+ * 15, 16, 17 bytes and everywhere else). */
+static void test_fast_path_matches_general(void **state)
+{
+	(void)state;
+	static const char *const inputs[] = {
+	    /* the shapes the fast path takes */
+	    "sip:alice@contoso.com",
+	    "sip:contoso.com",
+	    "sips:bob@um.contoso.com:5061;transport=tls",
+	    "sip:+14255550123@contoso.com;user=phone",
+	    "sip:bob@192.0.2.101:5060;transport=tcp",
+	    "sip:198.51.100.5;transport=tcp;r2=on;lr",
+	    "sip:198.51.100.5:5061;transport=tls;r2=on;lr;ftag=a1b2c3d4",
+	    "sip:alice@contoso.com;opaque=app:voicemail",
+	    "sip:a.b-c_d!~*'()@h-1.example.org:1;x;x;x=1;x=2",
+	    "sip:alice@contoso.com;lr;lr",
+	    "sip:abcdefghijk@a.b",
+	    "sip:user@1.2.3.4",
+	    "sip:1.2.3.4:65535",
+	    /* near misses: the general path decides (accepts or rejects) */
+	    "SIP:alice@contoso.com",
+	    "Sips:alice@contoso.com;LR",
+	    "sip:al%69ce@contoso.com",
+	    "sip:alice@contoso.com;a=%41",
+	    "sip:alice@contoso.com;a=%4",
+	    "sip:al%6@contoso.com",
+	    "sip:alice:secret@contoso.com",
+	    "sip:alice:@contoso.com",
+	    "sip:alice@[2001:db8::1]:5060;lr",
+	    "sip:[::1]",
+	    "sip:[::1",
+	    "sip:alice@contoso.com?subject=hi&a=b",
+	    "sip:alice@contoso.com;lr?x=y",
+	    "sip:alice@contoso.com?",
+	    "sip:@contoso.com",
+	    "sip:alice@",
+	    "sip:alice@contoso.com:0",
+	    "sip:alice@contoso.com:65535",
+	    "sip:alice@contoso.com:65536",
+	    "sip:alice@contoso.com:005060",
+	    "sip:alice@contoso.com:",
+	    "sip:alice@contoso.com;",
+	    "sip:alice@contoso.com;=x",
+	    "sip:alice@contoso.com;x=",
+	    "sip:alice@contoso.com;x==y",
+	    "sip:alice@contoso.com;;x",
+	    "sip:alice@contoso.com.",
+	    "sip:alice@contoso..com",
+	    "sip:alice@-contoso.com",
+	    "sip:alice@contoso-.com",
+	    "sip:alice@contoso.c0m",
+	    "sip:alice@contoso.1com",
+	    "sip:alice@256.1.1.1",
+	    "sip:alice@1.2.3",
+	    "sip:alice@1.2.3.4.5",
+	    "sip:alice@1.2.3.4x",
+	    "sip:alice@contoso.com x",
+	    "sip:alice@contoso.com>",
+	    "sip:alice@bob@contoso.com",
+	    "sip:host;a=b@x.com",
+	    "sip:host:5060@x.com",
+	    "sip:alice;x=y@contoso.com",
+	    "sip:a&b=c@contoso.com",
+	    "sip:alice@contoso.com;a=b c",
+	    "sip:alice@contoso.com;a\x01",
+	    "sip:alice@h_o.com",
+	    "sip:",
+	    "sips:",
+	    "sip:;lr",
+	    "sip::5060",
+	};
+	for (size_t i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++) {
+		size_t n = strlen(inputs[i]);
+		for (size_t len = 0; len <= n; len++)
+			same_both_ways(inputs[i], len);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -450,6 +569,7 @@ int main(void)
 	    cmocka_unit_test(test_params_headers_syntax),
 	    cmocka_unit_test(test_reject),
 	    cmocka_unit_test(test_bounds),
+	    cmocka_unit_test(test_fast_path_matches_general),
 	    cmocka_unit_test(test_tel),
 	    cmocka_unit_test(test_other),
 	    cmocka_unit_test(test_equal_rfc),
