@@ -263,7 +263,7 @@ int sip_msg_parse(const char *buf, size_t len, sip_msg *m, const char **why)
 		 * refuse it rather than forward it. */
 		const char *colon;
 		const char *le = find_line(p, end, &colon);
-		if (__builtin_expect(end - le >= 2 && *le == '\r' && le[1] == '\n', 1)) {
+		if (__builtin_expect(end - le >= 2 && ou_load2(le) == ou_load2("\r\n"), 1)) {
 			nl = le + 1; /* CRLF: the usual line end settles every check below */
 		} else {
 			while (le < end && *le == '\0') {
