@@ -501,8 +501,8 @@ static void test_fast_path_matches_general(void **state)
 	    "sip:user@1.2.3.4",
 	    "sip:1.2.3.4:65535",
 	    /* users, labels and parameters past the four-byte steps of the walks */
-	    "sip:abcdefghijklmnopqrstuvwxyz0123@label-with-many-bytes-0123456789.example-"
-	    "domain.com:5060;transport=tcp;longparametername=longparametervalue0123",
+	    ("sip:abcdefghijklmnopqrstuvwxyz0123@label-with-many-bytes-0123456789.example-"
+	     "domain.com:5060;transport=tcp;longparametername=longparametervalue0123"),
 	    "sip:ABCDEFGH.IJ@HOST-NAME.EXAMPLE.COM;X=Y;LR",
 	    "sip:abcd@a-b-c-d-e-f-g.h-i.jk-lmnop-qrstu.vw",
 	    "sip:abcd@abcdefg-.com",
