@@ -283,6 +283,11 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 	if (cli_reload_active())
 		return cli_reload_apply_live(cli_reload_active(), &ops, &c.net);
 
+	char tls_err[1200];
+	if (!cli_tls_files_ok(&c.net, tls_err, sizeof(tls_err))) {
+		fprintf(stderr, "openum proxy: cannot start: %s\n", tls_err);
+		return CLI_EXIT_FAIL;
+	}
 	const char *why = "error";
 	if (cli_ops_apply_log(&ops, "proxy", &why) != 0) {
 		fprintf(stderr, "openum proxy: cannot start: --log syslog: %s\n", why);
@@ -305,25 +310,27 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 	                 .net = proxy_net(p),
 	                 .ops = ops};
 	cli_reload_start(&rl, &loop, cf);
-	fprintf(stderr, "openum proxy: domain %s, listening on %s", c.domain, listen);
-	if (c.tcp_ip)
-		fprintf(stderr, " TCP %u", proxy_tcp_port(p));
-	if (c.tls_ip)
-		fprintf(stderr, " TLS %u", proxy_tls_port(p));
-	fprintf(stderr, ", %zu UM server(s)\n", num_um);
 	metrics_http *mh = NULL;
 	if (ops.metrics_on) {
 		if (metrics_http_start(ops.metrics_ip, ops.metrics_port, &mh, &why) != 0) {
-			fprintf(stderr, "openum proxy: cannot start: %s\n", why);
+			fprintf(stderr, "openum proxy: cannot start: --metrics %s:%u: %s\n",
+			        ops.metrics_ip, ops.metrics_port, why);
 			proxy_free(p);
 			cli_reload_stop(&rl);
 			uv_run(&loop, UV_RUN_DEFAULT);
 			uv_loop_close(&loop);
 			return CLI_EXIT_FAIL;
 		}
+	}
+	fprintf(stderr, "openum proxy: domain %s, listening on %s", c.domain, listen);
+	if (c.tcp_ip)
+		fprintf(stderr, " TCP %u", proxy_tcp_port(p));
+	if (c.tls_ip)
+		fprintf(stderr, " TLS %u", proxy_tls_port(p));
+	fprintf(stderr, ", %zu UM server(s)\n", num_um);
+	if (mh)
 		fprintf(stderr, "openum proxy: metrics on http://%s:%u/metrics\n", ops.metrics_ip,
 		        metrics_http_port(mh));
-	}
 	uv_run(&loop, UV_RUN_DEFAULT);
 	cli_reload_stop(&rl);
 	metrics_http_stop(mh);

@@ -2,6 +2,7 @@
  * into an
  * um_server_cfg, opens the store and the prompts, and runs um/server.c (plus the
  * Play-On-Phone engine and the web service when asked) until SIGINT or SIGTERM. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -536,6 +537,11 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 		return cli_reload_apply_live(cli_reload_active(), &ops, &c.ua.net);
 	}
 
+	char tls_err[1200];
+	if (!cli_tls_files_ok(&c.ua.net, tls_err, sizeof(tls_err))) {
+		fprintf(stderr, "openum um: cannot start: %s\n", tls_err);
+		return CLI_EXIT_FAIL;
+	}
 	const char *why = "error";
 	if (cli_ops_apply_log(&ops, "um", &why) != 0) {
 		fprintf(stderr, "openum um: cannot start: --log syslog: %s\n", why);
@@ -613,7 +619,8 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 		    .loop = &loop,
 		};
 		if (web_start(&wo, &ws, &why) != 0) {
-			fprintf(stderr, "openum um: cannot start the web service: %s\n", why);
+			fprintf(stderr, "openum um: cannot start the web service on --web %s: %s\n",
+			        web, why);
 			rc = CLI_EXIT_FAIL;
 			um_server_free(srv);
 			mail_worker_free(mw);
@@ -623,7 +630,8 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 	}
 	if (ops.metrics_on &&
 	    metrics_http_start(ops.metrics_ip, ops.metrics_port, &mh, &why) != 0) {
-		fprintf(stderr, "openum um: cannot start: %s\n", why);
+		fprintf(stderr, "openum um: cannot start: --metrics %s:%u: %s\n", ops.metrics_ip,
+		        ops.metrics_port, why);
 		rc = CLI_EXIT_FAIL;
 		web_stop(ws);
 		um_server_free(srv);
@@ -658,7 +666,12 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 		                "lost if this process dies\n");
 	if (port_file) {
 		FILE *f = fopen(port_file, "w");
-		if (f) {
+		if (!f) { /* a script waits for this file: say why it will not come */
+			fprintf(stderr, "openum um: cannot start: --port-file %s: %s\n", port_file,
+			        strerror(errno));
+			rc = CLI_EXIT_FAIL;
+			uv_stop(&loop);
+		} else {
 			if (c.tcp_ip)
 				fprintf(f, "tcp %u\n", um_server_port(srv, NET_TCP));
 			if (c.tls_ip)

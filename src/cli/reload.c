@@ -44,6 +44,8 @@ int cli_usage_error(const char *cmd, const char *where, const char *msg, const c
 int cli_reload_apply_live(cli_reload *r, const cli_ops *ops, const net_config *nc)
 {
 	const char *why = "error";
+	if (!cli_tls_files_ok(nc, r->err, r->errlen)) /* names the file at fault */
+		return CLI_EXIT_FAIL;
 	if (cli_ops_apply_log(ops, r->cmd, &why) != 0) {
 		snprintf(r->err, r->errlen, "--log syslog: %s", why);
 		return CLI_EXIT_FAIL;

@@ -171,3 +171,19 @@ int cli_ops_take(cli_ops *o, int argc, char **argv, int *i, const char **msg, co
 	}
 	return 1;
 }
+
+bool cli_tls_files_ok(const net_config *nc, char *err, size_t errlen)
+{
+	const char *which = NULL, *why = "error";
+	if (net_tls_check(nc, &which, &why) == 0)
+		return true;
+	const char *file = !which                       ? NULL
+	                   : strcmp(which, "cert") == 0 ? nc->cert_file
+	                   : strcmp(which, "key") == 0  ? nc->key_file
+	                                                : nc->ca_file;
+	if (file)
+		snprintf(err, errlen, "--%s %s: %s", which, file, why);
+	else
+		snprintf(err, errlen, "--cert and --key: %s", why);
+	return false;
+}

@@ -73,7 +73,8 @@ struct px_call {
 	px_branch br[PROXY_MAX_BRANCHES];
 	unsigned nbr, pending;
 	bool final_sent, got_2xx, cancelled;
-	unsigned final_status; /* what the caller got (logged when the call ends) */
+	unsigned final_status;    /* what the caller got (logged when the call ends) */
+	const char *final_reason; /* its reason when the proxy made it (static), or NULL */
 	char peer_s[STORE_PEER_MAX];
 	const char *action; /* what the proxy did, for the log line */
 	unsigned best_status;
@@ -487,9 +488,11 @@ static void call_log(px_call *c)
 			snprintf(to, sizeof(to), "-");
 		vm = proxy_uri_is_voicemail(ru);
 	}
-	char result[16] = "none";
+	char result[96] = "none"; /* "480 (No voicemail server)": why, when we said no */
 	if (c->final_status)
-		snprintf(result, sizeof(result), "%u", c->final_status);
+		snprintf(result, sizeof(result), "%u%s%.80s%s", c->final_status,
+		         c->final_reason ? " (" : "", c->final_reason ? c->final_reason : "",
+		         c->final_reason ? ")" : "");
 	plog(c->px, lvl,
 	     "call call-id=%s method=%.*s from=%s to=%s%s peer=%s transport=%s trusted=%s "
 	     "authenticated=%s sensitivity=%s action=%s result=%s",
@@ -581,6 +584,7 @@ static void respond(px_call *c, unsigned status, const char *reason)
 	if (status >= 200) {
 		c->final_sent = true;
 		c->final_status = status;
+		c->final_reason = reason;
 	}
 	txn_respond(c->st, status, reason);
 }
@@ -1758,6 +1762,25 @@ static void tick_closed(uv_handle_t *h)
 	proxy_release(p);
 }
 
+/* proxy_new's reasons with their context, for the one line the operator reads
+ * (proxy_new runs once, at start-up, so one static buffer each is enough). */
+static const char *proxy_listen_why(const net *n)
+{
+	static char buf[200];
+	const char *r = net_listen_error(n);
+	snprintf(buf, sizeof(buf), "cannot listen on %s", r ? r : "the address");
+	return buf;
+}
+
+static const char *proxy_store_why(const char *db, const char *why)
+{
+	static char buf[700];
+	char shown[512];
+	store_conninfo_display(db ? db : "", shown, sizeof(shown));
+	snprintf(buf, sizeof(buf), "cannot open the store %s: %s", shown, why ? why : "error");
+	return buf;
+}
+
 int proxy_new(uv_loop_t *loop, const proxy_config *cfg, proxy **out, const char **why)
 {
 	if (!cfg->domain || !*cfg->domain || strlen(cfg->domain) >= HOST_MAX) {
@@ -1797,6 +1820,8 @@ int proxy_new(uv_loop_t *loop, const proxy_config *cfg, proxy **out, const char 
 	int err = store_users_open(cfg->db, NULL, &p->su, why);
 	if (!err)
 		err = store_user_list(p->su, &p->users, &p->nusers, why);
+	if (err)
+		*why = proxy_store_why(cfg->db, *why);
 	proxy_loc_ops lops = {on_loc_change, loc_ref, loc_unref, p};
 	if (!err && (err = proxy_loc_new(&lops, &p->loc)))
 		*why = "out of memory";
@@ -1820,10 +1845,10 @@ int proxy_new(uv_loop_t *loop, const proxy_config *cfg, proxy **out, const char 
 		*why = "cannot set up transactions";
 	if (!err && cfg->tcp_ip &&
 	    (err = net_listen(p->n, NET_TCP, cfg->tcp_ip, cfg->tcp_port, &p->tcp_port)))
-		*why = "cannot listen on the TCP address";
+		*why = proxy_listen_why(p->n);
 	if (!err && cfg->tls_ip &&
 	    (err = net_listen(p->n, NET_TLS, cfg->tls_ip, cfg->tls_port, &p->tls_port)))
-		*why = "cannot listen on the TLS address (certificate and key?)";
+		*why = proxy_listen_why(p->n);
 	if (err) {
 		if (p->tl)
 			txn_layer_free(p->tl);
