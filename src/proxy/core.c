@@ -75,6 +75,7 @@ struct px_call {
 	bool final_sent, got_2xx, cancelled;
 	unsigned final_status;    /* what the caller got (logged when the call ends) */
 	const char *final_reason; /* its reason when the proxy made it (static), or NULL */
+	const char *note;         /* for the log line only, when the reason phrase says nothing */
 	char peer_s[STORE_PEER_MAX];
 	const char *action; /* what the proxy did, for the log line */
 	unsigned best_status;
@@ -489,10 +490,11 @@ static void call_log(px_call *c)
 		vm = proxy_uri_is_voicemail(ru);
 	}
 	char result[96] = "none"; /* "480 (No voicemail server)": why, when we said no */
-	if (c->final_status)
-		snprintf(result, sizeof(result), "%u%s%.80s%s", c->final_status,
-		         c->final_reason ? " (" : "", c->final_reason ? c->final_reason : "",
-		         c->final_reason ? ")" : "");
+	if (c->final_status) {
+		const char *why = c->final_reason ? c->final_reason : c->note;
+		snprintf(result, sizeof(result), "%u%s%.80s%s", c->final_status, why ? " (" : "",
+		         why ? why : "", why ? ")" : "");
+	}
 	plog(c->px, lvl,
 	     "call call-id=%s method=%.*s from=%s to=%s%s peer=%s transport=%s trusted=%s "
 	     "authenticated=%s sensitivity=%s action=%s result=%s",
@@ -973,6 +975,7 @@ static void on_ring_timeout(uv_timer_t *t)
 	if (c->final_sent || c->got_2xx)
 		return;
 	cancel_pending(c, true);
+	c->note = "ring timeout";
 	respond(c, 408, NULL);
 	call_settle(c);
 }
@@ -1364,6 +1367,7 @@ static void route_decide(px_call *c)
 	const char *user_aor = c->user_aor;
 	const store_user *u = find_user(p, user_aor);
 	if (!u) {
+		c->note = "no such user"; /* the log may say it; the caller is not told */
 		respond(c, c->authenticated || c->trusted ? 404 : 480, NULL);
 		return;
 	}
@@ -1429,10 +1433,15 @@ static void route_decide(px_call *c)
 	case PROXY_ACT_VOICEMAIL:
 		c->phase = PH_DIVERTED;
 		snprintf(c->vm_reason, sizeof(c->vm_reason), "%s", d.reason);
-		if (!start_voicemail(c))
+		if (!start_voicemail(c)) {
+			c->note = "no voicemail server";
 			respond(c, 480, NULL);
+		}
 		break;
-	case PROXY_ACT_REJECT: respond(c, d.status, NULL); break;
+	case PROXY_ACT_REJECT:
+		c->note = registered ? NULL : "not registered";
+		respond(c, d.status, NULL);
+		break;
 	}
 }
 
