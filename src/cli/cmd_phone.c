@@ -499,6 +499,13 @@ static int run(int argc, char **argv)
 	}
 	a->interactive = !script && isatty(STDIN_FILENO);
 
+	char tls_err[1200];
+	net_config tls = {.ca_file = c.ca_file, .cert_file = c.cert_file, .key_file = c.key_file};
+	if (!cli_tls_files_ok(&tls, tls_err, sizeof(tls_err))) {
+		fprintf(stderr, "openum phone: %s\n", tls_err);
+		free(a->steps);
+		return CLI_EXIT_FAIL;
+	}
 	uv_loop_init(&a->loop);
 	const char *why = NULL;
 	int err = phone_new(&a->loop, &c, on_changed, a, &a->p, &why);

@@ -45,6 +45,7 @@ expect 1 "line 1: 'domain' is outside a section" proxy --config "$C"
 printf '[um]\nrtp-ports = 9-2\n' >"$C"
 expect 2 "$C line 2: --rtp-ports needs MIN-MAX: 9-2" um --config "$C"
 expect 1 "cannot open" proxy --config "$T/missing.conf"
+expect 1 "openum um: $T: cannot read: Is a directory" um --config "$T"
 expect 2 "config needs a FILE" um --config
 expect 2 "config given twice" proxy --config "$C" --config "$C"
 # a value on the command line is checked as before (no file line in the message)

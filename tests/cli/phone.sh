@@ -140,6 +140,13 @@ if [ $rc -ne 2 ] || ! grep -q "bad.script:2: unknown command" "$TMP/bad.err"; th
 	echo "FAIL: bad script: exit $rc, $(cat "$TMP/bad.err")" >&2
 	FAILS=1
 fi
+# a TLS file that does not load is named, before anything starts
+"$BIN" phone --user "sip:bob@$D" --proxy 127.0.0.1 --ca "$TMP/nowhere.pem" >/dev/null 2>"$TMP/bad.err"
+rc=$?
+if [ $rc -ne 1 ] || ! grep -q "^openum phone: --ca $TMP/nowhere.pem: No such file or directory$" "$TMP/bad.err"; then
+	echo "FAIL: missing --ca: exit $rc, $(cat "$TMP/bad.err")" >&2
+	FAILS=1
+fi
 if [ $FAILS -ne 0 ]; then
 	for f in alice bob proxy; do
 		echo "--- $f:" >&2
