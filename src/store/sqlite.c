@@ -356,6 +356,24 @@ static int sq_schema_version(void *impl, int *out, const char **why)
 /* Reads a result row into *row (a store_mailbox, store_msg, ...). */
 typedef int (*sq_row_reader)(sqlite3_stmt *st, void *row, const char **why);
 
+/* The opening sq_get and sq_write share: a connection of the pool and sql prepared on
+ * it with fmt's parameters (as sq_prep binds them). 0 with both held (the caller
+ * finalizes *st and releases *db), or an error with neither. */
+static int sq_vopen(sq *q, sqlite3 **db, sqlite3_stmt **st, const char **why, const char *sql,
+                    const char *fmt, va_list ap)
+{
+	*st = NULL;
+	int err = sq_acquire(q, db, why);
+	if (err)
+		return err;
+	err = sq_vprep(*db, st, why, sql, fmt, ap);
+	if (err) {
+		sqlite3_finalize(*st);
+		sq_release(q, *db);
+	}
+	return err;
+}
+
 /* Runs a query for one row on a connection of its own (parameters bound as sq_prep
  * does) and reads that row with read into row; no row is OPENUM_ENOTFOUND with nf as
  * the reason. */
@@ -363,23 +381,20 @@ static int sq_get(sq *q, const char *nf, sq_row_reader read, void *row, const ch
                   const char *sql, const char *fmt, ...)
 {
 	sqlite3 *db;
-	sqlite3_stmt *st = NULL;
-	int err = sq_acquire(q, &db, why);
-	if (err)
-		return err;
+	sqlite3_stmt *st;
 	va_list ap;
 	va_start(ap, fmt);
-	err = sq_vprep(db, &st, why, sql, fmt, ap);
+	int err = sq_vopen(q, &db, &st, why, sql, fmt, ap);
 	va_end(ap);
-	if (!err) {
-		int rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW)
-			err = read(st, row, why);
-		else if (rc == SQLITE_DONE)
-			err = fail(why, nf, OPENUM_ENOTFOUND);
-		else
-			err = sq_err(db, rc, why);
-	}
+	if (err)
+		return err;
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		err = read(st, row, why);
+	else if (rc == SQLITE_DONE)
+		err = fail(why, nf, OPENUM_ENOTFOUND);
+	else
+		err = sq_err(db, rc, why);
 	sqlite3_finalize(st);
 	sq_release(q, db);
 	return err;
@@ -554,16 +569,14 @@ static int sq_write(sq *q, const char *nf, int64_t *id, const char **why, const 
                     const char *fmt, ...)
 {
 	sqlite3 *db;
-	sqlite3_stmt *st = NULL;
-	int err = sq_acquire(q, &db, why);
-	if (err)
-		return err;
+	sqlite3_stmt *st;
 	va_list ap;
 	va_start(ap, fmt);
-	err = sq_vprep(db, &st, why, sql, fmt, ap);
+	int err = sq_vopen(q, &db, &st, why, sql, fmt, ap);
 	va_end(ap);
-	if (!err)
-		err = sq_done(db, st, why);
+	if (err)
+		return err;
+	err = sq_done(db, st, why);
 	if (!err && nf && sqlite3_changes(db) == 0)
 		err = fail(why, nf, OPENUM_ENOTFOUND);
 	if (!err && id)

@@ -35,11 +35,7 @@ static bool starts_with(const char *s, const char *prefix)
 /* A server on 127.0.0.1 with cfg (may be NULL); returns its TCP port. */
 static uint16_t serve(h_world *w, const net_config *cfg)
 {
-	assert_int_equal(h_server(w, cfg), 0);
-	uint16_t port = 0;
-	assert_int_equal(net_listen(w->n, NET_TCP, "127.0.0.1", 0, &port), 0);
-	assert_true(port != 0);
-	return port;
+	return h_serve_tcp(w, cfg, h_on_recv);
 }
 
 static void wait_msgs(h_world *w, unsigned n)
@@ -146,9 +142,7 @@ static void test_close_in_callback_with_more_buffered(void **state)
 {
 	h_world *w = h_new();
 	close_first_seen = 0;
-	assert_int_equal(net_new(&w->loop, NULL, close_on_first, h_on_close, w, &w->n), 0);
-	uint16_t port = 0;
-	assert_int_equal(net_listen(w->n, NET_TCP, "127.0.0.1", 0, &port), 0);
+	uint16_t port = h_serve_tcp(w, NULL, close_on_first);
 	int fd = h_raw_connect("127.0.0.1", port);
 	char three[3 * sizeof(OPT1)];
 	snprintf(three, sizeof(three), "%s%s%.20s", OPT1, BYE2, OPT1);
@@ -462,9 +456,7 @@ static void test_write_queue_limit_closes_non_reader(void **state)
 {
 	h_world *w = h_new();
 	net_config cfg = {.max_write_queue = 64 * 1024};
-	assert_int_equal(net_new(&w->loop, &cfg, keep_first_conn, h_on_close, w, &w->n), 0);
-	uint16_t port = 0;
-	assert_int_equal(net_listen(w->n, NET_TCP, "127.0.0.1", 0, &port), 0);
+	uint16_t port = h_serve_tcp(w, &cfg, keep_first_conn);
 	int fd = h_raw_connect("127.0.0.1", port);
 	int small = 4096;
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
@@ -502,9 +494,7 @@ static void test_write_queue_limit_closes_non_reader(void **state)
 static void test_send_to_reset_peer(void **state)
 {
 	h_world *w = h_new();
-	assert_int_equal(net_new(&w->loop, NULL, keep_first_conn, h_on_close, w, &w->n), 0);
-	uint16_t port = 0;
-	assert_int_equal(net_listen(w->n, NET_TCP, "127.0.0.1", 0, &port), 0);
+	uint16_t port = h_serve_tcp(w, NULL, keep_first_conn);
 	int fd = h_raw_connect("127.0.0.1", port);
 	h_raw_send(fd, OPT1, strlen(OPT1));
 	wait_msgs(w, 1);
