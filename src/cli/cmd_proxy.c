@@ -263,6 +263,8 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 		if (!cli_reload_active())
 			fprintf(stderr, "openum proxy: no --cert/--key: TLS listener off\n");
 	}
+	if (!tcp_port && !tls_port)
+		return bad("no listener (--tcp-port 0 and TLS off)", NULL);
 	if (num_um && (!c.net.cert_file || !c.net.ca_file))
 		return bad("--um-server needs --cert, --key and --ca (mutual TLS)", NULL);
 	if (c.reg.min_expires && c.reg.max_expires && c.reg.min_expires > c.reg.max_expires)

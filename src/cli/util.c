@@ -18,12 +18,6 @@ bool cli_num(const char *s, unsigned max, unsigned *out)
 	return true;
 }
 
-void cli_stop_loop_on_signal(uv_signal_t *h, int signum)
-{
-	(void)signum;
-	uv_stop(h->loop);
-}
-
 void cli_close_walk(uv_handle_t *h, void *arg)
 {
 	(void)arg;

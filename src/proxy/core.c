@@ -774,15 +774,24 @@ static bool start_voicemail(px_call *c)
 		if (!err)
 			err = start_branch(c, BR_VOICEMAIL, ou_slice_cstr(ruri), conn, div,
 			                   !c->direct_vm, c->user_aor);
+		char cid[96];
+		call_id_text(call_req(c), cid);
 		if (err) {
-			plog(p, OU_LOG_INFO, "UM server %s unusable: %s", srv, ou_strerror(err));
+			plog(p, OU_LOG_WARN,
+			     "UM server %s unusable: %s (call-id=%s, trying the next)", srv,
+			     ou_strerror(err), cid);
 			continue;
 		}
 		{
 			if (!c->direct_vm)
 				p->stats.voicemail_diversions++;
-			plog(p, OU_LOG_INFO, "call to %s -> voicemail on %s%s%s", c->user_aor, srv,
-			     c->vm_reason[0] ? " reason=" : "", c->vm_reason);
+			/* "call to" for an INVITE, else the method ("SUBSCRIBE to": message
+			 * waiting) */
+			const sip_msg *req = call_req(c);
+			plog(p, OU_LOG_INFO, "%s%.*s to %s -> voicemail on %s%s%s call-id=%s",
+			     c->invite ? "call" : "", c->invite ? 0 : (int)req->method_s.n,
+			     req->method_s.p, c->user_aor, srv, c->vm_reason[0] ? " reason=" : "",
+			     c->vm_reason, cid);
 			return true;
 		}
 	}

@@ -356,9 +356,11 @@ int um_server_new(uv_loop_t *loop, const um_server_cfg *cfg, store *st, const um
 			free(srv);
 			return err;
 		}
-		if (n && !cfg->quiet)
-			fprintf(stderr, "openum um: %u recording(s) recovered from %s\n", n,
-			        cfg->spool_dir);
+		if (n)
+			ou_log(OU_LOG_WARN, "um",
+			       "%u recording(s) recovered from %s (a crash left them): stored as "
+			       "messages",
+			       n, cfg->spool_dir);
 	}
 	srv->st = st;
 	srv->prompts = prompts;

@@ -96,9 +96,10 @@ static void spool_work_done(uv_work_t *w, int status)
 	(void)status;
 	if (sw->err && !s->spool_failed) {
 		s->spool_failed = true;
-		if (!s->srv->cfg.quiet)
-			fprintf(stderr, "openum um: recording spool %s: %s\n", s->spool_path,
-			        strerror(sw->err));
+		/* the log (syslog too), with the call: the message is stored at the end all
+		 * the same, but is lost if the process dies before */
+		ou_log(OU_LOG_WARN, "um", "recording spool %s for call-id=%s: %s", s->spool_path,
+		       s->log.call_id, strerror(sw->err));
 	}
 	free(sw->data);
 	free(sw);

@@ -119,6 +119,8 @@ P="--db $T/nodb/openum.db"
 	expect 1 "um: cannot start: --port-file $T/nowhere/ports: No such file or directory" \
 		um $P --listen-tcp 127.0.0.1:0 --port-file "$T/nowhere/ports"
 }
+expect 2 "openum proxy: no listener (--tcp-port 0 and TLS off)" \
+	proxy --domain example.com $P --tcp-port 0 --tls-port 0
 expect 1 "proxy: cannot start: cannot open the store $T/nowhere/openum.db: " \
 	proxy --domain example.com --db "$T/nowhere/openum.db" --tcp-port "$PORT" --tls-port 0
 
@@ -138,6 +140,7 @@ kill -0 "$PID" || fail "proxy: died on SIGHUP with a bad certificate"
 kill "$PID"
 wait "$PID" || fail "proxy: exit status $? after SIGTERM"
 PID=
+grep -q "info proxy: SIGTERM: stopping" "$T/err" || fail "proxy: a SIGTERM stop is not logged"
 
 kill "$HOLD" 2>/dev/null
 wait "$HOLD" 2>/dev/null
