@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <sqlite3.h>
 
@@ -176,15 +177,31 @@ static int sq_blob_dup(sqlite3_stmt *st, int col, uint8_t **out, size_t *len, co
 
 /* ---- connections --------------------------------------------------------- */
 
+/* SQLite says only "cannot open": the usual causes, for the operator's one line. */
+static int sq_cantopen(const char *path, const char **why)
+{
+	struct stat sb;
+	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+		return fail(why, "is a directory, not a database file", OPENUM_EIO);
+	const char *slash = strrchr(path, '/');
+	char dir[512];
+	int n = slash ? (int)(slash - path) : 1;
+	if (snprintf(dir, sizeof(dir), "%.*s", n ? n : 1, slash ? path : ".") < (int)sizeof(dir) &&
+	    stat(dir, &sb) != 0)
+		return fail(why, "cannot open database file: its directory does not exist",
+		            OPENUM_EIO);
+	return fail(why, "cannot open database file", OPENUM_EIO);
+}
+
 static int sq_connect(sq *q, bool create, sqlite3 **out, const char **why)
 {
 	sqlite3 *db = NULL;
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
 	int rc = sqlite3_open_v2(q->path, &db, flags, NULL);
 	if (rc != SQLITE_OK) {
-		int err = (rc & 0xff) == SQLITE_CANTOPEN && !create
-		              ? fail(why, "database not found", OPENUM_ENOTFOUND)
-		              : sq_err(db, rc, why);
+		int err = (rc & 0xff) != SQLITE_CANTOPEN ? sq_err(db, rc, why)
+		          : create                       ? sq_cantopen(q->path, why)
+		                   : fail(why, "database not found", OPENUM_ENOTFOUND);
 		sqlite3_close(db);
 		return err;
 	}

@@ -119,9 +119,11 @@ P="--db $T/nodb/openum.db"
 	expect 1 "um: cannot start: --port-file $T/nowhere/ports: No such file or directory" \
 		um $P --listen-tcp 127.0.0.1:0 --port-file "$T/nowhere/ports"
 }
+expect 1 "um: cannot open the store $T: is a directory, not a database file" \
+	um --db "$T" --listen-tcp 127.0.0.1:0
 expect 2 "openum proxy: no listener (--tcp-port 0 and TLS off)" \
 	proxy --domain example.com $P --tcp-port 0 --tls-port 0
-expect 1 "proxy: cannot start: cannot open the store $T/nowhere/openum.db: " \
+expect 1 "proxy: cannot start: cannot open the store $T/nowhere/openum.db: cannot open database file: its directory does not exist" \
 	proxy --domain example.com --db "$T/nowhere/openum.db" --tcp-port "$PORT" --tls-port 0
 
 # SIGHUP with a certificate that does not load: the error names it, the proxy runs on.
