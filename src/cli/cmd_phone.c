@@ -243,7 +243,17 @@ static void on_changed(void *arg, phone *p)
 		return;
 	}
 	if (!a->started && st.reg == PHONE_REG_FAILED) {
-		fprintf(stderr, "\nopenum phone: registration failed (%u)\n", st.reg_status);
+		/* the status alone leaves an operator guessing: say what it usually means */
+		unsigned rs = st.reg_status;
+		const char *hint = rs == 401 || rs == 403 || rs == 407
+		                       ? ": wrong user or password (or another realm)?"
+		                   : rs == 408 ? ": the proxy did not answer"
+		                   : rs == 503 ? ": the proxy cannot be reached (address, port, "
+		                                 "--tcp/--tls, or TLS: --ca, --tls-name) or is "
+		                                 "unavailable"
+		                               : "";
+		fprintf(stderr, "%sopenum phone: registration failed (%u)%s\n",
+		        a->interactive ? "\n" : "", rs, hint);
 		if (!a->interactive)
 			quit(a, CLI_EXIT_FAIL);
 	}

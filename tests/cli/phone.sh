@@ -140,6 +140,23 @@ if [ $rc -ne 2 ] || ! grep -q "bad.script:2: unknown command" "$TMP/bad.err"; th
 	echo "FAIL: bad script: exit $rc, $(cat "$TMP/bad.err")" >&2
 	FAILS=1
 fi
+# a failed registration says what its status usually means
+printf 'sleep 10\n' >"$TMP/idle.script"
+# shellcheck disable=SC2086 # COMMON is an option list, split on purpose
+"$BIN" phone --user "sip:bob@$D" --password wrong-password $COMMON --script "$TMP/idle.script" \
+	>/dev/null 2>"$TMP/bad.err"
+rc=$?
+if [ $rc -ne 1 ] || ! grep -q "^openum phone: registration failed (40[13]): wrong user or password" "$TMP/bad.err"; then
+	echo "FAIL: wrong password: exit $rc, $(cat "$TMP/bad.err")" >&2
+	FAILS=1
+fi
+"$BIN" phone --user "sip:bob@$D" --password x --proxy "127.0.0.1:$(free_port 1)" --tcp \
+	--script "$TMP/idle.script" >/dev/null 2>"$TMP/bad.err"
+rc=$?
+if [ $rc -ne 1 ] || ! grep -q "^openum phone: registration failed (503): the proxy cannot be reached" "$TMP/bad.err"; then
+	echo "FAIL: no proxy: exit $rc, $(cat "$TMP/bad.err")" >&2
+	FAILS=1
+fi
 # a TLS file that does not load is named, before anything starts
 "$BIN" phone --user "sip:bob@$D" --proxy 127.0.0.1 --ca "$TMP/nowhere.pem" >/dev/null 2>"$TMP/bad.err"
 rc=$?
