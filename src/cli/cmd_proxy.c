@@ -292,7 +292,8 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 	}
 	const char *why = "error";
 	if (cli_ops_apply_log(&ops, "proxy", &why) != 0) {
-		fprintf(stderr, "openum proxy: cannot start: --log syslog: %s\n", why);
+		fprintf(stderr, "openum proxy: cannot start: --log syslog: %s: %s\n",
+		        ops.syslog_socket ? ops.syslog_socket : OU_SYSLOG_DEFAULT_SOCKET, why);
 		return CLI_EXIT_FAIL;
 	}
 	uv_loop_t loop;

@@ -411,9 +411,12 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 			}
 			if (!out_host[0])
 				return bad("--outbound needs HOST[:PORT]:", v);
-		} else if (strcmp(o, "--rtp-ip") == 0)
+		} else if (strcmp(o, "--rtp-ip") == 0) {
+			unsigned char a6[16]; /* it goes into SDP and bind(): an address, no name */
+			if (uv_inet_pton(AF_INET, v, a6) != 0 && uv_inet_pton(AF_INET6, v, a6) != 0)
+				return bad("--rtp-ip needs an IP address:", v);
 			c.ua.rtp_ip = v;
-		else if (strcmp(o, "--web") == 0) {
+		} else if (strcmp(o, "--web") == 0) {
 			if (!cli_hostport(v, web_ip, sizeof(web_ip), &wport))
 				return bad("--web needs IP:PORT:", v);
 			web = v;
@@ -544,7 +547,8 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 	}
 	const char *why = "error";
 	if (cli_ops_apply_log(&ops, "um", &why) != 0) {
-		fprintf(stderr, "openum um: cannot start: --log syslog: %s\n", why);
+		fprintf(stderr, "openum um: cannot start: --log syslog: %s: %s\n",
+		        ops.syslog_socket ? ops.syslog_socket : OU_SYSLOG_DEFAULT_SOCKET, why);
 		return CLI_EXIT_FAIL;
 	}
 	store *st = NULL;
@@ -556,7 +560,8 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 	}
 	um_prompts *pr = NULL;
 	if (um_prompts_load(prompts_dir, &pr, &why) != 0) {
-		fprintf(stderr, "openum um: cannot load the prompts: %s\n", why);
+		fprintf(stderr, "openum um: cannot load the prompts from %s: %s\n",
+		        prompts_dir ? prompts_dir : um_prompts_default_dir(), why);
 		store_close(st);
 		return CLI_EXIT_FAIL;
 	}

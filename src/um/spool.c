@@ -351,13 +351,19 @@ int um_spool_recover(store *st, const char *dir, const um_spool_transcribe *tr, 
 	if (!why)
 		why = &ignored;
 	*recovered = 0;
+	/* start-up, on the loop thread, once: one buffer for the reason with its path */
+	static char msg[600];
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-		*why = "cannot create the spool directory";
+		snprintf(msg, sizeof(msg), "cannot create the spool directory %s: %s", dir,
+		         strerror(errno));
+		*why = msg;
 		return OPENUM_EIO;
 	}
 	DIR *dh = opendir(dir);
 	if (!dh) {
-		*why = "cannot open the spool directory";
+		snprintf(msg, sizeof(msg), "cannot open the spool directory %s: %s", dir,
+		         strerror(errno));
+		*why = msg;
 		return OPENUM_EIO;
 	}
 	int ret = 0;

@@ -118,6 +118,13 @@ P="--db $T/nodb/openum.db"
 		um $P --cert "$T/pki/server.pem" --key "$T/pki/server.key" --ca "$T/pki/server.key"
 	expect 1 "um: cannot start: --port-file $T/nowhere/ports: No such file or directory" \
 		um $P --listen-tcp 127.0.0.1:0 --port-file "$T/nowhere/ports"
+	expect 2 "openum um: --rtp-ip needs an IP address: example.com" um $P --rtp-ip example.com
+	expect 1 "um: cannot load the prompts from $T/nowhere: " \
+		um $P --listen-tcp 127.0.0.1:0 --prompts "$T/nowhere"
+	expect 1 "cannot create the spool directory $T/nowhere/spool: No such file or directory" \
+		um $P --listen-tcp 127.0.0.1:0 --spool-dir "$T/nowhere/spool"
+	expect 1 "proxy: cannot start: --log syslog: $T/nosock: " proxy --domain example.com $P \
+		--tcp-port "$PORT" --tls-port 0 --log syslog --syslog-socket "$T/nosock"
 }
 expect 1 "um: cannot open the store $T: is a directory, not a database file" \
 	um --db "$T" --listen-tcp 127.0.0.1:0
