@@ -95,41 +95,38 @@ PID=
 # the store; one line, exit 1, never a raw library message nor a ready line first.
 "$BIN" certs "$T/pki" >/dev/null 2>&1 || fail "openum certs"
 mkdir "$T/nodb"
-P="--db $T/nodb/openum.db"
-# shellcheck disable=SC2086 # $P is two words
-{
-	expect 1 "cannot start: cannot listen on TCP 127.0.0.1:$BUSY: address already in use" \
-		proxy --domain example.com $P --tcp-port "$BUSY" --tls-port 0
-	expect 1 "cannot start: cannot listen on TCP 127.0.0.1:$BUSY: address already in use" \
-		um $P --listen-tcp "127.0.0.1:$BUSY"
-	expect 1 "cannot listen on TCP abc:5060: not an IP address" \
-		proxy --domain example.com $P --listen abc --tls-port 0
-	expect 1 "cannot start: --metrics 127.0.0.1:$BUSY: " \
-		proxy --domain example.com $P --tcp-port "$PORT" --tls-port 0 --metrics "127.0.0.1:$BUSY"
-	grep -q "listening\|Failed to bind" "$T/err" &&
-		fail "proxy --metrics on a busy port: a ready line or libmicrohttpd's own message"
-	expect 1 "cannot start: --cert $T/nowhere.pem: No such file or directory" \
-		proxy --domain example.com $P --cert "$T/nowhere.pem" --key "$T/pki/server.key"
-	expect 1 "cannot start: --key $T/pki/client.key: the key does not match the certificate" \
-		proxy --domain example.com $P --cert "$T/pki/server.pem" --key "$T/pki/client.key"
-	expect 1 "cannot start: --key $T/pki/ca.pem: not an unencrypted PEM private key" \
-		um $P --cert "$T/pki/server.pem" --key "$T/pki/ca.pem"
-	expect 1 "cannot start: --ca $T/pki/server.key: not a PEM CA bundle" \
-		um $P --cert "$T/pki/server.pem" --key "$T/pki/server.key" --ca "$T/pki/server.key"
-	expect 1 "um: cannot start: --port-file $T/nowhere/ports: No such file or directory" \
-		um $P --listen-tcp 127.0.0.1:0 --port-file "$T/nowhere/ports"
-	expect 2 "openum um: --rtp-ip needs an IP address: example.com" um $P --rtp-ip example.com
-	expect 1 "um: cannot load the prompts from $T/nowhere: " \
-		um $P --listen-tcp 127.0.0.1:0 --prompts "$T/nowhere"
-	expect 1 "cannot create the spool directory $T/nowhere/spool: No such file or directory" \
-		um $P --listen-tcp 127.0.0.1:0 --spool-dir "$T/nowhere/spool"
-	expect 1 "proxy: cannot start: --log syslog: $T/nosock: " proxy --domain example.com $P \
-		--tcp-port "$PORT" --tls-port 0 --log syslog --syslog-socket "$T/nosock"
-}
+DB="$T/nodb/openum.db"
+expect 1 "cannot start: cannot listen on TCP 127.0.0.1:$BUSY: address already in use" \
+	proxy --domain example.com --db "$DB" --tcp-port "$BUSY" --tls-port 0
+expect 1 "cannot start: cannot listen on TCP 127.0.0.1:$BUSY: address already in use" \
+	um --db "$DB" --listen-tcp "127.0.0.1:$BUSY"
+expect 1 "cannot listen on TCP abc:5060: not an IP address" \
+	proxy --domain example.com --db "$DB" --listen abc --tls-port 0
+expect 1 "cannot start: --metrics 127.0.0.1:$BUSY: " \
+	proxy --domain example.com --db "$DB" --tcp-port "$PORT" --tls-port 0 --metrics "127.0.0.1:$BUSY"
+grep -q "listening\|Failed to bind" "$T/err" &&
+	fail "proxy --metrics on a busy port: a ready line or libmicrohttpd's own message"
+expect 1 "cannot start: --cert $T/nowhere.pem: No such file or directory" \
+	proxy --domain example.com --db "$DB" --cert "$T/nowhere.pem" --key "$T/pki/server.key"
+expect 1 "cannot start: --key $T/pki/client.key: the key does not match the certificate" \
+	proxy --domain example.com --db "$DB" --cert "$T/pki/server.pem" --key "$T/pki/client.key"
+expect 1 "cannot start: --key $T/pki/ca.pem: not an unencrypted PEM private key" \
+	um --db "$DB" --cert "$T/pki/server.pem" --key "$T/pki/ca.pem"
+expect 1 "cannot start: --ca $T/pki/server.key: not a PEM CA bundle" \
+	um --db "$DB" --cert "$T/pki/server.pem" --key "$T/pki/server.key" --ca "$T/pki/server.key"
+expect 1 "um: cannot start: --port-file $T/nowhere/ports: No such file or directory" \
+	um --db "$DB" --listen-tcp 127.0.0.1:0 --port-file "$T/nowhere/ports"
+expect 2 "openum um: --rtp-ip needs an IP address: example.com" um --db "$DB" --rtp-ip example.com
+expect 1 "um: cannot load the prompts from $T/nowhere: " \
+	um --db "$DB" --listen-tcp 127.0.0.1:0 --prompts "$T/nowhere"
+expect 1 "cannot create the spool directory $T/nowhere/spool: No such file or directory" \
+	um --db "$DB" --listen-tcp 127.0.0.1:0 --spool-dir "$T/nowhere/spool"
+expect 1 "proxy: cannot start: --log syslog: $T/nosock: " proxy --domain example.com --db "$DB" \
+	--tcp-port "$PORT" --tls-port 0 --log syslog --syslog-socket "$T/nosock"
 expect 1 "um: cannot open the store $T: is a directory, not a database file" \
 	um --db "$T" --listen-tcp 127.0.0.1:0
 expect 2 "openum proxy: no listener (--tcp-port 0 and TLS off)" \
-	proxy --domain example.com $P --tcp-port 0 --tls-port 0
+	proxy --domain example.com --db "$DB" --tcp-port 0 --tls-port 0
 expect 1 "proxy: cannot start: cannot open the store $T/nowhere/openum.db: cannot open database file: its directory does not exist" \
 	proxy --domain example.com --db "$T/nowhere/openum.db" --tcp-port "$PORT" --tls-port 0
 
