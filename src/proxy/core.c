@@ -73,11 +73,11 @@ struct px_call {
 	px_branch br[PROXY_MAX_BRANCHES];
 	unsigned nbr, pending;
 	bool final_sent, got_2xx, cancelled;
-	unsigned final_status;    /* what the caller got (logged when the call ends) */
+	unsigned final_status; /* what the caller got (logged when the call ends) */
+	char peer_s[STORE_PEER_MAX];
+	const char *action;       /* what the proxy did, for the log line */
 	const char *final_reason; /* its reason when the proxy made it (static), or NULL */
 	const char *note;         /* for the log line only, when the reason phrase says nothing */
-	char peer_s[STORE_PEER_MAX];
-	const char *action; /* what the proxy did, for the log line */
 	unsigned best_status;
 	sip_msg *best;
 	ou_buf challenges;
