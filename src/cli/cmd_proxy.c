@@ -313,6 +313,11 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 	                 .net = proxy_net(p),
 	                 .ops = ops};
 	cli_reload_start(&rl, &loop, cf);
+	if (ntrusted && (!c.net.ca_file || !c.tls_ip))
+		fprintf(stderr,
+		        "openum proxy: warning: --trusted-peer without %s: no peer can be "
+		        "verified, so every request needs digest authentication\n",
+		        c.tls_ip ? "--ca" : "a TLS listener");
 	metrics_http *mh = NULL;
 	if (ops.metrics_on) {
 		if (metrics_http_start(ops.metrics_ip, ops.metrics_port, &mh, &why) != 0) {

@@ -669,6 +669,11 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 	if (no_spool)
 		fprintf(stderr, "openum um: warning: no --spool-dir: a recording in progress is "
 		                "lost if this process dies\n");
+	if (ntrusted && (!c.ua.net.ca_file || !c.tls_ip))
+		fprintf(stderr,
+		        "openum um: warning: --trusted-peer without %s: no peer can be "
+		        "verified, so skip-pin is never honoured\n",
+		        c.tls_ip ? "--ca" : "a TLS listener");
 	if (port_file) {
 		FILE *f = fopen(port_file, "w");
 		if (!f) { /* a script waits for this file: say why it will not come */

@@ -130,6 +130,20 @@ expect 2 "openum proxy: no listener (--tcp-port 0 and TLS off)" \
 expect 1 "proxy: cannot start: cannot open the store $T/nowhere/openum.db: cannot open database file: its directory does not exist" \
 	proxy --domain example.com --db "$T/nowhere/openum.db" --tcp-port "$PORT" --tls-port 0
 
+# An allow-list that can never match (no CA to verify client certificates) is warned
+# about at start-up: skip-pin would silently never be honoured.
+"$BIN" um --db "$DB" --listen-tcp 127.0.0.1:0 --listen-tls 127.0.0.1:0 \
+	--cert "$T/pki/server.pem" --key "$T/pki/server.key" --trusted-peer proxy.example.com \
+	--port-file "$T/ports2" >"$T/out" 2>"$T/err" &
+PID=$!
+i=0
+until [ -s "$T/ports2" ] || [ $i -gt 100 ]; do i=$((i + 1)); sleep 0.1; done
+kill "$PID"
+wait "$PID" || fail "um: exit status $? after SIGTERM"
+PID=
+grep -q "warning: --trusted-peer without --ca: no peer can be verified" "$T/err" ||
+	fail "um: no warning for --trusted-peer without --ca"
+
 # SIGHUP with a certificate that does not load: the error names it, the proxy runs on.
 printf '[proxy]\ndomain = example.com\ndb = %s\ntls-port = 0\n' "$T/nodb/openum.db" >"$C"
 "$BIN" proxy --config "$C" --tcp-port "$PORT" >"$T/out" 2>"$T/err" &
