@@ -662,6 +662,27 @@ static void test_bad_arguments(void **state)
 	h_free(w);
 }
 
+/* A listen that fails says where and why (net_listen_error), for the start-up line;
+ * a later success clears it. */
+static void test_listen_error_names_address_and_reason(void **state)
+{
+	h_world *w = h_new();
+	uint16_t port = serve(w, NULL);
+	assert_null(net_listen_error(w->n));
+	assert_int_not_equal(net_listen(w->n, NET_TCP, "127.0.0.1", port, NULL), 0);
+	char want[64];
+	snprintf(want, sizeof(want), "TCP 127.0.0.1:%u: address already in use", port);
+	assert_string_equal(net_listen_error(w->n), want);
+	assert_int_equal(net_listen(w->n, NET_TCP, "no.such.ip", 5060, NULL), OPENUM_EINVAL);
+	assert_string_equal(net_listen_error(w->n), "TCP no.such.ip:5060: not an IP address");
+	assert_int_equal(net_listen(w->n, NET_TLS, "::1", 0, NULL), OPENUM_EINVAL);
+	assert_string_equal(net_listen_error(w->n),
+	                    "TLS [::1]:0: TLS needs a certificate and its key");
+	assert_int_equal(net_listen(w->n, NET_TCP, "127.0.0.1", 0, NULL), 0);
+	assert_null(net_listen_error(w->n));
+	h_free(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -686,6 +707,7 @@ int main(void)
 	    cmocka_unit_test(test_connect_refused_reports_close),
 	    cmocka_unit_test(test_many_idle_connections_still_serves),
 	    cmocka_unit_test(test_bad_arguments),
+	    cmocka_unit_test(test_listen_error_names_address_and_reason),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
