@@ -46,6 +46,8 @@ typedef enum call_phase {
 	PH_DIVERTED,  /* forwarded or at voicemail: the answer is final */
 } call_phase;
 
+/* Fields by alignment (pointers and sizes, then 4-byte values, then the structs and
+ * arrays, then bytes), so that padding stays under 8 bytes per call. */
 struct px_call {
 	proxy *px;
 	txn *st;
@@ -53,46 +55,46 @@ struct px_call {
 	 * parses them into the proxy's scratch message when needed: no per-call sip_msg. */
 	const char *req_bytes;
 	size_t req_len;
-	size_t bytes_cap; /* room after the struct */
-	bool initial;     /* the request's To had no tag */
-	sip_method method;
-	net_transport in_tp;
-	bool trusted;
-	bool authenticated;
-	char auth_aor[PROXY_AOR_MAX];
-	char from_aor[PROXY_AOR_MAX];
-	bool invite;
-	call_phase phase;
-	sip_sens sens;
-	bool has_user;
-	store_user user;
-	char user_aor[PROXY_AOR_MAX]; /* "user@domain" of the called user */
-	bool direct_vm;               /* the caller dialled the voicemail URI */
-	unsigned vm_next;             /* next UM server to try */
-	char vm_reason[24];           /* Diversion reason, "" for a direct call */
-	px_branch br[PROXY_MAX_BRANCHES];
-	unsigned nbr, pending;
-	bool final_sent, got_2xx, cancelled;
-	unsigned final_status; /* what the caller got (logged when the call ends) */
-	char peer_s[STORE_PEER_MAX];
+	size_t bytes_cap;         /* room after the struct */
 	const char *action;       /* what the proxy did, for the log line */
 	const char *final_reason; /* its reason when the proxy made it (static), or NULL */
 	const char *note;         /* for the log line only, when the reason phrase says nothing */
-	unsigned best_status;
 	sip_msg *best;
-	ou_buf challenges;
-	uv_timer_t t_noans, t_ring;
-	unsigned refs;
-	unsigned closes;
 	/* live location (shared store): the called user's bindings read from the store at
-	 * request time; looking: the read is in flight (the call holds a reference) */
-	bool looking, have_live;
+	 * request time; looking (below): the read is in flight (the call holds a reference) */
 	store_binding *live;
 	size_t nlive;
 	px_call *prev, *next;   /* the proxy's list of live calls */
 	const ou_slice *routes; /* into req: Route entries after ours */
+	sip_method method;
+	net_transport in_tp;
+	call_phase phase;
+	sip_sens sens;
+	unsigned vm_next; /* next UM server to try */
+	unsigned nbr, pending;
+	unsigned final_status; /* what the caller got (logged when the call ends) */
+	unsigned best_status;
+	unsigned refs;
+	unsigned closes;
 	unsigned nroutes;
+	ou_buf challenges;
+	uv_timer_t t_noans, t_ring;
 	ou_slice route_store[PROXY_MAX_ROUTES];
+	store_user user;
+	px_branch br[PROXY_MAX_BRANCHES];
+	char auth_aor[PROXY_AOR_MAX];
+	char from_aor[PROXY_AOR_MAX];
+	char user_aor[PROXY_AOR_MAX]; /* "user@domain" of the called user */
+	char vm_reason[24];           /* Diversion reason, "" for a direct call */
+	char peer_s[STORE_PEER_MAX];
+	bool initial; /* the request's To had no tag */
+	bool trusted;
+	bool authenticated;
+	bool invite;
+	bool has_user;
+	bool direct_vm; /* the caller dialled the voicemail URI */
+	bool final_sent, got_2xx, cancelled;
+	bool looking, have_live;
 };
 
 /* One step of the store pipeline, run in order on the thread pool: a binding change
