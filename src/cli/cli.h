@@ -77,10 +77,11 @@ int cli_args_parse(int argc, char **argv, const char *cmd, const cli_opt *opts, 
 bool cli_num(const char *s, unsigned max, unsigned *out);
 /* "IP:PORT" or "[IPv6]:PORT" into ip (brackets dropped) and port. */
 bool cli_hostport(const char *v, char *ip, size_t cap, uint16_t *port);
-/* A uv_signal callback that stops the loop (SIGINT/SIGTERM of a server). */
-void cli_stop_loop_on_signal(uv_signal_t *h, int signum);
 /* A uv_walk callback that closes every handle not yet closing (shutdown). */
 void cli_close_walk(uv_handle_t *h, void *arg);
+/* --cert, --key and --ca loaded as the server will (net_tls_check): true, or false
+ * with "--cert FILE: why" in err. */
+bool cli_tls_files_ok(const net_config *nc, char *err, size_t errlen);
 /* Reads one line from standard input, without echo when it is a terminal (the
  * prompt goes to standard error); the line end is removed. False at end of input. */
 bool cli_read_secret(const char *prompt, char *buf, size_t cap);

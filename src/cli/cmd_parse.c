@@ -291,7 +291,7 @@ static int run(int argc, char **argv)
 
 const cli_cmd cli_cmd_parse = {
     .name = "parse",
-    .summary = "parse SIP messages and show the MS-OCEXUM facts (works today)",
+    .summary = "parse SIP messages and show the MS-OCEXUM facts",
     .run = run,
     .usage = usage,
 };

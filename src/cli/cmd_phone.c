@@ -243,7 +243,17 @@ static void on_changed(void *arg, phone *p)
 		return;
 	}
 	if (!a->started && st.reg == PHONE_REG_FAILED) {
-		fprintf(stderr, "\nopenum phone: registration failed (%u)\n", st.reg_status);
+		/* the status alone leaves an operator guessing: say what it usually means */
+		unsigned rs = st.reg_status;
+		const char *hint = rs == 401 || rs == 403 || rs == 407
+		                       ? ": wrong user or password (or another realm)?"
+		                   : rs == 408 ? ": the proxy did not answer"
+		                   : rs == 503 ? ": the proxy cannot be reached (address, port, "
+		                                 "--tcp/--tls, or TLS: --ca, --tls-name) or is "
+		                                 "unavailable"
+		                               : "";
+		fprintf(stderr, "%sopenum phone: registration failed (%u)%s\n",
+		        a->interactive ? "\n" : "", rs, hint);
 		if (!a->interactive)
 			quit(a, CLI_EXIT_FAIL);
 	}
@@ -499,6 +509,13 @@ static int run(int argc, char **argv)
 	}
 	a->interactive = !script && isatty(STDIN_FILENO);
 
+	char tls_err[1200];
+	net_config tls = {.ca_file = c.ca_file, .cert_file = c.cert_file, .key_file = c.key_file};
+	if (!cli_tls_files_ok(&tls, tls_err, sizeof(tls_err))) {
+		fprintf(stderr, "openum phone: %s\n", tls_err);
+		free(a->steps);
+		return CLI_EXIT_FAIL;
+	}
 	uv_loop_init(&a->loop);
 	const char *why = NULL;
 	int err = phone_new(&a->loop, &c, on_changed, a, &a->p, &why);

@@ -263,6 +263,8 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 		if (!cli_reload_active())
 			fprintf(stderr, "openum proxy: no --cert/--key: TLS listener off\n");
 	}
+	if (!tcp_port && !tls_port)
+		return bad("no listener (--tcp-port 0 and TLS off)", NULL);
 	if (num_um && (!c.net.cert_file || !c.net.ca_file))
 		return bad("--um-server needs --cert, --key and --ca (mutual TLS)", NULL);
 	if (c.reg.min_expires && c.reg.max_expires && c.reg.min_expires > c.reg.max_expires)
@@ -283,9 +285,15 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 	if (cli_reload_active())
 		return cli_reload_apply_live(cli_reload_active(), &ops, &c.net);
 
+	char tls_err[1200];
+	if (!cli_tls_files_ok(&c.net, tls_err, sizeof(tls_err))) {
+		fprintf(stderr, "openum proxy: cannot start: %s\n", tls_err);
+		return CLI_EXIT_FAIL;
+	}
 	const char *why = "error";
 	if (cli_ops_apply_log(&ops, "proxy", &why) != 0) {
-		fprintf(stderr, "openum proxy: cannot start: --log syslog: %s\n", why);
+		fprintf(stderr, "openum proxy: cannot start: --log syslog: %s: %s\n",
+		        ops.syslog_socket ? ops.syslog_socket : OU_SYSLOG_DEFAULT_SOCKET, why);
 		return CLI_EXIT_FAIL;
 	}
 	uv_loop_t loop;
@@ -305,25 +313,32 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 	                 .net = proxy_net(p),
 	                 .ops = ops};
 	cli_reload_start(&rl, &loop, cf);
-	fprintf(stderr, "openum proxy: domain %s, listening on %s", c.domain, listen);
-	if (c.tcp_ip)
-		fprintf(stderr, " TCP %u", proxy_tcp_port(p));
-	if (c.tls_ip)
-		fprintf(stderr, " TLS %u", proxy_tls_port(p));
-	fprintf(stderr, ", %zu UM server(s)\n", num_um);
+	if (ntrusted && (!c.net.ca_file || !c.tls_ip))
+		fprintf(stderr,
+		        "openum proxy: warning: --trusted-peer without %s: no peer can be "
+		        "verified, so every request needs digest authentication\n",
+		        c.tls_ip ? "--ca" : "a TLS listener");
 	metrics_http *mh = NULL;
 	if (ops.metrics_on) {
 		if (metrics_http_start(ops.metrics_ip, ops.metrics_port, &mh, &why) != 0) {
-			fprintf(stderr, "openum proxy: cannot start: %s\n", why);
+			fprintf(stderr, "openum proxy: cannot start: --metrics %s:%u: %s\n",
+			        ops.metrics_ip, ops.metrics_port, why);
 			proxy_free(p);
 			cli_reload_stop(&rl);
 			uv_run(&loop, UV_RUN_DEFAULT);
 			uv_loop_close(&loop);
 			return CLI_EXIT_FAIL;
 		}
+	}
+	fprintf(stderr, "openum proxy: domain %s, listening on %s", c.domain, listen);
+	if (c.tcp_ip)
+		fprintf(stderr, " TCP %u", proxy_tcp_port(p));
+	if (c.tls_ip)
+		fprintf(stderr, " TLS %u", proxy_tls_port(p));
+	fprintf(stderr, ", %zu UM server(s)\n", num_um);
+	if (mh)
 		fprintf(stderr, "openum proxy: metrics on http://%s:%u/metrics\n", ops.metrics_ip,
 		        metrics_http_port(mh));
-	}
 	uv_run(&loop, UV_RUN_DEFAULT);
 	cli_reload_stop(&rl);
 	metrics_http_stop(mh);

@@ -2,6 +2,7 @@
  * into an
  * um_server_cfg, opens the store and the prompts, and runs um/server.c (plus the
  * Play-On-Phone engine and the web service when asked) until SIGINT or SIGTERM. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -410,9 +411,12 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 			}
 			if (!out_host[0])
 				return bad("--outbound needs HOST[:PORT]:", v);
-		} else if (strcmp(o, "--rtp-ip") == 0)
+		} else if (strcmp(o, "--rtp-ip") == 0) {
+			unsigned char a6[16]; /* it goes into SDP and bind(): an address, no name */
+			if (uv_inet_pton(AF_INET, v, a6) != 0 && uv_inet_pton(AF_INET6, v, a6) != 0)
+				return bad("--rtp-ip needs an IP address:", v);
 			c.ua.rtp_ip = v;
-		else if (strcmp(o, "--web") == 0) {
+		} else if (strcmp(o, "--web") == 0) {
 			if (!cli_hostport(v, web_ip, sizeof(web_ip), &wport))
 				return bad("--web needs IP:PORT:", v);
 			web = v;
@@ -536,9 +540,15 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 		return cli_reload_apply_live(cli_reload_active(), &ops, &c.ua.net);
 	}
 
+	char tls_err[1200];
+	if (!cli_tls_files_ok(&c.ua.net, tls_err, sizeof(tls_err))) {
+		fprintf(stderr, "openum um: cannot start: %s\n", tls_err);
+		return CLI_EXIT_FAIL;
+	}
 	const char *why = "error";
 	if (cli_ops_apply_log(&ops, "um", &why) != 0) {
-		fprintf(stderr, "openum um: cannot start: --log syslog: %s\n", why);
+		fprintf(stderr, "openum um: cannot start: --log syslog: %s: %s\n",
+		        ops.syslog_socket ? ops.syslog_socket : OU_SYSLOG_DEFAULT_SOCKET, why);
 		return CLI_EXIT_FAIL;
 	}
 	store *st = NULL;
@@ -550,7 +560,8 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 	}
 	um_prompts *pr = NULL;
 	if (um_prompts_load(prompts_dir, &pr, &why) != 0) {
-		fprintf(stderr, "openum um: cannot load the prompts: %s\n", why);
+		fprintf(stderr, "openum um: cannot load the prompts from %s: %s\n",
+		        prompts_dir ? prompts_dir : um_prompts_default_dir(), why);
 		store_close(st);
 		return CLI_EXIT_FAIL;
 	}
@@ -613,7 +624,8 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 		    .loop = &loop,
 		};
 		if (web_start(&wo, &ws, &why) != 0) {
-			fprintf(stderr, "openum um: cannot start the web service: %s\n", why);
+			fprintf(stderr, "openum um: cannot start the web service on --web %s: %s\n",
+			        web, why);
 			rc = CLI_EXIT_FAIL;
 			um_server_free(srv);
 			mail_worker_free(mw);
@@ -623,7 +635,8 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 	}
 	if (ops.metrics_on &&
 	    metrics_http_start(ops.metrics_ip, ops.metrics_port, &mh, &why) != 0) {
-		fprintf(stderr, "openum um: cannot start: %s\n", why);
+		fprintf(stderr, "openum um: cannot start: --metrics %s:%u: %s\n", ops.metrics_ip,
+		        ops.metrics_port, why);
 		rc = CLI_EXIT_FAIL;
 		web_stop(ws);
 		um_server_free(srv);
@@ -656,9 +669,19 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 	if (no_spool)
 		fprintf(stderr, "openum um: warning: no --spool-dir: a recording in progress is "
 		                "lost if this process dies\n");
+	if (ntrusted && (!c.ua.net.ca_file || !c.tls_ip))
+		fprintf(stderr,
+		        "openum um: warning: --trusted-peer without %s: no peer can be "
+		        "verified, so skip-pin is never honoured\n",
+		        c.tls_ip ? "--ca" : "a TLS listener");
 	if (port_file) {
 		FILE *f = fopen(port_file, "w");
-		if (f) {
+		if (!f) { /* a script waits for this file: say why it will not come */
+			fprintf(stderr, "openum um: cannot start: --port-file %s: %s\n", port_file,
+			        strerror(errno));
+			rc = CLI_EXIT_FAIL;
+			uv_stop(&loop);
+		} else {
 			if (c.tcp_ip)
 				fprintf(f, "tcp %u\n", um_server_port(srv, NET_TCP));
 			if (c.tls_ip)

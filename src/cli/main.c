@@ -36,13 +36,17 @@ static void main_usage(FILE *out)
 	        "\n"
 	        "Subcommands:\n",
 	        OPENUM_VERSION);
-	for (size_t i = 0; i < NCMDS; i++)
+	bool unbuilt = false;
+	for (size_t i = 0; i < NCMDS; i++) {
 		fprintf(out, "  %-12s %s%s\n", cmds[i]->name, cmds[i]->summary,
 		        cmds[i]->run ? "" : " [not built yet]");
-	fprintf(out, "\n"
-	             "A subcommand marked [not built yet] prints a notice and exits 2.\n"
-	             "Exit codes: 0 success, 1 bad input or failed check, 2 usage error or not "
-	             "built.\n");
+		unbuilt |= !cmds[i]->run;
+	}
+	fprintf(out, "\n");
+	if (unbuilt) /* only when one is: a line about nothing confuses */
+		fprintf(out, "A subcommand marked [not built yet] prints a notice and exits 2.\n");
+	fprintf(out, "Exit codes: 0 success, 1 bad input or failed check, 2 usage error%s.\n",
+	        unbuilt ? " or not built" : "");
 }
 
 int cli_not_built(const char *name)

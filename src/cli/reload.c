@@ -44,6 +44,8 @@ int cli_usage_error(const char *cmd, const char *where, const char *msg, const c
 int cli_reload_apply_live(cli_reload *r, const cli_ops *ops, const net_config *nc)
 {
 	const char *why = "error";
+	if (!cli_tls_files_ok(nc, r->err, r->errlen)) /* names the file at fault */
+		return CLI_EXIT_FAIL;
 	if (cli_ops_apply_log(ops, r->cmd, &why) != 0) {
 		snprintf(r->err, r->errlen, "--log syslog: %s", why);
 		return CLI_EXIT_FAIL;
@@ -112,6 +114,15 @@ void cli_reload_now(cli_reload *r)
 	r->cur = &r->own;
 }
 
+/* SIGINT/SIGTERM: the loop stops and the server shuts down; the log says why it went
+ * away (a stop that is not a crash). */
+static void on_stop(uv_signal_t *h, int signum)
+{
+	cli_reload *r = h->data;
+	ou_log(OU_LOG_INFO, r->cmd, "%s: stopping", signum == SIGINT ? "SIGINT" : "SIGTERM");
+	uv_stop(h->loop);
+}
+
 static void on_hup(uv_signal_t *h, int signum)
 {
 	(void)signum;
@@ -127,8 +138,9 @@ void cli_reload_start(cli_reload *r, uv_loop_t *loop, const cli_conf *cf)
 	uv_signal_start(&r->hup, on_hup, SIGHUP);
 	uv_signal_init(loop, &r->sint);
 	uv_signal_init(loop, &r->sterm);
-	uv_signal_start(&r->sint, cli_stop_loop_on_signal, SIGINT);
-	uv_signal_start(&r->sterm, cli_stop_loop_on_signal, SIGTERM);
+	r->sint.data = r->sterm.data = r;
+	uv_signal_start(&r->sint, on_stop, SIGINT);
+	uv_signal_start(&r->sterm, on_stop, SIGTERM);
 }
 
 void cli_reload_stop(cli_reload *r)

@@ -18,12 +18,6 @@ bool cli_num(const char *s, unsigned max, unsigned *out)
 	return true;
 }
 
-void cli_stop_loop_on_signal(uv_signal_t *h, int signum)
-{
-	(void)signum;
-	uv_stop(h->loop);
-}
-
 void cli_close_walk(uv_handle_t *h, void *arg)
 {
 	(void)arg;
@@ -170,4 +164,20 @@ int cli_ops_take(cli_ops *o, int argc, char **argv, int *i, const char **msg, co
 		return -1;
 	}
 	return 1;
+}
+
+bool cli_tls_files_ok(const net_config *nc, char *err, size_t errlen)
+{
+	const char *which = NULL, *why = "error";
+	if (net_tls_check(nc, &which, &why) == 0)
+		return true;
+	const char *file = !which                       ? NULL
+	                   : strcmp(which, "cert") == 0 ? nc->cert_file
+	                   : strcmp(which, "key") == 0  ? nc->key_file
+	                                                : nc->ca_file;
+	if (file)
+		snprintf(err, errlen, "--%s %s: %s", which, file, why);
+	else
+		snprintf(err, errlen, "--cert and --key: %s", why);
+	return false;
 }

@@ -221,10 +221,11 @@ int conf_load(const char *path, const char *section, const conf_key *keys, size_
 	}
 	size_t n = fread(text, 1, CONF_MAX_FILE + 1, f);
 	bool bad = ferror(f);
+	int read_errno = errno; /* EISDIR: a directory opens for reading but does not read */
 	fclose(f);
 	int rc;
 	if (bad) {
-		snprintf(err, CONF_ERR_MAX, "read error");
+		snprintf(err, CONF_ERR_MAX, "cannot read: %s", strerror(read_errno));
 		rc = OPENUM_EIO;
 	} else if (n > CONF_MAX_FILE) {
 		snprintf(err, CONF_ERR_MAX, "file too large (over %d bytes)", CONF_MAX_FILE);

@@ -4,6 +4,8 @@
  * loopback or management address: it carries no authentication. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -69,6 +71,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	return reply(conn, 200, METRICS_CONTENT_TYPE, b.data, b.len, MHD_RESPMEM_MUST_FREE);
 }
 
+/* libmicrohttpd's own messages go to the log at debug, not raw to standard error: the
+ * caller reports a failure once, with the address ("Failed to bind to port 0" names
+ * the port field MHD_OPTION_SOCK_ADDR leaves unused). */
+static void mhd_log(void *arg, const char *fmt, va_list ap)
+{
+	(void)arg;
+	char line[512];
+	vsnprintf(line, sizeof(line), fmt, ap);
+	line[strcspn(line, "\n")] = 0;
+	ou_log(OU_LOG_DEBUG, "metrics", "libmicrohttpd: %s", line);
+}
+
 int metrics_http_start(const char *ip, uint16_t port, metrics_http **out, const char **why)
 {
 	union {
@@ -77,7 +91,7 @@ int metrics_http_start(const char *ip, uint16_t port, metrics_http **out, const 
 		struct sockaddr_in6 in6;
 	} addr;
 	memset(&addr, 0, sizeof addr);
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG; /* to mhd_log */
 	if (inet_pton(AF_INET, ip, &addr.in.sin_addr) == 1) {
 		addr.in.sin_family = AF_INET;
 		addr.in.sin_port = htons(port);
@@ -96,7 +110,7 @@ int metrics_http_start(const char *ip, uint16_t port, metrics_http **out, const 
 	h->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR, &addr.sa,
 	                        MHD_OPTION_CONNECTION_LIMIT, (unsigned)METRICS_HTTP_CONN_MAX,
 	                        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)METRICS_HTTP_TIMEOUT_S,
-	                        MHD_OPTION_END);
+	                        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
 	if (!h->d) {
 		free(h);
 		if (why)

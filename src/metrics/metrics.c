@@ -69,7 +69,8 @@ static const series table[MET__COUNT] = {
     [MET_PROXY_RATE_LIMITED] = {"openum_proxy_rate_limited_total", "", "counter",
                                 "Requests refused by the authentication failure rate limit."},
     [MET_PROXY_CALLS_ACTIVE] = {"openum_proxy_calls_active", "", "gauge",
-                                "Requests the proxy is handling now."},
+                                "Proxied requests not yet settled (the caller has no final "
+                                "answer, or a branch has not answered)."},
     [MET_TXN_CLIENT] = {"openum_transactions_total", "side=\"client\"", "counter", H_TXN},
     [MET_TXN_SERVER] = {"openum_transactions_total", "side=\"server\"", "counter", H_TXN},
     [MET_TXN_ACTIVE] = {"openum_transactions_active", "", "gauge", "SIP transactions alive."},

@@ -1,6 +1,7 @@
 /* TCP and TLS listeners: bind, accept, and the max-connections limit (a connection
  * over the limit is accepted and closed at once, so the kernel backlog does not fill
  * with peers that will never be served). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,35 +66,53 @@ static void on_connection(uv_stream_t *server, int status)
 	(void)conn_start(c);
 }
 
+static void listen_fail(struct net *n, net_transport tp, const char *ip, uint16_t port,
+                        const char *why)
+{
+	bool v6 = strchr(ip, ':') != NULL;
+	snprintf(n->listen_err, sizeof(n->listen_err), "%s %s%s%s:%u: %s",
+	         tp == NET_TLS ? "TLS" : "TCP", v6 ? "[" : "", ip, v6 ? "]" : "", port, why);
+}
+
 int net_listen(net *n, net_transport tp, const char *ip, uint16_t port, uint16_t *bound_port)
 {
 	if (!n || !ip || n->freeing || (tp != NET_TCP && tp != NET_TLS))
 		return OPENUM_EINVAL;
-	if (tp == NET_TLS && !n->tls_server)
-		return OPENUM_EINVAL; /* a TLS listener needs cert_file and key_file */
+	n->listen_err[0] = 0;
+	if (tp == NET_TLS && !n->tls_server) {
+		listen_fail(n, tp, ip, port, "TLS needs a certificate and its key");
+		return OPENUM_EINVAL;
+	}
 	struct sockaddr_storage ss;
 	unsigned flags = 0;
 	if (uv_ip4_addr(ip, port, (struct sockaddr_in *)&ss) != 0) {
-		if (uv_ip6_addr(ip, port, (struct sockaddr_in6 *)&ss) != 0)
+		if (uv_ip6_addr(ip, port, (struct sockaddr_in6 *)&ss) != 0) {
+			listen_fail(n, tp, ip, port, "not an IP address");
 			return OPENUM_EINVAL;
+		}
 		/* "::" serves IPv6 only; an operator who wants both lists 0.0.0.0 too. */
 		flags = UV_TCP_IPV6ONLY;
 	}
 	net_listener *l = calloc(1, sizeof(*l));
-	if (!l)
+	if (!l) {
+		listen_fail(n, tp, ip, port, "out of memory");
 		return OPENUM_ENOMEM;
+	}
 	l->n = n;
 	l->tp = tp;
-	if (uv_tcp_init(n->loop, &l->tcp)) {
+	int r = uv_tcp_init(n->loop, &l->tcp);
+	if (r) {
+		listen_fail(n, tp, ip, port, uv_strerror(r));
 		free(l);
 		return OPENUM_EIO;
 	}
 	l->tcp.data = l;
 	n->active++;
-	int r = uv_tcp_bind(&l->tcp, (const struct sockaddr *)&ss, flags);
+	r = uv_tcp_bind(&l->tcp, (const struct sockaddr *)&ss, flags);
 	if (!r)
 		r = uv_listen((uv_stream_t *)&l->tcp, 511, on_connection);
 	if (r) {
+		listen_fail(n, tp, ip, port, uv_strerror(r)); /* "address already in use" */
 		uv_close((uv_handle_t *)&l->tcp, listener_free_cb);
 		return OPENUM_EIO;
 	}
@@ -106,4 +125,9 @@ int net_listen(net *n, net_transport tp, const char *ip, uint16_t port, uint16_t
 	l->next = n->listeners;
 	n->listeners = l;
 	return 0;
+}
+
+const char *net_listen_error(const net *n)
+{
+	return n && n->listen_err[0] ? n->listen_err : NULL;
 }

@@ -107,6 +107,18 @@ void net_free(net *n);
 /* Listens on ip ("0.0.0.0", "::", "127.0.0.1", ...) and port (0 = any free port).
  * *bound_port (may be NULL) receives the port actually bound. */
 int net_listen(net *n, net_transport tp, const char *ip, uint16_t port, uint16_t *bound_port);
+/* The last net_listen on n that failed, for the operator: "TCP 127.0.0.1:5060:
+ * address already in use" (owned by n, valid until its next net_listen), or NULL
+ * when the last one succeeded. */
+const char *net_listen_error(const net *n);
+
+/* Loads cfg's TLS files (cert_file, key_file, ca_file) the way net_new and
+ * net_reload will, without keeping them: 0, or OPENUM_EINVAL with *which set to the
+ * file at fault ("cert", "key", "ca"; NULL when it is the pair) and *why to the
+ * reason ("No such file or directory", "no start line", "the key does not match the
+ * certificate"; valid until the next call on this thread). Start-up and SIGHUP call
+ * it first so that the error names the file. */
+int net_tls_check(const net_config *cfg, const char **which, const char **why);
 
 /* Returns a connection to host:port over tp: an open one to the same address and
  * transport is reused; otherwise a new one is started and sends are queued until it

@@ -102,6 +102,7 @@ struct net {
 	uv_prepare_t flush_prepare;
 	unsigned active; /* open handles and requests still to call back */
 	bool freeing;
+	char listen_err[160]; /* net_listen_error(): the last net_listen's failure, or "" */
 	net_stats stats;
 
 	sip_msg msg;               /* the message being delivered */

@@ -4,6 +4,8 @@
  * a client without one, or with one that does not verify, still connects and is simply
  * not verified (so it is never trusted). The client verifies the server strictly,
  * chain and name. */
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <openssl/err.h>
@@ -93,6 +95,61 @@ int tls_ctx_new(struct net *n)
 		SSL_CTX_set_verify(srv, SSL_VERIFY_PEER, server_verify_cb);
 	}
 	return 0;
+}
+
+/* Why file did not load as what (a PEM certificate chain, a PEM private key, a PEM
+ * CA bundle): the C library's reason when it cannot be opened (OpenSSL 3 says only
+ * "system lib"), else what it should be with OpenSSL's reason ("PEM lib" alone tells
+ * an operator little). A thread's buffer: valid until its next call. */
+static const char *load_reason(const char *file, const char *what)
+{
+	static _Thread_local char buf[200];
+	FILE *f = fopen(file, "r");
+	if (!f)
+		return strerror(errno);
+	fclose(f);
+	unsigned long e = ERR_peek_last_error();
+	if (ERR_GET_REASON(e) == X509_R_KEY_VALUES_MISMATCH)
+		return "the key does not match the certificate";
+	const char *r = ERR_reason_error_string(e);
+	snprintf(buf, sizeof(buf), "not %s (OpenSSL: %s)", what, r ? r : "error");
+	return buf;
+}
+
+int net_tls_check(const net_config *cfg, const char **which, const char **why)
+{
+	*which = NULL;
+	*why = "out of memory";
+	if (!cfg->cert_file != !cfg->key_file) {
+		*why = "a certificate needs its key and a key its certificate";
+		return OPENUM_EINVAL;
+	}
+	if (!cfg->cert_file && !cfg->ca_file)
+		return 0;
+	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+	if (!ctx)
+		return OPENUM_ENOMEM;
+	int err = OPENUM_EINVAL;
+	ERR_clear_error();
+	if (cfg->cert_file && SSL_CTX_use_certificate_chain_file(ctx, cfg->cert_file) != 1) {
+		*which = "cert";
+		*why = load_reason(cfg->cert_file, "a PEM certificate");
+	} else if (cfg->key_file &&
+	           SSL_CTX_use_PrivateKey_file(ctx, cfg->key_file, SSL_FILETYPE_PEM) != 1) {
+		*which = "key";
+		*why = load_reason(cfg->key_file, "an unencrypted PEM private key");
+	} else if (cfg->key_file && SSL_CTX_check_private_key(ctx) != 1) {
+		*which = "key";
+		*why = "the key does not match the certificate";
+	} else if (cfg->ca_file && SSL_CTX_load_verify_locations(ctx, cfg->ca_file, NULL) != 1) {
+		*which = "ca";
+		*why = load_reason(cfg->ca_file, "a PEM CA bundle");
+	} else {
+		err = 0;
+	}
+	ERR_clear_error();
+	SSL_CTX_free(ctx);
+	return err;
 }
 
 static bool is_ip_literal(const char *s)

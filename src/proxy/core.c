@@ -46,6 +46,8 @@ typedef enum call_phase {
 	PH_DIVERTED,  /* forwarded or at voicemail: the answer is final */
 } call_phase;
 
+/* Fields by alignment (pointers and sizes, then 4-byte values, then the structs and
+ * arrays, then bytes), so that padding stays under 8 bytes per call. */
 struct px_call {
 	proxy *px;
 	txn *st;
@@ -53,44 +55,46 @@ struct px_call {
 	 * parses them into the proxy's scratch message when needed: no per-call sip_msg. */
 	const char *req_bytes;
 	size_t req_len;
-	size_t bytes_cap; /* room after the struct */
-	bool initial;     /* the request's To had no tag */
-	sip_method method;
-	net_transport in_tp;
-	bool trusted;
-	bool authenticated;
-	char auth_aor[PROXY_AOR_MAX];
-	char from_aor[PROXY_AOR_MAX];
-	bool invite;
-	call_phase phase;
-	sip_sens sens;
-	bool has_user;
-	store_user user;
-	char user_aor[PROXY_AOR_MAX]; /* "user@domain" of the called user */
-	bool direct_vm;               /* the caller dialled the voicemail URI */
-	unsigned vm_next;             /* next UM server to try */
-	char vm_reason[24];           /* Diversion reason, "" for a direct call */
-	px_branch br[PROXY_MAX_BRANCHES];
-	unsigned nbr, pending;
-	bool final_sent, got_2xx, cancelled;
-	unsigned final_status; /* what the caller got (logged when the call ends) */
-	char peer_s[STORE_PEER_MAX];
-	const char *action; /* what the proxy did, for the log line */
-	unsigned best_status;
+	size_t bytes_cap;         /* room after the struct */
+	const char *action;       /* what the proxy did, for the log line */
+	const char *final_reason; /* its reason when the proxy made it (static), or NULL */
+	const char *note;         /* for the log line only, when the reason phrase says nothing */
 	sip_msg *best;
-	ou_buf challenges;
-	uv_timer_t t_noans, t_ring;
-	unsigned refs;
-	unsigned closes;
 	/* live location (shared store): the called user's bindings read from the store at
-	 * request time; looking: the read is in flight (the call holds a reference) */
-	bool looking, have_live;
+	 * request time; looking (below): the read is in flight (the call holds a reference) */
 	store_binding *live;
 	size_t nlive;
 	px_call *prev, *next;   /* the proxy's list of live calls */
 	const ou_slice *routes; /* into req: Route entries after ours */
+	sip_method method;
+	net_transport in_tp;
+	call_phase phase;
+	sip_sens sens;
+	unsigned vm_next; /* next UM server to try */
+	unsigned nbr, pending;
+	unsigned final_status; /* what the caller got (logged when the call ends) */
+	unsigned best_status;
+	unsigned refs;
+	unsigned closes;
 	unsigned nroutes;
+	ou_buf challenges;
+	uv_timer_t t_noans, t_ring;
 	ou_slice route_store[PROXY_MAX_ROUTES];
+	store_user user;
+	px_branch br[PROXY_MAX_BRANCHES];
+	char auth_aor[PROXY_AOR_MAX];
+	char from_aor[PROXY_AOR_MAX];
+	char user_aor[PROXY_AOR_MAX]; /* "user@domain" of the called user */
+	char vm_reason[24];           /* Diversion reason, "" for a direct call */
+	char peer_s[STORE_PEER_MAX];
+	bool initial; /* the request's To had no tag */
+	bool trusted;
+	bool authenticated;
+	bool invite;
+	bool has_user;
+	bool direct_vm; /* the caller dialled the voicemail URI */
+	bool final_sent, got_2xx, cancelled;
+	bool looking, have_live;
 };
 
 /* One step of the store pipeline, run in order on the thread pool: a binding change
@@ -487,9 +491,12 @@ static void call_log(px_call *c)
 			snprintf(to, sizeof(to), "-");
 		vm = proxy_uri_is_voicemail(ru);
 	}
-	char result[16] = "none";
-	if (c->final_status)
-		snprintf(result, sizeof(result), "%u", c->final_status);
+	char result[96] = "none"; /* "480 (No voicemail server)": why, when we said no */
+	if (c->final_status) {
+		const char *why = c->final_reason ? c->final_reason : c->note;
+		snprintf(result, sizeof(result), "%u%s%.80s%s", c->final_status, why ? " (" : "",
+		         why ? why : "", why ? ")" : "");
+	}
 	plog(c->px, lvl,
 	     "call call-id=%s method=%.*s from=%s to=%s%s peer=%s transport=%s trusted=%s "
 	     "authenticated=%s sensitivity=%s action=%s result=%s",
@@ -581,6 +588,7 @@ static void respond(px_call *c, unsigned status, const char *reason)
 	if (status >= 200) {
 		c->final_sent = true;
 		c->final_status = status;
+		c->final_reason = reason;
 	}
 	txn_respond(c->st, status, reason);
 }
@@ -768,15 +776,24 @@ static bool start_voicemail(px_call *c)
 		if (!err)
 			err = start_branch(c, BR_VOICEMAIL, ou_slice_cstr(ruri), conn, div,
 			                   !c->direct_vm, c->user_aor);
+		char cid[96];
+		call_id_text(call_req(c), cid);
 		if (err) {
-			plog(p, OU_LOG_INFO, "UM server %s unusable: %s", srv, ou_strerror(err));
+			plog(p, OU_LOG_WARN,
+			     "UM server %s unusable: %s (call-id=%s, trying the next)", srv,
+			     ou_strerror(err), cid);
 			continue;
 		}
 		{
 			if (!c->direct_vm)
 				p->stats.voicemail_diversions++;
-			plog(p, OU_LOG_INFO, "call to %s -> voicemail on %s%s%s", c->user_aor, srv,
-			     c->vm_reason[0] ? " reason=" : "", c->vm_reason);
+			/* "call to" for an INVITE, else the method ("SUBSCRIBE to": message
+			 * waiting) */
+			const sip_msg *req = call_req(c);
+			plog(p, OU_LOG_INFO, "%s%.*s to %s -> voicemail on %s%s%s call-id=%s",
+			     c->invite ? "call" : "", c->invite ? 0 : (int)req->method_s.n,
+			     req->method_s.p, c->user_aor, srv, c->vm_reason[0] ? " reason=" : "",
+			     c->vm_reason, cid);
 			return true;
 		}
 	}
@@ -969,6 +986,7 @@ static void on_ring_timeout(uv_timer_t *t)
 	if (c->final_sent || c->got_2xx)
 		return;
 	cancel_pending(c, true);
+	c->note = "ring timeout";
 	respond(c, 408, NULL);
 	call_settle(c);
 }
@@ -1360,6 +1378,7 @@ static void route_decide(px_call *c)
 	const char *user_aor = c->user_aor;
 	const store_user *u = find_user(p, user_aor);
 	if (!u) {
+		c->note = "no such user"; /* the log may say it; the caller is not told */
 		respond(c, c->authenticated || c->trusted ? 404 : 480, NULL);
 		return;
 	}
@@ -1425,10 +1444,15 @@ static void route_decide(px_call *c)
 	case PROXY_ACT_VOICEMAIL:
 		c->phase = PH_DIVERTED;
 		snprintf(c->vm_reason, sizeof(c->vm_reason), "%s", d.reason);
-		if (!start_voicemail(c))
+		if (!start_voicemail(c)) {
+			c->note = "no voicemail server";
 			respond(c, 480, NULL);
+		}
 		break;
-	case PROXY_ACT_REJECT: respond(c, d.status, NULL); break;
+	case PROXY_ACT_REJECT:
+		c->note = registered ? NULL : "not registered";
+		respond(c, d.status, NULL);
+		break;
 	}
 }
 
@@ -1758,6 +1782,25 @@ static void tick_closed(uv_handle_t *h)
 	proxy_release(p);
 }
 
+/* proxy_new's reasons with their context, for the one line the operator reads
+ * (proxy_new runs once, at start-up, so one static buffer each is enough). */
+static const char *proxy_listen_why(const net *n)
+{
+	static char buf[200];
+	const char *r = net_listen_error(n);
+	snprintf(buf, sizeof(buf), "cannot listen on %s", r ? r : "the address");
+	return buf;
+}
+
+static const char *proxy_store_why(const char *db, const char *why)
+{
+	static char buf[700];
+	char shown[512];
+	store_conninfo_display(db ? db : "", shown, sizeof(shown));
+	snprintf(buf, sizeof(buf), "cannot open the store %s: %s", shown, why ? why : "error");
+	return buf;
+}
+
 int proxy_new(uv_loop_t *loop, const proxy_config *cfg, proxy **out, const char **why)
 {
 	if (!cfg->domain || !*cfg->domain || strlen(cfg->domain) >= HOST_MAX) {
@@ -1797,6 +1840,8 @@ int proxy_new(uv_loop_t *loop, const proxy_config *cfg, proxy **out, const char 
 	int err = store_users_open(cfg->db, NULL, &p->su, why);
 	if (!err)
 		err = store_user_list(p->su, &p->users, &p->nusers, why);
+	if (err)
+		*why = proxy_store_why(cfg->db, *why);
 	proxy_loc_ops lops = {on_loc_change, loc_ref, loc_unref, p};
 	if (!err && (err = proxy_loc_new(&lops, &p->loc)))
 		*why = "out of memory";
@@ -1820,10 +1865,10 @@ int proxy_new(uv_loop_t *loop, const proxy_config *cfg, proxy **out, const char 
 		*why = "cannot set up transactions";
 	if (!err && cfg->tcp_ip &&
 	    (err = net_listen(p->n, NET_TCP, cfg->tcp_ip, cfg->tcp_port, &p->tcp_port)))
-		*why = "cannot listen on the TCP address";
+		*why = proxy_listen_why(p->n);
 	if (!err && cfg->tls_ip &&
 	    (err = net_listen(p->n, NET_TLS, cfg->tls_ip, cfg->tls_port, &p->tls_port)))
-		*why = "cannot listen on the TLS address (certificate and key?)";
+		*why = proxy_listen_why(p->n);
 	if (err) {
 		if (p->tl)
 			txn_layer_free(p->tl);

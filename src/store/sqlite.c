@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <sqlite3.h>
 
@@ -176,15 +177,31 @@ static int sq_blob_dup(sqlite3_stmt *st, int col, uint8_t **out, size_t *len, co
 
 /* ---- connections --------------------------------------------------------- */
 
+/* SQLite says only "cannot open": the usual causes, for the operator's one line. */
+static int sq_cantopen(const char *path, const char **why)
+{
+	struct stat sb;
+	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+		return fail(why, "is a directory, not a database file", OPENUM_EIO);
+	const char *slash = strrchr(path, '/');
+	char dir[512];
+	int n = slash ? (int)(slash - path) : 1;
+	if (snprintf(dir, sizeof(dir), "%.*s", n ? n : 1, slash ? path : ".") < (int)sizeof(dir) &&
+	    stat(dir, &sb) != 0)
+		return fail(why, "cannot open database file: its directory does not exist",
+		            OPENUM_EIO);
+	return fail(why, "cannot open database file", OPENUM_EIO);
+}
+
 static int sq_connect(sq *q, bool create, sqlite3 **out, const char **why)
 {
 	sqlite3 *db = NULL;
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
 	int rc = sqlite3_open_v2(q->path, &db, flags, NULL);
 	if (rc != SQLITE_OK) {
-		int err = (rc & 0xff) == SQLITE_CANTOPEN && !create
-		              ? fail(why, "database not found", OPENUM_ENOTFOUND)
-		              : sq_err(db, rc, why);
+		int err = (rc & 0xff) != SQLITE_CANTOPEN ? sq_err(db, rc, why)
+		          : create                       ? sq_cantopen(q->path, why)
+		                   : fail(why, "database not found", OPENUM_ENOTFOUND);
 		sqlite3_close(db);
 		return err;
 	}
@@ -356,6 +373,24 @@ static int sq_schema_version(void *impl, int *out, const char **why)
 /* Reads a result row into *row (a store_mailbox, store_msg, ...). */
 typedef int (*sq_row_reader)(sqlite3_stmt *st, void *row, const char **why);
 
+/* The opening sq_get and sq_write share: a connection of the pool and sql prepared on
+ * it with fmt's parameters (as sq_prep binds them). 0 with both held (the caller
+ * finalizes *st and releases *db), or an error with neither. */
+static int sq_vopen(sq *q, sqlite3 **db, sqlite3_stmt **st, const char **why, const char *sql,
+                    const char *fmt, va_list ap)
+{
+	*st = NULL;
+	int err = sq_acquire(q, db, why);
+	if (err)
+		return err;
+	err = sq_vprep(*db, st, why, sql, fmt, ap);
+	if (err) {
+		sqlite3_finalize(*st);
+		sq_release(q, *db);
+	}
+	return err;
+}
+
 /* Runs a query for one row on a connection of its own (parameters bound as sq_prep
  * does) and reads that row with read into row; no row is OPENUM_ENOTFOUND with nf as
  * the reason. */
@@ -363,23 +398,20 @@ static int sq_get(sq *q, const char *nf, sq_row_reader read, void *row, const ch
                   const char *sql, const char *fmt, ...)
 {
 	sqlite3 *db;
-	sqlite3_stmt *st = NULL;
-	int err = sq_acquire(q, &db, why);
-	if (err)
-		return err;
+	sqlite3_stmt *st;
 	va_list ap;
 	va_start(ap, fmt);
-	err = sq_vprep(db, &st, why, sql, fmt, ap);
+	int err = sq_vopen(q, &db, &st, why, sql, fmt, ap);
 	va_end(ap);
-	if (!err) {
-		int rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW)
-			err = read(st, row, why);
-		else if (rc == SQLITE_DONE)
-			err = fail(why, nf, OPENUM_ENOTFOUND);
-		else
-			err = sq_err(db, rc, why);
-	}
+	if (err)
+		return err;
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		err = read(st, row, why);
+	else if (rc == SQLITE_DONE)
+		err = fail(why, nf, OPENUM_ENOTFOUND);
+	else
+		err = sq_err(db, rc, why);
 	sqlite3_finalize(st);
 	sq_release(q, db);
 	return err;
@@ -554,16 +586,14 @@ static int sq_write(sq *q, const char *nf, int64_t *id, const char **why, const 
                     const char *fmt, ...)
 {
 	sqlite3 *db;
-	sqlite3_stmt *st = NULL;
-	int err = sq_acquire(q, &db, why);
-	if (err)
-		return err;
+	sqlite3_stmt *st;
 	va_list ap;
 	va_start(ap, fmt);
-	err = sq_vprep(db, &st, why, sql, fmt, ap);
+	int err = sq_vopen(q, &db, &st, why, sql, fmt, ap);
 	va_end(ap);
-	if (!err)
-		err = sq_done(db, st, why);
+	if (err)
+		return err;
+	err = sq_done(db, st, why);
 	if (!err && nf && sqlite3_changes(db) == 0)
 		err = fail(why, nf, OPENUM_ENOTFOUND);
 	if (!err && id)

@@ -53,10 +53,14 @@ struct um_mwi {
 
 static void maybe_free_all(um_mwi *m);
 
-static void mlog(um_mwi *m, const char *fmt, const char *a, const char *b)
+/* Through ou_log like the call lines (timestamp, level, syslog). */
+static void mlog(um_mwi *m, ou_log_level l, const char *fmt, const char *a, const char *b)
+    __attribute__((format(printf, 3, 0)));
+static void mlog(um_mwi *m, ou_log_level l, const char *fmt, const char *a, const char *b)
 {
-	if (!m->srv->cfg.quiet)
-		fprintf(stderr, fmt, a, b);
+	if (m->srv->cfg.quiet && l > OU_LOG_ERROR)
+		return;
+	ou_log(l, "um", fmt, a, b);
 }
 
 /* ---- subscription life ------------------------------------------------------------- */
@@ -125,7 +129,7 @@ static void send_notify(mwi_sub *s)
 	}
 	ou_buf_free(&b);
 	if (err) {
-		mlog(m, "openum um: NOTIFY to %s not sent: %s\n", s->mailbox, ou_strerror(err));
+		mlog(m, OU_LOG_WARN, "NOTIFY to %s not sent: %s", s->mailbox, ou_strerror(err));
 		sub_end(s);
 		return;
 	}
@@ -146,7 +150,7 @@ static void notify_sent(void *arg, ua_dlg *g, unsigned status, sip_msg *resp)
 	if (s->terminate_after || status >= 300) {
 		/* 481, 408, 503 or any failure: the subscriber is gone (RFC 6665 4.2.2) */
 		if (status >= 300)
-			mlog(s->m, "openum um: subscription to %s ended: NOTIFY got %s\n",
+			mlog(s->m, OU_LOG_INFO, "subscription to %s ended: NOTIFY got %s",
 			     s->mailbox, status == 481 ? "481" : "an error");
 		sub_end(s);
 		return;
@@ -189,7 +193,7 @@ static void counted(int err, const char *why, void *arg)
 		return;
 	}
 	if (err) {
-		mlog(m, "openum um: counting %s failed: %s\n", s->mailbox,
+		mlog(m, OU_LOG_WARN, "counting %s failed: %s", s->mailbox,
 		     why ? why : "store error");
 	} else if (!s->sent || s->job_new != s->nnew || s->job_saved != s->nold) {
 		s->nnew = s->job_new;
@@ -296,13 +300,13 @@ static void new_subscription(um_mwi *m, void *st, sip_msg *req, const net_peer *
 		return;
 	}
 	if (subscriber_identity(srv, req, peer, who)) {
-		mlog(m, "openum um: SUBSCRIBE for %s refused: %s\n", mailbox,
+		mlog(m, OU_LOG_WARN, "SUBSCRIBE for %s refused: %s", mailbox,
 		     peer->trusted ? "no identity" : "not from a trusted peer");
 		(void)ua_respond(u, st, 403, "Only the mailbox owner may subscribe");
 		return;
 	}
 	if (strcmp(who, mailbox) != 0) {
-		mlog(m, "openum um: SUBSCRIBE for %s refused: asked by %s\n", mailbox, who);
+		mlog(m, OU_LOG_WARN, "SUBSCRIBE for %s refused: asked by %s", mailbox, who);
 		(void)ua_respond(u, st, 403, "Only the mailbox owner may subscribe");
 		return;
 	}
@@ -338,7 +342,7 @@ static void new_subscription(um_mwi *m, void *st, sip_msg *req, const net_peer *
 		m->subs->prev = s;
 	m->subs = s;
 	m->nsubs++;
-	mlog(m, "openum um: %s subscribed to message-summary%s\n", mailbox, e ? "" : " (fetch)");
+	mlog(m, OU_LOG_INFO, "%s subscribed to message-summary%s", mailbox, e ? "" : " (fetch)");
 	start_count(s);
 }
 
@@ -445,7 +449,7 @@ static void uns_send(mwi_uns *u)
 	}
 	ou_buf_free(&b);
 	if (err)
-		mlog(m, "openum um: unsolicited NOTIFY to %s not sent: %s\n", u->mailbox,
+		mlog(m, OU_LOG_WARN, "unsolicited NOTIFY to %s not sent: %s", u->mailbox,
 		     ou_strerror(err));
 	else
 		u->told = true;
@@ -463,7 +467,7 @@ static void uns_counted(int err, const char *why, void *arg)
 	}
 	if (err) {
 		if (err != OPENUM_ENOTFOUND)
-			mlog(m, "openum um: counting %s failed: %s\n", u->mailbox,
+			mlog(m, OU_LOG_WARN, "counting %s failed: %s", u->mailbox,
 			     why ? why : "store error");
 	} else if (!u->told || u->job_new != u->nnew || u->job_saved != u->nold) {
 		u->nnew = u->job_new;
@@ -521,7 +525,7 @@ static void on_tick(uv_timer_t *t)
 		if (!s->g || s->term_reason)
 			continue;
 		if (now >= s->expires_at) {
-			mlog(m, "openum um: subscription of %s expired%s\n", s->mailbox, "");
+			mlog(m, OU_LOG_INFO, "subscription of %s expired%s", s->mailbox, "");
 			s->term_reason = "timeout";
 			send_notify(s);
 		} else if (poll && s->sent) {

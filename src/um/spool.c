@@ -96,9 +96,10 @@ static void spool_work_done(uv_work_t *w, int status)
 	(void)status;
 	if (sw->err && !s->spool_failed) {
 		s->spool_failed = true;
-		if (!s->srv->cfg.quiet)
-			fprintf(stderr, "openum um: recording spool %s: %s\n", s->spool_path,
-			        strerror(sw->err));
+		/* the log (syslog too), with the call: the message is stored at the end all
+		 * the same, but is lost if the process dies before */
+		ou_log(OU_LOG_WARN, "um", "recording spool %s for call-id=%s: %s", s->spool_path,
+		       s->log.call_id, strerror(sw->err));
 	}
 	free(sw->data);
 	free(sw);
@@ -350,13 +351,19 @@ int um_spool_recover(store *st, const char *dir, const um_spool_transcribe *tr, 
 	if (!why)
 		why = &ignored;
 	*recovered = 0;
+	/* start-up, on the loop thread, once: one buffer for the reason with its path */
+	static char msg[600];
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-		*why = "cannot create the spool directory";
+		snprintf(msg, sizeof(msg), "cannot create the spool directory %s: %s", dir,
+		         strerror(errno));
+		*why = msg;
 		return OPENUM_EIO;
 	}
 	DIR *dh = opendir(dir);
 	if (!dh) {
-		*why = "cannot open the spool directory";
+		snprintf(msg, sizeof(msg), "cannot open the spool directory %s: %s", dir,
+		         strerror(errno));
+		*why = msg;
 		return OPENUM_EIO;
 	}
 	int ret = 0;

@@ -68,6 +68,12 @@ dtmf 159#
 sleep 1500
 hangup
 wait-ended 5
+call sip:nobody@openum.test
+wait-ended 5
+expect-status 404
+voicemail
+wait-ended 5
+expect-status 480
 S
 
 # bob's microphone: 1.5 s of a 440 Hz tone (8 kHz mono PCM16)
@@ -115,6 +121,16 @@ print(int((sum(x * x for x in s) / max(n, 1)) ** 0.5), n)' "$TMP/heard.wav" 2>&1
 		FAILS=1
 	fi
 fi
+# the proxy's call lines say why it answered no itself (the log only: the caller of
+# an unknown user is not told more than 404)
+grep -q "to=nobody@$D .*result=404 (no such user)$" "$TMP/proxy.log" || {
+	echo "FAIL: proxy log: no reason for the 404 to an unknown user" >&2
+	FAILS=1
+}
+grep -q "to=bob@$D;voicemail .*result=480 (No voicemail server)$" "$TMP/proxy.log" || {
+	echo "FAIL: proxy log: no reason for the 480 without a UM server" >&2
+	FAILS=1
+}
 # a bad script is refused before anything runs, with its line number
 printf 'answer\nfrobnicate 3\n' >"$TMP/bad.script"
 # shellcheck disable=SC2086 # COMMON is an option list, split on purpose
@@ -122,6 +138,30 @@ printf 'answer\nfrobnicate 3\n' >"$TMP/bad.script"
 rc=$?
 if [ $rc -ne 2 ] || ! grep -q "bad.script:2: unknown command" "$TMP/bad.err"; then
 	echo "FAIL: bad script: exit $rc, $(cat "$TMP/bad.err")" >&2
+	FAILS=1
+fi
+# a failed registration says what its status usually means
+printf 'sleep 10\n' >"$TMP/idle.script"
+# shellcheck disable=SC2086 # COMMON is an option list, split on purpose
+"$BIN" phone --user "sip:bob@$D" --password wrong-password $COMMON --script "$TMP/idle.script" \
+	>/dev/null 2>"$TMP/bad.err"
+rc=$?
+if [ $rc -ne 1 ] || ! grep -q "^openum phone: registration failed (40[13]): wrong user or password" "$TMP/bad.err"; then
+	echo "FAIL: wrong password: exit $rc, $(cat "$TMP/bad.err")" >&2
+	FAILS=1
+fi
+"$BIN" phone --user "sip:bob@$D" --password x --proxy "127.0.0.1:$(free_port 1)" --tcp \
+	--script "$TMP/idle.script" >/dev/null 2>"$TMP/bad.err"
+rc=$?
+if [ $rc -ne 1 ] || ! grep -q "^openum phone: registration failed (503): the proxy cannot be reached" "$TMP/bad.err"; then
+	echo "FAIL: no proxy: exit $rc, $(cat "$TMP/bad.err")" >&2
+	FAILS=1
+fi
+# a TLS file that does not load is named, before anything starts
+"$BIN" phone --user "sip:bob@$D" --proxy 127.0.0.1 --ca "$TMP/nowhere.pem" >/dev/null 2>"$TMP/bad.err"
+rc=$?
+if [ $rc -ne 1 ] || ! grep -q "^openum phone: --ca $TMP/nowhere.pem: No such file or directory$" "$TMP/bad.err"; then
+	echo "FAIL: missing --ca: exit $rc, $(cat "$TMP/bad.err")" >&2
 	FAILS=1
 fi
 if [ $FAILS -ne 0 ]; then

@@ -24,6 +24,8 @@ run 0 --help && expect_out '^usage: openum SUBCOMMAND'
 for c in $ALL; do
 	grep -Eq "^  $c " "$OUT" || check_fail "openum --help does not list $c"
 done
+# every subcommand is built: no line about unbuilt ones (they confused operators)
+grep -q 'not built' "$OUT" && check_fail "openum --help speaks of unbuilt subcommands"
 run 0 -h && expect_out '^usage: openum'
 run 0 help && expect_out '^usage: openum'
 run 0 --version && expect_out '^openum [0-9]+\.[0-9]+\.[0-9]+$'

@@ -55,7 +55,7 @@ python3 "$(dirname "$0")/mwi_sip.py" 127.0.0.1 "$TCP" "$TLS" "$T/pki" \
 	"$OPENUM" mailbox --db "$DB" import sip:alice@localhost "$T/tone.wav" \
 	--caller sip:carol@example.com >"$T/sip.out" 2>&1 || fail "mwi_sip.py failed"
 cat "$T/sip.out"
-grep -q 'SUBSCRIBE for sip:alice@localhost refused: asked by sip:bob@localhost' "$T/um.log" ||
+grep -q 'Z warn um: SUBSCRIBE for sip:alice@localhost refused: asked by sip:bob@localhost' "$T/um.log" ||
 	fail "the UM server did not log the refused non-owner"
 
 # Unsolicited: a call leaves bob (who has no subscription) a message; when it ends

@@ -127,6 +127,18 @@ static int h_server(h_world *w, const net_config *cfg)
 	return net_new(&w->loop, cfg, h_on_recv, h_on_close, w, &w->n);
 }
 
+/* A TCP server on 127.0.0.1 at a free port: its messages go to on_recv (h_on_recv,
+ * or a test's own that calls it), its closes to h_on_close. Returns the port. Inline:
+ * not every test file uses it. */
+static inline uint16_t h_serve_tcp(h_world *w, const net_config *cfg, net_recv_cb on_recv)
+{
+	assert_int_equal(net_new(&w->loop, cfg, on_recv, h_on_close, w, &w->n), 0);
+	uint16_t port = 0;
+	assert_int_equal(net_listen(w->n, NET_TCP, "127.0.0.1", 0, &port), 0);
+	assert_true(port != 0);
+	return port;
+}
+
 static int h_client(h_world *w, const net_config *cfg)
 {
 	return net_new(&w->loop, cfg, h_cli_recv, h_cli_close, w, &w->cli);

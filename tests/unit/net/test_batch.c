@@ -43,9 +43,7 @@ static void keep_conn(void *arg, net_conn *c, const net_peer *p, sip_msg *m)
 static int setup(h_world **wp, const net_config *cfg)
 {
 	h_world *w = h_new();
-	assert_int_equal(net_new(&w->loop, cfg, keep_conn, h_on_close, w, &w->n), 0);
-	uint16_t port = 0;
-	assert_int_equal(net_listen(w->n, NET_TCP, "127.0.0.1", 0, &port), 0);
+	uint16_t port = h_serve_tcp(w, cfg, keep_conn);
 	int fd = h_raw_connect("127.0.0.1", port);
 	h_raw_send(fd, OPT, strlen(OPT));
 	unsigned one = 1;

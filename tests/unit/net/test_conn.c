@@ -35,11 +35,7 @@ static bool starts_with(const char *s, const char *prefix)
 /* A server on 127.0.0.1 with cfg (may be NULL); returns its TCP port. */
 static uint16_t serve(h_world *w, const net_config *cfg)
 {
-	assert_int_equal(h_server(w, cfg), 0);
-	uint16_t port = 0;
-	assert_int_equal(net_listen(w->n, NET_TCP, "127.0.0.1", 0, &port), 0);
-	assert_true(port != 0);
-	return port;
+	return h_serve_tcp(w, cfg, h_on_recv);
 }
 
 static void wait_msgs(h_world *w, unsigned n)
@@ -146,9 +142,7 @@ static void test_close_in_callback_with_more_buffered(void **state)
 {
 	h_world *w = h_new();
 	close_first_seen = 0;
-	assert_int_equal(net_new(&w->loop, NULL, close_on_first, h_on_close, w, &w->n), 0);
-	uint16_t port = 0;
-	assert_int_equal(net_listen(w->n, NET_TCP, "127.0.0.1", 0, &port), 0);
+	uint16_t port = h_serve_tcp(w, NULL, close_on_first);
 	int fd = h_raw_connect("127.0.0.1", port);
 	char three[3 * sizeof(OPT1)];
 	snprintf(three, sizeof(three), "%s%s%.20s", OPT1, BYE2, OPT1);
@@ -462,9 +456,7 @@ static void test_write_queue_limit_closes_non_reader(void **state)
 {
 	h_world *w = h_new();
 	net_config cfg = {.max_write_queue = 64 * 1024};
-	assert_int_equal(net_new(&w->loop, &cfg, keep_first_conn, h_on_close, w, &w->n), 0);
-	uint16_t port = 0;
-	assert_int_equal(net_listen(w->n, NET_TCP, "127.0.0.1", 0, &port), 0);
+	uint16_t port = h_serve_tcp(w, &cfg, keep_first_conn);
 	int fd = h_raw_connect("127.0.0.1", port);
 	int small = 4096;
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
@@ -502,9 +494,7 @@ static void test_write_queue_limit_closes_non_reader(void **state)
 static void test_send_to_reset_peer(void **state)
 {
 	h_world *w = h_new();
-	assert_int_equal(net_new(&w->loop, NULL, keep_first_conn, h_on_close, w, &w->n), 0);
-	uint16_t port = 0;
-	assert_int_equal(net_listen(w->n, NET_TCP, "127.0.0.1", 0, &port), 0);
+	uint16_t port = h_serve_tcp(w, NULL, keep_first_conn);
 	int fd = h_raw_connect("127.0.0.1", port);
 	h_raw_send(fd, OPT1, strlen(OPT1));
 	wait_msgs(w, 1);
@@ -672,6 +662,27 @@ static void test_bad_arguments(void **state)
 	h_free(w);
 }
 
+/* A listen that fails says where and why (net_listen_error), for the start-up line;
+ * a later success clears it. */
+static void test_listen_error_names_address_and_reason(void **state)
+{
+	h_world *w = h_new();
+	uint16_t port = serve(w, NULL);
+	assert_null(net_listen_error(w->n));
+	assert_int_not_equal(net_listen(w->n, NET_TCP, "127.0.0.1", port, NULL), 0);
+	char want[64];
+	snprintf(want, sizeof(want), "TCP 127.0.0.1:%u: address already in use", port);
+	assert_string_equal(net_listen_error(w->n), want);
+	assert_int_equal(net_listen(w->n, NET_TCP, "no.such.ip", 5060, NULL), OPENUM_EINVAL);
+	assert_string_equal(net_listen_error(w->n), "TCP no.such.ip:5060: not an IP address");
+	assert_int_equal(net_listen(w->n, NET_TLS, "::1", 0, NULL), OPENUM_EINVAL);
+	assert_string_equal(net_listen_error(w->n),
+	                    "TLS [::1]:0: TLS needs a certificate and its key");
+	assert_int_equal(net_listen(w->n, NET_TCP, "127.0.0.1", 0, NULL), 0);
+	assert_null(net_listen_error(w->n));
+	h_free(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -696,6 +707,7 @@ int main(void)
 	    cmocka_unit_test(test_connect_refused_reports_close),
 	    cmocka_unit_test(test_many_idle_connections_still_serves),
 	    cmocka_unit_test(test_bad_arguments),
+	    cmocka_unit_test(test_listen_error_names_address_and_reason),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

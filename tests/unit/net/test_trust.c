@@ -433,6 +433,41 @@ static void test_certs_refuse_overwrite(void **state)
 	assert_int_equal(st.st_mode & 0777, 0644);
 }
 
+/* net_tls_check names the file at fault and says why, as start-up and SIGHUP print it:
+ * a missing file, a key for another certificate, a key where the CA should be. */
+static void test_tls_check_names_the_file(void **state)
+{
+	const char *which = "x", *why = NULL;
+	net_config ok = {.cert_file = P("good", "server.pem"),
+	                 .key_file = P("good", "server.key"),
+	                 .ca_file = P("good", "ca.pem")};
+	assert_int_equal(net_tls_check(&ok, &which, &why), 0);
+	net_config none = {0};
+	assert_int_equal(net_tls_check(&none, &which, &why), 0);
+
+	net_config missing = ok;
+	missing.cert_file = P("good", "nowhere.pem");
+	assert_int_equal(net_tls_check(&missing, &which, &why), OPENUM_EINVAL);
+	assert_string_equal(which, "cert");
+	assert_non_null(strstr(why, "No such file"));
+
+	net_config other = ok;
+	other.key_file = P("other", "client.key"); /* made for another certificate */
+	assert_int_equal(net_tls_check(&other, &which, &why), OPENUM_EINVAL);
+	assert_string_equal(which, "key");
+	assert_string_equal(why, "the key does not match the certificate");
+
+	net_config ca = ok;
+	ca.ca_file = P("good", "server.key");
+	assert_int_equal(net_tls_check(&ca, &which, &why), OPENUM_EINVAL);
+	assert_string_equal(which, "ca");
+	assert_non_null(strstr(why, "not a PEM CA bundle"));
+
+	net_config half = {.cert_file = P("good", "server.pem")};
+	assert_int_equal(net_tls_check(&half, &which, &why), OPENUM_EINVAL);
+	assert_null(which);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -449,6 +484,7 @@ int main(void)
 	    cmocka_unit_test(test_tls_inbound_flow_reused_for_its_address),
 	    cmocka_unit_test(test_tls_message_spans_records),
 	    cmocka_unit_test(test_certs_refuse_overwrite),
+	    cmocka_unit_test(test_tls_check_names_the_file),
 	};
 	return cmocka_run_group_tests(tests, make_pki, remove_pki);
 }

@@ -336,6 +336,22 @@ static void ph_register(phone *p, const char *user, const char *pw)
 	p->nc = 0;
 }
 
+/* The phones of a call: callee phones c1 and c2 (NULL: one phone) registered as user
+ * (password "USER-pw"), and a caller (NULL: none yet), all open. */
+static void ph_setup_call(phone *caller, const char *user, phone *c1, phone *c2)
+{
+	char pw[32];
+	snprintf(pw, sizeof(pw), "%s-pw", user);
+	ph_open(c1);
+	if (c2)
+		ph_open(c2);
+	if (caller)
+		ph_open(caller);
+	ph_register(c1, user, pw);
+	if (c2)
+		ph_register(c2, user, pw);
+}
+
 /* Sends an INVITE from user through the 407 challenge. */
 static void ph_invite(phone *p, const char *user, const char *pw, const char *ruri, const char *to,
                       const char *callid, const char *extra)
@@ -347,6 +363,20 @@ static void ph_invite(phone *p, const char *user, const char *pw, const char *ru
 	if (extra)
 		strncat(hdrs, extra, sizeof(hdrs) - strlen(hdrs) - 1);
 	ph_request(p, "INVITE", ruri, user, to, callid, 2, hdrs);
+}
+
+/* bob calls user from caller with private-no-diversion (voicemail kept out of the
+ * way) and both of the user's phones ring. */
+static void ph_ring_both_private(phone *caller, const char *user, phone *c1, phone *c2,
+                                 const char *cid)
+{
+	char to[64];
+	snprintf(to, sizeof(to), "sip:%s@" DOMAIN, user);
+	ph_invite(caller, "bob", "bob-pw", to, to, cid, "Ms-Sensitivity: private-no-diversion\r\n");
+	assert_true(ph_recv(c1, 2000));
+	assert_int_equal(c1->m.method, SIP_METHOD_INVITE);
+	assert_true(ph_recv(c2, 2000));
+	assert_int_equal(c2->m.method, SIP_METHOD_INVITE);
 }
 
 /* The phone answers the INVITE it holds with status. */
@@ -447,9 +477,7 @@ static void test_fork_and_no_answer_voicemail(void **state)
 {
 	(void)state;
 	phone a, b;
-	ph_open(&a);
-	ph_open(&b);
-	ph_register(&a, "alice", "alice-pw");
+	ph_setup_call(&b, "alice", &a, NULL);
 	ph_invite(&b, "bob", "bob-pw", "sip:alice@" DOMAIN, "sip:alice@" DOMAIN, "call-na",
 	          "Diversion: <sip:mallory@" DOMAIN ">;reason=unconditional\r\n");
 	assert_true(ph_recv(&a, 2000)); /* the INVITE, over alice's own connection */
@@ -479,9 +507,7 @@ static void test_busy_voicemail_and_private(void **state)
 {
 	(void)state;
 	phone a, b;
-	ph_open(&a);
-	ph_open(&b);
-	ph_register(&a, "alice", "alice-pw");
+	ph_setup_call(&b, "alice", &a, NULL);
 	/* Busy -> voicemail (user-busy). */
 	ph_invite(&b, "bob", "bob-pw", "sip:alice@" DOMAIN, "sip:alice@" DOMAIN, "call-busy", NULL);
 	assert_true(ph_recv(&a, 2000));
@@ -692,9 +718,7 @@ static void test_immediate_forwarding(void **state)
 {
 	(void)state;
 	phone a, b;
-	ph_open(&a);
-	ph_open(&b);
-	ph_register(&b, "bob", "bob-pw");
+	ph_setup_call(&a, "bob", &b, NULL);
 	ph_invite(&a, "alice", "alice-pw", "sip:erin@" DOMAIN, "sip:erin@" DOMAIN, "fw", NULL);
 	assert_true(ph_recv(&b, 2000));
 	assert_int_equal(b.m.method, SIP_METHOD_INVITE);
@@ -718,17 +742,8 @@ static void test_best_response(void **state)
 {
 	(void)state;
 	phone a1, a2, b;
-	ph_open(&a1);
-	ph_open(&a2);
-	ph_open(&b);
-	ph_register(&a1, "alice", "alice-pw");
-	ph_register(&a2, "alice", "alice-pw");
-	ph_invite(&b, "bob", "bob-pw", "sip:alice@" DOMAIN, "sip:alice@" DOMAIN, "best",
-	          "Ms-Sensitivity: private-no-diversion\r\n");
-	assert_true(ph_recv(&a1, 2000));
-	assert_int_equal(a1.m.method, SIP_METHOD_INVITE);
-	assert_true(ph_recv(&a2, 2000));
-	assert_int_equal(a2.m.method, SIP_METHOD_INVITE);
+	ph_setup_call(&b, "alice", &a1, &a2);
+	ph_ring_both_private(&b, "alice", &a1, &a2, "best");
 	ph_reply(&a1, 503);
 	pump(100);
 	ph_reply(&a2, 486);
@@ -744,15 +759,8 @@ static void test_best_503_is_500(void **state)
 {
 	(void)state;
 	phone a1, a2, b;
-	ph_open(&a1);
-	ph_open(&a2);
-	ph_open(&b);
-	ph_register(&a1, "alice", "alice-pw");
-	ph_register(&a2, "alice", "alice-pw");
-	ph_invite(&b, "bob", "bob-pw", "sip:alice@" DOMAIN, "sip:alice@" DOMAIN, "b503",
-	          "Ms-Sensitivity: private-no-diversion\r\n");
-	assert_true(ph_recv(&a1, 2000));
-	assert_true(ph_recv(&a2, 2000));
+	ph_setup_call(&b, "alice", &a1, &a2);
+	ph_ring_both_private(&b, "alice", &a1, &a2, "b503");
 	ph_reply_hdr(&a1, 503, "Retry-After: 10\r\n");
 	pump(50);
 	ph_reply_hdr(&a2, 503, "Retry-After: 10\r\n");
@@ -770,16 +778,9 @@ static void test_best_415_and_merged_challenges(void **state)
 {
 	(void)state;
 	phone a1, a2, a3, b;
-	ph_open(&a1);
-	ph_open(&a2);
 	ph_open(&a3);
-	ph_open(&b);
-	ph_register(&a1, "alice", "alice-pw");
-	ph_register(&a2, "alice", "alice-pw");
-	ph_invite(&b, "bob", "bob-pw", "sip:alice@" DOMAIN, "sip:alice@" DOMAIN, "b415",
-	          "Ms-Sensitivity: private-no-diversion\r\n");
-	assert_true(ph_recv(&a1, 2000));
-	assert_true(ph_recv(&a2, 2000));
+	ph_setup_call(&b, "alice", &a1, &a2);
+	ph_ring_both_private(&b, "alice", &a1, &a2, "b415");
 	ph_reply(&a1, 486);
 	pump(50);
 	ph_reply_hdr(&a2, 415, "Accept: application/sdp\r\n");
@@ -790,14 +791,8 @@ static void test_best_415_and_merged_challenges(void **state)
 
 	/* a third phone registers alone: the challenges */
 	phone c1, c2;
-	ph_open(&c1);
-	ph_open(&c2);
-	ph_register(&c1, "dave", "dave-pw");
-	ph_register(&c2, "dave", "dave-pw");
-	ph_invite(&a3, "bob", "bob-pw", "sip:dave@" DOMAIN, "sip:dave@" DOMAIN, "bch",
-	          "Ms-Sensitivity: private-no-diversion\r\n");
-	assert_true(ph_recv(&c1, 2000));
-	assert_true(ph_recv(&c2, 2000));
+	ph_setup_call(NULL, "dave", &c1, &c2);
+	ph_ring_both_private(&a3, "dave", &c1, &c2, "bch");
 	ph_reply_hdr(&c1, 407,
 	             "Proxy-Authenticate: Digest realm=\"one.example\", nonce=\"n1\"\r\n");
 	pump(50);
@@ -946,11 +941,7 @@ static void test_call_freed_once_settled(void **state)
 {
 	(void)state;
 	phone a1, a2, b;
-	ph_open(&a1);
-	ph_open(&a2);
-	ph_open(&b);
-	ph_register(&a1, "alice", "alice-pw");
-	ph_register(&a2, "alice", "alice-pw");
+	ph_setup_call(&b, "alice", &a1, &a2);
 	pump(20);
 	int64_t calls0 = metrics_get(MET_PROXY_CALLS_ACTIVE);
 	int64_t txn0 = metrics_get(MET_TXN_ACTIVE);
