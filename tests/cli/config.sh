@@ -8,8 +8,10 @@ set -u
 BIN=${1:?usage: config.sh PATH/TO/openum}
 T=$(mktemp -d "${TMPDIR:-/tmp}/openum-config.XXXXXX") || exit 1
 PID=
+HOLD=
 cleanup() {
 	[ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
+	[ -n "$HOLD" ] && kill "$HOLD" 2>/dev/null
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -55,8 +57,13 @@ expect 2 "openum proxy: bad port: x" proxy --config "$C" --tcp-port x
 # The command line overrides the file: the file's port is taken, the command line's
 # free one is used. The [um] section of the same file is read by openum um.
 BUSY=$(free_port)
-python3 -c 'import socket,time,sys; s=socket.socket(); s.bind(("127.0.0.1",int(sys.argv[1]))); s.listen(); time.sleep(30)' "$BUSY" &
+# The holder lives until the test kills it (a timed one ran out under load before the
+# last check that needs the port busy) and says when the port is taken.
+python3 -c 'import socket,time,sys; s=socket.socket(); s.bind(("127.0.0.1",int(sys.argv[1]))); s.listen(); open(sys.argv[2],"w").close(); time.sleep(3600)' "$BUSY" "$T/held" &
 HOLD=$!
+i=0
+until [ -e "$T/held" ] || [ $i -gt 300 ]; do i=$((i + 1)); sleep 0.1; done
+[ -e "$T/held" ] || fail "could not hold port $BUSY busy"
 PORT=$(free_port)
 cat >"$C" <<EOC
 ; both servers in one file
@@ -74,7 +81,7 @@ EOC
 "$BIN" proxy --config "$C" --tcp-port "$PORT" >"$T/out" 2>"$T/err" &
 PID=$!
 i=0
-until grep -q "listening" "$T/err" || [ $i -gt 100 ]; do i=$((i + 1)); sleep 0.1; done
+until grep -q "listening" "$T/err" || [ $i -gt 300 ]; do i=$((i + 1)); sleep 0.1; done
 grep -q "domain example.com, listening on 127.0.0.1 TCP $PORT," "$T/err" ||
 	fail "proxy: the command line's --tcp-port did not override the file's"
 kill "$PID"
@@ -85,7 +92,7 @@ UPORT=$(free_port)
 	>"$T/out" 2>"$T/err" &
 PID=$!
 i=0
-until [ -s "$T/ports" ] || [ $i -gt 100 ]; do i=$((i + 1)); sleep 0.1; done
+until [ -s "$T/ports" ] || [ $i -gt 300 ]; do i=$((i + 1)); sleep 0.1; done
 grep -q "^tcp $UPORT$" "$T/ports" || fail "um: the command line's --listen-tcp did not win"
 kill "$PID"
 wait "$PID" || fail "um: exit status $? after SIGTERM"
@@ -137,7 +144,7 @@ expect 1 "proxy: cannot start: cannot open the store $T/nowhere/openum.db: canno
 	--port-file "$T/ports2" >"$T/out" 2>"$T/err" &
 PID=$!
 i=0
-until [ -s "$T/ports2" ] || [ $i -gt 100 ]; do i=$((i + 1)); sleep 0.1; done
+until [ -s "$T/ports2" ] || [ $i -gt 300 ]; do i=$((i + 1)); sleep 0.1; done
 kill "$PID"
 wait "$PID" || fail "um: exit status $? after SIGTERM"
 PID=
@@ -149,11 +156,11 @@ printf '[proxy]\ndomain = example.com\ndb = %s\ntls-port = 0\n' "$T/nodb/openum.
 "$BIN" proxy --config "$C" --tcp-port "$PORT" >"$T/out" 2>"$T/err" &
 PID=$!
 i=0
-until grep -q "listening" "$T/err" || [ $i -gt 100 ]; do i=$((i + 1)); sleep 0.1; done
+until grep -q "listening" "$T/err" || [ $i -gt 300 ]; do i=$((i + 1)); sleep 0.1; done
 printf 'cert = %s\nkey = %s\n' "$T/nowhere.pem" "$T/pki/server.key" >>"$C"
 kill -HUP "$PID"
 i=0
-until grep -q "old settings kept" "$T/err" || [ $i -gt 100 ]; do i=$((i + 1)); sleep 0.1; done
+until grep -q "old settings kept" "$T/err" || [ $i -gt 300 ]; do i=$((i + 1)); sleep 0.1; done
 grep -q "reload of $C failed, old settings kept: --cert $T/nowhere.pem: No such file or directory" \
 	"$T/err" || fail "proxy: SIGHUP with a missing --cert: the file is not named"
 kill -0 "$PID" || fail "proxy: died on SIGHUP with a bad certificate"
