@@ -302,6 +302,7 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 	int err = proxy_new(&loop, &c, &p, &why);
 	if (err) {
 		fprintf(stderr, "openum proxy: cannot start: %s\n", why);
+		uv_run(&loop, UV_RUN_DEFAULT); /* the transport's handles close on the loop */
 		uv_loop_close(&loop);
 		return CLI_EXIT_FAIL;
 	}
