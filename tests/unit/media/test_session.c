@@ -214,12 +214,17 @@ static void test_many_sessions_paced(void **state)
 	                            .idle_silence = true};
 	for (int i = 0; i < N; i++)
 		assert_int_equal(media_session_open(c, &cfg, &s[i], NULL), 0);
+	assert_int_equal(media_clock_sync(c), 0); /* every session is on the media thread */
 	media_clock_stats st0;
 	media_clock_get_stats(c, &st0);
 	uv_timer_t stop;
 	uv_timer_init(&loop, &stop);
 	uv_timer_start(&stop, stop_cb, 600, 0);
 	uv_run(&loop, UV_RUN_DEFAULT);
+	/* stop the sends and let the media thread catch up: the counts read next are final */
+	for (int i = 0; i < N; i++)
+		assert_int_equal(media_session_set_remote(s[i], "0.0.0.0", 0), 0);
+	assert_int_equal(media_clock_sync(c), 0);
 	uint64_t ms = (uv_hrtime() - t0) / 1000000;
 	media_clock_stats st;
 	media_clock_get_stats(c, &st);
@@ -248,11 +253,11 @@ static void test_many_sessions_paced(void **state)
 
 static void stall_cb(uv_timer_t *h)
 {
-	(void)h;
-	usleep(150000); /* the loop stalls: the clock falls more than 3 ticks behind */
+	/* the media thread stalls: its clock falls more than 3 ticks behind */
+	assert_int_equal(media_clock_stall(h->data, 150), 0);
 }
 
-/* A loop stalled for 150 ms makes the clock give ticks up (no burst afterwards); the
+/* A media thread stalled for 150 ms makes the clock give ticks up (no burst afterwards); the
  * RTP timestamps still follow the clock, so a receiver sees a jump of the frames given
  * up (lost audio), not a stream that goes on as if no time had passed. */
 static void test_skipped_ticks_advance_timestamps(void **state)
@@ -282,9 +287,11 @@ static void test_skipped_ticks_advance_timestamps(void **state)
 	uv_timer_t stall, stop;
 	uv_timer_init(&loop, &stall);
 	uv_timer_init(&loop, &stop);
+	stall.data = c;
 	uv_timer_start(&stall, stall_cb, 100, 0);
 	uv_timer_start(&stop, stop_cb, 400, 0);
 	uv_run(&loop, UV_RUN_DEFAULT);
+	assert_int_equal(media_clock_sync(c), 0); /* the media thread has caught up */
 	media_clock_stats st;
 	media_clock_get_stats(c, &st);
 	media_session_close(s);
@@ -347,6 +354,9 @@ static void test_errors(void **state)
 	uint8_t x[4] = {0};
 	assert_int_equal(media_session_play(s, x, 4, (media_codec)3), OPENUM_EINVAL);
 	media_session_close(s);
+	/* the port pair is free again once the media thread has let the session go */
+	assert_int_equal(media_clock_sync(c), 0);
+	uv_run(&loop, UV_RUN_NOWAIT);
 
 	cfg.dtmf_pt = 101;
 	assert_int_equal(media_session_open(c, &cfg, &s, &why), 0);
@@ -354,6 +364,8 @@ static void test_errors(void **state)
 	assert_int_equal(media_session_send_dtmf(s, "0123456789*#ABCD0123456789*#ABCD", 100), 0);
 	assert_int_equal(media_session_send_dtmf(s, "1", 100), OPENUM_ETOOBIG);
 	media_session_close(s);
+	assert_int_equal(media_clock_sync(c), 0);
+	uv_run(&loop, UV_RUN_NOWAIT);
 
 	cfg.codec = (media_codec)9;
 	assert_int_equal(media_session_open(c, &cfg, &s, &why), OPENUM_EINVAL);
