@@ -129,6 +129,48 @@ static long long run_wait_ns(const char *pid)
 	return sum;
 }
 
+/* The time on a CPU and waiting for one (schedstat, ns) of the process's media threads
+ * (comm "openum-media*"): the sending alone, apart from the SIP loop. */
+static void media_ns(const char *pid, long long *run_out, long long *wait_out)
+{
+	char path[300], comm[64];
+	*run_out = *wait_out = -1;
+	snprintf(path, sizeof(path), "/proc/%s/task", pid);
+	DIR *d = opendir(path);
+	if (!d)
+		return;
+	long long run_sum = 0, wait_sum = 0;
+	int found = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/task/%s/comm", pid, e->d_name);
+		FILE *f = fopen(path, "r");
+		if (!f)
+			continue;
+		int is_media = fgets(comm, sizeof(comm), f) && !strncmp(comm, "openum-media", 12);
+		fclose(f);
+		if (!is_media)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/task/%s/schedstat", pid, e->d_name);
+		f = fopen(path, "r");
+		long long run, wait;
+		if (f && fscanf(f, "%lld %lld", &run, &wait) == 2) {
+			run_sum += run;
+			wait_sum += wait;
+			found = 1;
+		}
+		if (f)
+			fclose(f);
+	}
+	closedir(d);
+	if (found) {
+		*run_out = run_sum;
+		*wait_out = wait_sum;
+	}
+}
+
 static stream *find(uint32_t ssrc)
 {
 	unsigned h = (ssrc * 2654435761u) & (HASH_CAP - 1);
@@ -336,6 +378,7 @@ int main(int argc, char **argv)
 	uint64_t t_begin = mono_ns(), t_up = 0, t_win = 0, t_end = 0;
 	long cpu0 = -1, cpu1 = -1;
 	long long wait0 = -1, wait1 = -1;
+	long long mrun0 = -1, mrun1 = -1, mwait0 = -1, mwait1 = -1;
 	long rss1 = -1;
 	int window = 0;
 	uint64_t rtcp_n = 0;
@@ -348,11 +391,15 @@ int main(int argc, char **argv)
 			t_win = now;
 			cpu0 = pid ? cpu_ticks(pid) : -1;
 			wait0 = pid ? run_wait_ns(pid) : -1;
+			if (pid)
+				media_ns(pid, &mrun0, &mwait0);
 		}
 		if (window && now >= t_win + (uint64_t)seconds * 1000000000u) {
 			t_end = now;
 			cpu1 = pid ? cpu_ticks(pid) : -1;
 			wait1 = pid ? run_wait_ns(pid) : -1;
+			if (pid)
+				media_ns(pid, &mrun1, &mwait1);
 			rss1 = pid ? rss_kib(pid) : -1;
 			break;
 		}
@@ -447,14 +494,16 @@ int main(int argc, char **argv)
 	printf("streams=%u seconds=%.3f packets=%llu pps=%.0f lost=%lld "
 	       "dev_p50_us=%.1f dev_p99_us=%.1f dev_p999_us=%.1f dev_max_us=%.1f "
 	       "ia_p50_us=%.1f ia_p99_us=%.1f cpu_s=%.2f wait_s=%.2f rtcp=%llu skipped=%llu "
-	       "rss_kib=%ld\n",
+	       "rss_kib=%ld media_cpu_s=%.3f media_wait_s=%.3f\n",
 	       active, secs, (unsigned long long)received, (double)received / secs,
 	       (long long)expected - (long long)received, (double)PCT(dev, nsamples, 0.5) / 1e3,
 	       (double)PCT(dev, nsamples, 0.99) / 1e3, (double)PCT(dev, nsamples, 0.999) / 1e3,
 	       nsamples ? (double)dev[nsamples - 1] / 1e3 : 0.0, (double)PCT(ia, nia, 0.5) / 10,
 	       (double)PCT(ia, nia, 0.99) / 10, cpu,
 	       wait0 >= 0 && wait1 >= 0 ? (double)(wait1 - wait0) / 1e9 : -1.0,
-	       (unsigned long long)rtcp_n, (unsigned long long)skipped, rss1);
+	       (unsigned long long)rtcp_n, (unsigned long long)skipped, rss1,
+	       mrun0 >= 0 && mrun1 >= 0 ? (double)(mrun1 - mrun0) / 1e9 : -1.0,
+	       mwait0 >= 0 && mwait1 >= 0 ? (double)(mwait1 - mwait0) / 1e9 : -1.0);
 	free(dev);
 	free(samples);
 	free(ia);

@@ -93,8 +93,6 @@ static void test_loopback_tone_and_dtmf(void **state)
 	                           .codec = MEDIA_PCMU,
 	                           .pt = 0,
 	                           .dtmf_pt = 101,
-	                           .remote_ip = "127.0.0.1",
-	                           .remote_port = bport,
 	                           .idle_silence = true,
 	                           .on_play_done = on_done,
 	                           .arg = t};
@@ -109,6 +107,9 @@ static void test_loopback_tone_and_dtmf(void **state)
 	/* handed over A-law-free: the session codec, no transcoding */
 	assert_int_equal(media_session_play(t->a, t->tone, TONE_SAMPLES, MEDIA_PCMU), 0);
 	assert_true(media_session_playing(t->a));
+	/* the address after the audio: the media thread may run a tick between two
+	 * commands, and without an address it sends nothing (no silence before the tone) */
+	assert_int_equal(media_session_set_remote(t->a, "127.0.0.1", bport), 0);
 
 	uv_timer_init(&t->loop, &t->watch);
 	t->watch.data = t;
@@ -157,13 +158,19 @@ static void test_loopback_tone_and_dtmf(void **state)
 			best_lag = lag;
 		}
 	}
-	assert_int_equal(best_lag, 0);
-	assert_true(best > 0.999);
-	assert_memory_equal(rec, want, sizeof(want));
+	/* a media thread starved for 3 periods (a loaded machine, a TSan build) gives ticks
+	 * up: the timestamps jump and the recording has silence there, by design */
+	media_clock_stats cs0;
+	media_clock_get_stats(t->clock, &cs0);
+	if (cs0.skipped == 0) {
+		assert_int_equal(best_lag, 0);
+		assert_true(best > 0.999);
+		assert_memory_equal(rec, want, sizeof(want));
+	}
 	/* DTMF replaced audio afterwards, then A sent silence: the time the digits took
 	 * is in the recording as silence */
 	assert_true(n >= TONE_SAMPLES + 3 * 640);
-	for (size_t i = TONE_SAMPLES; i < n; i++)
+	for (size_t i = TONE_SAMPLES; i < n && cs0.skipped == 0; i++)
 		assert_true(abs(rec[i]) <= 8);
 	free(rec);
 	media_session_get_stats(t->b, &sb);
