@@ -69,6 +69,7 @@ int main(int argc, char **argv)
 	uint64_t *late = malloc((n ? n : 1) * sizeof(*late));
 	if (fd < 0 || !late || n == 0) {
 		fprintf(stderr, "wake_probe: no timerfd or memory\n");
+		free(late);
 		return 1;
 	}
 	uint64_t t0 = mono_ns() + STEP_NS;
@@ -78,15 +79,18 @@ int main(int argc, char **argv)
 		                                     .tv_nsec = (long)(due % 1000000000u)}};
 		timerfd_settime(fd, TFD_TIMER_ABSTIME, &it, NULL);
 		uint64_t x;
-		if (read(fd, &x, sizeof(x)) < 0 && errno != EINTR)
+		if (read(fd, &x, sizeof(x)) < 0 && errno != EINTR) {
+			free(late);
 			return 1;
+		}
 		uint64_t t = mono_ns();
 		late[i] = t > due ? t - due : 0;
 	}
 	qsort(late, n, sizeof(*late), cmp_u64);
 	printf("wakes=%zu wake_p50_us=%.1f wake_p99_us=%.1f wake_p999_us=%.1f wake_max_us=%.1f\n",
-	       n, late[n / 2] / 1e3, late[(size_t)((double)(n - 1) * 0.99)] / 1e3,
-	       late[(size_t)((double)(n - 1) * 0.999)] / 1e3, late[n - 1] / 1e3);
+	       n, (double)late[(size_t)((double)(n - 1) * 0.5)] / 1e3,
+	       (double)late[(size_t)((double)(n - 1) * 0.99)] / 1e3,
+	       (double)late[(size_t)((double)(n - 1) * 0.999)] / 1e3, (double)late[n - 1] / 1e3);
 	free(late);
 	close(fd);
 	return 0;

@@ -200,8 +200,14 @@ static uint64_t slot_next(uint64_t tick, unsigned slot)
 
 static void run_cmd(media_worker *w, mcmd *m)
 {
+	if (m->type == MCMD_STALL) {
+		usleep(m->u.stall_ms * 1000u);
+		return;
+	}
+	if (m->type == MCMD_SYNC || !m->s)
+		return; /* SYNC is answered by sync_answer once the due ticks have run too */
 	media_session *s = m->s;
-	media_tx *t = s ? &s->tx : NULL;
+	media_tx *t = &s->tx;
 	switch (m->type) {
 	case MCMD_ADD: {
 		slot_link(w, s);
@@ -247,8 +253,8 @@ static void run_cmd(media_worker *w, mcmd *m)
 			t->dq[(t->dq_head + t->dq_len++) % MEDIA_DTMF_QUEUE] = *d;
 		t->dtmf_ms = m->u.dtmf.ms;
 		break;
-	case MCMD_STALL: usleep(m->u.stall_ms * 1000u); break;
-	case MCMD_SYNC: break; /* answered by sync_answer once the due ticks have run too */
+	case MCMD_STALL:
+	case MCMD_SYNC: break; /* above */
 	}
 }
 

@@ -33,15 +33,17 @@ echo "ok - --media-fifo without the right: $(cat "$T/fifo.out")"
 rc=0
 "$OPENUM" um --db "$OPENUM_DB" --listen-tcp 127.0.0.1:0 --media-cpu 1023 --quiet \
 	>"$T/cpu.out" 2>&1 || rc=$?
-[ $rc -eq 1 ] && grep -q "cannot pin the media thread" "$T/cpu.out" ||
+if [ $rc -ne 1 ] || ! grep -q "cannot pin the media thread" "$T/cpu.out"; then
 	fail "--media-cpu 1023: exit $rc: $(cat "$T/cpu.out")"
+fi
 for bad in "--media-threads 0" "--media-threads 17" "--media-cpu 1,,2" "--media-cpu x" \
 	"--media-fifo 0" "--media-fifo 100"; do
 	rc=0
 	# shellcheck disable=SC2086 # $bad is two words
 	"$OPENUM" um --db "$OPENUM_DB" $bad >"$T/bad.out" 2>&1 || rc=$?
-	[ $rc -eq 2 ] && grep -q -- "${bad%% *}" "$T/bad.out" ||
+	if [ $rc -ne 2 ] || ! grep -q -- "${bad%% *}" "$T/bad.out"; then
 		fail "$bad: exit $rc: $(cat "$T/bad.out")"
+	fi
 done
 echo "ok - bad CPU and bad values refused"
 
