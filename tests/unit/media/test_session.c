@@ -243,8 +243,9 @@ static void test_many_sessions_paced(void **state)
 	for (int i = 0; i < N; i++) {
 		media_session_stats ss;
 		media_session_get_stats(s[i], &ss);
-		/* one packet per tick run since it was opened */
-		assert_true(ss.sent + 1 >= st.ticks - st0.ticks && ss.sent <= st.ticks);
+		/* one packet per tick run since it was opened (the stops, one command per
+		 * session, may reach a thread that is catching up in two batches) */
+		assert_true(ss.sent + 2 >= st.ticks - st0.ticks && ss.sent <= st.ticks);
 		media_session_close(s[i]);
 	}
 	media_session_stats ks;

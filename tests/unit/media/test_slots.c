@@ -126,6 +126,11 @@ static void run(rx *r, unsigned run_ms, unsigned stall_ms, media_clock_stats *st
 		assert_true(per_slot[i] == N / MEDIA_CLOCK_SLOTS ||
 		            per_slot[i] == N / MEDIA_CLOCK_SLOTS + 1);
 
+	/* the media thread ticks from the clock's start, also while the sessions open: count
+	 * the periods from the moment it has them all */
+	assert_int_equal(media_clock_sync(c), 0);
+	media_clock_stats st0;
+	media_clock_get_stats(c, &st0);
 	uv_timer_t stop, stall;
 	uv_timer_init(&loop, &stop);
 	uv_timer_init(&loop, &stall);
@@ -140,6 +145,8 @@ static void run(rx *r, unsigned run_ms, unsigned stall_ms, media_clock_stats *st
 		assert_int_equal(media_session_set_remote(s[i], "0.0.0.0", 0), 0);
 	assert_int_equal(media_clock_sync(c), 0);
 	media_clock_get_stats(c, st);
+	st->ticks -= st0.ticks;
+	st->skipped -= st0.skipped;
 	uint64_t sent = 0;
 	for (int i = 0; i < N; i++) {
 		media_session_stats ss;
@@ -207,9 +214,10 @@ static void test_once_per_period(void **state)
 				assert_int_equal(s->ts[k] - s->ts[k - 1], MEDIA_FRAME);
 		}
 	}
-	/* a loaded machine may stall the test's own loop: then some slots can have given
-	 * up one frame more than others */
-	unsigned slack = st.skipped ? 1 : 0;
+	/* a loaded machine may starve the media thread: then some slots can have given up
+	 * one frame more than others; and the stops (one command per session) may reach a
+	 * thread that is catching up in two batches, a period apart */
+	unsigned slack = (st.skipped ? 1 : 0) + 1;
 	assert_true(lo > 0); /* nobody starves */
 	assert_true(hi - lo <= 1 + slack);
 	/* one packet per period run (the periods given up are counted in skipped) */
