@@ -222,12 +222,13 @@ void media_clock_get_stats(const media_clock *c, media_clock_stats *out)
 	for (unsigned i = 0; i < c->nworkers; i++) {
 		media_worker *w = &c->workers[i];
 		uint64_t ticks = atomic_load_explicit(&w->a_ticks, memory_order_relaxed);
-		uint64_t skipped = atomic_load_explicit(&w->a_skipped, memory_order_relaxed);
+		uint64_t shift_ns = atomic_load_explicit(&w->a_shift_ns, memory_order_relaxed);
 		uint64_t late_max = atomic_load_explicit(&w->a_late_max_ns, memory_order_relaxed);
 		if (i == 0)
 			out->ticks = ticks;
-		if (skipped > out->skipped)
-			out->skipped = skipped;
+		out->shifts += atomic_load_explicit(&w->a_shifts, memory_order_relaxed);
+		if (shift_ns > out->shift_max_ns)
+			out->shift_max_ns = shift_ns;
 		if (late_max > out->late_max_ns)
 			out->late_max_ns = late_max;
 		out->late_sum_ns += atomic_load_explicit(&w->a_late_sum_ns, memory_order_relaxed);

@@ -118,8 +118,8 @@ struct media_session {
 	_Atomic uint64_t a_sent, a_sent_bytes, a_send_errors, a_octets;
 	_Atomic uint32_t a_dtmf_started; /* digits the sender has begun */
 	_Atomic bool a_anchor_set;       /* anchor_ts/anchor_ns are written (once) */
-	uint32_t anchor_ts;              /* the RTP timestamp due at anchor_ns */
-	uint64_t anchor_ns;
+	uint32_t anchor_ts;              /* the RTP timestamp due at anchor_ns + the shift */
+	uint64_t anchor_ns;              /* on the unshifted schedule (start + tick * SLOT_NS) */
 
 	/* events to the loop (under clock->ev_mu) */
 	media_session *ev_next;
@@ -172,7 +172,8 @@ struct media_worker {
 	bool quit;
 
 	/* the media thread's */
-	uint64_t tick;     /* index of the next slot tick: due at start + tick * SLOT_NS */
+	uint64_t tick;     /* the next slot tick: due at start + shift + tick * SLOT_NS */
+	uint64_t shift_ns; /* how far stalls moved the schedule back (mirrored in a_shift_ns) */
 	uint64_t armed_ns; /* when the timerfd fires next */
 	media_session *slot_head[MEDIA_CLOCK_SLOTS];
 	uint64_t unpublished_sent; /* packets not yet added to the metrics */
@@ -182,12 +183,12 @@ struct media_worker {
 	unsigned sessions;
 
 	/* written by the media thread, read by anyone */
-	_Atomic uint64_t a_ticks, a_skipped, a_late_max_ns, a_late_sum_ns;
+	_Atomic uint64_t a_ticks, a_shifts, a_shift_ns, a_late_max_ns, a_late_sum_ns;
 };
 
 struct media_clock {
 	uv_loop_t *loop;
-	uint64_t start_ns; /* slot tick k of every worker is due at start_ns + k * SLOT_NS */
+	uint64_t start_ns; /* slot tick k of a worker: due at start_ns + its shift + k * SLOT */
 	uint16_t port_min, port_max, next_port;
 	unsigned nworkers;
 	media_worker *workers;

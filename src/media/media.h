@@ -41,7 +41,7 @@
 #define MEDIA_JB_DEPTH_DEFAULT 5         /* packets ahead before a missing one counts as lost */
 #define MEDIA_JB_MAX_PAYLOAD 320         /* bytes per buffered packet (40 ms of G.711) */
 #define MEDIA_JB_MAX_GAP 16000           /* samples (2 s): a larger timestamp jump is a resync */
-#define MEDIA_CLOCK_MAX_BEHIND 3         /* periods late after which missed ticks are skipped */
+#define MEDIA_CLOCK_MAX_BEHIND 3         /* periods late after which the schedule moves back */
 #define MEDIA_CLOCK_SLOTS 10             /* phases of the 20 ms period: a slot tick every 2 ms */
 #define MEDIA_WAV_MAX_BYTES (256u << 20) /* largest WAV file media_wav_read accepts */
 
@@ -365,25 +365,30 @@ typedef struct media_clock media_clock;
 typedef struct media_session media_session;
 
 typedef struct media_clock_stats {
-	uint64_t ticks;       /* 20 ms periods run */
-	uint64_t skipped;     /* periods given up after falling MEDIA_CLOCK_MAX_BEHIND behind */
-	uint64_t late_max_ns; /* worst lateness of a slot tick against its due time */
+	uint64_t ticks;        /* 20 ms periods run */
+	uint64_t shifts;       /* times a thread fell MEDIA_CLOCK_MAX_BEHIND behind: its
+	                        * schedule moved back (frames sent late, none skipped) */
+	uint64_t shift_max_ns; /* how far back in all */
+	uint64_t late_max_ns;  /* worst lateness of a slot tick against its due time */
 	uint64_t late_sum_ns;
 	unsigned sessions;
 	unsigned threads; /* media threads */
 } media_clock_stats;
-/* ticks: the first thread's periods; skipped, late_max: the worst thread; late_sum:
- * all threads. */
+/* ticks: the first thread's periods; shifts, late_sum: all threads; shift_max,
+ * late_max: the worst thread. */
 
 /* One clock per loop serving every session, run by its own media thread(s), never by
  * the loop: SIP work, store calls and logging on the loop cannot delay a send. Each
  * media thread has a timerfd (CLOCK_MONOTONIC, the clock of uv_hrtime) armed at
  * absolute due times, so the clock neither drifts nor rounds to milliseconds; a late
- * tick runs at once and the next is armed at its own due time. The period is cut into
- * MEDIA_CLOCK_SLOTS slots: each session is put on the media thread with the fewest
- * sessions, in its slot with the fewest, when it opens, and sends once per period at its
- * slot's tick (start + (k * SLOTS + slot) * 2 ms), so one wake-up sends a tenth of the
- * packets and no call waits behind all the others. A thread sleeps through slots
+ * tick runs at once and the next is armed at its own due time. A thread that fell
+ * MEDIA_CLOCK_MAX_BEHIND periods behind (starved, stopped) skips nothing: its schedule
+ * moves back by the delay and every session goes on with its next frame and contiguous
+ * sequence numbers and timestamps, so no audio is lost or cut by silence. The period
+ * is cut into MEDIA_CLOCK_SLOTS slots: each session is put on the media thread with the
+ * fewest sessions, in its slot with the fewest, when it opens, and sends once per period
+ * at its slot's tick (start + (k * SLOTS + slot) * 2 ms), so one wake-up sends a tenth
+ * of the packets and no call waits behind all the others. A thread sleeps through slots
  * without sessions. Ports for sessions come from [port_min, port_max] (RTP on even
  * ports, RTCP on the next odd one).
  *

@@ -107,13 +107,15 @@ static uint64_t ntp_now(void)
 	return sec << 32 | frac;
 }
 
-/* The RTP timestamp due at now_ns: the media thread advances it one frame per period,
- * sent or skipped, so it is a line through the anchor it set when the session joined. */
+/* The RTP timestamp due at now_ns: the media thread advances it one frame per period of
+ * its schedule, so it is a line through the anchor it set when the session joined, on
+ * the schedule less the time stalls moved it back (nothing is skipped: see worker.c). */
 static uint32_t rtp_ts_at(const media_session *s, uint64_t now_ns)
 {
 	if (!atomic_load_explicit(&s->a_anchor_set, memory_order_acquire))
 		return s->ts0; /* the media thread has not taken the session yet */
-	int64_t d = (int64_t)(now_ns - s->anchor_ns);
+	uint64_t shift = atomic_load_explicit(&s->worker->a_shift_ns, memory_order_relaxed);
+	int64_t d = (int64_t)(now_ns - shift - s->anchor_ns);
 	return s->anchor_ts + (uint32_t)(d / (1000000000 / MEDIA_RATE));
 }
 

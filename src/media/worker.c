@@ -49,7 +49,7 @@ static void arm(media_worker *w, uint64_t due_ns)
 
 static uint64_t due_of(const media_worker *w, uint64_t tick)
 {
-	return w->clock->start_ns + tick * SLOT_NS;
+	return w->clock->start_ns + w->shift_ns + tick * SLOT_NS;
 }
 
 /* ---- sending ---------------------------------------------------------------------- */
@@ -211,11 +211,12 @@ static void run_cmd(media_worker *w, mcmd *m)
 	switch (m->type) {
 	case MCMD_ADD: {
 		slot_link(w, s);
-		/* the RTP timestamp is a linear function of the clock from now on (skipped
-		 * ticks advance it too): the loop derives SR timestamps from this anchor */
+		/* the RTP timestamp is a linear function of the schedule from now on (one
+		 * frame per period; a stall moves the schedule, a_shift_ns says by how much):
+		 * the loop derives SR timestamps from this anchor */
 		uint64_t first = slot_next(w->tick, s->slot);
 		s->anchor_ts = t->ts;
-		s->anchor_ns = due_of(w, first);
+		s->anchor_ns = due_of(w, first) - w->shift_ns;
 		atomic_store_explicit(&s->a_anchor_set, true, memory_order_release);
 		if (due_of(w, first) < w->armed_ns)
 			arm(w, due_of(w, first));
@@ -306,20 +307,17 @@ static void atomic_add(_Atomic uint64_t *a, uint64_t v)
 	                      memory_order_relaxed);
 }
 
-/* Gives up k slot ticks from w->tick on (the thread stalled). The RTP timestamps still
- * follow the clock (RFC 3550 5.1): every session moves on by the frames its own slot
- * missed, so a receiver sees them as lost audio, not a playout falling behind. */
-static void skip(media_worker *w, uint64_t k)
+/* The thread stalled late_ns past the due time of w->tick (starved of CPU, stopped):
+ * the schedule moves back by that much instead of giving frames up or sending the missed
+ * ones as a burst. Every session goes on with its next frame, sequence number and RTP
+ * timestamp (contiguous: a stored prompt's samples keep their spacing), one period
+ * apart again; the receiver sees the stall as a late arrival, which its jitter buffer
+ * absorbs, and no audio is lost or has silence put into it. */
+static void shift(media_worker *w, uint64_t late_ns)
 {
-	unsigned first = (unsigned)(w->tick % SLOTS);
-	for (unsigned i = 0; i < SLOTS; i++) {
-		uint64_t n = k / SLOTS + ((i + SLOTS - first) % SLOTS < k % SLOTS ? 1 : 0);
-		if (i == 0)
-			atomic_add(&w->a_skipped, n); /* periods, counted where they begin */
-		for (media_session *s = w->slot_head[i]; s; s = s->tx.next)
-			s->tx.ts += (uint32_t)(n * MEDIA_FRAME);
-	}
-	w->tick += k;
+	w->shift_ns += late_ns;
+	atomic_add(&w->a_shifts, 1);
+	atomic_store_explicit(&w->a_shift_ns, w->shift_ns, memory_order_relaxed);
 }
 
 /* The next slot tick that has sessions (at most one period ahead), or the next period's
@@ -344,8 +342,8 @@ static void run_ticks(media_worker *w)
 			break;
 		uint64_t late = now > due ? now - due : 0;
 		if (late >= MEDIA_CLOCK_MAX_BEHIND * PERIOD_NS) {
-			skip(w,
-			     late / SLOT_NS); /* give the lost ticks up rather than send a burst */
+			atomic_max(&w->a_late_max_ns, late);
+			shift(w, late); /* this tick is due now: sent late, nothing skipped */
 			continue;
 		}
 		unsigned slot = (unsigned)(w->tick % SLOTS);

@@ -1,7 +1,8 @@
 /* Tests for the slot scheduling of media_clock (src/media/session.c): sessions are
  * spread evenly over the MEDIA_CLOCK_SLOTS phases of the 20 ms period, every session
  * sends exactly once per period (none starves, none sends twice), and the RTP sequence
- * numbers and timestamps of each stream stay exact, also across a stalled media thread.
+ * numbers and timestamps of each stream stay exact, also across a stalled media thread
+ * (which sends late and skips nothing).
  * The packets are received on the loop by a plain libuv UDP socket. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -29,7 +30,8 @@ typedef struct rx {
 	uv_udp_t sock;
 	stream st[N];
 	unsigned nst;
-	unsigned bad; /* unparsable, unknown streams, overflow */
+	unsigned bad;    /* unparsable, unknown streams, overflow */
+	unsigned win[N]; /* packets each session sent in the periods counted (not the opening) */
 	uint8_t buf[MEDIA_RTP_MAX];
 } rx;
 
@@ -84,7 +86,7 @@ static void stop_cb(uv_timer_t *h)
 
 static void stall_cb(uv_timer_t *h)
 {
-	/* the media thread sleeps over MEDIA_CLOCK_MAX_BEHIND periods: ticks are given up */
+	/* the media thread sleeps over MEDIA_CLOCK_MAX_BEHIND periods: its schedule moves */
 	assert_int_equal(media_clock_stall(h->data, 130), 0);
 }
 
@@ -131,6 +133,12 @@ static void run(rx *r, unsigned run_ms, unsigned stall_ms, media_clock_stats *st
 	assert_int_equal(media_clock_sync(c), 0);
 	media_clock_stats st0;
 	media_clock_get_stats(c, &st0);
+	uint64_t sent0[N];
+	for (int i = 0; i < N; i++) {
+		media_session_stats ss;
+		media_session_get_stats(s[i], &ss);
+		sent0[i] = ss.sent;
+	}
 	uv_timer_t stop, stall;
 	uv_timer_init(&loop, &stop);
 	uv_timer_init(&loop, &stall);
@@ -146,12 +154,14 @@ static void run(rx *r, unsigned run_ms, unsigned stall_ms, media_clock_stats *st
 	assert_int_equal(media_clock_sync(c), 0);
 	media_clock_get_stats(c, st);
 	st->ticks -= st0.ticks;
-	st->skipped -= st0.skipped;
+	st->shifts -= st0.shifts;
+	st->shift_max_ns -= st0.shift_max_ns;
 	uint64_t sent = 0;
 	for (int i = 0; i < N; i++) {
 		media_session_stats ss;
 		media_session_get_stats(s[i], &ss);
 		sent += ss.sent;
+		r->win[i] = (unsigned)(ss.sent - sent0[i]);
 		assert_int_equal(ss.send_errors, 0);
 		media_session_close(s[i]);
 	}
@@ -204,56 +214,59 @@ static void test_once_per_period(void **state)
 	run(&r, 300, 0, &st);
 	assert_true(st.ticks >= 5);
 	unsigned lo = MAXP, hi = 0;
+	for (unsigned i = 0; i < N; i++) {
+		lo = r.win[i] < lo ? r.win[i] : lo;
+		hi = r.win[i] > hi ? r.win[i] : hi;
+	}
 	for (unsigned i = 0; i < r.nst; i++) {
 		stream *s = &r.st[i];
-		lo = s->n < lo ? s->n : lo;
-		hi = s->n > hi ? s->n : hi;
 		for (unsigned k = 1; k < s->n; k++) {
 			assert_int_equal((uint16_t)(s->seq[k] - s->seq[k - 1]), 1);
-			if (st.skipped == 0) /* a loaded machine may stall the test's loop */
-				assert_int_equal(s->ts[k] - s->ts[k - 1], MEDIA_FRAME);
+			/* also when a loaded machine starved the media thread: nothing skipped */
+			assert_int_equal(s->ts[k] - s->ts[k - 1], MEDIA_FRAME);
 		}
 	}
-	/* a loaded machine may starve the media thread: then some slots can have given up
-	 * one frame more than others; and the stops (one command per session) may reach a
-	 * thread that is catching up in two batches, a period apart */
-	unsigned slack = (st.skipped ? 1 : 0) + 1;
+	/* the stops (one command per session) may reach a thread that is catching up in
+	 * two batches, a period apart */
+	unsigned slack = 1;
 	assert_true(lo > 0); /* nobody starves */
 	assert_true(hi - lo <= 1 + slack);
-	/* one packet per period run (the periods given up are counted in skipped) */
-	assert_true(hi <= st.ticks + 1 && lo + 1 + slack >= st.ticks);
+	/* one packet per period run (counted from the moment the thread has every session:
+	 * the opening of 33 sessions can take periods on a loaded machine) */
+	if (hi > st.ticks + 1 || lo + 1 + slack < st.ticks)
+		fail_msg("%u to %u packets per stream in %llu periods (%llu shifts)", lo, hi,
+		         (unsigned long long)st.ticks, (unsigned long long)st.shifts);
 }
 
-/* A stalled loop gives ticks up for every slot alike: each stream's timestamps jump by
- * the frames its slot missed, sequence numbers stay continuous, and every stream covers
- * the same stretch of media time (to one frame). */
-static void test_stall_keeps_timestamps(void **state)
+/* A media thread stalled for 130 ms gives nothing up: its schedule moves back by the
+ * stall for every slot alike, and each stream goes on with contiguous sequence numbers
+ * and timestamps (one frame per packet), no timestamp jump, no burst. */
+static void test_stall_sends_late_skips_nothing(void **state)
 {
 	(void)state;
 	static rx r;
 	media_clock_stats st;
 	run(&r, 400, 150, &st);
-	assert_true(st.skipped > 0);
+	assert_true(st.shifts > 0);
+	assert_true(st.shift_max_ns >=
+	            (uint64_t)MEDIA_CLOCK_MAX_BEHIND * MEDIA_PTIME_MS * 1000000u);
 	unsigned lo = UINT32_MAX, hi = 0;
 	for (unsigned i = 0; i < r.nst; i++) {
 		stream *s = &r.st[i];
 		assert_true(s->n > 2);
-		unsigned jumps = 0;
 		for (unsigned k = 1; k < s->n; k++) {
 			assert_int_equal((uint16_t)(s->seq[k] - s->seq[k - 1]), 1);
-			uint32_t d = s->ts[k] - s->ts[k - 1];
-			assert_int_equal(d % MEDIA_FRAME, 0);
-			assert_true(d >= MEDIA_FRAME);
-			jumps += d > MEDIA_FRAME;
+			assert_int_equal(s->ts[k] - s->ts[k - 1], MEDIA_FRAME);
 		}
-		assert_true(jumps >= 1);
-		uint32_t span = (s->ts[s->n - 1] - s->ts[0]) / MEDIA_FRAME;
-		/* frames given up: those of the skipped periods, one more for some slots */
-		assert_true(span - (s->n - 1) <= st.skipped + 1);
-		lo = span < lo ? span : lo;
-		hi = span > hi ? span : hi;
 	}
-	assert_true(hi - lo <= 1);
+	for (unsigned i = 0; i < N; i++) {
+		lo = r.win[i] < lo ? r.win[i] : lo;
+		hi = r.win[i] > hi ? r.win[i] : hi;
+	}
+	/* every stream sent in every period the thread ran (the stops may come a period
+	 * apart) */
+	assert_true(hi - lo <= 2);
+	assert_true(hi <= st.ticks + 1 && lo + 2 >= st.ticks);
 }
 
 int main(void)
@@ -261,7 +274,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_slot_pick),
 	    cmocka_unit_test(test_once_per_period),
-	    cmocka_unit_test(test_stall_keeps_timestamps),
+	    cmocka_unit_test(test_stall_sends_late_skips_nothing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
