@@ -68,6 +68,9 @@ static void usage(FILE *out)
 	    "  --media-cpu LIST      pin media thread i to CPU LIST[i %% n] (e.g. 1 or 2,3)\n"
 	    "  --media-fifo PRIO     run the media threads SCHED_FIFO at PRIO (1-99; needs\n"
 	    "                        root or CAP_SYS_NICE, else the server does not start)\n"
+	    "  --media-spin US       media threads wake US microseconds (1-1000) before a send\n"
+	    "                        is due and busy-wait the rest: less jitter, for threads\n"
+	    "                        with a CPU of their own (--media-cpu); default 0: sleep\n"
 	    "  --web IP:PORT         also serve the web service (HTTPS with --cert/--key; plain\n"
 	    "                        HTTP only on a loopback address without --cert)\n"
 	    "  --outbound HOST[:PORT] where Play-On-Phone calls go (the proxy; TLS, default\n"
@@ -168,6 +171,7 @@ static const conf_key keys[] = {
     {"media-threads", false, false},
     {"media-cpu", false, false},
     {"media-fifo", false, false},
+    {"media-spin", false, false},
     {"web", false, false},
     {"port-file", false, false},
     {"outbound", false, false},
@@ -200,6 +204,8 @@ static const char *where = ""; /* "FILE line N: " while parsing the file's optio
 #define TRANSCRIBE_WORKERS_MAX_S "16"
 #define MEDIA_THREADS_MAX_S "16"
 _Static_assert(MEDIA_THREADS_MAX == 16, "MEDIA_THREADS_MAX_S");
+#define MEDIA_SPIN_MAX_US_S "1000"
+_Static_assert(MEDIA_SPIN_MAX_US == 1000, "MEDIA_SPIN_MAX_US_S");
 _Static_assert(TRANSCRIBE_WORKERS_MAX == 16, "TRANSCRIBE_WORKERS_MAX_S");
 
 /* um_server_cfg.transcribe: a stored message goes to the transcription workers */
@@ -348,6 +354,7 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 		                                         "--media-threads",
 		                                         "--media-cpu",
 		                                         "--media-fifo",
+		                                         "--media-spin",
 		                                         "--web",
 		                                         "--port-file",
 		                                         "--outbound",
@@ -477,6 +484,13 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 			if (!cli_num(v, 99, &n) || n == 0)
 				return bad("--media-fifo needs a priority from 1 to 99:", v);
 			c.ua.media.fifo_prio = (int)n;
+		} else if (strcmp(o, "--media-spin") == 0) {
+			if (!cli_num(v, MEDIA_SPIN_MAX_US, &n))
+				return bad(
+				    "--media-spin needs microseconds from 0 to " MEDIA_SPIN_MAX_US_S
+				    ":",
+				    v);
+			c.ua.media.spin_us = n;
 		} else if (strcmp(o, "--max-message-seconds") == 0) {
 			if (!cli_num(v, 86400, &n) || n == 0)
 				return bad("expected a number of seconds:", v);

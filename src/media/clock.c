@@ -146,7 +146,7 @@ int media_clock_open_opts(uv_loop_t *loop, uint16_t port_min, uint16_t port_max,
 	if (port_min < 2 || port_max <= port_min)
 		return media_fail(why, "media: bad RTP port range", OPENUM_EINVAL);
 	if (o->threads > MEDIA_THREADS_MAX || o->ncpus > MEDIA_THREADS_MAX || o->fifo_prio < 0 ||
-	    o->fifo_prio > 99)
+	    o->fifo_prio > 99 || o->spin_us > MEDIA_SPIN_MAX_US)
 		return media_fail(why, "media: bad media thread options", OPENUM_EINVAL);
 	media_clock *c = calloc(1, sizeof(*c));
 	if (!c)
@@ -176,6 +176,7 @@ int media_clock_open_opts(uv_loop_t *loop, uint16_t port_min, uint16_t port_max,
 		w->clock = c;
 		w->index = i;
 		w->tfd = w->efd = -1;
+		w->spin_ns = (uint64_t)o->spin_us * 1000u;
 		pthread_mutex_init(&w->mu, NULL);
 	}
 	for (unsigned i = 0; i < c->nworkers && !err; i++)

@@ -174,6 +174,7 @@ struct media_worker {
 	/* the media thread's */
 	uint64_t tick;     /* the next slot tick: due at start + shift + tick * SLOT_NS */
 	uint64_t shift_ns; /* how far stalls moved the schedule back (mirrored in a_shift_ns) */
+	uint64_t spin_ns;  /* busy-wait this long before a due slot tick (0: sleep to it) */
 	uint64_t armed_ns; /* when the timerfd fires next */
 	media_session *slot_head[MEDIA_CLOCK_SLOTS];
 	uint64_t unpublished_sent; /* packets not yet added to the metrics */

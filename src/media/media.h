@@ -402,12 +402,18 @@ typedef struct media_clock_stats {
  * media_session_close returns at once; the sockets are closed and the session freed
  * on the loop once its thread has let it go. media_clock_close joins the threads. */
 #define MEDIA_THREADS_MAX 16
+#define MEDIA_SPIN_MAX_US 1000 /* half a slot: more would keep the thread spinning */
 
 typedef struct media_clock_options {
 	unsigned threads; /* media threads, 1 to MEDIA_THREADS_MAX; 0: 1 */
 	unsigned ncpus;   /* thread i is pinned to cpus[i % ncpus]; 0: not pinned */
 	int cpus[MEDIA_THREADS_MAX];
 	int fifo_prio; /* 1-99: the threads run SCHED_FIFO at this priority; 0: normal */
+	/* 1 to MEDIA_SPIN_MAX_US: a thread sleeps until spin_us before a slot tick with
+	 * sessions is due and busy-waits on CLOCK_MONOTONIC from there (for a media thread
+	 * with a CPU of its own: it beats the kernel's wake-up latency at the price of that
+	 * CPU's idle time); 0: sleep until the due time */
+	unsigned spin_us;
 } media_clock_options;
 
 /* EIO (why says which) when a thread cannot start: no file descriptor left, SCHED_FIFO

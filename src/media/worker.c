@@ -330,6 +330,36 @@ static uint64_t next_tick(const media_worker *w)
 	return w->tick + (SLOTS - w->tick % SLOTS) % SLOTS;
 }
 
+/* Busy-waits until due (--media-spin): the timerfd woke the thread spin_ns early. */
+static uint64_t spin_until(uint64_t due)
+{
+	uint64_t now;
+	while ((now = mono_ns()) < due) {
+#if defined(__x86_64__) || defined(__i386__)
+		__builtin_ia32_pause(); /* spin-wait hint: saves power, frees the sibling thread */
+#endif
+	}
+	return now;
+}
+
+/* With spin_ns: when the next slot tick with sessions is due within spin_ns, move to it
+ * (over empty slots, counting the periods they begin) and busy-wait until it is due.
+ * Returns whether it did (now updated). */
+static bool spin_to_next(media_worker *w, uint64_t *now)
+{
+	if (!w->spin_ns)
+		return false;
+	uint64_t nt = next_tick(w);
+	uint64_t due = due_of(w, nt);
+	if (!w->slot_head[nt % SLOTS] || due > *now + w->spin_ns)
+		return false; /* idle, or not yet: the timerfd wakes the thread spin_ns before */
+	for (; w->tick < nt; w->tick++)
+		if (w->tick % SLOTS == 0)
+			atomic_add(&w->a_ticks, 1);
+	*now = spin_until(due);
+	return true;
+}
+
 static void run_ticks(media_worker *w)
 {
 	uint64_t expirations;
@@ -338,22 +368,32 @@ static void run_ticks(media_worker *w)
 	int runs = 0;
 	for (;;) {
 		uint64_t due = due_of(w, w->tick);
-		if (now + SLACK_NS < due)
-			break;
+		if (now + SLACK_NS < due) {
+			if (runs == CATCHUP_PER_CB || !spin_to_next(w, &now))
+				break;
+			due = due_of(w, w->tick);
+		}
+		unsigned slot = (unsigned)(w->tick % SLOTS);
+		if (!w->slot_head[slot]) {
+			/* nothing to send: passed over however late, so that only a tick that
+			 * sends is measured (the empty ticks since the last send are up to a
+			 * period old when the thread wakes for its next one) */
+			if (slot == 0)
+				atomic_add(&w->a_ticks, 1);
+			w->tick++;
+			continue;
+		}
 		uint64_t late = now > due ? now - due : 0;
 		if (late >= MEDIA_CLOCK_MAX_BEHIND * PERIOD_NS) {
 			atomic_max(&w->a_late_max_ns, late);
 			shift(w, late); /* this tick is due now: sent late, nothing skipped */
 			continue;
 		}
-		unsigned slot = (unsigned)(w->tick % SLOTS);
-		if (w->slot_head[slot]) {
-			if (runs == CATCHUP_PER_CB)
-				break;
-			runs++;
-			atomic_add(&w->a_late_sum_ns, late);
-			atomic_max(&w->a_late_max_ns, late);
-		}
+		if (runs == CATCHUP_PER_CB)
+			break;
+		runs++;
+		atomic_add(&w->a_late_sum_ns, late);
+		atomic_max(&w->a_late_max_ns, late);
 		if (slot == 0)
 			atomic_add(&w->a_ticks, 1);
 		w->tick++;
@@ -365,7 +405,10 @@ static void run_ticks(media_worker *w)
 		metrics_add(MET_RTP_SENT, (int64_t)w->unpublished_sent);
 		w->unpublished_sent = 0;
 	}
-	arm(w, due_of(w, next_tick(w)));
+	uint64_t nt = next_tick(w), next = due_of(w, nt);
+	if (w->spin_ns && w->slot_head[nt % SLOTS] && next > w->spin_ns)
+		next -= w->spin_ns; /* wake early, spin the rest */
+	arm(w, next);
 }
 
 static void *worker_main(void *arg)

@@ -1,8 +1,8 @@
 #!/bin/sh
-# openum um's media threads (--media-threads, --media-cpu, --media-fifo): a subscriber
-# call on a server with two media threads pinned to CPU 0 hears the welcome prompt and
-# the goodbye whole (the prompts' own bytes found in the caller's recording) and the
-# server hangs up; SCHED_FIFO without the right to it, a CPU that does not exist and
+# openum um's media threads (--media-threads, --media-cpu, --media-fifo, --media-spin): a
+# subscriber call on a server with two media threads pinned to CPU 0 that busy-wait the
+# last 200 us before each send hears the welcome prompt and the goodbye whole (the
+# prompts' own bytes found in the caller's recording) and the server hangs up; SCHED_FIFO without the right to it, a CPU that does not exist and
 # bad values stop the server at start with a message saying so.
 # timeout: 90
 set -eu
@@ -37,7 +37,7 @@ if [ $rc -ne 1 ] || ! grep -q "cannot pin the media thread" "$T/cpu.out"; then
 	fail "--media-cpu 1023: exit $rc: $(cat "$T/cpu.out")"
 fi
 for bad in "--media-threads 0" "--media-threads 17" "--media-cpu 1,,2" "--media-cpu x" \
-	"--media-fifo 0" "--media-fifo 100"; do
+	"--media-fifo 0" "--media-fifo 100" "--media-spin 1001" "--media-spin x"; do
 	rc=0
 	# shellcheck disable=SC2086 # $bad is two words
 	"$OPENUM" um --db "$OPENUM_DB" $bad >"$T/bad.out" 2>&1 || rc=$?
@@ -52,6 +52,7 @@ cat >"$T/um.conf" <<CONF
 [um]
 media-threads = 2
 media-cpu = 0
+media-spin = 200
 CONF
 bg "$OPENUM" um --config "$T/um.conf" --db "$OPENUM_DB" --listen-tcp 127.0.0.1:0 \
 	--domain localhost --port-file "$T/ports" --rtp-ports 42000-42999 2>"$T/um.log"

@@ -92,7 +92,8 @@ static void stall_cb(uv_timer_t *h)
 
 /* Runs N sessions sending silence to one receiver for run_ms (with a stall of the loop
  * at stall_ms when not 0); fills r and the clock's statistics. */
-static void run(rx *r, unsigned run_ms, unsigned stall_ms, media_clock_stats *st)
+static void run(rx *r, unsigned run_ms, unsigned stall_ms, media_clock_stats *st,
+                const media_clock_options *o)
 {
 	uv_loop_t loop;
 	assert_int_equal(uv_loop_init(&loop), 0);
@@ -108,7 +109,8 @@ static void run(rx *r, unsigned run_ms, unsigned stall_ms, media_clock_stats *st
 
 	uint16_t base = port_base(2 * N + 20);
 	media_clock *c;
-	assert_int_equal(media_clock_open(&loop, base, (uint16_t)(base + 2 * N + 19), &c), 0);
+	assert_int_equal(
+	    media_clock_open_opts(&loop, base, (uint16_t)(base + 2 * N + 19), o, &c, NULL), 0);
 	media_session_config cfg = {.bind_ip = "127.0.0.1",
 	                            .codec = MEDIA_PCMU,
 	                            .pt = 0,
@@ -206,12 +208,11 @@ static void test_slot_pick(void **state)
 /* Every session sends once per period: counts differ by at most one between sessions
  * (the last period may stop half-way through the slots) and match the periods run;
  * each stream's sequence numbers go up by one and its timestamps by 160. */
-static void test_once_per_period(void **state)
+static void once_per_period(const media_clock_options *o)
 {
-	(void)state;
 	static rx r;
 	media_clock_stats st;
-	run(&r, 300, 0, &st);
+	run(&r, 300, 0, &st, o);
 	assert_true(st.ticks >= 5);
 	unsigned lo = MAXP, hi = 0;
 	for (unsigned i = 0; i < N; i++) {
@@ -238,6 +239,21 @@ static void test_once_per_period(void **state)
 		         (unsigned long long)st.ticks, (unsigned long long)st.shifts);
 }
 
+static void test_once_per_period(void **state)
+{
+	(void)state;
+	once_per_period(NULL);
+}
+
+/* --media-spin: a thread that wakes early and busy-waits to each due slot tick (over
+ * the empty ones) still sends every session once per period, in order. */
+static void test_spin_once_per_period(void **state)
+{
+	(void)state;
+	media_clock_options o = {.spin_us = 500};
+	once_per_period(&o);
+}
+
 /* A media thread stalled for 130 ms gives nothing up: its schedule moves back by the
  * stall for every slot alike, and each stream goes on with contiguous sequence numbers
  * and timestamps (one frame per packet), no timestamp jump, no burst. */
@@ -246,7 +262,7 @@ static void test_stall_sends_late_skips_nothing(void **state)
 	(void)state;
 	static rx r;
 	media_clock_stats st;
-	run(&r, 400, 150, &st);
+	run(&r, 400, 150, &st, NULL);
 	assert_true(st.shifts > 0);
 	assert_true(st.shift_max_ns >=
 	            (uint64_t)MEDIA_CLOCK_MAX_BEHIND * MEDIA_PTIME_MS * 1000000u);
@@ -274,6 +290,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_slot_pick),
 	    cmocka_unit_test(test_once_per_period),
+	    cmocka_unit_test(test_spin_once_per_period),
 	    cmocka_unit_test(test_stall_sends_late_skips_nothing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -325,6 +325,18 @@ static void test_options(void **state)
 	o = (media_clock_options){.fifo_prio = 100};
 	assert_int_equal(media_clock_open_opts(&loop, base, (uint16_t)(base + 19), &o, &c, &why),
 	                 OPENUM_EINVAL);
+	/* --media-spin: 0 to MEDIA_SPIN_MAX_US microseconds */
+	o = (media_clock_options){.spin_us = MEDIA_SPIN_MAX_US + 1};
+	why = NULL;
+	assert_int_equal(media_clock_open_opts(&loop, base, (uint16_t)(base + 19), &o, &c, &why),
+	                 OPENUM_EINVAL);
+	assert_string_equal(why, "media: bad media thread options");
+	o = (media_clock_options){.spin_us = MEDIA_SPIN_MAX_US};
+	assert_int_equal(media_clock_open_opts(&loop, base, (uint16_t)(base + 19), &o, &c, &why),
+	                 0);
+	media_clock_close(c);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	c = NULL;
 	/* a CPU this machine does not have */
 	o = (media_clock_options){.ncpus = 1, .cpus = {CPU_SETSIZE - 1}};
 	why = NULL;
