@@ -8,6 +8,10 @@
  *   stamp, SO_TIMESTAMPNS) minus the time its RTP timestamp says it is due (8 kHz clock),
  *   relative to the earliest packet of the same stream in the window. A perfectly paced
  *   stream gives 0 for every packet whatever its constant delay; p50/p99/max over all.
+ *   A timestamp jump (frames skipped) or a packet 60 ms or more late (a stalled sender
+ *   that moved its schedule back: openum sends late and skips nothing) starts a new
+ *   segment measured from its own earliest packet; skipped frames and stalls (with the
+ *   worst one's delay) are counted apart.
  * - inter-arrival: |arrival gap - timestamp gap| between consecutive packets of a stream
  *   (RFC 3550's D(i-1,i)), p50/p99.
  *
@@ -32,6 +36,9 @@
 #define BATCH 64
 #define HASH_CAP 16384   /* power of two, more than twice the streams we expect */
 #define NS_PER_TS 125000 /* one 8 kHz sample */
+/* a packet this much later than the earliest of its segment: the sender stalled (openum
+ * moves its schedule back after 3 periods, src/media/worker.c) */
+#define STALL_NS 60000000
 
 typedef struct stream {
 	uint32_t ssrc;
@@ -42,8 +49,12 @@ typedef struct stream {
 	uint64_t ext_ts;   /* unwrapped timestamp of the last packet */
 	uint32_t win_packets;
 	uint64_t win_first_seq, win_max_seq, seq_ext; /* extended sequence numbers */
-	uint32_t seg;     /* schedule segment: a timestamp jump starts the next one */
+	uint32_t seg;     /* schedule segment: a timestamp jump or a stall starts the next one */
 	uint64_t skipped; /* frames the sender skipped (timestamp jumps, no seq gap) */
+	int have_min;     /* seg_min is set */
+	int64_t seg_min;  /* the earliest arrival against the schedule in this segment */
+	uint64_t stalls;  /* the sender fell STALL_NS behind and moved its schedule back */
+	int64_t stall_max;
 } stream;
 
 typedef struct sample {
@@ -129,6 +140,48 @@ static long long run_wait_ns(const char *pid)
 	return sum;
 }
 
+/* The time on a CPU and waiting for one (schedstat, ns) of the process's media threads
+ * (comm "openum-media*"): the sending alone, apart from the SIP loop. */
+static void media_ns(const char *pid, long long *run_out, long long *wait_out)
+{
+	char path[300], comm[64];
+	*run_out = *wait_out = -1;
+	snprintf(path, sizeof(path), "/proc/%s/task", pid);
+	DIR *d = opendir(path);
+	if (!d)
+		return;
+	long long run_sum = 0, wait_sum = 0;
+	int found = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/task/%s/comm", pid, e->d_name);
+		FILE *f = fopen(path, "r");
+		if (!f)
+			continue;
+		int is_media = fgets(comm, sizeof(comm), f) && !strncmp(comm, "openum-media", 12);
+		fclose(f);
+		if (!is_media)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/task/%s/schedstat", pid, e->d_name);
+		f = fopen(path, "r");
+		long long run, wait;
+		if (f && fscanf(f, "%lld %lld", &run, &wait) == 2) {
+			run_sum += run;
+			wait_sum += wait;
+			found = 1;
+		}
+		if (f)
+			fclose(f);
+	}
+	closedir(d);
+	if (found) {
+		*run_out = run_sum;
+		*wait_out = wait_sum;
+	}
+}
+
 static stream *find(uint32_t ssrc)
 {
 	unsigned h = (ssrc * 2654435761u) & (HASH_CAP - 1);
@@ -211,11 +264,26 @@ static void packet(const uint8_t *b, size_t len, uint64_t arrival, int window)
 			if (dts > 160 * dseq)
 				s->skipped += (uint64_t)(dts / 160 - dseq);
 			s->seg++;
+			s->have_min = 0;
 		}
 		if (s->seq_ext > s->win_max_seq)
 			s->win_max_seq = s->seq_ext;
 		s->win_packets++;
 		int64_t off = (int64_t)arrival - (int64_t)(s->ext_ts * NS_PER_TS);
+		if (s->have_min && off - s->seg_min >= STALL_NS) {
+			/* the sender stalled and moved its schedule back (openum sends late
+			 * and skips nothing): count the stall, measure from here on against
+			 * the new schedule */
+			if (off - s->seg_min > s->stall_max)
+				s->stall_max = off - s->seg_min;
+			s->stalls++;
+			s->seg++;
+			s->have_min = 0;
+		}
+		if (!s->have_min || off < s->seg_min) {
+			s->seg_min = off;
+			s->have_min = 1;
+		}
 		push_sample(idx, s->seg, off);
 	}
 	s->last_seq = seq;
@@ -336,6 +404,7 @@ int main(int argc, char **argv)
 	uint64_t t_begin = mono_ns(), t_up = 0, t_win = 0, t_end = 0;
 	long cpu0 = -1, cpu1 = -1;
 	long long wait0 = -1, wait1 = -1;
+	long long mrun0 = -1, mrun1 = -1, mwait0 = -1, mwait1 = -1;
 	long rss1 = -1;
 	int window = 0;
 	uint64_t rtcp_n = 0;
@@ -348,11 +417,15 @@ int main(int argc, char **argv)
 			t_win = now;
 			cpu0 = pid ? cpu_ticks(pid) : -1;
 			wait0 = pid ? run_wait_ns(pid) : -1;
+			if (pid)
+				media_ns(pid, &mrun0, &mwait0);
 		}
 		if (window && now >= t_win + (uint64_t)seconds * 1000000000u) {
 			t_end = now;
 			cpu1 = pid ? cpu_ticks(pid) : -1;
 			wait1 = pid ? run_wait_ns(pid) : -1;
+			if (pid)
+				media_ns(pid, &mrun1, &mwait1);
 			rss1 = pid ? rss_kib(pid) : -1;
 			break;
 		}
@@ -413,9 +486,14 @@ int main(int argc, char **argv)
 		received += s->win_packets;
 		expected += s->win_max_seq - s->win_first_seq + 1;
 	}
-	uint64_t skipped = 0;
-	for (unsigned i = 0; i < HASH_CAP; i++)
+	uint64_t skipped = 0, stalls = 0;
+	int64_t stall_max = 0;
+	for (unsigned i = 0; i < HASH_CAP; i++) {
 		skipped += streams[i].skipped;
+		stalls += streams[i].stalls;
+		if (streams[i].stall_max > stall_max)
+			stall_max = streams[i].stall_max;
+	}
 	int64_t *dev = malloc((nsamples ? nsamples : 1) * sizeof(*dev));
 	if (!dev)
 		return 1;
@@ -447,14 +525,17 @@ int main(int argc, char **argv)
 	printf("streams=%u seconds=%.3f packets=%llu pps=%.0f lost=%lld "
 	       "dev_p50_us=%.1f dev_p99_us=%.1f dev_p999_us=%.1f dev_max_us=%.1f "
 	       "ia_p50_us=%.1f ia_p99_us=%.1f cpu_s=%.2f wait_s=%.2f rtcp=%llu skipped=%llu "
-	       "rss_kib=%ld\n",
+	       "stalls=%llu stall_max_us=%.1f rss_kib=%ld media_cpu_s=%.3f media_wait_s=%.3f\n",
 	       active, secs, (unsigned long long)received, (double)received / secs,
 	       (long long)expected - (long long)received, (double)PCT(dev, nsamples, 0.5) / 1e3,
 	       (double)PCT(dev, nsamples, 0.99) / 1e3, (double)PCT(dev, nsamples, 0.999) / 1e3,
 	       nsamples ? (double)dev[nsamples - 1] / 1e3 : 0.0, (double)PCT(ia, nia, 0.5) / 10,
 	       (double)PCT(ia, nia, 0.99) / 10, cpu,
 	       wait0 >= 0 && wait1 >= 0 ? (double)(wait1 - wait0) / 1e9 : -1.0,
-	       (unsigned long long)rtcp_n, (unsigned long long)skipped, rss1);
+	       (unsigned long long)rtcp_n, (unsigned long long)skipped, (unsigned long long)stalls,
+	       (double)stall_max / 1e3, rss1,
+	       mrun0 >= 0 && mrun1 >= 0 ? (double)(mrun1 - mrun0) / 1e9 : -1.0,
+	       mwait0 >= 0 && mwait1 >= 0 ? (double)(mwait1 - mwait0) / 1e9 : -1.0);
 	free(dev);
 	free(samples);
 	free(ia);

@@ -2,7 +2,9 @@
  * into an
  * um_server_cfg, opens the store and the prompts, and runs um/server.c (plus the
  * Play-On-Phone engine and the web service when asked) until SIGINT or SIGTERM. */
+#define _GNU_SOURCE /* CPU_SETSIZE */
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,6 +64,14 @@ static void usage(FILE *out)
 	    "  --pin-iterations N    PBKDF2 rounds for PINs set from now on (tests only)\n"
 	    "  --rtp-ip IP           address RTP binds to and announces (default 127.0.0.1)\n"
 	    "  --rtp-ports MIN-MAX   RTP port range (default %d-%d)\n"
+	    "  --media-threads N     threads that pace and send RTP, apart from the SIP loop\n"
+	    "                        (default 1, at most %d); calls are spread over them\n"
+	    "  --media-cpu LIST      pin media thread i to CPU LIST[i %% n] (e.g. 1 or 2,3)\n"
+	    "  --media-fifo PRIO     run the media threads SCHED_FIFO at PRIO (1-99; needs\n"
+	    "                        root or CAP_SYS_NICE, else the server does not start)\n"
+	    "  --media-spin US       media threads wake US microseconds (1-1000) before a send\n"
+	    "                        is due and busy-wait the rest: less jitter, for threads\n"
+	    "                        with a CPU of their own (--media-cpu); default 0: sleep\n"
 	    "  --web IP:PORT         also serve the web service (HTTPS with --cert/--key; plain\n"
 	    "                        HTTP only on a loopback address without --cert)\n"
 	    "  --outbound HOST[:PORT] where Play-On-Phone calls go (the proxy; TLS, default\n"
@@ -120,9 +130,10 @@ static void usage(FILE *out)
 	    "      --trusted-peer proxy.example.com --domain example.com\n",
 	    UM_DEFAULT_TCP_PORT, UM_DEFAULT_TLS_PORT, UM_MAX_TRUSTED, UM_DEFAULT_MAX_MESSAGE_S,
 	    UM_DEFAULT_SILENCE_S, UM_DEFAULT_RTP_TIMEOUT_S, UM_DEFAULT_MAX_FAILED_LOGONS,
-	    UA_DEFAULT_RTP_PORT_MIN, UA_DEFAULT_RTP_PORT_MAX, UM_MWI_POLL_MS, UM_MWI_MIN_EXPIRES,
-	    TRANSCRIBE_DEFAULT_WORKERS, TRANSCRIBE_WORKERS_MAX, TRANSCRIBE_DEFAULT_HMM,
-	    TRANSCRIBE_DEFAULT_LM, TRANSCRIBE_DEFAULT_DICT, cli_um_mail_help);
+	    UA_DEFAULT_RTP_PORT_MIN, UA_DEFAULT_RTP_PORT_MAX, MEDIA_THREADS_MAX, UM_MWI_POLL_MS,
+	    UM_MWI_MIN_EXPIRES, TRANSCRIBE_DEFAULT_WORKERS, TRANSCRIBE_WORKERS_MAX,
+	    TRANSCRIBE_DEFAULT_HMM, TRANSCRIBE_DEFAULT_LM, TRANSCRIBE_DEFAULT_DICT,
+	    cli_um_mail_help);
 }
 
 /* The options a config file may hold: every option but --config. */
@@ -158,6 +169,10 @@ static const conf_key keys[] = {
     {"pin-iterations", false, false},
     {"rtp-ip", false, false},
     {"rtp-ports", false, false},
+    {"media-threads", false, false},
+    {"media-cpu", false, false},
+    {"media-fifo", false, false},
+    {"media-spin", false, false},
     {"web", false, false},
     {"port-file", false, false},
     {"outbound", false, false},
@@ -188,6 +203,10 @@ static const conf_key keys[] = {
 static const char *where = ""; /* "FILE line N: " while parsing the file's options */
 
 #define TRANSCRIBE_WORKERS_MAX_S "16"
+#define MEDIA_THREADS_MAX_S "16"
+_Static_assert(MEDIA_THREADS_MAX == 16, "MEDIA_THREADS_MAX_S");
+#define MEDIA_SPIN_MAX_US_S "1000"
+_Static_assert(MEDIA_SPIN_MAX_US == 1000, "MEDIA_SPIN_MAX_US_S");
 _Static_assert(TRANSCRIBE_WORKERS_MAX == 16, "TRANSCRIBE_WORKERS_MAX_S");
 
 /* um_server_cfg.transcribe: a stored message goes to the transcription workers */
@@ -333,6 +352,10 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 		                                         "--pin-iterations",
 		                                         "--rtp-ip",
 		                                         "--rtp-ports",
+		                                         "--media-threads",
+		                                         "--media-cpu",
+		                                         "--media-fifo",
+		                                         "--media-spin",
 		                                         "--web",
 		                                         "--port-file",
 		                                         "--outbound",
@@ -433,6 +456,45 @@ static int run_args(int argc, char **argv, int nfile, const cli_conf *cf)
 				return bad("--rtp-ports needs MIN-MAX:", v);
 			c.ua.rtp_port_min = (uint16_t)a;
 			c.ua.rtp_port_max = (uint16_t)b;
+		} else if (strcmp(o, "--media-threads") == 0) {
+			if (!cli_num(v, MEDIA_THREADS_MAX, &n) || n == 0)
+				return bad("--media-threads needs 1 to " MEDIA_THREADS_MAX_S ":",
+				           v);
+			c.ua.media.threads = n;
+		} else if (strcmp(o, "--media-cpu") == 0) {
+			/* CPU numbers separated by commas */
+			media_clock_options *mo = &c.ua.media;
+			mo->ncpus = 0;
+			for (const char *p = v; *p;) {
+				char one[8];
+				size_t len = strcspn(p, ",");
+				unsigned cpu;
+				if (len == 0 || len >= sizeof(one) ||
+				    mo->ncpus == MEDIA_THREADS_MAX)
+					return bad("--media-cpu needs CPU numbers like 1 or 2,3:",
+					           v);
+				memcpy(one, p, len);
+				one[len] = 0;
+				if (!cli_num(one, CPU_SETSIZE - 1, &cpu))
+					return bad("--media-cpu needs CPU numbers like 1 or 2,3:",
+					           v);
+				mo->cpus[mo->ncpus++] = (int)cpu;
+				p += len;
+				if (*p == ',' && *++p == 0)
+					return bad("--media-cpu needs CPU numbers like 1 or 2,3:",
+					           v);
+			}
+		} else if (strcmp(o, "--media-fifo") == 0) {
+			if (!cli_num(v, 99, &n) || n == 0)
+				return bad("--media-fifo needs a priority from 1 to 99:", v);
+			c.ua.media.fifo_prio = (int)n;
+		} else if (strcmp(o, "--media-spin") == 0) {
+			if (!cli_num(v, MEDIA_SPIN_MAX_US, &n))
+				return bad(
+				    "--media-spin needs microseconds from 0 to " MEDIA_SPIN_MAX_US_S
+				    ":",
+				    v);
+			c.ua.media.spin_us = n;
 		} else if (strcmp(o, "--max-message-seconds") == 0) {
 			if (!cli_num(v, 86400, &n) || n == 0)
 				return bad("expected a number of seconds:", v);

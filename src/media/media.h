@@ -5,15 +5,16 @@
  * Contract:
  * - The codec, packet, DTMF, jitter-buffer and WAV functions do no I/O; parsers allocate
  *   nothing and every pointer they return lies inside the buffer they were given.
- * - Everything that touches libuv (media_clock, media_session) runs on the loop thread.
+ * - The media_clock and media_session functions are called on the loop thread only; the
+ *   packets are sent by the clock's media threads (see "clock and sessions" below).
  * - Ownership: media_clock_open and media_session_open allocate; media_session_close and
  *   media_clock_close release (asynchronously, through uv_close: run the loop afterwards).
  *   media_sound_* objects are shared: each holder owns one reference (media_sound_unref).
- *   Close every session before its clock. Audio handed to media_session_play is NOT
- *   copied: it must stay valid until on_play_done fires or media_session_play_stop
- *   returns. media_session_record_take hands its PCM buffer to the caller, who free()s
- *   it. media_wav_read allocates media_audio.pcm; media_audio_free releases it.
- *   (Of the WAV functions, media_wav_read, media_wav_load and media_wav_write* do file I/O.)
+ *   Closing the clock closes the sessions left. media_session_play copies the audio;
+ *   media_session_play_sound takes a reference to the sound. media_session_record_take hands its
+ * PCM buffer to the caller, who free()s it. media_wav_read allocates media_audio.pcm;
+ * media_audio_free releases it. (Of the WAV functions, media_wav_read, media_wav_load and
+ * media_wav_write* do file I/O.)
  * - Errors: 0 or a negative OPENUM_E* code; `why` (may be NULL) gets a short static reason.
  */
 #ifndef OPENUM_MEDIA_H
@@ -40,7 +41,7 @@
 #define MEDIA_JB_DEPTH_DEFAULT 5         /* packets ahead before a missing one counts as lost */
 #define MEDIA_JB_MAX_PAYLOAD 320         /* bytes per buffered packet (40 ms of G.711) */
 #define MEDIA_JB_MAX_GAP 16000           /* samples (2 s): a larger timestamp jump is a resync */
-#define MEDIA_CLOCK_MAX_BEHIND 3         /* periods late after which missed ticks are skipped */
+#define MEDIA_CLOCK_MAX_BEHIND 3         /* periods late after which the schedule moves back */
 #define MEDIA_CLOCK_SLOTS 10             /* phases of the 20 ms period: a slot tick every 2 ms */
 #define MEDIA_WAV_MAX_BYTES (256u << 20) /* largest WAV file media_wav_read accepts */
 
@@ -364,25 +365,72 @@ typedef struct media_clock media_clock;
 typedef struct media_session media_session;
 
 typedef struct media_clock_stats {
-	uint64_t ticks;       /* 20 ms periods run */
-	uint64_t skipped;     /* periods given up after falling MEDIA_CLOCK_MAX_BEHIND behind */
-	uint64_t late_max_ns; /* worst lateness of a slot tick against its due time */
+	uint64_t ticks;        /* 20 ms periods run */
+	uint64_t shifts;       /* times a thread fell MEDIA_CLOCK_MAX_BEHIND behind: its
+	                        * schedule moved back (frames sent late, none skipped) */
+	uint64_t shift_max_ns; /* how far back in all */
+	uint64_t late_max_ns;  /* worst lateness of a slot tick against its due time */
 	uint64_t late_sum_ns;
 	unsigned sessions;
+	unsigned threads; /* media threads */
 } media_clock_stats;
+/* ticks: the first thread's periods; shifts, late_sum: all threads; shift_max,
+ * late_max: the worst thread. */
 
-/* One 20 ms clock per loop serving every session: a timerfd (CLOCK_MONOTONIC, watched
- * by a uv_poll, one file descriptor) armed at absolute due times from uv_hrtime, so the
- * clock neither drifts nor rounds to milliseconds; a late tick is run at once and the
- * next is armed at its own due time. The period is cut into MEDIA_CLOCK_SLOTS slots:
- * each session is put in the slot with the fewest sessions when it opens and sends
- * once per period at its slot's tick (start + (k * SLOTS + slot) * 2 ms), so one
- * wake-up sends a tenth of the packets and no call waits behind all the others. The
- * clock sleeps through slots without sessions. EIO when the timerfd cannot be
- * made (no file descriptor left). Ports for sessions come from [port_min, port_max]
- * (RTP on even ports, RTCP on the next odd one). */
+/* One clock per loop serving every session, run by its own media thread(s), never by
+ * the loop: SIP work, store calls and logging on the loop cannot delay a send. Each
+ * media thread has a timerfd (CLOCK_MONOTONIC, the clock of uv_hrtime) armed at
+ * absolute due times, so the clock neither drifts nor rounds to milliseconds; a late
+ * tick runs at once and the next is armed at its own due time. A thread that fell
+ * MEDIA_CLOCK_MAX_BEHIND periods behind (starved, stopped) skips nothing: its schedule
+ * moves back by the delay and every session goes on with its next frame and contiguous
+ * sequence numbers and timestamps, so no audio is lost or cut by silence. The period
+ * is cut into MEDIA_CLOCK_SLOTS slots: each session is put on the media thread with the
+ * fewest sessions, in its slot with the fewest, when it opens, and sends once per period
+ * at its slot's tick (start + (k * SLOTS + slot) * 2 ms), so one wake-up sends a tenth
+ * of the packets and no call waits behind all the others. A thread sleeps through slots
+ * without sessions. Ports for sessions come from [port_min, port_max] (RTP on even
+ * ports, RTCP on the next odd one).
+ *
+ * Threads: the loop thread owns the clock and every session (all functions below are
+ * called on it). A session's sending state belongs to its media thread; the verbs
+ * (play, stop, DTMF, remote, format, close) reach it as commands through a
+ * mutex-protected queue and an eventfd wake-up, run between slot ticks (so a session is
+ * never closed in the middle of its send). The thread reports back (a play finished, a
+ * session let go) through a uv_async: on_play_done and on_dtmf always run on the loop
+ * thread, and recording and received DTMF never leave it (receiving is the loop's).
+ * media_session_close returns at once; the sockets are closed and the session freed
+ * on the loop once its thread has let it go. media_clock_close joins the threads. */
+#define MEDIA_THREADS_MAX 16
+#define MEDIA_SPIN_MAX_US 1000 /* half a slot: more would keep the thread spinning */
+
+typedef struct media_clock_options {
+	unsigned threads; /* media threads, 1 to MEDIA_THREADS_MAX; 0: 1 */
+	unsigned ncpus;   /* thread i is pinned to cpus[i % ncpus]; 0: not pinned */
+	int cpus[MEDIA_THREADS_MAX];
+	int fifo_prio; /* 1-99: the threads run SCHED_FIFO at this priority; 0: normal */
+	/* 1 to MEDIA_SPIN_MAX_US: a thread sleeps until spin_us before a slot tick with
+	 * sessions is due and busy-waits on CLOCK_MONOTONIC from there (for a media thread
+	 * with a CPU of its own: it beats the kernel's wake-up latency at the price of that
+	 * CPU's idle time); 0: sleep until the due time */
+	unsigned spin_us;
+} media_clock_options;
+
+/* EIO (why says which) when a thread cannot start: no file descriptor left, SCHED_FIFO
+ * not permitted; EINVAL for a bad range, option or CPU. */
+int media_clock_open_opts(uv_loop_t *loop, uint16_t port_min, uint16_t port_max,
+                          const media_clock_options *o, media_clock **out, const char **why);
+/* The same with one unpinned media thread at normal priority. */
 int media_clock_open(uv_loop_t *loop, uint16_t port_min, uint16_t port_max, media_clock **out);
+/* Closes the sessions still open, lets the threads run what was queued and joins them;
+ * the clock is freed through uv_close (run the loop afterwards). */
 void media_clock_close(media_clock *c);
+/* Blocks until every media thread has run the commands queued before (at most a slot
+ * tick's work), then runs the events they posted. For tests and tools; not from an
+ * on_play_done or on_dtmf callback. */
+int media_clock_sync(media_clock *c);
+/* For tests: every media thread sleeps ms at its next wake (a preempted thread). */
+int media_clock_stall(media_clock *c, unsigned ms);
 void media_clock_get_stats(const media_clock *c, media_clock_stats *out);
 
 typedef void (*media_dtmf_cb)(media_session *s, char digit, void *arg);
@@ -423,15 +471,20 @@ int media_session_open(media_clock *c, const media_session_config *cfg, media_se
                        const char **why);
 void media_session_close(media_session *s);
 uint16_t media_session_port(const media_session *s);
-unsigned media_session_slot(const media_session *s); /* 0 .. MEDIA_CLOCK_SLOTS-1 */
+unsigned media_session_slot(const media_session *s);   /* 0 .. MEDIA_CLOCK_SLOTS-1 */
+unsigned media_session_thread(const media_session *s); /* its media thread, from 0 */
 /* The codec and payload types an SDP exchange settled after the session was opened
  * (an offer names its port before the answer picks the codec); same rules as open. */
 int media_session_set_format(media_session *s, media_codec codec, uint8_t pt, uint8_t dtmf_pt);
 /* New SDP address (re-INVITE): forgets the latch. */
 int media_session_set_remote(media_session *s, const char *ip, uint16_t port);
 /* Plays n samples of G.711 (in `enc`; transcoded if it differs from the session codec),
- * 160 per tick; replaces what was playing (without on_play_done for it). */
+ * 160 per tick; replaces what was playing (without on_play_done for it). The audio is
+ * copied (the media thread reads it later). */
 int media_session_play(media_session *s, const uint8_t *audio, size_t n, media_codec enc);
+/* The same for a shared sound (mu-law), not copied: the media thread holds a reference
+ * until it has sent it, or a later play, stop or close replaced it. */
+int media_session_play_sound(media_session *s, media_sound *snd);
 void media_session_play_stop(media_session *s);
 bool media_session_playing(const media_session *s);
 /* Queues digits ("0-9*#A-D") sent as RFC 4733 events of ms each; EINVAL for a bad digit,

@@ -1,100 +1,25 @@
-/* RTP sessions on UDP with libuv, all paced by one media_clock: a single timerfd per
- * loop (watched by a uv_poll) armed at absolute due times from uv_hrtime (start + k *
- * 20 ms), so pacing does not drift however late a callback runs and ticks are not
- * rounded to libuv's millisecond timers (that rounding alone gave up to 1 ms of send
- * jitter). Each tick sends one packet per session: a frame of the
- * playing buffer, a telephone-event, or silence. Received packets are latched on
- * (symmetric RTP), counted for RTCP, turned into DTMF digits, and recorded through the
- * jitter buffer. Nothing is allocated per packet: one receive buffer per clock. */
+/* RTP sessions on UDP, loop side: the sockets (libuv handles on the loop), receiving
+ * (latching for symmetric RTP, receiver statistics, DTMF digits, recording through the
+ * jitter buffer), RTCP reports, and the verbs (play, DTMF, remote, format) that reach
+ * the session's media thread as commands. What is sent, and when, is worker.c's: each
+ * session belongs to one media thread of its clock (clock.c); clock_int.h says who
+ * owns which field. Nothing is allocated per packet: one receive buffer per clock. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/socket.h>
-#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "../metrics/metrics.h"
-#include "media.h"
+#include "clock_int.h"
 #include "media_int.h"
 
-#define PERIOD_NS ((uint64_t)MEDIA_PTIME_MS * 1000000u)
-#define SLOTS MEDIA_CLOCK_SLOTS
-#define SLOT_NS (PERIOD_NS / SLOTS)
-#define SLACK_NS 20000u /* a slot tick up to 20 us early runs (timerfd wakes are that exact) */
-/* at most one period of slot ticks per callback: each session sends at most once per
- * callback, never a burst */
-#define CATCHUP_PER_CB SLOTS
-#define RTCP_TICKS (MEDIA_RTCP_INTERVAL_MS / MEDIA_PTIME_MS)
 #define SILENCE_LEVEL 500             /* peak below this (about -36 dBFS) counts as silence */
 #define REC_INITIAL (MEDIA_RATE * 10) /* first record buffer: 10 s */
 #define NTP_UNIX_OFFSET 2208988800u   /* seconds from 1900 to 1970 */
-
-struct media_session {
-	media_clock *clock;
-	media_session *prev, *next; /* the sessions of the same slot */
-	unsigned slot;              /* phase in the period: sends at slot * SLOT_NS */
-	uv_udp_t rtp, rtcp;
-	unsigned open_handles;
-	bool closing;
-	uint16_t port;
-	media_session_config cfg;
-	char cname[64];
-
-	struct sockaddr_storage remote, rtcp_remote;
-	bool have_remote, latched, rtcp_latched;
-
-	/* sending */
-	uint32_t ssrc;
-	uint32_t ts;
-	uint16_t seq;
-	bool talking; /* the last tick sent audio: no marker needed */
-	const uint8_t *play;
-	size_t play_n, play_pos;
-	media_codec play_enc;
-	dtmf_sender dtmf;
-	char dq[MEDIA_DTMF_QUEUE];
-	unsigned dq_head, dq_len, dtmf_ms, dtmf_gap;
-	uint32_t sent_packets, sent_octets;
-	unsigned rtcp_phase;
-
-	/* receiving */
-	bool have_rx_ssrc;
-	uint32_t rx_ssrc;
-	rtp_rx_stats rx;
-	dtmf_receiver dtmf_rx;
-	uint32_t lsr;    /* middle of the last SR's NTP time */
-	uint64_t lsr_at; /* uv_hrtime when it arrived */
-
-	/* recording */
-	int16_t *rec;
-	size_t rec_n, rec_cap, rec_max;
-	uint32_t silence_ms;
-	bool recording;
-	/* allocated by the first record_start: a call that only plays (or waits) does not
-	 * carry ~5 KiB of jitter-buffer slots */
-	media_jb *jb;
-
-	media_session_stats st;
-};
-
-struct media_clock {
-	uv_loop_t *loop;
-	uv_poll_t poll; /* watches tfd */
-	int tfd;        /* timerfd on CLOCK_MONOTONIC, the clock of uv_hrtime */
-	uint64_t start_ns;
-	uint64_t tick;     /* index of the next slot tick: due at start + tick * SLOT_NS */
-	uint64_t armed_ns; /* when the timerfd fires next */
-	uint16_t port_min, port_max, next_port;
-	media_session *slot_head[SLOTS]; /* the sessions sending in each slot */
-	unsigned slot_n[SLOTS];
-	media_session *iter; /* next session of the running slot tick (close moves it) */
-	media_clock_stats st;
-	uint8_t rxbuf[MEDIA_RTP_MAX]; /* shared: libuv hands one datagram at a time */
-	bool rx_busy;
-};
 
 static uint32_t random32(void)
 {
@@ -142,179 +67,36 @@ static socklen_t addr_len(const struct sockaddr_storage *a)
 	return a->ss_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
 }
 
-/* ---- the clock -------------------------------------------------------------------- */
-
-static void session_tick(media_session *s);
-
-/* Arms the timerfd at the absolute uv_hrtime instant due_ns. */
-static void clock_arm(media_clock *c, uint64_t due_ns)
+static mcmd *cmd_new(media_session *s, mcmd_type type)
 {
-	struct itimerspec it = {.it_value = {.tv_sec = (time_t)(due_ns / 1000000000u),
-	                                     .tv_nsec = (long)(due_ns % 1000000000u)}};
-	if (it.it_value.tv_sec == 0 && it.it_value.tv_nsec == 0)
-		it.it_value.tv_nsec = 1; /* all zero would disarm it */
-	(void)timerfd_settime(c->tfd, TFD_TIMER_ABSTIME, &it, NULL);
-	c->armed_ns = due_ns;
-}
-
-/* Gives up k slot ticks from c->tick on (the loop stalled). The RTP timestamps still
- * follow the clock (RFC 3550 5.1): every session moves on by the frames its own slot
- * missed, so a receiver sees them as lost audio, not a playout falling behind. */
-static void clock_skip(media_clock *c, uint64_t k)
-{
-	unsigned first = (unsigned)(c->tick % SLOTS);
-	for (unsigned i = 0; i < SLOTS; i++) {
-		/* slot ticks of slot i among the k given up */
-		uint64_t n = k / SLOTS + ((i + SLOTS - first) % SLOTS < k % SLOTS ? 1 : 0);
-		if (i == 0)
-			c->st.skipped += n; /* periods, counted where they begin */
-		for (media_session *s = c->slot_head[i]; s; s = s->next)
-			s->ts += (uint32_t)(n * MEDIA_FRAME);
+	mcmd *m = calloc(1, sizeof(*m));
+	if (m) {
+		m->type = type;
+		m->s = s;
 	}
-	c->tick += k;
+	return m;
 }
 
-/* The next slot tick that has sessions to send (at most one period ahead), or the next
- * period's start when the clock has none: an idle clock wakes 50 times a second. */
-static uint64_t clock_next(const media_clock *c)
+static void cmd_push(media_session *s, mcmd *m)
 {
-	for (uint64_t t = c->tick; t < c->tick + SLOTS; t++)
-		if (c->slot_head[t % SLOTS])
-			return t;
-	return c->tick + (SLOTS - c->tick % SLOTS) % SLOTS;
+	media_clock_push(s->worker, m);
 }
 
-static void clock_cb(uv_poll_t *h, int status, int events)
+/* Where to send, as the loop sees it now, to the media thread. */
+static int push_remote(media_session *s)
 {
-	media_clock *c = h->data;
-	(void)status; /* a timerfd has no error to report; the clock carries on */
-	(void)events;
-	uint64_t expirations;
-	/* non-blocking: EAGAIN when woken for nothing; the timer is re-armed below anyway */
-	(void)!read(c->tfd, &expirations, sizeof(expirations));
-	uint64_t now = uv_hrtime();
-	int runs = 0;
-	for (;;) {
-		uint64_t due = c->start_ns + c->tick * SLOT_NS;
-		if (now + SLACK_NS < due)
-			break;
-		uint64_t late = now > due ? now - due : 0;
-		if (late >= MEDIA_CLOCK_MAX_BEHIND * PERIOD_NS) {
-			/* the loop stalled: give the lost ticks up rather than send a burst */
-			clock_skip(c, late / SLOT_NS);
-			continue;
-		}
-		unsigned slot = (unsigned)(c->tick % SLOTS);
-		if (c->slot_head[slot]) {
-			if (runs == CATCHUP_PER_CB)
-				break;
-			runs++;
-			c->st.late_sum_ns += late;
-			if (late > c->st.late_max_ns)
-				c->st.late_max_ns = late;
-		}
-		if (slot == 0)
-			c->st.ticks++;
-		c->tick++;
-		for (media_session *s = c->slot_head[slot]; s; s = c->iter) {
-			c->iter = s->next;
-			session_tick(s);
-		}
-		c->iter = NULL;
-		now = uv_hrtime();
-	}
-	/* a due time already past fires at the loop's next poll phase, together with every
-	 * socket that is ready then: a clock that cannot keep up starves nothing */
-	clock_arm(c, c->start_ns + clock_next(c) * SLOT_NS);
-}
-
-int media_clock_open(uv_loop_t *loop, uint16_t port_min, uint16_t port_max, media_clock **out)
-{
-	if (port_min < 2 || port_max <= port_min)
-		return OPENUM_EINVAL;
-	media_clock *c = calloc(1, sizeof(*c));
-	if (!c)
+	if (!s->added)
+		return 0; /* the ADD carries it */
+	mcmd *m = cmd_new(s, MCMD_REMOTE);
+	if (!m)
 		return OPENUM_ENOMEM;
-	c->loop = loop;
-	c->port_min = (uint16_t)((port_min + 1) & ~1u);
-	c->port_max = port_max;
-	if (c->port_min >= c->port_max) {
-		free(c);
-		return OPENUM_EINVAL;
-	}
-	/* start somewhere random in the range so restarts do not fight over old ports */
-	unsigned pairs = (unsigned)(c->port_max - c->port_min + 1) / 2;
-	c->next_port = (uint16_t)(c->port_min + 2 * (random32() % pairs));
-	c->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (c->tfd < 0) {
-		free(c);
-		return OPENUM_EIO;
-	}
-	if (uv_poll_init(loop, &c->poll, c->tfd) != 0) {
-		close(c->tfd);
-		free(c);
-		return OPENUM_EIO;
-	}
-	c->poll.data = c;
-	c->start_ns = uv_hrtime();
-	c->tick = SLOTS; /* the first period starts 20 ms from now */
-	uv_poll_start(&c->poll, UV_READABLE, clock_cb);
-	clock_arm(c, c->start_ns + c->tick * SLOT_NS);
-	*out = c;
+	m->u.remote.addr = s->remote;
+	m->u.remote.have = s->have_remote;
+	cmd_push(s, m);
 	return 0;
 }
 
-static void clock_closed(uv_handle_t *h)
-{
-	media_clock *c = h->data;
-	close(c->tfd);
-	free(c);
-}
-
-void media_clock_close(media_clock *c)
-{
-	if (!c)
-		return;
-	for (unsigned i = 0; i < SLOTS; i++)
-		while (c->slot_head[i])
-			media_session_close(c->slot_head[i]);
-	uv_poll_stop(&c->poll);
-	uv_close((uv_handle_t *)&c->poll, clock_closed);
-}
-
-void media_clock_get_stats(const media_clock *c, media_clock_stats *out)
-{
-	*out = c->st;
-}
-
-/* ---- sending ---------------------------------------------------------------------- */
-
-static void send_rtp(media_session *s, uint8_t pt, bool marker, uint32_t ts, const uint8_t *pl,
-                     size_t n)
-{
-	uint8_t pkt[RTP_HDR_LEN + MEDIA_JB_MAX_PAYLOAD];
-	rtp_packet p = {.pt = pt,
-	                .marker = marker,
-	                .seq = s->seq++,
-	                .ts = ts,
-	                .ssrc = s->ssrc,
-	                .payload = pl,
-	                .payload_len = n};
-	size_t len;
-	if (rtp_build(&p, pkt, sizeof(pkt), &len) != 0)
-		return;
-	uv_buf_t b = uv_buf_init((char *)pkt, (unsigned)len);
-	int rc = uv_udp_try_send(&s->rtp, &b, 1, (const struct sockaddr *)&s->remote);
-	if (rc < 0) {
-		s->st.send_errors++;
-		return;
-	}
-	s->st.sent++;
-	metrics_inc(MET_RTP_SENT);
-	s->st.sent_bytes += len;
-	s->sent_packets++;
-	s->sent_octets += (uint32_t)n;
-}
+/* ---- RTCP (loop) ------------------------------------------------------------------ */
 
 static uint64_t ntp_now(void)
 {
@@ -325,14 +107,27 @@ static uint64_t ntp_now(void)
 	return sec << 32 | frac;
 }
 
-static void send_rtcp(media_session *s, bool bye)
+/* The RTP timestamp due at now_ns: the media thread advances it one frame per period of
+ * its schedule, so it is a line through the anchor it set when the session joined, on
+ * the schedule less the time stalls moved it back (nothing is skipped: see worker.c). */
+static uint32_t rtp_ts_at(const media_session *s, uint64_t now_ns)
 {
-	rtcp_report r = {.sr = s->sent_packets > 0, .ssrc = s->ssrc, .bye = bye};
+	if (!atomic_load_explicit(&s->a_anchor_set, memory_order_acquire))
+		return s->ts0; /* the media thread has not taken the session yet */
+	uint64_t shift = atomic_load_explicit(&s->worker->a_shift_ns, memory_order_relaxed);
+	int64_t d = (int64_t)(now_ns - shift - s->anchor_ns);
+	return s->anchor_ts + (uint32_t)(d / (1000000000 / MEDIA_RATE));
+}
+
+void media_session_rtcp(media_session *s, bool bye)
+{
+	uint32_t packets = (uint32_t)atomic_load_explicit(&s->a_sent, memory_order_relaxed);
+	rtcp_report r = {.sr = packets > 0, .ssrc = s->ssrc, .bye = bye};
 	if (r.sr) {
 		r.ntp = ntp_now();
-		r.rtp_ts = s->ts;
-		r.packets = s->sent_packets;
-		r.octets = s->sent_octets;
+		r.rtp_ts = rtp_ts_at(s, uv_hrtime());
+		r.packets = packets;
+		r.octets = (uint32_t)atomic_load_explicit(&s->a_octets, memory_order_relaxed);
 	}
 	if (s->have_rx_ssrc) {
 		rtcp_block *b = &r.block[0];
@@ -350,74 +145,6 @@ static void send_rtcp(media_session *s, bool bye)
 	uv_buf_t buf = uv_buf_init((char *)pkt, (unsigned)len);
 	if (uv_udp_try_send(&s->rtcp, &buf, 1, (const struct sockaddr *)&s->rtcp_remote) >= 0)
 		s->st.rtcp_sent++;
-}
-
-/* One 20 ms frame of the playing buffer in the session codec; false at its end. */
-static bool play_frame(media_session *s, uint8_t out[MEDIA_FRAME])
-{
-	if (!s->play)
-		return false;
-	size_t left = s->play_n - s->play_pos;
-	size_t n = left < MEDIA_FRAME ? left : MEDIA_FRAME;
-	const uint8_t *src = s->play + s->play_pos;
-	if (s->play_enc == s->cfg.codec) {
-		memcpy(out, src, n);
-	} else {
-		int16_t pcm[MEDIA_FRAME];
-		g711_decode(s->play_enc, src, n, pcm);
-		g711_encode(s->cfg.codec, pcm, n, out);
-	}
-	memset(out + n, g711_silence(s->cfg.codec), MEDIA_FRAME - n);
-	s->play_pos += n;
-	return true;
-}
-
-static void session_tick(media_session *s)
-{
-	uint32_t ts = s->ts;
-	s->ts += MEDIA_FRAME; /* the media timeline follows the clock whatever is sent */
-	if ((s->clock->tick / SLOTS + s->rtcp_phase) % RTCP_TICKS == 0 && s->have_remote)
-		send_rtcp(s, false);
-	if (!s->have_remote)
-		return;
-
-	if (!s->dtmf.active && s->dq_len && s->dtmf_gap == 0) {
-		dtmf_sender_start(&s->dtmf, s->dq[s->dq_head], s->dtmf_ms, ts);
-		s->dq_head = (s->dq_head + 1) % MEDIA_DTMF_QUEUE;
-		s->dq_len--;
-	}
-	if (s->dtmf.active) {
-		uint8_t pl[4];
-		bool marker;
-		uint32_t ets;
-		if (dtmf_sender_next(&s->dtmf, pl, &marker, &ets))
-			send_rtp(s, s->cfg.dtmf_pt, marker, ets, pl, sizeof(pl));
-		if (!s->dtmf.active)
-			s->dtmf_gap = MEDIA_DTMF_GAP_TICKS;
-		s->talking = false;
-		return;
-	}
-	if (s->dtmf_gap)
-		s->dtmf_gap--;
-
-	uint8_t frame[MEDIA_FRAME];
-	bool done = false;
-	if (play_frame(s, frame)) {
-		done = s->play_pos >= s->play_n;
-	} else if (s->cfg.idle_silence) {
-		memset(frame, g711_silence(s->cfg.codec), sizeof(frame));
-	} else {
-		s->talking = false;
-		return;
-	}
-	/* the marker opens each talkspurt */
-	send_rtp(s, s->cfg.pt, !s->talking, ts, frame, sizeof(frame));
-	s->talking = true;
-	if (done) {
-		s->play = NULL;
-		if (s->cfg.on_play_done)
-			s->cfg.on_play_done(s, s->cfg.arg); /* may close s: touch nothing after */
-	}
 }
 
 /* ---- receiving -------------------------------------------------------------------- */
@@ -536,6 +263,10 @@ static void rtp_recv_cb(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
 		s->remote.ss_family = addr->sa_family;
 		s->latched = true;
 		s->have_remote = true;
+		if (push_remote(s) != 0) {
+			s->latched = false; /* no memory for the command: latch on a later packet */
+			s->have_remote = false;
+		}
 		if (!s->rtcp_latched) {
 			s->rtcp_remote = s->remote;
 			set_port(&s->rtcp_remote, (uint16_t)(get_port(&s->remote) + 1));
@@ -643,6 +374,20 @@ static int bind_pair(media_clock *c, const struct sockaddr_storage *local, int *
 	return OPENUM_EIO;
 }
 
+/* The media thread with the fewest sessions, and its least loaded slot. */
+static void place(media_session *s)
+{
+	media_clock *c = s->clock;
+	media_worker *w = &c->workers[0];
+	for (unsigned i = 1; i < c->nworkers; i++)
+		if (c->workers[i].sessions < w->sessions)
+			w = &c->workers[i];
+	s->worker = w;
+	s->slot = media_clock_slot_pick(w->slot_n, MEDIA_CLOCK_SLOTS);
+	w->slot_n[s->slot]++;
+	w->sessions++;
+}
+
 int media_session_open(media_clock *c, const media_session_config *cfg, media_session **out,
                        const char **why)
 {
@@ -671,6 +416,11 @@ int media_session_open(media_clock *c, const media_session_config *cfg, media_se
 		free(s);
 		return media_fail(why, "media: no free port pair in the range", OPENUM_EIO);
 	}
+	/* on the clock's list from here: media_session_finish takes it off */
+	s->lnext = c->sessions;
+	if (s->lnext)
+		s->lnext->lprev = s;
+	c->sessions = s;
 	uv_udp_init(c->loop, &s->rtp);
 	uv_udp_init(c->loop, &s->rtcp);
 	s->rtp.data = s;
@@ -690,22 +440,28 @@ int media_session_open(media_clock *c, const media_session_config *cfg, media_se
 	uv_udp_recv_start(&s->rtp, alloc_cb, rtp_recv_cb);
 	uv_udp_recv_start(&s->rtcp, alloc_cb, rtcp_recv_cb);
 	s->ssrc = random32();
-	s->seq = (uint16_t)random32();
-	s->ts = random32();
-	s->rtcp_phase = random32() % RTCP_TICKS;
+	s->rtcp_phase = random32() % MEDIA_RTCP_PHASES;
 
-	/* the slot with the fewest sessions: every slot tick has the same work */
-	s->slot = media_clock_slot_pick(c->slot_n, SLOTS);
-	s->next = c->slot_head[s->slot];
-	if (s->next)
-		s->next->prev = s;
-	c->slot_head[s->slot] = s;
-	c->slot_n[s->slot]++;
-	c->st.sessions++;
-	/* an idle clock sleeps to the next period: wake it for this slot's next tick */
-	uint64_t t = c->tick + (s->slot + SLOTS - c->tick % SLOTS) % SLOTS;
-	if (c->start_ns + t * SLOT_NS < c->armed_ns)
-		clock_arm(c, c->start_ns + t * SLOT_NS);
+	/* what the media thread starts from; it owns tx once the ADD is queued */
+	media_tx *t = &s->tx;
+	t->fd = f1;
+	t->remote = s->remote;
+	t->remote_len = addr_len(&s->remote);
+	t->have_remote = s->have_remote;
+	t->codec = cfg->codec;
+	t->pt = cfg->pt;
+	t->dtmf_pt = cfg->dtmf_pt;
+	t->idle_silence = cfg->idle_silence;
+	t->hdr[0] = 0x80; /* version 2, no padding, no extension, no CSRC */
+	media_wr32(t->hdr + 8, s->ssrc);
+	t->seq = (uint16_t)random32();
+	t->ts = s->ts0 = random32();
+
+	place(s);
+	c->nsessions++;
+	s->added = true;
+	s->add_cmd = (mcmd){.type = MCMD_ADD, .embedded = true, .s = s};
+	media_clock_push(s->worker, &s->add_cmd);
 	*out = s;
 	return 0;
 }
@@ -720,32 +476,36 @@ static void session_closed(uv_handle_t *h)
 	}
 }
 
-void media_session_close(media_session *s)
+void media_session_finish(media_session *s)
 {
-	if (!s)
-		return;
-	media_clock *c = s->clock;
-	bool listed = c->slot_head[s->slot] == s || s->prev;
-	if (listed) {
-		if (s->have_remote && !s->closing)
-			send_rtcp(s, true);
-		if (c->iter == s)
-			c->iter = s->next;
-		if (s->prev)
-			s->prev->next = s->next;
-		else
-			c->slot_head[s->slot] = s->next;
-		if (s->next)
-			s->next->prev = s->prev;
-		s->prev = s->next = NULL;
-		c->slot_n[s->slot]--;
-		c->st.sessions--;
-	}
-	if (!s->closing)
-		count_lost(s);
-	s->closing = true;
+	s->removed = true;
+	media_clock_unlink(s);
 	uv_close((uv_handle_t *)&s->rtp, session_closed);
 	uv_close((uv_handle_t *)&s->rtcp, session_closed);
+}
+
+void media_session_close(media_session *s)
+{
+	if (!s || s->closing)
+		return;
+	if (s->have_remote && s->added)
+		media_session_rtcp(s, true);
+	count_lost(s);
+	s->closing = true;
+	s->playing = false;
+	uv_udp_recv_stop(&s->rtp);
+	uv_udp_recv_stop(&s->rtcp);
+	if (!s->added) {
+		media_session_finish(s); /* never reached a media thread */
+		return;
+	}
+	media_worker *w = s->worker;
+	w->slot_n[s->slot]--;
+	w->sessions--;
+	s->clock->nsessions--;
+	/* the sockets close when the thread says it has let the session go */
+	s->rm_cmd = (mcmd){.type = MCMD_REMOVE, .embedded = true, .s = s};
+	media_clock_push(w, &s->rm_cmd);
 }
 
 uint16_t media_session_port(const media_session *s)
@@ -758,13 +518,9 @@ unsigned media_session_slot(const media_session *s)
 	return s->slot;
 }
 
-unsigned media_clock_slot_pick(const unsigned *counts, unsigned nslots)
+unsigned media_session_thread(const media_session *s)
 {
-	unsigned best = 0;
-	for (unsigned i = 1; i < nslots; i++)
-		if (counts[i] < counts[best])
-			best = i;
-	return best;
+	return s->worker ? s->worker->index : 0;
 }
 
 int media_session_set_format(media_session *s, media_codec codec, uint8_t pt, uint8_t dtmf_pt)
@@ -772,9 +528,16 @@ int media_session_set_format(media_session *s, media_codec codec, uint8_t pt, ui
 	if ((codec != MEDIA_PCMU && codec != MEDIA_PCMA) || pt > 127 || dtmf_pt > 127 ||
 	    (dtmf_pt && dtmf_pt == pt))
 		return OPENUM_EINVAL;
+	mcmd *m = cmd_new(s, MCMD_FORMAT);
+	if (!m)
+		return OPENUM_ENOMEM;
 	s->cfg.codec = codec;
 	s->cfg.pt = pt;
 	s->cfg.dtmf_pt = dtmf_pt;
+	m->u.format.codec = codec;
+	m->u.format.pt = pt;
+	m->u.format.dtmf_pt = dtmf_pt;
+	cmd_push(s, m);
 	return 0;
 }
 
@@ -790,6 +553,27 @@ int media_session_set_remote(media_session *s, const char *ip, uint16_t port)
 	s->remote = a;
 	s->rtcp_remote = a;
 	set_port(&s->rtcp_remote, (uint16_t)(port + 1));
+	return push_remote(s);
+}
+
+/* Hands audio to the media thread: data lies inside ref or owned, which it now owns. */
+static int play_cmd(media_session *s, const uint8_t *data, size_t n, media_codec enc,
+                    media_sound *ref, uint8_t *owned)
+{
+	mcmd *m = cmd_new(s, MCMD_PLAY);
+	if (!m) {
+		media_sound_unref(ref);
+		free(owned);
+		return OPENUM_ENOMEM;
+	}
+	m->u.play.data = data;
+	m->u.play.n = n;
+	m->u.play.enc = enc;
+	m->u.play.ref = ref;
+	m->u.play.owned = owned;
+	m->u.play.gen = ++s->play_gen; /* a done event of an earlier play is now stale */
+	s->playing = data != NULL;
+	cmd_push(s, m);
 	return 0;
 }
 
@@ -797,21 +581,35 @@ int media_session_play(media_session *s, const uint8_t *audio, size_t n, media_c
 {
 	if ((enc != MEDIA_PCMU && enc != MEDIA_PCMA) || (!audio && n))
 		return OPENUM_EINVAL;
-	s->play = n ? audio : NULL;
-	s->play_n = n;
-	s->play_pos = 0;
-	s->play_enc = enc;
-	return 0;
+	uint8_t *copy = NULL;
+	if (n) {
+		if (!(copy = malloc(n)))
+			return OPENUM_ENOMEM;
+		memcpy(copy, audio, n);
+	}
+	return play_cmd(s, copy, n, enc, NULL, copy);
+}
+
+int media_session_play_sound(media_session *s, media_sound *snd)
+{
+	if (!snd)
+		return OPENUM_EINVAL;
+	size_t n = media_sound_len(snd);
+	if (!n)
+		return play_cmd(s, NULL, 0, MEDIA_PCMU, NULL, NULL);
+	return play_cmd(s, media_sound_data(snd), n, MEDIA_PCMU, media_sound_ref(snd), NULL);
 }
 
 void media_session_play_stop(media_session *s)
 {
-	s->play = NULL;
+	if (s->playing)
+		(void)play_cmd(s, NULL, 0, MEDIA_PCMU, NULL, NULL);
+	s->playing = false;
 }
 
 bool media_session_playing(const media_session *s)
 {
-	return s->play != NULL;
+	return s->playing;
 }
 
 int media_session_send_dtmf(media_session *s, const char *digits, unsigned ms)
@@ -822,11 +620,19 @@ int media_session_send_dtmf(media_session *s, const char *digits, unsigned ms)
 	for (size_t i = 0; i < n; i++)
 		if (dtmf_char_event(digits[i]) < 0)
 			return OPENUM_EINVAL;
-	if (s->dq_len + n > MEDIA_DTMF_QUEUE)
+	uint32_t waiting =
+	    s->dtmf_queued - atomic_load_explicit(&s->a_dtmf_started, memory_order_relaxed);
+	if (waiting + n > MEDIA_DTMF_QUEUE)
 		return OPENUM_ETOOBIG;
-	for (size_t i = 0; i < n; i++)
-		s->dq[(s->dq_head + s->dq_len++) % MEDIA_DTMF_QUEUE] = digits[i];
-	s->dtmf_ms = ms;
+	if (!n)
+		return 0;
+	mcmd *m = cmd_new(s, MCMD_DTMF);
+	if (!m)
+		return OPENUM_ENOMEM;
+	memcpy(m->u.dtmf.digits, digits, n);
+	m->u.dtmf.ms = ms;
+	s->dtmf_queued += (uint32_t)n;
+	cmd_push(s, m);
 	return 0;
 }
 
@@ -859,6 +665,9 @@ int media_session_record_take(media_session *s, int16_t **pcm, size_t *n)
 void media_session_get_stats(const media_session *s, media_session_stats *out)
 {
 	*out = s->st;
+	out->sent = atomic_load_explicit(&s->a_sent, memory_order_relaxed);
+	out->sent_bytes = atomic_load_explicit(&s->a_sent_bytes, memory_order_relaxed);
+	out->send_errors = atomic_load_explicit(&s->a_send_errors, memory_order_relaxed);
 	out->latched = s->latched;
 	out->jitter = s->rx.jitter_q4 >> 4;
 	if (s->rx.started) {

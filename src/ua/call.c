@@ -220,8 +220,7 @@ int ua_call_hangup(ua_call *c)
 static void play_next(ua_call *c)
 {
 	if (c->ms && c->play_head && !media_session_playing(c->ms))
-		(void)media_session_play(c->ms, media_sound_data(c->play_head->snd),
-		                         media_sound_len(c->play_head->snd), MEDIA_PCMU);
+		(void)media_session_play_sound(c->ms, c->play_head->snd);
 }
 
 /* media_done_cb: the chunk at the head has been sent. */

@@ -17,6 +17,12 @@ static void copy_str(char *dst, size_t cap, const char *src, const char *def)
 
 int ua_new(uv_loop_t *loop, const ua_config *cfg, const ua_events *ev, void *arg, ua **out)
 {
+	return ua_new_why(loop, cfg, ev, arg, out, NULL);
+}
+
+int ua_new_why(uv_loop_t *loop, const ua_config *cfg, const ua_events *ev, void *arg, ua **out,
+               const char **why)
+{
 	static const ua_config zero;
 	if (!loop || !ev || !out)
 		return OPENUM_EINVAL;
@@ -48,7 +54,7 @@ int ua_new(uv_loop_t *loop, const ua_config *cfg, const ua_events *ev, void *arg
 		goto fail;
 	if ((err = net_new(loop, &cfg->net, txn_net_on_recv, txn_net_on_close, u->txl, &u->net)))
 		goto fail;
-	if ((err = media_clock_open(loop, pmin, pmax, &u->clock)))
+	if ((err = media_clock_open_opts(loop, pmin, pmax, &cfg->media, &u->clock, why)))
 		goto fail;
 	uv_timer_init(loop, &u->defer);
 	u->defer.data = u;

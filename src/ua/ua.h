@@ -56,6 +56,9 @@ typedef struct ua_config {
 	 * hung up (BYE, `ended` with UA_END_TIMEOUT, text "RTP timeout"); 0: never. Calls
 	 * whose SDP says the peer does not send (recvonly, inactive) are not timed. */
 	unsigned rtp_timeout_ms;
+	/* The media clock's threads (media.h): how many, pinned to which CPUs, SCHED_FIFO;
+	 * all zero: one unpinned thread at normal priority. */
+	media_clock_options media;
 } ua_config;
 
 typedef enum ua_dtmf_source {
@@ -99,6 +102,10 @@ typedef struct ua_events {
 } ua_events;
 
 int ua_new(uv_loop_t *loop, const ua_config *cfg, const ua_events *ev, void *arg, ua **out);
+/* The same; on failure *why (when given) may say why in words (e.g. the media threads
+ * could not start: SCHED_FIFO not permitted), else it is left alone. */
+int ua_new_why(uv_loop_t *loop, const ua_config *cfg, const ua_events *ev, void *arg, ua **out,
+               const char **why);
 /* Ends every call (ended callbacks with UA_END_SHUTDOWN), closes sockets; run the loop
  * afterwards until it has no more handles. */
 void ua_free(ua *u);

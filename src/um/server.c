@@ -378,10 +378,11 @@ int um_server_new(uv_loop_t *loop, const um_server_cfg *cfg, store *st, const um
 		free(srv);
 		return err;
 	}
-	err = ua_new(loop, &srv->cfg.ua, &ev, srv, &srv->u);
+	const char *ua_why = NULL;
+	err = ua_new_why(loop, &srv->cfg.ua, &ev, srv, &srv->u, &ua_why);
 	if (err) {
 		if (why)
-			*why = "cannot create the user agent (TLS files?)";
+			*why = ua_why ? ua_why : "cannot create the user agent (TLS files?)";
 		um_mwi_free(srv->mwi);
 		free(srv);
 		return err;

@@ -93,8 +93,6 @@ static void test_loopback_tone_and_dtmf(void **state)
 	                           .codec = MEDIA_PCMU,
 	                           .pt = 0,
 	                           .dtmf_pt = 101,
-	                           .remote_ip = "127.0.0.1",
-	                           .remote_port = bport,
 	                           .idle_silence = true,
 	                           .on_play_done = on_done,
 	                           .arg = t};
@@ -109,6 +107,9 @@ static void test_loopback_tone_and_dtmf(void **state)
 	/* handed over A-law-free: the session codec, no transcoding */
 	assert_int_equal(media_session_play(t->a, t->tone, TONE_SAMPLES, MEDIA_PCMU), 0);
 	assert_true(media_session_playing(t->a));
+	/* the address after the audio: the media thread may run a tick between two
+	 * commands, and without an address it sends nothing (no silence before the tone) */
+	assert_int_equal(media_session_set_remote(t->a, "127.0.0.1", bport), 0);
 
 	uv_timer_init(&t->loop, &t->watch);
 	t->watch.data = t;
@@ -157,6 +158,8 @@ static void test_loopback_tone_and_dtmf(void **state)
 			best_lag = lag;
 		}
 	}
+	/* exact also when a loaded machine (or a TSan build) starved the media thread: it
+	 * sends late and skips nothing, so no silence is put into the tone */
 	assert_int_equal(best_lag, 0);
 	assert_true(best > 0.999);
 	assert_memory_equal(rec, want, sizeof(want));
@@ -214,25 +217,31 @@ static void test_many_sessions_paced(void **state)
 	                            .idle_silence = true};
 	for (int i = 0; i < N; i++)
 		assert_int_equal(media_session_open(c, &cfg, &s[i], NULL), 0);
+	assert_int_equal(media_clock_sync(c), 0); /* every session is on the media thread */
 	media_clock_stats st0;
 	media_clock_get_stats(c, &st0);
 	uv_timer_t stop;
 	uv_timer_init(&loop, &stop);
 	uv_timer_start(&stop, stop_cb, 600, 0);
 	uv_run(&loop, UV_RUN_DEFAULT);
+	/* stop the sends and let the media thread catch up: the counts read next are final */
+	for (int i = 0; i < N; i++)
+		assert_int_equal(media_session_set_remote(s[i], "0.0.0.0", 0), 0);
+	assert_int_equal(media_clock_sync(c), 0);
 	uint64_t ms = (uv_hrtime() - t0) / 1000000;
 	media_clock_stats st;
 	media_clock_get_stats(c, &st);
-	/* due times are counted from the clock's start: late ticks are caught up or
-	 * skipped, never lost from the count */
-	uint64_t ran = st.ticks + st.skipped;
+	/* due times are counted from the clock's start, moved back by the stalls (one
+	 * thread): late ticks are caught up or run late, never lost from the count */
+	uint64_t ran = st.ticks + st.shift_max_ns / 20000000u;
 	if (ran + 2 < ms / 20 || ran > ms / 20 + 2)
 		fail_msg("%llu ticks in %llu ms", (unsigned long long)ran, (unsigned long long)ms);
 	for (int i = 0; i < N; i++) {
 		media_session_stats ss;
 		media_session_get_stats(s[i], &ss);
-		/* one packet per tick run since it was opened */
-		assert_true(ss.sent + 1 >= st.ticks - st0.ticks && ss.sent <= st.ticks);
+		/* one packet per tick run since it was opened (the stops, one command per
+		 * session, may reach a thread that is catching up in two batches) */
+		assert_true(ss.sent + 2 >= st.ticks - st0.ticks && ss.sent <= st.ticks);
 		media_session_close(s[i]);
 	}
 	media_session_stats ks;
@@ -246,79 +255,97 @@ static void test_many_sessions_paced(void **state)
 	assert_int_equal(uv_loop_close(&loop), 0);
 }
 
-static void stall_cb(uv_timer_t *h)
+/* A prompt played while the media thread stalls (a starved thread on a loaded machine:
+ * the cause of the integration tests that did not hear a message) reaches a recording
+ * receiver whole: every frame in order, with contiguous timestamps, so its jitter buffer
+ * puts no silence into it. The stall starts once the receiver has heard 10 packets of
+ * the 2 s prompt and lasts 150 ms, over MEDIA_CLOCK_MAX_BEHIND periods. */
+enum { PROMPT_FRAMES = 100 };
+
+typedef struct stl {
+	media_clock *clock;
+	media_session *rx;
+	bool stalled, done;
+} stl;
+
+static void stl_done(media_session *s, void *arg)
 {
-	(void)h;
-	usleep(150000); /* the loop stalls: the clock falls more than 3 ticks behind */
+	stl *t = arg;
+	(void)s;
+	t->done = true;
 }
 
-/* A loop stalled for 150 ms makes the clock give ticks up (no burst afterwards); the
- * RTP timestamps still follow the clock, so a receiver sees a jump of the frames given
- * up (lost audio), not a stream that goes on as if no time had passed. */
-static void test_skipped_ticks_advance_timestamps(void **state)
+static void stl_watch(uv_timer_t *h)
+{
+	stl *t = h->data;
+	media_session_stats st;
+	media_session_get_stats(t->rx, &st);
+	if (!t->stalled && st.received >= 10) {
+		t->stalled = true;
+		assert_int_equal(media_clock_stall(t->clock, 150), 0);
+	}
+	if (t->done)
+		uv_stop(h->loop);
+}
+
+static void test_stall_delivers_every_frame(void **state)
 {
 	(void)state;
-	int rx = socket(AF_INET, SOCK_DGRAM, 0);
-	assert_true(rx >= 0);
-	struct sockaddr_in a = {.sin_family = AF_INET};
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(rx, (struct sockaddr *)&a, sizeof(a)), 0);
-	socklen_t al = sizeof(a);
-	assert_int_equal(getsockname(rx, (struct sockaddr *)&a, &al), 0);
-
 	uv_loop_t loop;
 	uv_loop_init(&loop);
 	uint16_t base = port_base(20);
-	media_clock *c;
-	assert_int_equal(media_clock_open(&loop, base, (uint16_t)(base + 19), &c), 0);
-	media_session *s;
-	media_session_config cfg = {.bind_ip = "127.0.0.1",
-	                            .codec = MEDIA_PCMU,
-	                            .pt = 0,
-	                            .remote_ip = "127.0.0.1",
-	                            .remote_port = ntohs(a.sin_port),
-	                            .idle_silence = true};
-	assert_int_equal(media_session_open(c, &cfg, &s, NULL), 0);
-	uv_timer_t stall, stop;
-	uv_timer_init(&loop, &stall);
-	uv_timer_init(&loop, &stop);
-	uv_timer_start(&stall, stall_cb, 100, 0);
-	uv_timer_start(&stop, stop_cb, 400, 0);
+	stl t = {0};
+	assert_int_equal(media_clock_open(&loop, base, (uint16_t)(base + 19), &t.clock), 0);
+	media_session_config rc = {.bind_ip = "127.0.0.1", .codec = MEDIA_PCMU, .pt = 0};
+	assert_int_equal(media_session_open(t.clock, &rc, &t.rx, NULL), 0);
+	assert_int_equal(media_session_record_start(t.rx, 0), 0);
+	media_session_config sc = {.bind_ip = "127.0.0.1",
+	                           .codec = MEDIA_PCMU,
+	                           .pt = 0,
+	                           .remote_ip = "127.0.0.1",
+	                           .remote_port = media_session_port(t.rx),
+	                           .on_play_done = stl_done,
+	                           .arg = &t};
+	media_session *tx;
+	assert_int_equal(media_session_open(t.clock, &sc, &tx, NULL), 0);
+	/* a distinct mu-law pattern per frame (no silence byte), so any frame lost, repeated,
+	 * moved or cut by silence shows */
+	static uint8_t prompt[PROMPT_FRAMES * MEDIA_FRAME];
+	for (size_t i = 0; i < sizeof(prompt); i++)
+		prompt[i] = (uint8_t)(0x10 + (i / MEDIA_FRAME) % 0x60 + (i % 7));
+	assert_int_equal(media_session_play(tx, prompt, sizeof(prompt), MEDIA_PCMU), 0);
+	uv_timer_t watch;
+	uv_timer_init(&loop, &watch);
+	watch.data = &t;
+	uv_timer_start(&watch, stl_watch, 5, 5);
 	uv_run(&loop, UV_RUN_DEFAULT);
-	media_clock_stats st;
-	media_clock_get_stats(c, &st);
-	media_session_close(s);
-	media_clock_close(c);
-	uv_close((uv_handle_t *)&stall, NULL);
-	uv_close((uv_handle_t *)&stop, NULL);
+	assert_true(t.stalled);
+	assert_true(t.done);
+	assert_int_equal(media_clock_sync(t.clock), 0);
+	uv_run(&loop, UV_RUN_NOWAIT); /* the last packets */
+	media_clock_stats cs;
+	media_clock_get_stats(t.clock, &cs);
+	assert_true(cs.shifts > 0); /* the stall did make the thread fall behind */
+	media_session_stats rs;
+	media_session_get_stats(t.rx, &rs);
+	assert_int_equal(rs.lost, 0);
+
+	int16_t *rec;
+	size_t n;
+	assert_int_equal(media_session_record_take(t.rx, &rec, &n), 0);
+	int16_t want[PROMPT_FRAMES * MEDIA_FRAME];
+	g711_decode(MEDIA_PCMU, prompt, sizeof(prompt), want);
+	/* the recording is the prompt, sample for sample, nothing before or between */
+	assert_int_equal(n, PROMPT_FRAMES * MEDIA_FRAME);
+	assert_memory_equal(rec, want, sizeof(want));
+	free(rec);
+
+	media_session_close(tx);
+	media_session_close(t.rx);
+	media_clock_close(t.clock);
+	uv_close((uv_handle_t *)&watch, NULL);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	assert_int_equal(uv_loop_close(&loop), 0);
-
-	uint8_t pkt[MEDIA_RTP_MAX];
-	unsigned n = 0;
-	uint32_t first = 0, last = 0;
-	uint16_t seq0 = 0, seq = 0;
-	ssize_t len;
-	while ((len = recv(rx, pkt, sizeof(pkt), MSG_DONTWAIT)) > 0) {
-		rtp_packet p;
-		assert_int_equal(rtp_parse(pkt, (size_t)len, &p, NULL), 0);
-		if (n == 0) {
-			first = p.ts;
-			seq0 = p.seq;
-		}
-		last = p.ts;
-		seq = p.seq;
-		n++;
-	}
-	close(rx);
-	assert_true(st.skipped > 0);
-	assert_true(n > 5);
-	assert_int_equal((uint16_t)(seq - seq0), n - 1); /* nothing lost on loopback */
-	uint32_t span = (last - first) / MEDIA_FRAME;
-	/* one frame per packet sent plus the frames given up (those before the first
-	 * packet, if any, are not inside the span) */
-	assert_true(span > n - 1);
-	assert_true(span <= n - 1 + st.skipped);
 }
 
 static void test_errors(void **state)
@@ -347,6 +374,9 @@ static void test_errors(void **state)
 	uint8_t x[4] = {0};
 	assert_int_equal(media_session_play(s, x, 4, (media_codec)3), OPENUM_EINVAL);
 	media_session_close(s);
+	/* the port pair is free again once the media thread has let the session go */
+	assert_int_equal(media_clock_sync(c), 0);
+	uv_run(&loop, UV_RUN_NOWAIT);
 
 	cfg.dtmf_pt = 101;
 	assert_int_equal(media_session_open(c, &cfg, &s, &why), 0);
@@ -354,6 +384,8 @@ static void test_errors(void **state)
 	assert_int_equal(media_session_send_dtmf(s, "0123456789*#ABCD0123456789*#ABCD", 100), 0);
 	assert_int_equal(media_session_send_dtmf(s, "1", 100), OPENUM_ETOOBIG);
 	media_session_close(s);
+	assert_int_equal(media_clock_sync(c), 0);
+	uv_run(&loop, UV_RUN_NOWAIT);
 
 	cfg.codec = (media_codec)9;
 	assert_int_equal(media_session_open(c, &cfg, &s, &why), OPENUM_EINVAL);
@@ -379,7 +411,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_loopback_tone_and_dtmf),
 	    cmocka_unit_test(test_many_sessions_paced),
-	    cmocka_unit_test(test_skipped_ticks_advance_timestamps),
+	    cmocka_unit_test(test_stall_delivers_every_frame),
 	    cmocka_unit_test(test_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
