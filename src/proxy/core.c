@@ -1391,13 +1391,13 @@ static void route_decide(px_call *c)
 	}
 	char aor[STORE_ADDR_MAX];
 	snprintf(aor, sizeof(aor), "sip:%s", user_aor);
-	const proxy_binding *bs[1];
 	bool registered = false;
 	if (c->have_live) {
 		int64_t now = now_ms();
 		for (size_t i = 0; i < c->nlive; i++)
 			registered |= c->live[i].expires_ms > now;
 	} else {
+		const proxy_binding *bs[1];
 		registered = proxy_loc_lookup(p->loc, aor, now_ms(), bs, 1) > 0;
 	}
 	proxy_fwd_settings s = settings_of(c);

@@ -333,12 +333,13 @@ typedef struct sip_msg {
 	uint16_t first[SIP_H__COUNT]; /* first header of each id, SIP_HDR_NONE if absent */
 	sip_hdr hdr[SIP_MAX_HEADERS];
 
-	/* cache of typed values; valid when the bit is set in `cached` */
-	uint32_t cached; /* failures are not cached: a failing accessor parses again */
+	/* cache of typed values; valid when the bit is set in `cached` (failures are not
+	 * cached: a failing accessor parses again). `cached` sits with the other 32-bit
+	 * fields: no padding around it (make lint's padding check). */
 	sip_uri ruri;
 	sip_addr from, to;
 	sip_cseq cseq;
-	uint32_t max_forwards, content_length, expires;
+	uint32_t cached, max_forwards, content_length, expires;
 	ou_slice call_id;
 	sip_ms_cmd ms_cmd;
 	sip_sens sens;

@@ -131,7 +131,7 @@ static media_session *open_one(rig *g, bool dtmf)
 	return s;
 }
 
-static int index_of(rig *g, media_session *s)
+static int index_of(rig *g, const media_session *s)
 {
 	for (int i = 0; i < MAXS; i++)
 		if (g->s[i] == s)

@@ -234,8 +234,8 @@ static void test_line_end_every_offset(void **state)
 	(void)state;
 	char buf[256], val[128];
 	const char *why = NULL;
-	const sip_hdr *h;
 	for (size_t len = 0; len < 100; len++) {
+		const sip_hdr *h;
 		for (size_t k = 0; k < len; k++)
 			val[k] = (char)('a' + k % 26);
 		if (len > 2)
