@@ -5,19 +5,10 @@
  * who owns what. */
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <unistd.h>
 
 #include "clock_int.h"
 #include "media_int.h"
-
-static uint32_t random32(void)
-{
-	uint32_t v;
-	if (getrandom(&v, sizeof(v), 0) != sizeof(v))
-		v = (uint32_t)uv_hrtime() * 2654435761u;
-	return v;
-}
 
 void media_clock_push(media_worker *w, mcmd *m)
 {
@@ -160,7 +151,7 @@ int media_clock_open_opts(uv_loop_t *loop, uint16_t port_min, uint16_t port_max,
 	}
 	/* start somewhere random in the range so restarts do not fight over old ports */
 	unsigned pairs = (unsigned)(c->port_max - c->port_min + 1) / 2;
-	c->next_port = (uint16_t)(c->port_min + 2 * (random32() % pairs));
+	c->next_port = (uint16_t)(c->port_min + 2 * (media_random32() % pairs));
 	c->nworkers = o->threads ? o->threads : 1;
 	c->fifo_prio = o->fifo_prio;
 	pthread_mutex_init(&c->ev_mu, NULL);

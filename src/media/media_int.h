@@ -29,6 +29,10 @@ static inline void media_wr32(uint8_t *p, uint32_t v)
 }
 
 /* Sets *why (when asked for) and returns err. */
+/* 32 random bits (getrandom, else a hash of the monotonic clock): SSRCs, first sequence
+ * numbers and timestamps, the first RTP port tried. Not for secrets. session.c. */
+uint32_t media_random32(void);
+
 static inline int media_fail(const char **why, const char *reason, int err)
 {
 	if (why)

@@ -21,7 +21,7 @@
 #define REC_INITIAL (MEDIA_RATE * 10) /* first record buffer: 10 s */
 #define NTP_UNIX_OFFSET 2208988800u   /* seconds from 1900 to 1970 */
 
-static uint32_t random32(void)
+uint32_t media_random32(void)
 {
 	uint32_t v;
 	if (getrandom(&v, sizeof(v), 0) != sizeof(v))
@@ -439,8 +439,8 @@ int media_session_open(media_clock *c, const media_session_config *cfg, media_se
 	}
 	uv_udp_recv_start(&s->rtp, alloc_cb, rtp_recv_cb);
 	uv_udp_recv_start(&s->rtcp, alloc_cb, rtcp_recv_cb);
-	s->ssrc = random32();
-	s->rtcp_phase = random32() % MEDIA_RTCP_PHASES;
+	s->ssrc = media_random32();
+	s->rtcp_phase = media_random32() % MEDIA_RTCP_PHASES;
 
 	/* what the media thread starts from; it owns tx once the ADD is queued */
 	media_tx *t = &s->tx;
@@ -454,8 +454,8 @@ int media_session_open(media_clock *c, const media_session_config *cfg, media_se
 	t->idle_silence = cfg->idle_silence;
 	t->hdr[0] = 0x80; /* version 2, no padding, no extension, no CSRC */
 	media_wr32(t->hdr + 8, s->ssrc);
-	t->seq = (uint16_t)random32();
-	t->ts = s->ts0 = random32();
+	t->seq = (uint16_t)media_random32();
+	t->ts = s->ts0 = media_random32();
 
 	place(s);
 	c->nsessions++;
