@@ -131,3 +131,11 @@ const char *net_listen_error(const net *n)
 {
 	return n && n->listen_err[0] ? n->listen_err : NULL;
 }
+
+const char *net_listen_why(const net *n)
+{
+	static char buf[200];
+	const char *r = net_listen_error(n);
+	snprintf(buf, sizeof(buf), "cannot listen on %s", r ? r : "the address");
+	return buf;
+}

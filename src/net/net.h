@@ -111,6 +111,10 @@ int net_listen(net *n, net_transport tp, const char *ip, uint16_t port, uint16_t
  * address already in use" (owned by n, valid until its next net_listen), or NULL
  * when the last one succeeded. */
 const char *net_listen_error(const net *n);
+/* The start-up line for a failed net_listen: "cannot listen on " + net_listen_error(n),
+ * copied into a static buffer so that it outlives n (the caller usually frees n before
+ * it reports). For start-up only: the next call overwrites it; not thread-safe. */
+const char *net_listen_why(const net *n);
 
 /* Loads cfg's TLS files (cert_file, key_file, ca_file) the way net_new and
  * net_reload will, without keeping them: 0, or OPENUM_EINVAL with *which set to the

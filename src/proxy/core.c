@@ -1784,14 +1784,6 @@ static void tick_closed(uv_handle_t *h)
 
 /* proxy_new's reasons with their context, for the one line the operator reads
  * (proxy_new runs once, at start-up, so one static buffer each is enough). */
-static const char *proxy_listen_why(const net *n)
-{
-	static char buf[200];
-	const char *r = net_listen_error(n);
-	snprintf(buf, sizeof(buf), "cannot listen on %s", r ? r : "the address");
-	return buf;
-}
-
 static const char *proxy_store_why(const char *db, const char *why)
 {
 	static char buf[700];
@@ -1865,10 +1857,10 @@ int proxy_new(uv_loop_t *loop, const proxy_config *cfg, proxy **out, const char 
 		*why = "cannot set up transactions";
 	if (!err && cfg->tcp_ip &&
 	    (err = net_listen(p->n, NET_TCP, cfg->tcp_ip, cfg->tcp_port, &p->tcp_port)))
-		*why = proxy_listen_why(p->n);
+		*why = net_listen_why(p->n);
 	if (!err && cfg->tls_ip &&
 	    (err = net_listen(p->n, NET_TLS, cfg->tls_ip, cfg->tls_port, &p->tls_port)))
-		*why = proxy_listen_why(p->n);
+		*why = net_listen_why(p->n);
 	if (err) {
 		if (p->tl)
 			txn_layer_free(p->tl);

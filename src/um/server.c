@@ -302,16 +302,6 @@ static void on_request(void *arg, ua *u, void *st, sip_msg *req, const net_peer 
 
 /* ---- the server ---------------------------------------------------------------- */
 
-/* "cannot listen on TCP 127.0.0.1:5062: address already in use" (um_server_new runs
- * once, at start-up: one static buffer is enough). */
-static const char *listen_why(ua *u)
-{
-	static char buf[200];
-	const char *r = net_listen_error(ua_net(u));
-	snprintf(buf, sizeof(buf), "cannot listen on %s", r ? r : "the address");
-	return buf;
-}
-
 int um_server_new(uv_loop_t *loop, const um_server_cfg *cfg, store *st, const um_prompts *prompts,
                   um_server **out, const char **why)
 {
@@ -390,13 +380,13 @@ int um_server_new(uv_loop_t *loop, const um_server_cfg *cfg, store *st, const um
 	if (cfg->tcp_ip &&
 	    (err = ua_listen(srv->u, NET_TCP, cfg->tcp_ip, cfg->tcp_port, &srv->tcp_port))) {
 		if (why)
-			*why = listen_why(srv->u);
+			*why = net_listen_why(ua_net(srv->u));
 		goto fail;
 	}
 	if (cfg->tls_ip &&
 	    (err = ua_listen(srv->u, NET_TLS, cfg->tls_ip, cfg->tls_port, &srv->tls_port))) {
 		if (why)
-			*why = listen_why(srv->u);
+			*why = net_listen_why(ua_net(srv->u));
 		goto fail;
 	}
 	*out = srv;

@@ -673,6 +673,9 @@ static void test_listen_error_names_address_and_reason(void **state)
 	char want[64];
 	snprintf(want, sizeof(want), "TCP 127.0.0.1:%u: address already in use", port);
 	assert_string_equal(net_listen_error(w->n), want);
+	char why[96];
+	snprintf(why, sizeof(why), "cannot listen on %s", want);
+	assert_string_equal(net_listen_why(w->n), why);
 	assert_int_equal(net_listen(w->n, NET_TCP, "no.such.ip", 5060, NULL), OPENUM_EINVAL);
 	assert_string_equal(net_listen_error(w->n), "TCP no.such.ip:5060: not an IP address");
 	assert_int_equal(net_listen(w->n, NET_TLS, "::1", 0, NULL), OPENUM_EINVAL);
@@ -680,6 +683,7 @@ static void test_listen_error_names_address_and_reason(void **state)
 	                    "TLS [::1]:0: TLS needs a certificate and its key");
 	assert_int_equal(net_listen(w->n, NET_TCP, "127.0.0.1", 0, NULL), 0);
 	assert_null(net_listen_error(w->n));
+	assert_string_equal(net_listen_why(w->n), "cannot listen on the address");
 	h_free(w);
 }
 
