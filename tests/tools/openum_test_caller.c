@@ -1,7 +1,16 @@
 /* openum_test_caller: one outgoing call on src/ua for the UM server tests: TCP or TLS
  * (with or without a client certificate), extra headers, DTMF after the answer (one
  * group or a timed sequence), a tone to be recorded, what the call hears written to a
- * WAV file, then BYE. Prints "answered" and "ended REASON STATUS TEXT". */
+ * WAV file, then BYE. Prints "answered" and "ended REASON STATUS TEXT".
+ *
+ * The cues (--dtmf, --tone-at, --seq) keep time by the audio the call receives, not by
+ * the wall clock: the UM server sends RTP without a break (silence when nothing
+ * plays), so "20000 ms after the answer" means after 20 s of its audio. A loaded
+ * machine that starves the server's media thread delays its prompts, and the keys
+ * follow them instead of cutting them. Until the first packet arrives (and for a
+ * peer that sends none), and when the audio stops for CUE_STALL_MS, the wall clock
+ * moves the timeline on, so a silent peer still gets its cues. --hangup-ms and the
+ * guard stay on the wall clock. */
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -22,34 +31,36 @@ static const char usage[] =
     "  --tone-at MS       (default 0)\n"
     "  --tone-hz HZ       tone frequency (default 440)\n"
     "  --play FILE.wav    play this file (8 kHz mono) at --tone-at MS instead of a tone\n"
-    "  --seq MS:DIGITS,.. send each DIGITS group MS after the answer (RFC 4733)\n"
+    "  --seq MS:DIGITS,.. send each DIGITS group MS after the answer (RFC 4733;\n"
+    "                     in order of MS)\n"
+    "  (the MS of --dtmf-ms, --tone-at and --seq count received audio, see the source)\n"
     "  --record FILE.wav  write what the call hears (mu-law WAV) at the end\n"
     "  --hangup-ms MS     BYE this long after the answer (default 2000; 0: never,\n"
     "                     wait for the other side's BYE)\n";
 
 #define SEQ_MAX 32
+#define CUE_POLL_MS 10
+#define CUE_STALL_MS 2000 /* audio stopped this long: the wall clock takes over */
 
 static struct {
 	uv_loop_t *loop;
 	ua *u;
 	ua_call *c;
-	uv_timer_t t_dtmf, t_tone, t_bye, t_guard;
+	uv_timer_t t_cue, t_bye, t_guard;
 	const char *dtmf;
 	bool info;
 	unsigned dtmf_ms, tone_ms, tone_at, hangup_ms, tone_hz;
 	const char *record;
 	const char *play; /* WAV file to play at tone_at (instead of the tone) */
-	uv_timer_t t_seq[SEQ_MAX];
 	char seq_digits[SEQ_MAX][32];
 	unsigned seq_ms[SEQ_MAX], nseq;
+	/* the cue timeline, in samples (8 per ms) since the answer */
+	uint64_t timeline, last_poll, last_audio;
+	size_t last_recorded;
+	bool got_audio, dtmf_done, tone_done;
+	unsigned seq_next; /* seq_ms ascending: cues before it are sent */
 	int rc;
 } g = {.dtmf_ms = 1000, .hangup_ms = 2000, .tone_hz = 440, .rc = 1};
-
-static void do_seq(uv_timer_t *t)
-{
-	if (g.c)
-		ua_call_send_dtmf(g.c, g.seq_digits[(uv_timer_t *)t - g.t_seq], false);
-}
 
 /* "MS:DIGITS,MS:DIGITS" */
 static int parse_seq(const char *s)
@@ -65,6 +76,8 @@ static int parse_seq(const char *s)
 			return -1;
 		memcpy(g.seq_digits[g.nseq], s, n);
 		g.seq_digits[g.nseq][n] = 0;
+		if (g.nseq && ms < g.seq_ms[g.nseq - 1])
+			return -1; /* in order of time */
 		g.seq_ms[g.nseq++] = (unsigned)ms;
 		s += n;
 		if (*s == ',')
@@ -73,18 +86,8 @@ static int parse_seq(const char *s)
 	return 0;
 }
 
-static void do_dtmf(uv_timer_t *t)
+static void do_tone(void)
 {
-	(void)t;
-	if (g.c)
-		ua_call_send_dtmf(g.c, g.dtmf, g.info);
-}
-
-static void do_tone(uv_timer_t *t)
-{
-	(void)t;
-	if (!g.c)
-		return;
 	if (g.play) {
 		media_audio a = {0};
 		const char *why = NULL;
@@ -117,31 +120,62 @@ static void do_bye(uv_timer_t *t)
 		ua_call_hangup(g.c);
 }
 
+/* Moves the timeline on (received audio, else the wall clock: see the top) and sends
+ * the cues that are due. */
+static void cue_poll(uv_timer_t *t)
+{
+	if (!g.c) {
+		uv_timer_stop(t);
+		return;
+	}
+	uint64_t now = uv_now(g.loop);
+	media_session_stats st;
+	ua_call_media_stats(g.c, &st);
+	if (st.recorded > g.last_recorded) {
+		g.timeline += st.recorded - g.last_recorded;
+		g.got_audio = true;
+		g.last_audio = now;
+	} else if (!g.got_audio || now - g.last_audio >= CUE_STALL_MS) {
+		g.timeline += (now - g.last_poll) * 8;
+	}
+	g.last_recorded = st.recorded;
+	g.last_poll = now;
+
+	uint64_t ms = g.timeline / 8;
+	if (g.dtmf && !g.dtmf_done && ms >= g.dtmf_ms) {
+		g.dtmf_done = true;
+		ua_call_send_dtmf(g.c, g.dtmf, g.info);
+	}
+	if ((g.tone_ms || g.play) && !g.tone_done && ms >= g.tone_at) {
+		g.tone_done = true;
+		do_tone();
+	}
+	while (g.seq_next < g.nseq && ms >= g.seq_ms[g.seq_next])
+		ua_call_send_dtmf(g.c, g.seq_digits[g.seq_next++], false);
+	if ((!g.dtmf || g.dtmf_done) && (!(g.tone_ms || g.play) || g.tone_done) &&
+	    g.seq_next == g.nseq)
+		uv_timer_stop(t);
+}
+
 static void on_answered(void *arg, ua_call *c)
 {
-	(void)arg, (void)c;
+	(void)arg;
 	printf("answered\n");
 	fflush(stdout);
-	if (g.dtmf)
-		uv_timer_start(&g.t_dtmf, do_dtmf, g.dtmf_ms, 0);
-	if (g.tone_ms || g.play)
-		uv_timer_start(&g.t_tone, do_tone, g.tone_at, 0);
 	if (g.hangup_ms)
 		uv_timer_start(&g.t_bye, do_bye, g.hangup_ms, 0);
-	for (unsigned i = 0; i < g.nseq; i++)
-		uv_timer_start(&g.t_seq[i], do_seq, g.seq_ms[i], 0);
-	if (g.record)
-		ua_call_record_start(c, 0);
+	/* the recorder counts the audio received: the cues' clock, --record or not */
+	ua_call_record_start(c, 0);
+	g.last_poll = uv_now(g.loop);
+	g.last_recorded = 0;
+	uv_timer_start(&g.t_cue, cue_poll, 0, CUE_POLL_MS);
 }
 
 static void close_all(void)
 {
-	uv_close((uv_handle_t *)&g.t_dtmf, NULL);
-	uv_close((uv_handle_t *)&g.t_tone, NULL);
+	uv_close((uv_handle_t *)&g.t_cue, NULL);
 	uv_close((uv_handle_t *)&g.t_bye, NULL);
 	uv_close((uv_handle_t *)&g.t_guard, NULL);
-	for (unsigned i = 0; i < SEQ_MAX; i++)
-		uv_close((uv_handle_t *)&g.t_seq[i], NULL);
 }
 
 static void finish(uv_timer_t *t)
@@ -239,12 +273,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "openum_test_caller: ua_new failed\n");
 		return 1;
 	}
-	uv_timer_init(g.loop, &g.t_dtmf);
-	uv_timer_init(g.loop, &g.t_tone);
+	uv_timer_init(g.loop, &g.t_cue);
 	uv_timer_init(g.loop, &g.t_bye);
 	uv_timer_init(g.loop, &g.t_guard);
-	for (unsigned i = 0; i < SEQ_MAX; i++)
-		uv_timer_init(g.loop, &g.t_seq[i]);
 	uv_timer_start(&g.t_guard, guard, 120000, 0);
 	if (ua_call_dial(g.u, &d, NULL, &g.c) != 0) {
 		fprintf(stderr, "openum_test_caller: dial failed\n");
