@@ -218,6 +218,23 @@ static int pg_session(pg_pool *p, PGconn *c, const char **why)
 	return err;
 }
 
+/* "cannot connect to PostgreSQL: " and the first line of libpq's reason: the operator
+ * needs its "Connection refused", "timeout expired" or "password authentication failed
+ * for user ..." (libpq names the host, port and user, never the password). In a
+ * thread-local buffer: valid until this thread's next failed connection. */
+static const char *connect_why(const PGconn *c)
+{
+	static _Thread_local char buf[384];
+	const char *msg = PQerrorMessage(c);
+	int n = (int)strcspn(msg, "\n");
+	while (n > 0 && (msg[n - 1] == ' ' || msg[n - 1] == '\r'))
+		n--;
+	if (n == 0)
+		return "cannot connect to PostgreSQL";
+	snprintf(buf, sizeof(buf), "cannot connect to PostgreSQL: %.*s", n, msg);
+	return buf;
+}
+
 static int pg_connect(pg_pool *p, PGconn **out, const char **why)
 {
 	/* An unreachable server must not hang a UM server: libpq waits forever by default,
@@ -232,12 +249,7 @@ static int pg_connect(pg_pool *p, PGconn **out, const char **why)
 	if (!c)
 		return fail(why, "out of memory", OPENUM_ENOMEM);
 	if (PQstatus(c) != CONNECTION_OK) {
-		const char *msg = PQerrorMessage(c);
-		int err = strstr(msg, "does not exist")
-		              ? fail(why, "PostgreSQL database or role does not exist", OPENUM_EIO)
-		          : strstr(msg, "authentication") || strstr(msg, "password")
-		              ? fail(why, "PostgreSQL authentication failed", OPENUM_EIO)
-		              : fail(why, "cannot connect to PostgreSQL", OPENUM_EIO);
+		int err = fail(why, connect_why(c), OPENUM_EIO);
 		PQfinish(c);
 		return err;
 	}
