@@ -217,8 +217,11 @@ static int open_store(mb_args *a, bool create)
 		        a->label, shown);
 		return CLI_EXIT_FAIL;
 	}
-	if (err)
-		return op_fail(a, "cannot open the store", why, shown);
+	if (err) { /* as the servers say it: the store, then the reason */
+		fprintf(stderr, "openum %s: cannot open the store %s: %s\n", a->label, shown,
+		        why ? why : "error");
+		return CLI_EXIT_FAIL;
+	}
 	return 0;
 }
 

@@ -137,7 +137,8 @@ static int open_users(u_args *a, bool create)
 		return CLI_EXIT_FAIL;
 	}
 	if (err) {
-		fprintf(stderr, "openum %s: cannot open the store: %s: %s\n", a->label, why, shown);
+		fprintf(stderr, "openum %s: cannot open the store %s: %s\n", a->label, shown,
+		        why ? why : "error");
 		return CLI_EXIT_FAIL;
 	}
 	return 0;
