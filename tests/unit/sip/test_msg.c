@@ -357,6 +357,134 @@ static void test_line_edges(void **state)
 	exact_copy = NULL;
 }
 
+/* The reference for one header line, written apart from the parser: a name of token
+ * bytes, SP/HTAB, ':', SP/HTAB, a value whose trailing SP/HTAB are not part of it. */
+static bool ref_token(const char *s, size_t n)
+{
+	if (n == 0)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      strchr("-.!%*_+`'~", c)))
+			return false;
+	}
+	return true;
+}
+
+/* One line from its parts, parsed alone, as the first of two header lines (so that the
+ * next line's ':' may fall inside the first line's 32-byte window) or as the last line
+ * before the empty one (so that the message ends within 32 bytes of its ':'), with CRLF
+ * or LF line ends. The outcome must be the reference's: the name and the value, or
+ * the parser's one reason for a bad line. Then every cut of the message must fail
+ * (no empty line) without reading past its end. */
+static void line_case(const char *name, const char *before, const char *after, const char *value,
+                      const char *trail, bool cuts)
+{
+	char line[160], buf[320], v[64];
+	const char *why;
+	bool has_colon = strcmp(before, "-") != 0;
+	if (!has_colon) { /* before "-": no ':' in the whole line */
+		assert_true(strlen(value) < sizeof(v));
+		strcpy(v, value);
+		for (char *c = v; *c; c++)
+			if (*c == ':')
+				*c = ';';
+		value = v;
+	}
+	int ln = snprintf(line, sizeof(line), "%s%s%s%s%s", name, has_colon ? before : "",
+	                  has_colon ? ":" : "", has_colon ? after : "", value);
+	assert_true(ln > 0 && (size_t)ln < sizeof(line) - 8);
+	strcat(line, trail);
+	bool ok = has_colon && ref_token(name, strlen(name));
+	/* an empty name leaves the line starting with its SP/HTAB: a fold */
+	const char *bad = line[0] == ' ' || line[0] == '\t'
+	                      ? "Folded line before the first header"
+	                      : "Bad header line: expected name and ':'";
+	for (int shape = 0; shape < 4; shape++) {
+		const char *eol = shape & 1 ? "\n" : "\r\n";
+		int n = shape & 2 ? snprintf(buf, sizeof(buf), "OPTIONS sip:a@b SIP/2.0%s%s%s%s",
+		                             eol, line, eol, eol)
+		                  : snprintf(buf, sizeof(buf),
+		                             "OPTIONS sip:a@b SIP/2.0%s%s%sMax-Forwards: 70%s%s",
+		                             eol, line, eol, eol, eol);
+		assert_true(n > 0 && (size_t)n < sizeof(buf));
+		why = NULL;
+		int err = parse_exact(buf, (size_t)n, &why);
+		if (!ok) {
+			if (err != OPENUM_EBADMSG || !why || strcmp(why, bad) != 0)
+				fail_msg("'%s' (shape %d) gave %d '%s'", line, shape, err,
+				         why ? why : "(null)");
+		} else {
+			if (err)
+				fail_msg("'%s' (shape %d) refused: %s", line, shape, why);
+			assert_int_equal(m.nhdr, shape & 2 ? 1 : 2);
+			const sip_hdr *h = &m.hdr[0];
+			if (!ou_slice_eq_cstr(h->name, name))
+				fail_msg("'%s': name '%.*s'", line, (int)h->name.n, h->name.p);
+			if (!ou_slice_eq_cstr(h->value, value))
+				fail_msg("'%s': value '%.*s', want '%s'", line, (int)h->value.n,
+				         h->value.p, value);
+			assert_int_equal(h->id, sip_hdr_id_from(name, strlen(name)));
+		}
+		if (cuts)
+			for (int k = 0; k < n; k++)
+				if (parse_exact(buf, (size_t)k, &why) == 0)
+					fail_msg("'%s' cut at %d accepted", line, k);
+	}
+}
+
+/* The line loop's usual-shape test ("Name: value", the ':' in find_line's window)
+ * against the reference: names of 1 to 41 bytes put the ':' before, at and past the
+ * 16- and 32-byte edges; SP/HTAB before the ':', none, one or more after it, trailing
+ * LWS, empty values, a ':' in the value, bad names and no ':' all leave that shape. */
+static void test_line_shapes(void **state)
+{
+	(void)state;
+	static const char *const before[] = {"", " ", "\t", " \t ", "-"};
+	static const char *const after[] = {"", " ", "  ", "\t", " \t"};
+	static const char *const trail[] = {"", " ", "\t", " \t"};
+	static const char *const odd[] = {
+	    "",
+	    "To",
+	    "t",
+	    "Call-ID",
+	    "x@y",
+	    "Bad Name",
+	    "Mixed.Case_Name!~+`'%*",
+	    "MAX-FORWARDS",
+	    "\"q\"",
+	};
+	static const size_t vlen[] = {0, 1, 2, 3, 14, 15, 16, 17, 30, 31, 32, 33};
+	char name[64], value[64];
+	for (size_t nl = 1; nl <= 41; nl++) {
+		for (size_t i = 0; i < nl; i++)
+			name[i] = i ? (char)('a' + i % 26) : 'X';
+		name[nl] = '\0';
+		for (size_t v = 0; v < sizeof(vlen) / sizeof(vlen[0]); v++) {
+			for (size_t i = 0; i < vlen[v]; i++)
+				value[i] =
+				    i % 7 == 3 ? ':' : (i % 5 == 2 && i + 1 < vlen[v] ? ' ' : 'v');
+			value[vlen[v]] = '\0';
+			/* the usual shape, cut at every length */
+			line_case(name, "", " ", value, "", true);
+			for (size_t b = 0; b < sizeof(before) / sizeof(before[0]); b++)
+				for (size_t a = 0; a < sizeof(after) / sizeof(after[0]); a++)
+					for (size_t t = 0; t < sizeof(trail) / sizeof(trail[0]);
+					     t++)
+						if (v % 4 == 0 || nl % 8 == 0 || (a == 1 && b == 0))
+							line_case(name, before[b], after[a], value,
+							          trail[t], false);
+		}
+	}
+	for (size_t o = 0; o < sizeof(odd) / sizeof(odd[0]); o++)
+		for (size_t b = 0; b < sizeof(before) / sizeof(before[0]); b++)
+			for (size_t a = 0; a < sizeof(after) / sizeof(after[0]); a++)
+				line_case(odd[o], before[b], after[a], "v w", "", a == 1);
+	free(exact_copy);
+	exact_copy = NULL;
+}
+
 static const char BASE[] = "Via: SIP/2.0/TCP h;branch=z9hG4bK1\r\n"
                            "From: <sip:a@b>;tag=1\r\n"
                            "To: <sip:c@d>\r\n"
@@ -687,13 +815,20 @@ static void test_via_list(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_request_index),   cmocka_unit_test(test_response),
-	    cmocka_unit_test(test_bad_start_lines), cmocka_unit_test(test_bad_headers),
-	    cmocka_unit_test(test_line_edges),      cmocka_unit_test(test_line_end_every_offset),
-	    cmocka_unit_test(test_check),           cmocka_unit_test(test_limits),
-	    cmocka_unit_test(test_header_names),    cmocka_unit_test(test_methods),
-	    cmocka_unit_test(test_list_split),      cmocka_unit_test(test_via_list),
+	    cmocka_unit_test(test_request_index),
+	    cmocka_unit_test(test_response),
+	    cmocka_unit_test(test_bad_start_lines),
+	    cmocka_unit_test(test_bad_headers),
+	    cmocka_unit_test(test_line_edges),
+	    cmocka_unit_test(test_line_end_every_offset),
+	    cmocka_unit_test(test_check),
+	    cmocka_unit_test(test_limits),
+	    cmocka_unit_test(test_header_names),
+	    cmocka_unit_test(test_methods),
+	    cmocka_unit_test(test_list_split),
+	    cmocka_unit_test(test_via_list),
 	    cmocka_unit_test(test_clone),
+	    cmocka_unit_test(test_line_shapes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
