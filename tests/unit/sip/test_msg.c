@@ -812,6 +812,106 @@ static void test_via_list(void **state)
 	assert_int_equal(sip_msg_hdr_count(&m, SIP_H_ROUTE), 0);
 }
 
+/* Each accessor twice: the second answer (from the cache) equals the first. Then a
+ * message without Contact and Ms- headers in the same sip_msg: nothing of the first
+ * is left in those answers; and a failure is not cached (the same reason again). */
+static void test_accessors_cached(void **state)
+{
+	(void)state;
+	static const char full[] = "INVITE sip:a@b SIP/2.0\r\n"
+	                           "Via: SIP/2.0/TCP h;branch=z9hG4bK1\r\n"
+	                           "From: <sip:x@y>;tag=1\r\nTo: <sip:a@b>\r\nCall-ID: c@h\r\n"
+	                           "CSeq: 7 INVITE\r\nMax-Forwards: 9\r\nExpires: 30\r\n"
+	                           "Contact: <sip:x@h>\r\nMs-Exchange-Command: skip-pin\r\n"
+	                           "Ms-Sensitivity: private\r\nContent-Length: 0\r\n\r\n";
+	const char *why = NULL;
+	const sip_addr *a, *a2;
+	const sip_via *v, *v2;
+	const sip_cseq *cs, *cs2;
+	const sip_uri *u, *u2;
+	const sip_ms_cmd *cmd;
+	ou_slice cid, cid2;
+	unsigned n, n2;
+	uint32_t x, x2;
+	sip_sens sens;
+	assert_int_equal(parse(full, &why), 0);
+	assert_int_equal(sip_msg_check(&m, &why), 0);
+	for (int round = 0; round < 2; round++) {
+		assert_int_equal(sip_msg_ruri(&m, &u, &why), 0);
+		assert_int_equal(sip_msg_ruri(&m, &u2, &why), 0);
+		assert_ptr_equal(u, u2);
+		assert_int_equal(sip_msg_vias(&m, &v, &n, &why), 0);
+		assert_int_equal(sip_msg_vias(&m, &v2, &n2, &why), 0);
+		assert_ptr_equal(v, v2);
+		assert_int_equal(n, 1);
+		assert_int_equal(n2, 1);
+		assert_int_equal(sip_msg_from(&m, &a, &why), 0);
+		assert_int_equal(sip_msg_from(&m, &a2, &why), 0);
+		assert_ptr_equal(a, a2);
+		assert_true(ou_slice_eq_cstr(a->tag, "1"));
+		assert_int_equal(sip_msg_to(&m, &a, &why), 0);
+		assert_true(ou_slice_eq_cstr(a->uri.user, "a"));
+		assert_int_equal(sip_msg_callid(&m, &cid, &why), 0);
+		assert_int_equal(sip_msg_callid(&m, &cid2, &why), 0);
+		assert_true(ou_slice_eq_cstr(cid, "c@h") && ou_slice_eq(cid, cid2));
+		assert_int_equal(sip_msg_cseq(&m, &cs, &why), 0);
+		assert_int_equal(sip_msg_cseq(&m, &cs2, &why), 0);
+		assert_ptr_equal(cs, cs2);
+		assert_int_equal(cs->num, 7);
+		assert_int_equal(sip_msg_max_forwards(&m, &x, &why), 0);
+		assert_int_equal(sip_msg_max_forwards(&m, &x2, &why), 0);
+		assert_int_equal(x, 9);
+		assert_int_equal(x2, 9);
+		assert_int_equal(sip_msg_expires(&m, &x, &why), 0);
+		assert_int_equal(x, 30);
+		assert_int_equal(sip_msg_content_length(&m, &x, &why), 0);
+		assert_int_equal(x, 0);
+		assert_int_equal(sip_msg_contacts(&m, &a, &n, &why), 0);
+		assert_int_equal(n, 1);
+		assert_true(ou_slice_eq_cstr(a[0].uri.host, "h"));
+		assert_int_equal(sip_msg_ms_cmd(&m, &cmd, &why), 0);
+		assert_true(cmd->skip_pin);
+		assert_int_equal(sip_msg_sensitivity(&m, &sens, &why), 0);
+		assert_int_equal(sens, SIP_SENS_PRIVATE);
+	}
+
+	static const char bare[] = "SIP/2.0 200 OK\r\n"
+	                           "Via: SIP/2.0/TCP h;branch=z9hG4bK1\r\n"
+	                           "From: <sip:x@y>;tag=1\r\nTo: <sip:a@b>\r\nCall-ID: c@h\r\n"
+	                           "CSeq: 7 INVITE\r\n\r\n";
+	for (int round = 0; round < 2; round++) {
+		assert_int_equal(parse(bare, &why), 0);
+		if (round)
+			assert_int_equal(sip_msg_check(&m, &why), 0);
+		n = 5;
+		assert_int_equal(sip_msg_contacts(&m, &a, &n, &why), OPENUM_ENOTFOUND);
+		assert_int_equal(n, 0);
+		assert_int_equal(sip_msg_ms_cmd(&m, &cmd, &why), 0);
+		assert_false(cmd->skip_pin);
+		assert_null(cmd->item_id.p);
+		assert_int_equal(sip_msg_sensitivity(&m, &sens, &why), 0);
+		assert_int_equal(sens, SIP_SENS_NORMAL);
+		assert_int_equal(sip_msg_max_forwards(&m, &x, &why), OPENUM_ENOTFOUND);
+		assert_int_equal(sip_msg_content_length(&m, &x, &why), OPENUM_ENOTFOUND);
+		assert_int_equal(sip_msg_ruri(&m, &u, &why), OPENUM_ENOTFOUND);
+	}
+
+	static const char bad[] = "SIP/2.0 200 OK\r\nMs-Sensitivity: secret\r\n"
+	                          "Ms-Exchange-Command: itemId=%%%\r\nMax-Forwards: x\r\n\r\n";
+	assert_int_equal(parse(bad, &why), 0);
+	for (int round = 0; round < 2; round++) {
+		why = NULL;
+		assert_int_equal(sip_msg_sensitivity(&m, &sens, &why), OPENUM_EBADMSG);
+		assert_string_equal(why, "Bad Ms-Sensitivity: unknown value");
+		why = NULL;
+		assert_int_equal(sip_msg_ms_cmd(&m, &cmd, &why), OPENUM_EBADMSG);
+		assert_string_equal(why, "Bad Ms-Exchange-Command: itemId is not base64");
+		why = NULL;
+		assert_int_equal(sip_msg_max_forwards(&m, &x, &why), OPENUM_EBADMSG);
+		assert_string_equal(why, "Bad number: not a number");
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -829,6 +929,7 @@ int main(void)
 	    cmocka_unit_test(test_via_list),
 	    cmocka_unit_test(test_clone),
 	    cmocka_unit_test(test_line_shapes),
+	    cmocka_unit_test(test_accessors_cached),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
