@@ -367,7 +367,8 @@ int sip_msg_parse(const char *buf, size_t len, sip_msg *m, const char **why)
 		uint32_t clen = 0;
 		for (uint16_t i = cl; i != SIP_HDR_NONE; i = m->hdr[i].next) {
 			uint32_t v;
-			if (sip_uint_parse(m->hdr[i].value, &v, NULL))
+			if (!lex_uint_short(m->hdr[i].value, &v) &&
+			    sip_uint_parse(m->hdr[i].value, &v, NULL))
 				SIP_FAIL(OPENUM_EBADMSG, "Bad Content-Length");
 			if (i != cl && v != clen)
 				SIP_FAIL(OPENUM_EBADMSG, "Conflicting Content-Length headers");

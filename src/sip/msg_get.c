@@ -140,9 +140,11 @@ static SLOW int uint_fill(sip_msg *m, sip_hdr_id id, uint32_t bit, uint32_t *slo
 	int err = single(m, id, &v, dup, why);
 	if (err)
 		return err;
-	err = sip_uint_parse(v, slot, why);
-	if (err)
-		return err;
+	if (!lex_uint_short(v, slot)) {
+		err = sip_uint_parse(v, slot, why);
+		if (err)
+			return err;
+	}
 	m->cached |= bit;
 	return 0;
 }

@@ -812,6 +812,84 @@ static void test_via_list(void **state)
 	assert_int_equal(sip_msg_hdr_count(&m, SIP_H_ROUTE), 0);
 }
 
+/* RFC 3261 word bytes, for the Call-ID reference below. */
+static bool ref_word(unsigned char c)
+{
+	return c > 0x20 && c < 0x7f && !strchr("#$&,;=@^|", c);
+}
+
+/* callid = word [ "@" word ], LWS around it allowed: the reason, or NULL. */
+static const char *ref_callid(const char *s, size_t n)
+{
+	size_t i = 0, e = n;
+	while (i < e && strchr(" \t\r\n", s[i]) && s[i])
+		i++;
+	while (e > i && strchr(" \t\r\n", s[e - 1]) && s[e - 1])
+		e--;
+	size_t w = i;
+	while (w < e && ref_word((unsigned char)s[w]))
+		w++;
+	if (w == i)
+		return "Bad Call-ID: empty";
+	if (w == e)
+		return NULL;
+	if (s[w] != '@')
+		return "Bad Call-ID: bad character";
+	i = ++w;
+	while (w < e && ref_word((unsigned char)s[w]))
+		w++;
+	if (w == i)
+		return "Bad Call-ID: empty host part";
+	return w == e ? NULL : "Bad Call-ID: bad character";
+}
+
+static void callid_case(const char *s, size_t n)
+{
+	char *copy = malloc(n ? n : 1); /* exactly n bytes: ASan sees a read past them */
+	assert_non_null(copy);
+	memcpy(copy, s, n);
+	const char *want = ref_callid(copy, n), *why = NULL;
+	int err = sip_callid_check(ou_slice_make(copy, n), &why);
+	if (want ? err != OPENUM_EBADMSG || !why || strcmp(why, want) != 0 : err != 0)
+		fail_msg("Call-ID '%.*s' (%zu bytes): %d '%s', want '%s'", (int)n, s, n, err,
+		         why ? why : "(null)", want ? want : "ok");
+	free(copy);
+}
+
+/* sip_callid_check (its 16-bytes-per-step check of the usual Call-ID, and the general
+ * walk) against the reference: word@word and word values of 1 to 48 bytes with every
+ * byte value put at every place, and no '@', one, two, at either end. */
+static void test_callid_shapes(void **state)
+{
+	(void)state;
+	char base[64];
+	for (size_t n = 1; n <= 48; n++) {
+		for (size_t at = 0; at <= n; at++) { /* at == n: no '@' */
+			for (size_t i = 0; i < n; i++)
+				base[i] =
+				    "0123456789abcdef-.!%*_+`'~()<>:\\\"/[]?{}XYZ"[(i * 7 + n) %
+				                                                   43];
+			if (at < n)
+				base[at] = '@';
+			callid_case(base, n);
+			if (at % 5 != 0 && at != n - 1 && at != n)
+				continue;
+			for (size_t i = 0; i < n; i += (n > 20 ? 3 : 1))
+				for (int c = 0; c < 256; c++) {
+					char keep = base[i];
+					base[i] = (char)c;
+					callid_case(base, n);
+					base[i] = keep;
+				}
+		}
+	}
+	/* two '@'s, in one block and in two */
+	callid_case("0123456789@abcdef@0123456789", 28);
+	callid_case("0123@5678@abcdef", 16);
+	callid_case("0123456789abcdef0123@56789abcdef0@", 34);
+	callid_case(" 0123456789abcdef0123456789@host ", 33);
+}
+
 /* Each accessor twice: the second answer (from the cache) equals the first. Then a
  * message without Contact and Ms- headers in the same sip_msg: nothing of the first
  * is left in those answers; and a failure is not cached (the same reason again). */
@@ -930,6 +1008,7 @@ int main(void)
 	    cmocka_unit_test(test_clone),
 	    cmocka_unit_test(test_line_shapes),
 	    cmocka_unit_test(test_accessors_cached),
+	    cmocka_unit_test(test_callid_shapes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
