@@ -2,9 +2,6 @@
  * Content-Length and Expires, Call-ID (25.1 callid) and Content-Type (20.15).
  * Each is one pass over the trimmed value with the shared character table. */
 #include <string.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 #include "sip.h"
 #include "lex.h"
@@ -100,68 +97,8 @@ int sip_uint_parse(ou_slice s, uint32_t *out, const char **why)
 	return 0;
 }
 
-#ifdef __SSE2__
-/* For the 16 bytes at p: bit i of the result is set where byte i is a word byte
- * (RFC 3261 25.1: the printable ASCII bytes but # $ & , ; = @ ^ |) or '@'; *at gets
- * the '@'s alone. */
-static inline unsigned callid_mask(const char *p, unsigned *at)
-{
-	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-	/* signed compares: bytes >= 0x80 are negative, outside 0x21-0x7e */
-	__m128i ok = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(0x20)),
-	                           _mm_cmplt_epi8(v, _mm_set1_epi8(0x7f)));
-	__m128i no =
-	    _mm_or_si128(_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('#')),
-	                                           _mm_cmpeq_epi8(v, _mm_set1_epi8('$'))),
-	                              _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('&')),
-	                                           _mm_cmpeq_epi8(v, _mm_set1_epi8(',')))),
-	                 _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(';')),
-	                                           _mm_cmpeq_epi8(v, _mm_set1_epi8('='))),
-	                              _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('^')),
-	                                           _mm_cmpeq_epi8(v, _mm_set1_epi8('|')))));
-	*at = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('@')));
-	return (unsigned)_mm_movemask_epi8(_mm_andnot_si128(no, ok));
-}
-#endif
-
-/* The usual Call-ID of 16 bytes or more, checked 16 bytes per step: every byte a
- * word byte or '@', at most one '@', neither first nor last. True means the general
- * check below accepts it too; false says nothing (the general check decides). The
- * last step ends at the value's end, overlapping the one before. */
-static inline bool callid_usual(ou_slice s)
-{
-#ifdef __SSE2__
-	size_t n = s.n, i = 0, atpos = 0;
-	if (n < 16)
-		return false;
-	bool seen = false;
-	for (;;) {
-		size_t off = i + 16 <= n ? i : n - 16;
-		unsigned at, ok = callid_mask(s.p + off, &at);
-		if (ok != 0xffffu)
-			return false;
-		at >>= i - off; /* bit k: byte i + k; bytes before i were seen already */
-		if (at) {
-			if (seen || (at & (at - 1)))
-				return false;
-			seen = true;
-			atpos = i + (size_t)__builtin_ctz(at);
-		}
-		i += 16;
-		if (i >= n)
-			break;
-	}
-	return !seen || (atpos > 0 && atpos < n - 1);
-#else
-	(void)s;
-	return false;
-#endif
-}
-
 int sip_callid_check(ou_slice s, const char **why)
 {
-	if (callid_usual(s))
-		return 0;
 	const char *p = s.p, *e = s.n ? s.p + s.n : s.p;
 	p = lex_skip_lws(p, e);
 	e = lex_trim_end(p, e);

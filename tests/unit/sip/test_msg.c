@@ -856,8 +856,8 @@ static void callid_case(const char *s, size_t n)
 	free(copy);
 }
 
-/* sip_callid_check (its 16-bytes-per-step check of the usual Call-ID, and the general
- * walk) against the reference: word@word and word values of 1 to 48 bytes with every
+/* sip_callid_check (the alnum blocks of ou_skip_alnum, the word walk) against the
+ * reference: word@word and word values of 1 to 48 bytes with every
  * byte value put at every place, and no '@', one, two, at either end. */
 static void test_callid_shapes(void **state)
 {
