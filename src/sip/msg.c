@@ -251,7 +251,7 @@ int sip_msg_parse(const char *buf, size_t len, sip_msg *m, const char **why)
 	 * that starts with SP/HTAB) extends the value of the header before it. The
 	 * per-id chains are linked afterwards, in one backward pass. */
 	sip_hdr *const hdr = m->hdr;
-	unsigned n = 0;
+	sip_hdr *h = hdr; /* the next slot: one pointer step per line, no index scaling */
 	for (;;) {
 		if (p >= end)
 			SIP_FAIL(OPENUM_EBADMSG, "Missing empty line after headers");
@@ -287,24 +287,24 @@ int sip_msg_parse(const char *buf, size_t len, sip_msg *m, const char **why)
 				break;
 			}
 			if (*p == ' ' || *p == '\t') {
-				if (!n)
+				if (h == hdr)
 					SIP_FAIL(OPENUM_EBADMSG,
 					         "Folded line before the first header");
-				sip_hdr *h = &hdr[n - 1];
+				sip_hdr *last = h - 1;
 				/* A value that was still empty starts after the fold's
 				 * LWS: "Call-ID:" CRLF " 0" is "0", as "Call-ID: 0" is. */
-				if (h->value.n == 0) {
+				if (last->value.n == 0) {
 					const char *v = p;
 					while (v < le && (*v == ' ' || *v == '\t'))
 						v++;
-					h->value.p = v;
+					last->value.p = v;
 				}
-				h->value.n = value_len(h->value.p, le);
+				last->value.n = value_len(last->value.p, le);
 				p = nl + 1;
 				continue;
 			}
 		}
-		if (n >= SIP_MAX_HEADERS)
+		if (h == hdr + SIP_MAX_HEADERS)
 			SIP_FAIL(OPENUM_ETOOBIG, "Too many headers");
 		/* The usual line: "Name: value" CRLF, its first ':' among the bytes
 		 * find_line searched, the name's last byte and the value's first and last
@@ -344,12 +344,13 @@ int sip_msg_parse(const char *buf, size_t len, sip_msg *m, const char **why)
 				if (!ou_is((unsigned char)*c, OU_C_TOKEN))
 					SIP_FAIL(OPENUM_EBADMSG,
 					         "Bad header line: expected name and ':'");
-		sip_hdr *h = &hdr[n++];
 		h->name = ou_slice_make(p, nlen);
 		h->value = ou_slice_make(q, (size_t)(ve - q));
 		h->id = (uint16_t)id;
+		h++;
 		p = nl + 1;
 	}
+	unsigned n = (unsigned)(h - hdr);
 	m->nhdr = (uint16_t)n;
 
 	/* Chains of equal ids, in message order: built back to front, each header
