@@ -91,9 +91,7 @@ static int parse_start_line(const char *p, size_t n, sip_msg *m, const char **wh
 		return 0;
 	}
 	/* Request-Line = Method SP Request-URI SP SIP-Version: exactly one SP each. */
-	size_t i = 0;
-	while (i < n && ou_is((unsigned char)p[i], OU_C_TOKEN))
-		i++;
+	size_t i = (size_t)(lex_skip_cls(p, p + n, OU_C_TOKEN) - p);
 	if (i == 0 || i >= n || p[i] != ' ')
 		SIP_FAIL(OPENUM_EBADMSG, "Bad method in request line");
 	m->method_s = ou_slice_make(p, i);
