@@ -183,15 +183,20 @@ static inline const char *find_line(const char *p, const char *end, const char *
 		const __m128i cr = _mm_set1_epi8('\r'), co = _mm_set1_epi8(':');
 		__m128i v0 = _mm_loadu_si128((const __m128i *)(const void *)p);
 		__m128i v1 = _mm_loadu_si128((const __m128i *)(const void *)(p + 16));
-		unsigned cm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v0, co)) |
-		              (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v1, co)) << 16;
+		/* the second half only for the few names of 16 bytes or more */
+		unsigned cm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v0, co));
+		if (__builtin_expect(cm != 0, 1)) {
+			*colon = p + __builtin_ctz(cm);
+		} else {
+			cm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v1, co));
+			*colon = cm ? p + 16 + __builtin_ctz(cm) : end;
+		}
 		unsigned mask =
 		    (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(v0, cr), v0)) |
 		    (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(v1, cr), v1)) << 16;
 		const char *le = first_line_ctl(p, mask);
 		if (!le)
 			le = find_ctl(p + 32, end);
-		*colon = cm ? p + __builtin_ctz(cm) : end;
 		return le;
 	}
 	if (end - p >= 16) {
