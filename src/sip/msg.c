@@ -126,6 +126,9 @@ static inline bool is_line_ctl(char c)
  * or NULL. */
 static inline const char *first_line_ctl(const char *p, unsigned mask)
 {
+	/* nearly always the first byte flagged is the line's CR */
+	if (__builtin_expect(mask != 0 && p[__builtin_ctz(mask)] == '\r', 1))
+		return p + __builtin_ctz(mask);
 	while (mask) {
 		const char *q = p + __builtin_ctz(mask);
 		if (is_line_ctl(*q))
