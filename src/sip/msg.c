@@ -259,9 +259,9 @@ int sip_msg_parse(const char *buf, size_t len, sip_msg *m, const char **why)
 	sip_hdr *const hdr = m->hdr;
 	sip_hdr *h = hdr; /* the next slot: one pointer step per line, no index scaling */
 	for (;;) {
-		if (p >= end)
-			SIP_FAIL(OPENUM_EBADMSG, "Missing empty line after headers");
-		/* A bare CR or a NUL inside a line could end a line for another parser:
+		/* p == end (no empty line) needs no test of its own: find_line gives le
+		 * == end, which the line-end check below refuses with the same reason.
+		 * A bare CR or a NUL inside a line could end a line for another parser:
 		 * refuse it rather than forward it. */
 		const char *colon;
 		const char *le = find_line(p, end, &colon);
