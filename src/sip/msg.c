@@ -258,6 +258,7 @@ int sip_msg_parse(const char *buf, size_t len, sip_msg *m, const char **why)
 	 * per-id chains are linked afterwards, in one backward pass. */
 	sip_hdr *const hdr = m->hdr;
 	sip_hdr *h = hdr; /* the next slot: one pointer step per line, no index scaling */
+	const char *const last1 = end - 1; /* len > 0 here: the start line ended */
 	for (;;) {
 		/* p == end (no empty line) needs no test of its own: find_line gives le
 		 * == end, which the line-end check below refuses with the same reason.
@@ -265,7 +266,7 @@ int sip_msg_parse(const char *buf, size_t len, sip_msg *m, const char **why)
 		 * refuse it rather than forward it. */
 		const char *colon;
 		const char *le = find_line(p, end, &colon);
-		if (__builtin_expect(end - le >= 2 && ou_load2(le) == ou_load2("\r\n"), 1)) {
+		if (__builtin_expect(le < last1 && ou_load2(le) == ou_load2("\r\n"), 1)) {
 			nl = le + 1; /* CRLF: the usual line end settles every check below */
 		} else {
 			while (le < end && *le == '\0') {
