@@ -8,8 +8,36 @@
 
 #define BAD(prefix, msg) SIP_FAIL(OPENUM_EBADMSG, prefix msg)
 
+/* The usual CSeq, "1 INVITE" as the index leaves it: 1 to 9 digits (so below 2**31),
+ * one SP, a known method up to the end (a known method is a token: no byte walk).
+ * The general parse would give the same fields; anything else goes to it. */
+static inline bool cseq_usual(ou_slice s, sip_cseq *out)
+{
+	if (s.n < 5) /* "1 ACK" */
+		return false;
+	const char *p = s.p, *e = s.p + s.n, *lim = s.n > 9 ? p + 9 : e;
+	uint32_t num = 0;
+	unsigned d;
+	while (p < lim && (d = (unsigned)(unsigned char)*p - '0') <= 9) {
+		num = num * 10 + d;
+		p++;
+	}
+	if (p == s.p || p == e || *p != ' ')
+		return false;
+	ou_slice ms = ou_slice_make(p + 1, (size_t)(e - p - 1));
+	sip_method method = sip_method_from(ms);
+	if (method == SIP_METHOD_OTHER)
+		return false;
+	out->num = num;
+	out->method_s = ms;
+	out->method = method;
+	return true;
+}
+
 int sip_cseq_parse(ou_slice s, sip_cseq *out, const char **why)
 {
+	if (cseq_usual(s, out))
+		return 0;
 	const char *p = s.p, *e = s.n ? s.p + s.n : s.p;
 	p = lex_skip_lws(p, e);
 	e = lex_trim_end(p, e);
@@ -43,6 +71,8 @@ int sip_cseq_parse(ou_slice s, sip_cseq *out, const char **why)
 
 int sip_uint_parse(ou_slice s, uint32_t *out, const char **why)
 {
+	if (lex_uint_short(s, out))
+		return 0;
 	const char *p = s.p, *e = s.n ? s.p + s.n : s.p;
 	p = lex_skip_lws(p, e);
 	e = lex_trim_end(p, e);

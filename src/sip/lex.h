@@ -71,6 +71,25 @@ static inline const char *lex_skip_cls(const char *p, const char *e, uint16_t cl
 	return p;
 }
 
+/* The usual plain number (Max-Forwards, Content-Length, Expires): 1 to 9 digits and
+ * nothing else, as the index leaves a value (trimmed). True with *out set; false for
+ * anything else, which the caller hands to sip_uint_parse (the only one to give
+ * reasons). Nine digits stay below 2**32, so no overflow test. */
+static inline bool lex_uint_short(ou_slice s, uint32_t *out)
+{
+	if (s.n - 1 >= 9) /* n == 0 wraps */
+		return false;
+	uint32_t v = 0;
+	for (size_t i = 0; i < s.n; i++) {
+		unsigned d = (unsigned)(unsigned char)s.p[i] - '0';
+		if (d > 9)
+			return false;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return true;
+}
+
 /* Parses the next Via element of a comma-separated Via value in one pass (the parser
  * itself stops at the ',' that ends the element, no pre-scan): *pos starts at 0;
  * returns 0, OPENUM_ENOTFOUND at the end, or the error of sip_via_parse. */

@@ -91,9 +91,7 @@ static int parse_start_line(const char *p, size_t n, sip_msg *m, const char **wh
 		return 0;
 	}
 	/* Request-Line = Method SP Request-URI SP SIP-Version: exactly one SP each. */
-	size_t i = 0;
-	while (i < n && ou_is((unsigned char)p[i], OU_C_TOKEN))
-		i++;
+	size_t i = (size_t)(lex_skip_cls(p, p + n, OU_C_TOKEN) - p);
 	if (i == 0 || i >= n || p[i] != ' ')
 		SIP_FAIL(OPENUM_EBADMSG, "Bad method in request line");
 	m->method_s = ou_slice_make(p, i);
@@ -128,6 +126,9 @@ static inline bool is_line_ctl(char c)
  * or NULL. */
 static inline const char *first_line_ctl(const char *p, unsigned mask)
 {
+	/* nearly always the first byte flagged is the line's CR */
+	if (__builtin_expect(mask != 0 && p[__builtin_ctz(mask)] == '\r', 1))
+		return p + __builtin_ctz(mask);
 	while (mask) {
 		const char *q = p + __builtin_ctz(mask);
 		if (is_line_ctl(*q))
@@ -173,28 +174,32 @@ static inline const char *find_ctl(const char *p, const char *end)
 }
 
 /* find_ctl for a line that starts at p, which also notes in *colon the first ':' of
- * the line's first 16 bytes, or else where the search for one must go on (at most
- * 16 bytes on, never past the line end). A header name is nearly always shorter, so
- * one load serves both searches. */
+ * the line's first 32 bytes (16 when fewer than 32 remain), or else end: the
+ * caller's usual-shape test sees whether a ':' before the line end was found, and its
+ * general path searches again when not. A header name is nearly
+ * always shorter, so the loads serve both searches. */
 static inline const char *find_line(const char *p, const char *end, const char **colon)
 {
 #ifdef __SSE2__
 	if (end - p >= 32) {
 		/* most header lines are 20 to 80 bytes: the first 32 in one step */
-		const __m128i cr = _mm_set1_epi8('\r');
+		const __m128i cr = _mm_set1_epi8('\r'), co = _mm_set1_epi8(':');
 		__m128i v0 = _mm_loadu_si128((const __m128i *)(const void *)p);
 		__m128i v1 = _mm_loadu_si128((const __m128i *)(const void *)(p + 16));
-		unsigned cm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v0, _mm_set1_epi8(':')));
+		/* the second half only for the few names of 16 bytes or more */
+		unsigned cm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v0, co));
+		if (__builtin_expect(cm != 0, 1)) {
+			*colon = p + __builtin_ctz(cm);
+		} else {
+			cm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v1, co));
+			*colon = cm ? p + 16 + __builtin_ctz(cm) : end;
+		}
 		unsigned mask =
 		    (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(v0, cr), v0)) |
 		    (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(v1, cr), v1)) << 16;
 		const char *le = first_line_ctl(p, mask);
 		if (!le)
 			le = find_ctl(p + 32, end);
-		if (cm)
-			*colon = p + __builtin_ctz(cm);
-		else
-			*colon = le < p + 16 ? le : p + 16;
 		return le;
 	}
 	if (end - p >= 16) {
@@ -205,14 +210,11 @@ static inline const char *find_line(const char *p, const char *end, const char *
 		const char *le = first_line_ctl(p, mask);
 		if (!le)
 			le = find_ctl(p + 16, end);
-		if (cm)
-			*colon = p + __builtin_ctz(cm);
-		else
-			*colon = le < p + 16 ? le : p + 16;
+		*colon = cm ? p + __builtin_ctz(cm) : end;
 		return le;
 	}
 #endif
-	*colon = p;
+	*colon = end;
 	return find_ctl(p, end);
 }
 
@@ -255,15 +257,16 @@ int sip_msg_parse(const char *buf, size_t len, sip_msg *m, const char **why)
 	 * that starts with SP/HTAB) extends the value of the header before it. The
 	 * per-id chains are linked afterwards, in one backward pass. */
 	sip_hdr *const hdr = m->hdr;
-	unsigned n = 0;
+	sip_hdr *h = hdr; /* the next slot: one pointer step per line, no index scaling */
+	const char *const last1 = end - 1; /* len > 0 here: the start line ended */
 	for (;;) {
-		if (p >= end)
-			SIP_FAIL(OPENUM_EBADMSG, "Missing empty line after headers");
-		/* A bare CR or a NUL inside a line could end a line for another parser:
+		/* p == end (no empty line) needs no test of its own: find_line gives le
+		 * == end, which the line-end check below refuses with the same reason.
+		 * A bare CR or a NUL inside a line could end a line for another parser:
 		 * refuse it rather than forward it. */
 		const char *colon;
 		const char *le = find_line(p, end, &colon);
-		if (__builtin_expect(end - le >= 2 && ou_load2(le) == ou_load2("\r\n"), 1)) {
+		if (__builtin_expect(le < last1 && ou_load2(le) == ou_load2("\r\n"), 1)) {
 			nl = le + 1; /* CRLF: the usual line end settles every check below */
 		} else {
 			while (le < end && *le == '\0') {
@@ -291,36 +294,56 @@ int sip_msg_parse(const char *buf, size_t len, sip_msg *m, const char **why)
 				break;
 			}
 			if (*p == ' ' || *p == '\t') {
-				if (!n)
+				if (h == hdr)
 					SIP_FAIL(OPENUM_EBADMSG,
 					         "Folded line before the first header");
-				sip_hdr *h = &hdr[n - 1];
+				sip_hdr *last = h - 1;
 				/* A value that was still empty starts after the fold's
 				 * LWS: "Call-ID:" CRLF " 0" is "0", as "Call-ID: 0" is. */
-				if (h->value.n == 0) {
+				if (last->value.n == 0) {
 					const char *v = p;
 					while (v < le && (*v == ' ' || *v == '\t'))
 						v++;
-					h->value.p = v;
+					last->value.p = v;
 				}
-				h->value.n = value_len(h->value.p, le);
+				last->value.n = value_len(last->value.p, le);
 				p = nl + 1;
 				continue;
 			}
 		}
-		if (n >= SIP_MAX_HEADERS)
+		if (h == hdr + SIP_MAX_HEADERS)
 			SIP_FAIL(OPENUM_ETOOBIG, "Too many headers");
-		/* HCOLON = *( SP / HTAB ) ":" SWS. A known name is proved a token by the
-		 * compare in sip_hdr_id_lookup; only unknown names are checked byte by byte. */
-		if (colon < le && *colon != ':')
-			colon = ou_find_byte(colon, le, p, ':');
-		const char *ne = colon;
-		/* SP and HTAB are <= ' ': one compare rules out the usual case */
-		if (ne > p && (unsigned char)ne[-1] <= ' ')
-			while (ne > p && (ne[-1] == ' ' || ne[-1] == '\t'))
-				ne--;
-		if (colon >= le || ne == p)
-			SIP_FAIL(OPENUM_EBADMSG, "Bad header line: expected name and ':'");
+		/* The usual line: "Name: value" CRLF, its first ':' among the bytes
+		 * find_line searched, the name's last byte and the value's first and last
+		 * bytes above SP. Then the general path below would find the same name
+		 * end (no LWS before ':'), the same value start (one SP after it) and
+		 * the same value end (no trailing LWS): these tests only skip its steps.
+		 * colon[-1] is always readable (a line starts after an LF), and an empty
+		 * name puts that LF there; colon[1] and colon[2] lie at or before le. */
+		const char *q, *ne, *ve = le;
+		if (__builtin_expect(colon < le && (unsigned char)colon[-1] > ' ' &&
+		                         colon[1] == ' ' && (unsigned char)colon[2] > ' ' &&
+		                         (unsigned char)le[-1] > ' ',
+		                     1)) {
+			ne = colon;
+			q = colon + 2;
+		} else {
+			/* HCOLON = *( SP / HTAB ) ":" SWS. */
+			colon = ou_find_byte(p, le, p, ':');
+			ne = colon;
+			/* SP and HTAB are <= ' ': one compare rules out the usual case */
+			if (ne > p && (unsigned char)ne[-1] <= ' ')
+				while (ne > p && (ne[-1] == ' ' || ne[-1] == '\t'))
+					ne--;
+			if (colon >= le || ne == p)
+				SIP_FAIL(OPENUM_EBADMSG, "Bad header line: expected name and ':'");
+			q = colon + 1;
+			while (q < le && (*q == ' ' || *q == '\t'))
+				q++;
+			ve = q + value_len(q, le);
+		}
+		/* A known name is proved a token by the compare in sip_hdr_id_lookup;
+		 * only unknown names are checked byte by byte. */
 		size_t nlen = (size_t)(ne - p);
 		sip_hdr_id id = sip_hdr_id_lookup(p, nlen);
 		if (id == SIP_H_OTHER)
@@ -328,21 +351,13 @@ int sip_msg_parse(const char *buf, size_t len, sip_msg *m, const char **why)
 				if (!ou_is((unsigned char)*c, OU_C_TOKEN))
 					SIP_FAIL(OPENUM_EBADMSG,
 					         "Bad header line: expected name and ':'");
-		const char *q = colon + 1;
-		if (q < le && *q == ' ') /* the usual single SP */
-			q++;
-		if (q < le && (unsigned char)*q <= ' ')
-			while (q < le && (*q == ' ' || *q == '\t'))
-				q++;
-		sip_hdr *h = &hdr[n++];
 		h->name = ou_slice_make(p, nlen);
-		h->value.p = q;
-		h->value.n = (size_t)(le - q);
-		if (le > q && (unsigned char)le[-1] <= ' ')
-			h->value.n = value_len(q, le);
+		h->value = ou_slice_make(q, (size_t)(ve - q));
 		h->id = (uint16_t)id;
+		h++;
 		p = nl + 1;
 	}
+	unsigned n = (unsigned)(h - hdr);
 	m->nhdr = (uint16_t)n;
 
 	/* Chains of equal ids, in message order: built back to front, each header
@@ -360,7 +375,8 @@ int sip_msg_parse(const char *buf, size_t len, sip_msg *m, const char **why)
 		uint32_t clen = 0;
 		for (uint16_t i = cl; i != SIP_HDR_NONE; i = m->hdr[i].next) {
 			uint32_t v;
-			if (sip_uint_parse(m->hdr[i].value, &v, NULL))
+			if (!lex_uint_short(m->hdr[i].value, &v) &&
+			    sip_uint_parse(m->hdr[i].value, &v, NULL))
 				SIP_FAIL(OPENUM_EBADMSG, "Bad Content-Length");
 			if (i != cl && v != clen)
 				SIP_FAIL(OPENUM_EBADMSG, "Conflicting Content-Length headers");

@@ -1,10 +1,15 @@
 /* Typed access to an indexed message: each accessor parses its header on first use
  * and caches the result in the sip_msg; sip_msg_check runs the ones every proxy
- * needs. Failures are not cached, so a failing accessor reports the same reason again. */
+ * needs. Failures are not cached, so a failing accessor reports the same reason again.
+ * Each accessor is a cache test in front of an out-of-line parse (SLOW): a cached
+ * value, asked for again after sip_msg_check, costs a test and the copies out, not
+ * the frame of the parsing function. */
 #include <string.h>
 
 #include "sip.h"
 #include "lex.h"
+
+#define SLOW __attribute__((noinline))
 
 /* The value of a header that must appear at most once. */
 static int single(const sip_msg *m, sip_hdr_id id, ou_slice *v, const char *dup_reason,
@@ -19,25 +24,30 @@ static int single(const sip_msg *m, sip_hdr_id id, ou_slice *v, const char *dup_
 	return 0;
 }
 
+static SLOW int ruri_fill(sip_msg *m, const char **why)
+{
+	int err = sip_uri_parse(m->ruri_s, &m->ruri, why);
+	if (!err)
+		m->cached |= SIP_CACHE_RURI;
+	return err;
+}
+
 int sip_msg_ruri(sip_msg *m, const sip_uri **out, const char **why)
 {
 	if (!m->is_request)
 		return OPENUM_ENOTFOUND;
 	if (!(m->cached & SIP_CACHE_RURI)) {
-		int err = sip_uri_parse(m->ruri_s, &m->ruri, why);
+		int err = ruri_fill(m, why);
 		if (err)
 			return err;
-		m->cached |= SIP_CACHE_RURI;
 	}
 	*out = &m->ruri;
 	return 0;
 }
 
-static int addr_get(sip_msg *m, sip_hdr_id id, uint32_t bit, sip_addr *a, const char *dup,
-                    const char **why)
+static SLOW int addr_fill(sip_msg *m, sip_hdr_id id, uint32_t bit, sip_addr *a, const char *dup,
+                          const char **why)
 {
-	if (m->cached & bit)
-		return 0;
 	ou_slice v;
 	int err = single(m, id, &v, dup, why);
 	if (err)
@@ -53,65 +63,99 @@ static int addr_get(sip_msg *m, sip_hdr_id id, uint32_t bit, sip_addr *a, const 
 
 int sip_msg_from(sip_msg *m, const sip_addr **out, const char **why)
 {
-	int err = addr_get(m, SIP_H_FROM, SIP_CACHE_FROM, &m->from, "Repeated From header", why);
-	if (!err)
-		*out = &m->from;
-	return err;
+	if (!(m->cached & SIP_CACHE_FROM)) {
+		int err =
+		    addr_fill(m, SIP_H_FROM, SIP_CACHE_FROM, &m->from, "Repeated From header", why);
+		if (err)
+			return err;
+	}
+	*out = &m->from;
+	return 0;
 }
 
 int sip_msg_to(sip_msg *m, const sip_addr **out, const char **why)
 {
-	int err = addr_get(m, SIP_H_TO, SIP_CACHE_TO, &m->to, "Repeated To header", why);
-	if (!err)
-		*out = &m->to;
-	return err;
+	if (!(m->cached & SIP_CACHE_TO)) {
+		int err = addr_fill(m, SIP_H_TO, SIP_CACHE_TO, &m->to, "Repeated To header", why);
+		if (err)
+			return err;
+	}
+	*out = &m->to;
+	return 0;
+}
+
+static SLOW int callid_fill(sip_msg *m, const char **why)
+{
+	ou_slice v;
+	int err = single(m, SIP_H_CALL_ID, &v, "Repeated Call-ID header", why);
+	if (err)
+		return err;
+	err = sip_callid_check(v, why);
+	if (err)
+		return err;
+	m->call_id = v;
+	m->cached |= SIP_CACHE_CALLID;
+	return 0;
 }
 
 int sip_msg_callid(sip_msg *m, ou_slice *out, const char **why)
 {
 	if (!(m->cached & SIP_CACHE_CALLID)) {
-		ou_slice v;
-		int err = single(m, SIP_H_CALL_ID, &v, "Repeated Call-ID header", why);
+		int err = callid_fill(m, why);
 		if (err)
 			return err;
-		err = sip_callid_check(v, why);
-		if (err)
-			return err;
-		m->call_id = v;
-		m->cached |= SIP_CACHE_CALLID;
 	}
 	*out = m->call_id;
+	return 0;
+}
+
+static SLOW int cseq_fill(sip_msg *m, const char **why)
+{
+	ou_slice v;
+	int err = single(m, SIP_H_CSEQ, &v, "Repeated CSeq header", why);
+	if (err)
+		return err;
+	err = sip_cseq_parse(v, &m->cseq, why);
+	if (err)
+		return err;
+	m->cached |= SIP_CACHE_CSEQ;
 	return 0;
 }
 
 int sip_msg_cseq(sip_msg *m, const sip_cseq **out, const char **why)
 {
 	if (!(m->cached & SIP_CACHE_CSEQ)) {
-		ou_slice v;
-		int err = single(m, SIP_H_CSEQ, &v, "Repeated CSeq header", why);
+		int err = cseq_fill(m, why);
 		if (err)
 			return err;
-		err = sip_cseq_parse(v, &m->cseq, why);
-		if (err)
-			return err;
-		m->cached |= SIP_CACHE_CSEQ;
 	}
 	*out = &m->cseq;
 	return 0;
 }
 
-static int uint_get(sip_msg *m, sip_hdr_id id, uint32_t bit, uint32_t *slot, const char *dup,
-                    uint32_t *out, const char **why)
+static SLOW int uint_fill(sip_msg *m, sip_hdr_id id, uint32_t bit, uint32_t *slot, const char *dup,
+                          const char **why)
 {
-	if (!(m->cached & bit)) {
-		ou_slice v;
-		int err = single(m, id, &v, dup, why);
-		if (err)
-			return err;
+	ou_slice v;
+	int err = single(m, id, &v, dup, why);
+	if (err)
+		return err;
+	if (!lex_uint_short(v, slot)) {
 		err = sip_uint_parse(v, slot, why);
 		if (err)
 			return err;
-		m->cached |= bit;
+	}
+	m->cached |= bit;
+	return 0;
+}
+
+static inline int uint_get(sip_msg *m, sip_hdr_id id, uint32_t bit, uint32_t *slot, const char *dup,
+                           uint32_t *out, const char **why)
+{
+	if (!(m->cached & bit)) {
+		int err = uint_fill(m, id, bit, slot, dup, why);
+		if (err)
+			return err;
 	}
 	*out = *slot;
 	return 0;
@@ -178,108 +222,151 @@ static int addr_parse_cb(ou_slice s, void *out, const char **why)
 	return sip_addr_parse(s, out, why);
 }
 
+static SLOW int vias_fill(sip_msg *m, const char **why)
+{
+	unsigned count = 0, total = 0;
+	for (uint16_t i = m->first[SIP_H_VIA]; i != SIP_HDR_NONE; i = m->hdr[i].next) {
+		size_t pos = 0;
+		int err;
+		for (;;) {
+			if (count < SIP_MAX_VIA_CACHE) {
+				err =
+				    sip_via_parse_next(m->hdr[i].value, &pos, &m->via[count], why);
+			} else {
+				/* past the cache: parsed to be checked, then dropped */
+				sip_via scratch;
+				err = sip_via_parse_next(m->hdr[i].value, &pos, &scratch, why);
+			}
+			if (err)
+				break;
+			if (++total > SIP_MAX_LIST * 4)
+				SIP_FAIL(OPENUM_ETOOBIG, "Too many list elements");
+			if (count < SIP_MAX_VIA_CACHE)
+				count++;
+			/* the element ended the value: no call just to hear "no more" */
+			if (pos >= m->hdr[i].value.n) {
+				err = OPENUM_ENOTFOUND;
+				break;
+			}
+		}
+		if (err != OPENUM_ENOTFOUND)
+			return err;
+	}
+	m->nvia = (uint8_t)count;
+	m->cached |= SIP_CACHE_VIAS;
+	return 0;
+}
+
 int sip_msg_vias(sip_msg *m, const sip_via **out, unsigned *n, const char **why)
 {
 	if (!(m->cached & SIP_CACHE_VIAS)) {
-		unsigned count = 0, total = 0;
-		for (uint16_t i = m->first[SIP_H_VIA]; i != SIP_HDR_NONE; i = m->hdr[i].next) {
-			size_t pos = 0;
-			int err;
-			for (;;) {
-				if (count < SIP_MAX_VIA_CACHE) {
-					err = sip_via_parse_next(m->hdr[i].value, &pos,
-					                         &m->via[count], why);
-				} else {
-					/* past the cache: parsed to be checked, then dropped */
-					sip_via scratch;
-					err = sip_via_parse_next(m->hdr[i].value, &pos, &scratch,
-					                         why);
-				}
-				if (err)
-					break;
-				if (++total > SIP_MAX_LIST * 4)
-					SIP_FAIL(OPENUM_ETOOBIG, "Too many list elements");
-				if (count < SIP_MAX_VIA_CACHE)
-					count++;
-				/* the element ended the value: no call just to hear "no more" */
-				if (pos >= m->hdr[i].value.n) {
-					err = OPENUM_ENOTFOUND;
-					break;
-				}
-			}
-			if (err != OPENUM_ENOTFOUND)
-				return err;
-		}
-		m->nvia = (uint8_t)count;
-		m->cached |= SIP_CACHE_VIAS;
+		int err = vias_fill(m, why);
+		if (err)
+			return err;
 	}
 	*out = m->via;
 	*n = m->nvia;
 	return m->nvia ? 0 : OPENUM_ENOTFOUND;
 }
 
+static SLOW int contacts_fill(sip_msg *m, const char **why)
+{
+	sip_addr scratch;
+	int err = list_get(m, SIP_H_CONTACT, addr_parse_cb, m->contact, sizeof(m->contact[0]),
+	                   SIP_MAX_CONTACT_CACHE, &scratch, &m->ncontact, why);
+	if (err)
+		return err;
+	/* "*" is only valid alone (RFC 3261 10.2.2). */
+	for (unsigned i = 0; i < m->ncontact; i++)
+		if (m->contact[i].star &&
+		    (m->ncontact > 1 || sip_msg_hdr_count(m, SIP_H_CONTACT) > 1))
+			SIP_FAIL(OPENUM_EBADMSG, "Bad Contact: '*' must stand alone");
+	m->cached |= SIP_CACHE_CONTACTS;
+	return 0;
+}
+
 int sip_msg_contacts(sip_msg *m, const sip_addr **out, unsigned *n, const char **why)
 {
 	if (!(m->cached & SIP_CACHE_CONTACTS)) {
-		sip_addr scratch;
-		int err =
-		    list_get(m, SIP_H_CONTACT, addr_parse_cb, m->contact, sizeof(m->contact[0]),
-		             SIP_MAX_CONTACT_CACHE, &scratch, &m->ncontact, why);
-		if (err)
-			return err;
-		/* "*" is only valid alone (RFC 3261 10.2.2). */
-		for (unsigned i = 0; i < m->ncontact; i++)
-			if (m->contact[i].star &&
-			    (m->ncontact > 1 || sip_msg_hdr_count(m, SIP_H_CONTACT) > 1))
-				SIP_FAIL(OPENUM_EBADMSG, "Bad Contact: '*' must stand alone");
-		m->cached |= SIP_CACHE_CONTACTS;
+		/* no Contact: nothing to parse, an empty list */
+		if (m->first[SIP_H_CONTACT] == SIP_HDR_NONE) {
+			m->ncontact = 0;
+			m->cached |= SIP_CACHE_CONTACTS;
+		} else {
+			int err = contacts_fill(m, why);
+			if (err)
+				return err;
+		}
 	}
 	*out = m->contact;
 	*n = m->ncontact;
 	return m->ncontact ? 0 : OPENUM_ENOTFOUND;
 }
 
+static SLOW int ms_cmd_fill(sip_msg *m, const char **why)
+{
+	sip_ms_cmd all = {false, OU_SLICE_NULL};
+	for (uint16_t i = m->first[SIP_H_MS_EXCHANGE_COMMAND]; i != SIP_HDR_NONE;
+	     i = m->hdr[i].next) {
+		sip_ms_cmd one;
+		int err = sip_ms_cmd_parse(m->hdr[i].value, &one, why);
+		if (err)
+			return err;
+		all.skip_pin |= one.skip_pin;
+		if (one.item_id.p) {
+			if (all.item_id.p)
+				SIP_FAIL(OPENUM_EDUP,
+				         "Bad Ms-Exchange-Command: more than one itemId");
+			all.item_id = one.item_id;
+		}
+	}
+	m->ms_cmd = all;
+	m->cached |= SIP_CACHE_MSCMD;
+	return 0;
+}
+
 int sip_msg_ms_cmd(sip_msg *m, const sip_ms_cmd **out, const char **why)
 {
 	if (!(m->cached & SIP_CACHE_MSCMD)) {
-		sip_ms_cmd all = {false, OU_SLICE_NULL};
-		for (uint16_t i = m->first[SIP_H_MS_EXCHANGE_COMMAND]; i != SIP_HDR_NONE;
-		     i = m->hdr[i].next) {
-			sip_ms_cmd one;
-			int err = sip_ms_cmd_parse(m->hdr[i].value, &one, why);
+		/* none: no command (the usual case, settled without the parse) */
+		if (m->first[SIP_H_MS_EXCHANGE_COMMAND] == SIP_HDR_NONE) {
+			m->ms_cmd = (sip_ms_cmd){false, OU_SLICE_NULL};
+			m->cached |= SIP_CACHE_MSCMD;
+		} else {
+			int err = ms_cmd_fill(m, why);
 			if (err)
 				return err;
-			all.skip_pin |= one.skip_pin;
-			if (one.item_id.p) {
-				if (all.item_id.p)
-					SIP_FAIL(OPENUM_EDUP,
-					         "Bad Ms-Exchange-Command: more than one itemId");
-				all.item_id = one.item_id;
-			}
 		}
-		m->ms_cmd = all;
-		m->cached |= SIP_CACHE_MSCMD;
 	}
 	*out = &m->ms_cmd;
+	return 0;
+}
+
+static SLOW int sens_fill(sip_msg *m, const char **why)
+{
+	ou_slice v;
+	int err = single(m, SIP_H_MS_SENSITIVITY, &v, "Repeated Ms-Sensitivity header", why);
+	if (err)
+		return err;
+	err = sip_sens_parse(v, &m->sens, why);
+	if (err)
+		return err;
+	m->cached |= SIP_CACHE_SENS;
 	return 0;
 }
 
 int sip_msg_sensitivity(sip_msg *m, sip_sens *out, const char **why)
 {
 	if (!(m->cached & SIP_CACHE_SENS)) {
-		ou_slice v;
-		int err =
-		    single(m, SIP_H_MS_SENSITIVITY, &v, "Repeated Ms-Sensitivity header", why);
-		if (err == OPENUM_ENOTFOUND) {
+		/* none: normal (the usual case, settled without the parse) */
+		if (m->first[SIP_H_MS_SENSITIVITY] == SIP_HDR_NONE) {
 			m->sens = SIP_SENS_NORMAL;
-		} else if (err) {
-			return err;
+			m->cached |= SIP_CACHE_SENS;
 		} else {
-			err = sip_sens_parse(v, &m->sens, why);
+			int err = sens_fill(m, why);
 			if (err)
 				return err;
 		}
-		m->cached |= SIP_CACHE_SENS;
 	}
 	*out = m->sens;
 	return 0;

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -169,6 +170,155 @@ static void test_callid(void **state)
 
 /* ---- Content-Type ---- */
 
+/* ---- the usual shapes against references written apart from the parsers ---- */
+
+static bool ref_lws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static bool ref_tok(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       (c && strchr("-.!%*_+`'~", c));
+}
+
+/* CSeq = 1*DIGIT LWS Method, the number below 2**31; returns the reason or NULL. */
+static const char *ref_cseq(const char *s, size_t n, uint32_t *num, size_t *mo, size_t *ml)
+{
+	size_t i = 0, e = n;
+	while (i < e && ref_lws(s[i]))
+		i++;
+	while (e > i && ref_lws(s[e - 1]))
+		e--;
+	size_t d = i;
+	uint64_t v = 0;
+	for (; i < e && s[i] >= '0' && s[i] <= '9'; i++)
+		if ((v = v * 10 + (uint64_t)(s[i] - '0')) > 0x7fffffffu)
+			return "Bad CSeq: number too large";
+	if (i == d)
+		return "Bad CSeq: missing number";
+	if (i == e || !ref_lws(s[i]))
+		return "Bad CSeq: missing method";
+	while (i < e && ref_lws(s[i]))
+		i++;
+	size_t m = i;
+	while (i < e && ref_tok(s[i]))
+		i++;
+	if (i == m)
+		return "Bad CSeq: missing method";
+	if (i != e)
+		return "Bad CSeq: junk after method";
+	*num = (uint32_t)v;
+	*mo = m;
+	*ml = e - m;
+	return NULL;
+}
+
+/* Numbers of 0 to 12 digits (so 9, 10 and the 2**31 and 2**32 edges) with each
+ * separator and method, known or not, every cut of each: the fast path ("digits SP
+ * known-method") and the general one must both give the reference's outcome. */
+static void test_cseq_shapes(void **state)
+{
+	(void)state;
+	static const char *const nums[] = {
+	    "",          "0",          "1",          "42",         "007",        "123456789",
+	    "999999999", "0000000001", "2147483647", "2147483648", "9999999999", "000000000000"};
+	static const char *const seps[] = {" ", "  ", "\t", "", " \r\n "};
+	static const char *const meths[] = {"INVITE",    "ACK",     "BYE", "INFO",    "REGISTER",
+	                                    "SUBSCRIBE", "invite",  "FOO", "INVITEX", "INV ITE",
+	                                    "INVITE ",   "IN@VITE", ""};
+	char text[64];
+	for (size_t a = 0; a < sizeof(nums) / sizeof(nums[0]); a++)
+		for (size_t b = 0; b < sizeof(seps) / sizeof(seps[0]); b++)
+			for (size_t c = 0; c < sizeof(meths) / sizeof(meths[0]); c++) {
+				int len = snprintf(text, sizeof(text), "%s%s%s", nums[a], seps[b],
+				                   meths[c]);
+				for (int k = 0; k <= len; k++) {
+					char cut[64];
+					memcpy(cut, text, (size_t)k);
+					cut[k] = '\0';
+					uint32_t num = 0;
+					size_t mo = 0, ml = 0;
+					const char *want = ref_cseq(cut, (size_t)k, &num, &mo, &ml);
+					sip_cseq cs;
+					const char *why = NULL;
+					ou_slice in = hold(cut);
+					int err = sip_cseq_parse(in, &cs, &why);
+					if (want) {
+						if (err != OPENUM_EBADMSG || !why ||
+						    strcmp(why, want))
+							fail_msg("'%s': %d '%s', want '%s'", cut,
+							         err, why ? why : "(null)", want);
+						continue;
+					}
+					if (err)
+						fail_msg("'%s' refused: %s", cut, why);
+					assert_int_equal(cs.num, num);
+					assert_ptr_equal(cs.method_s.p, in.p + mo);
+					assert_int_equal(cs.method_s.n, ml);
+					assert_int_equal(cs.method, sip_method_from(cs.method_s));
+				}
+			}
+	hold_free();
+}
+
+/* Plain numbers against a reference: 1 to 9 digits take the short path; 10 and more,
+ * LWS, signs and junk the general one; each cut of each. */
+static void test_uint_shapes(void **state)
+{
+	(void)state;
+	static const char *const in[] = {"0",
+	                                 "7",
+	                                 "70",
+	                                 "123456789",
+	                                 "999999999",
+	                                 "1234567890",
+	                                 "4294967295",
+	                                 "4294967296",
+	                                 "0004294967295",
+	                                 " 70",
+	                                 "70 ",
+	                                 "7 0",
+	                                 "+1",
+	                                 "-1",
+	                                 "1x",
+	                                 "x1",
+	                                 "１",
+	                                 "9\t",
+	                                 "00000000000000000000001"};
+	for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+		size_t len = strlen(in[i]);
+		for (size_t k = 0; k <= len; k++) {
+			char cut[64];
+			memcpy(cut, in[i], k);
+			cut[k] = '\0';
+			/* reference */
+			size_t p = 0, e = k;
+			while (p < e && ref_lws(cut[p]))
+				p++;
+			while (e > p && ref_lws(cut[e - 1]))
+				e--;
+			int want = p == e ? OPENUM_EBADMSG : 0;
+			uint64_t v = 0;
+			for (size_t j = p; j < e && want != OPENUM_EBADMSG; j++) {
+				if (cut[j] < '0' || cut[j] > '9')
+					want = OPENUM_EBADMSG;
+				else if ((v = v * 10 + (uint64_t)(cut[j] - '0')) > UINT32_MAX)
+					want = OPENUM_ETOOBIG, v = 0;
+			}
+			uint32_t got = 12345;
+			const char *why = NULL;
+			int err = sip_uint_parse(hold(cut), &got, &why);
+			if (err != want)
+				fail_msg("'%s': %d, want %d", cut, err, want);
+			if (!err && got != v)
+				fail_msg("'%s': %u", cut, got);
+		}
+	}
+	hold_free();
+}
+
 static void test_ctype_ok(void **state)
 {
 	(void)state;
@@ -238,9 +388,10 @@ static void test_ctype_bad(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_cseq_ok),  cmocka_unit_test(test_cseq_bad),
-	    cmocka_unit_test(test_uint),     cmocka_unit_test(test_callid),
-	    cmocka_unit_test(test_ctype_ok), cmocka_unit_test(test_ctype_bad),
+	    cmocka_unit_test(test_cseq_ok),     cmocka_unit_test(test_cseq_bad),
+	    cmocka_unit_test(test_uint),        cmocka_unit_test(test_callid),
+	    cmocka_unit_test(test_ctype_ok),    cmocka_unit_test(test_ctype_bad),
+	    cmocka_unit_test(test_cseq_shapes), cmocka_unit_test(test_uint_shapes),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	hold_free();

@@ -357,6 +357,134 @@ static void test_line_edges(void **state)
 	exact_copy = NULL;
 }
 
+/* The reference for one header line, written apart from the parser: a name of token
+ * bytes, SP/HTAB, ':', SP/HTAB, a value whose trailing SP/HTAB are not part of it. */
+static bool ref_token(const char *s, size_t n)
+{
+	if (n == 0)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      strchr("-.!%*_+`'~", c)))
+			return false;
+	}
+	return true;
+}
+
+/* One line from its parts, parsed alone, as the first of two header lines (so that the
+ * next line's ':' may fall inside the first line's 32-byte window) or as the last line
+ * before the empty one (so that the message ends within 32 bytes of its ':'), with CRLF
+ * or LF line ends. The outcome must be the reference's: the name and the value, or
+ * the parser's one reason for a bad line. Then every cut of the message must fail
+ * (no empty line) without reading past its end. */
+static void line_case(const char *name, const char *before, const char *after, const char *value,
+                      const char *trail, bool cuts)
+{
+	char line[160], buf[320], v[64];
+	const char *why;
+	bool has_colon = strcmp(before, "-") != 0;
+	if (!has_colon) { /* before "-": no ':' in the whole line */
+		assert_true(strlen(value) < sizeof(v));
+		strcpy(v, value);
+		for (char *c = v; *c; c++)
+			if (*c == ':')
+				*c = ';';
+		value = v;
+	}
+	int ln = snprintf(line, sizeof(line), "%s%s%s%s%s", name, has_colon ? before : "",
+	                  has_colon ? ":" : "", has_colon ? after : "", value);
+	assert_true(ln > 0 && (size_t)ln < sizeof(line) - 8);
+	strcat(line, trail);
+	bool ok = has_colon && ref_token(name, strlen(name));
+	/* an empty name leaves the line starting with its SP/HTAB: a fold */
+	const char *bad = line[0] == ' ' || line[0] == '\t'
+	                      ? "Folded line before the first header"
+	                      : "Bad header line: expected name and ':'";
+	for (int shape = 0; shape < 4; shape++) {
+		const char *eol = shape & 1 ? "\n" : "\r\n";
+		int n = shape & 2 ? snprintf(buf, sizeof(buf), "OPTIONS sip:a@b SIP/2.0%s%s%s%s",
+		                             eol, line, eol, eol)
+		                  : snprintf(buf, sizeof(buf),
+		                             "OPTIONS sip:a@b SIP/2.0%s%s%sMax-Forwards: 70%s%s",
+		                             eol, line, eol, eol, eol);
+		assert_true(n > 0 && (size_t)n < sizeof(buf));
+		why = NULL;
+		int err = parse_exact(buf, (size_t)n, &why);
+		if (!ok) {
+			if (err != OPENUM_EBADMSG || !why || strcmp(why, bad) != 0)
+				fail_msg("'%s' (shape %d) gave %d '%s'", line, shape, err,
+				         why ? why : "(null)");
+		} else {
+			if (err)
+				fail_msg("'%s' (shape %d) refused: %s", line, shape, why);
+			assert_int_equal(m.nhdr, shape & 2 ? 1 : 2);
+			const sip_hdr *h = &m.hdr[0];
+			if (!ou_slice_eq_cstr(h->name, name))
+				fail_msg("'%s': name '%.*s'", line, (int)h->name.n, h->name.p);
+			if (!ou_slice_eq_cstr(h->value, value))
+				fail_msg("'%s': value '%.*s', want '%s'", line, (int)h->value.n,
+				         h->value.p, value);
+			assert_int_equal(h->id, sip_hdr_id_from(name, strlen(name)));
+		}
+		if (cuts)
+			for (int k = 0; k < n; k++)
+				if (parse_exact(buf, (size_t)k, &why) == 0)
+					fail_msg("'%s' cut at %d accepted", line, k);
+	}
+}
+
+/* The line loop's usual-shape test ("Name: value", the ':' in find_line's window)
+ * against the reference: names of 1 to 41 bytes put the ':' before, at and past the
+ * 16- and 32-byte edges; SP/HTAB before the ':', none, one or more after it, trailing
+ * LWS, empty values, a ':' in the value, bad names and no ':' all leave that shape. */
+static void test_line_shapes(void **state)
+{
+	(void)state;
+	static const char *const before[] = {"", " ", "\t", " \t ", "-"};
+	static const char *const after[] = {"", " ", "  ", "\t", " \t"};
+	static const char *const trail[] = {"", " ", "\t", " \t"};
+	static const char *const odd[] = {
+	    "",
+	    "To",
+	    "t",
+	    "Call-ID",
+	    "x@y",
+	    "Bad Name",
+	    "Mixed.Case_Name!~+`'%*",
+	    "MAX-FORWARDS",
+	    "\"q\"",
+	};
+	static const size_t vlen[] = {0, 1, 2, 3, 14, 15, 16, 17, 30, 31, 32, 33};
+	char name[64], value[64];
+	for (size_t nl = 1; nl <= 41; nl++) {
+		for (size_t i = 0; i < nl; i++)
+			name[i] = i ? (char)('a' + i % 26) : 'X';
+		name[nl] = '\0';
+		for (size_t v = 0; v < sizeof(vlen) / sizeof(vlen[0]); v++) {
+			for (size_t i = 0; i < vlen[v]; i++)
+				value[i] =
+				    i % 7 == 3 ? ':' : (i % 5 == 2 && i + 1 < vlen[v] ? ' ' : 'v');
+			value[vlen[v]] = '\0';
+			/* the usual shape, cut at every length */
+			line_case(name, "", " ", value, "", true);
+			for (size_t b = 0; b < sizeof(before) / sizeof(before[0]); b++)
+				for (size_t a = 0; a < sizeof(after) / sizeof(after[0]); a++)
+					for (size_t t = 0; t < sizeof(trail) / sizeof(trail[0]);
+					     t++)
+						if (v % 4 == 0 || nl % 8 == 0 || (a == 1 && b == 0))
+							line_case(name, before[b], after[a], value,
+							          trail[t], false);
+		}
+	}
+	for (size_t o = 0; o < sizeof(odd) / sizeof(odd[0]); o++)
+		for (size_t b = 0; b < sizeof(before) / sizeof(before[0]); b++)
+			for (size_t a = 0; a < sizeof(after) / sizeof(after[0]); a++)
+				line_case(odd[o], before[b], after[a], "v w", "", a == 1);
+	free(exact_copy);
+	exact_copy = NULL;
+}
+
 static const char BASE[] = "Via: SIP/2.0/TCP h;branch=z9hG4bK1\r\n"
                            "From: <sip:a@b>;tag=1\r\n"
                            "To: <sip:c@d>\r\n"
@@ -684,16 +812,203 @@ static void test_via_list(void **state)
 	assert_int_equal(sip_msg_hdr_count(&m, SIP_H_ROUTE), 0);
 }
 
+/* RFC 3261 word bytes, for the Call-ID reference below. */
+static bool ref_word(unsigned char c)
+{
+	return c > 0x20 && c < 0x7f && !strchr("#$&,;=@^|", c);
+}
+
+/* callid = word [ "@" word ], LWS around it allowed: the reason, or NULL. */
+static const char *ref_callid(const char *s, size_t n)
+{
+	size_t i = 0, e = n;
+	while (i < e && strchr(" \t\r\n", s[i]) && s[i])
+		i++;
+	while (e > i && strchr(" \t\r\n", s[e - 1]) && s[e - 1])
+		e--;
+	size_t w = i;
+	while (w < e && ref_word((unsigned char)s[w]))
+		w++;
+	if (w == i)
+		return "Bad Call-ID: empty";
+	if (w == e)
+		return NULL;
+	if (s[w] != '@')
+		return "Bad Call-ID: bad character";
+	i = ++w;
+	while (w < e && ref_word((unsigned char)s[w]))
+		w++;
+	if (w == i)
+		return "Bad Call-ID: empty host part";
+	return w == e ? NULL : "Bad Call-ID: bad character";
+}
+
+static void callid_case(const char *s, size_t n)
+{
+	char *copy = malloc(n ? n : 1); /* exactly n bytes: ASan sees a read past them */
+	assert_non_null(copy);
+	memcpy(copy, s, n);
+	const char *want = ref_callid(copy, n), *why = NULL;
+	int err = sip_callid_check(ou_slice_make(copy, n), &why);
+	if (want ? err != OPENUM_EBADMSG || !why || strcmp(why, want) != 0 : err != 0)
+		fail_msg("Call-ID '%.*s' (%zu bytes): %d '%s', want '%s'", (int)n, s, n, err,
+		         why ? why : "(null)", want ? want : "ok");
+	free(copy);
+}
+
+/* sip_callid_check (the alnum blocks of ou_skip_alnum, the word walk) against the
+ * reference: word@word and word values of 1 to 48 bytes with every
+ * byte value put at every place, and no '@', one, two, at either end. */
+static void test_callid_shapes(void **state)
+{
+	(void)state;
+	char base[64];
+	for (size_t n = 1; n <= 48; n++) {
+		for (size_t at = 0; at <= n; at++) { /* at == n: no '@' */
+			for (size_t i = 0; i < n; i++)
+				base[i] =
+				    "0123456789abcdef-.!%*_+`'~()<>:\\\"/[]?{}XYZ"[(i * 7 + n) %
+				                                                   43];
+			if (at < n)
+				base[at] = '@';
+			callid_case(base, n);
+			if (at % 5 != 0 && at != n - 1 && at != n)
+				continue;
+			for (size_t i = 0; i < n; i += (n > 20 ? 3 : 1))
+				for (int c = 0; c < 256; c++) {
+					char keep = base[i];
+					base[i] = (char)c;
+					callid_case(base, n);
+					base[i] = keep;
+				}
+		}
+	}
+	/* two '@'s, in one block and in two */
+	callid_case("0123456789@abcdef@0123456789", 28);
+	callid_case("0123@5678@abcdef", 16);
+	callid_case("0123456789abcdef0123@56789abcdef0@", 34);
+	callid_case(" 0123456789abcdef0123456789@host ", 33);
+}
+
+/* Each accessor twice: the second answer (from the cache) equals the first. Then a
+ * message without Contact and Ms- headers in the same sip_msg: nothing of the first
+ * is left in those answers; and a failure is not cached (the same reason again). */
+static void test_accessors_cached(void **state)
+{
+	(void)state;
+	static const char full[] = "INVITE sip:a@b SIP/2.0\r\n"
+	                           "Via: SIP/2.0/TCP h;branch=z9hG4bK1\r\n"
+	                           "From: <sip:x@y>;tag=1\r\nTo: <sip:a@b>\r\nCall-ID: c@h\r\n"
+	                           "CSeq: 7 INVITE\r\nMax-Forwards: 9\r\nExpires: 30\r\n"
+	                           "Contact: <sip:x@h>\r\nMs-Exchange-Command: skip-pin\r\n"
+	                           "Ms-Sensitivity: private\r\nContent-Length: 0\r\n\r\n";
+	const char *why = NULL;
+	const sip_addr *a, *a2;
+	const sip_via *v, *v2;
+	const sip_cseq *cs, *cs2;
+	const sip_uri *u, *u2;
+	const sip_ms_cmd *cmd;
+	ou_slice cid, cid2;
+	unsigned n, n2;
+	uint32_t x, x2;
+	sip_sens sens;
+	assert_int_equal(parse(full, &why), 0);
+	assert_int_equal(sip_msg_check(&m, &why), 0);
+	for (int round = 0; round < 2; round++) {
+		assert_int_equal(sip_msg_ruri(&m, &u, &why), 0);
+		assert_int_equal(sip_msg_ruri(&m, &u2, &why), 0);
+		assert_ptr_equal(u, u2);
+		assert_int_equal(sip_msg_vias(&m, &v, &n, &why), 0);
+		assert_int_equal(sip_msg_vias(&m, &v2, &n2, &why), 0);
+		assert_ptr_equal(v, v2);
+		assert_int_equal(n, 1);
+		assert_int_equal(n2, 1);
+		assert_int_equal(sip_msg_from(&m, &a, &why), 0);
+		assert_int_equal(sip_msg_from(&m, &a2, &why), 0);
+		assert_ptr_equal(a, a2);
+		assert_true(ou_slice_eq_cstr(a->tag, "1"));
+		assert_int_equal(sip_msg_to(&m, &a, &why), 0);
+		assert_true(ou_slice_eq_cstr(a->uri.user, "a"));
+		assert_int_equal(sip_msg_callid(&m, &cid, &why), 0);
+		assert_int_equal(sip_msg_callid(&m, &cid2, &why), 0);
+		assert_true(ou_slice_eq_cstr(cid, "c@h") && ou_slice_eq(cid, cid2));
+		assert_int_equal(sip_msg_cseq(&m, &cs, &why), 0);
+		assert_int_equal(sip_msg_cseq(&m, &cs2, &why), 0);
+		assert_ptr_equal(cs, cs2);
+		assert_int_equal(cs->num, 7);
+		assert_int_equal(sip_msg_max_forwards(&m, &x, &why), 0);
+		assert_int_equal(sip_msg_max_forwards(&m, &x2, &why), 0);
+		assert_int_equal(x, 9);
+		assert_int_equal(x2, 9);
+		assert_int_equal(sip_msg_expires(&m, &x, &why), 0);
+		assert_int_equal(x, 30);
+		assert_int_equal(sip_msg_content_length(&m, &x, &why), 0);
+		assert_int_equal(x, 0);
+		assert_int_equal(sip_msg_contacts(&m, &a, &n, &why), 0);
+		assert_int_equal(n, 1);
+		assert_true(ou_slice_eq_cstr(a[0].uri.host, "h"));
+		assert_int_equal(sip_msg_ms_cmd(&m, &cmd, &why), 0);
+		assert_true(cmd->skip_pin);
+		assert_int_equal(sip_msg_sensitivity(&m, &sens, &why), 0);
+		assert_int_equal(sens, SIP_SENS_PRIVATE);
+	}
+
+	static const char bare[] = "SIP/2.0 200 OK\r\n"
+	                           "Via: SIP/2.0/TCP h;branch=z9hG4bK1\r\n"
+	                           "From: <sip:x@y>;tag=1\r\nTo: <sip:a@b>\r\nCall-ID: c@h\r\n"
+	                           "CSeq: 7 INVITE\r\n\r\n";
+	for (int round = 0; round < 2; round++) {
+		assert_int_equal(parse(bare, &why), 0);
+		if (round)
+			assert_int_equal(sip_msg_check(&m, &why), 0);
+		n = 5;
+		assert_int_equal(sip_msg_contacts(&m, &a, &n, &why), OPENUM_ENOTFOUND);
+		assert_int_equal(n, 0);
+		assert_int_equal(sip_msg_ms_cmd(&m, &cmd, &why), 0);
+		assert_false(cmd->skip_pin);
+		assert_null(cmd->item_id.p);
+		assert_int_equal(sip_msg_sensitivity(&m, &sens, &why), 0);
+		assert_int_equal(sens, SIP_SENS_NORMAL);
+		assert_int_equal(sip_msg_max_forwards(&m, &x, &why), OPENUM_ENOTFOUND);
+		assert_int_equal(sip_msg_content_length(&m, &x, &why), OPENUM_ENOTFOUND);
+		assert_int_equal(sip_msg_ruri(&m, &u, &why), OPENUM_ENOTFOUND);
+	}
+
+	static const char bad[] = "SIP/2.0 200 OK\r\nMs-Sensitivity: secret\r\n"
+	                          "Ms-Exchange-Command: itemId=%%%\r\nMax-Forwards: x\r\n\r\n";
+	assert_int_equal(parse(bad, &why), 0);
+	for (int round = 0; round < 2; round++) {
+		why = NULL;
+		assert_int_equal(sip_msg_sensitivity(&m, &sens, &why), OPENUM_EBADMSG);
+		assert_string_equal(why, "Bad Ms-Sensitivity: unknown value");
+		why = NULL;
+		assert_int_equal(sip_msg_ms_cmd(&m, &cmd, &why), OPENUM_EBADMSG);
+		assert_string_equal(why, "Bad Ms-Exchange-Command: itemId is not base64");
+		why = NULL;
+		assert_int_equal(sip_msg_max_forwards(&m, &x, &why), OPENUM_EBADMSG);
+		assert_string_equal(why, "Bad number: not a number");
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_request_index),   cmocka_unit_test(test_response),
-	    cmocka_unit_test(test_bad_start_lines), cmocka_unit_test(test_bad_headers),
-	    cmocka_unit_test(test_line_edges),      cmocka_unit_test(test_line_end_every_offset),
-	    cmocka_unit_test(test_check),           cmocka_unit_test(test_limits),
-	    cmocka_unit_test(test_header_names),    cmocka_unit_test(test_methods),
-	    cmocka_unit_test(test_list_split),      cmocka_unit_test(test_via_list),
+	    cmocka_unit_test(test_request_index),
+	    cmocka_unit_test(test_response),
+	    cmocka_unit_test(test_bad_start_lines),
+	    cmocka_unit_test(test_bad_headers),
+	    cmocka_unit_test(test_line_edges),
+	    cmocka_unit_test(test_line_end_every_offset),
+	    cmocka_unit_test(test_check),
+	    cmocka_unit_test(test_limits),
+	    cmocka_unit_test(test_header_names),
+	    cmocka_unit_test(test_methods),
+	    cmocka_unit_test(test_list_split),
+	    cmocka_unit_test(test_via_list),
 	    cmocka_unit_test(test_clone),
+	    cmocka_unit_test(test_line_shapes),
+	    cmocka_unit_test(test_accessors_cached),
+	    cmocka_unit_test(test_callid_shapes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
