@@ -84,6 +84,19 @@ int sip_via_parse_general(ou_slice s, sip_via *out, const char **why);
  * comparison. */
 int sip_uri_parse_general(ou_slice s, sip_uri *out, const char **why);
 
+/* The URI fast path for a URI that does not end its slice (uri.c, for addr.c): from
+ * p, a "sip:"/"sips:" URI of the fast shape (see sip_uri_parse), with its parameters
+ * when params is true; returns the first byte it did not take (e at the end) with all
+ * of *u set as sip_uri_parse would set it for [p, that byte), or NULL when the bytes
+ * from p are outside the shape (*u then holds garbage). The caller checks that the
+ * byte where it stopped may end the URI ('>' in a name-addr, ';' or the end in an
+ * addr-spec). */
+const char *sip_uri_fast_at(const char *p, const char *e, bool params, sip_uri *u);
+
+/* sip_addr_parse without its fast path for the usual shapes (addr.c), for the same
+ * comparison. */
+int sip_addr_parse_general(ou_slice s, sip_addr *out, const char **why);
+
 /* ---- header names ---------------------------------------------------------------
  * The lookup behind sip_hdr_id_from, inline so that the message parser's per-line
  * loop does not pay a call for it. A switch on the length, then one to three word
