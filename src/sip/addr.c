@@ -203,7 +203,7 @@ static inline bool fast_params(const char *p, const char *e, ou_slice *tag)
 
 static bool addr_fast(const char *p, size_t n, sip_addr *out)
 {
-	const char *e = p + n, *q, *u;
+	const char *e = p + n, *q = p, *u;
 	ou_slice display = OU_SLICE_NULL, params = OU_SLICE_NULL, tag = OU_SLICE_NULL;
 	bool angle = true;
 
@@ -215,38 +215,44 @@ static bool addr_fast(const char *p, size_t n, sip_addr *out)
 		q = lex_skip_lws(q + 1, e);
 		if (q == e || *q != '<')
 			return false;
-	} else if (p[0] == '<') {
-		q = p;
-	} else if ((ou_load4(p) | ou_load4("\x20\x20\x20\0")) == ou_load4("sip:")) {
-		/* an addr-spec: a ';' ends its URI (RFC 3261 20.10) */
-		u = sip_uri_fast_at(p, e, false, &out->uri);
-		if (!u || (u != e && *u != ';'))
-			return false;
-		angle = false;
-		goto params;
-	} else {
-		/* *(token LWS) "<", as addr_parse reads it */
-		size_t i, last = 0;
-		for (i = 0; i < n; i++) {
-			uint16_t t = ou_ctype[(unsigned char)p[i]];
-			if (!(t & (OU_C_TOKEN | OU_C_LWS)))
-				break;
-			last = t & OU_C_TOKEN ? i + 1 : last;
+	} else if (p[0] != '<') {
+		/* "sip:" opens an addr-spec; otherwise *(token LWS) "<", as addr_parse
+		 * reads it */
+		if ((ou_load4(p) | ou_load4("\x20\x20\x20\0")) == ou_load4("sip:")) {
+			angle = false;
+		} else {
+			size_t i, last = 0;
+			for (i = 0; i < n; i++) {
+				uint16_t t = ou_ctype[(unsigned char)p[i]];
+				if (!(t & (OU_C_TOKEN | OU_C_LWS)))
+					break;
+				last = t & OU_C_TOKEN ? i + 1 : last;
+			}
+			if (i == n || p[i] != '<')
+				return false;
+			if (last)
+				display = ou_slice_make(p, last);
+			q = p + i;
 		}
-		if (i == n || p[i] != '<')
-			return false;
-		if (last)
-			display = ou_slice_make(p, last);
-		q = p + i;
 	}
-	/* q at '<': the URI stops at a byte it cannot hold, which must be the '>' */
-	u = sip_uri_fast_at(q + 1, e, true, &out->uri);
-	if (!u || u == e || *u != '>')
+	/* A URI in <> stops at a byte it cannot hold, which must be the '>'. In an
+	 * addr-spec a ';' ends the URI (RFC 3261 20.10). */
+	u = sip_uri_fast_at(q + angle, e, angle, &out->uri);
+	if (!u)
 		return false;
-	u++;
-params:
+	if (angle) {
+		if (u == e || *u != '>')
+			return false;
+		u++;
+	}
 	if (u != e) {
-		if (*u != ';' || !fast_params(u, e, &tag))
+		if (*u != ';')
+			return false;
+		/* the usual From and To: ";tag=" and a token to the end */
+		if (e - u > 5 && (ou_load4(u + 1) | 0x00202020u) == ou_load4("tag=") &&
+		    lex_skip_cls(u + 5, e, PARAM_CHARS) == e)
+			tag = ou_slice_make(u + 5, (size_t)(e - u - 5));
+		else if (!fast_params(u, e, &tag))
 			return false;
 		params = ou_slice_make(u, (size_t)(e - u));
 	}

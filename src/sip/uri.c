@@ -170,7 +170,8 @@ static const uint8_t label_code[256] = {
  * fifth of the walk). */
 static inline size_t skip_tab(const char *p, size_t n, size_t i, const uint8_t tab[256])
 {
-	while (n - i >= 4) {
+	/* i < n3 is i + 4 <= n: one compare per step, n3 computed once */
+	for (size_t n3 = n > 3 ? n - 3 : 0; i < n3; i += 4) {
 		if (!tab[(unsigned char)p[i]])
 			return i;
 		if (!tab[(unsigned char)p[i + 1]])
@@ -179,7 +180,6 @@ static inline size_t skip_tab(const char *p, size_t n, size_t i, const uint8_t t
 			return i + 2;
 		if (!tab[(unsigned char)p[i + 3]])
 			return i + 3;
-		i += 4;
 	}
 	while (i < n && tab[(unsigned char)p[i]])
 		i++;
