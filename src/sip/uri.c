@@ -401,14 +401,12 @@ static inline __attribute__((always_inline)) size_t uri_fast_span(const char *p,
 	if (!i || i == n)
 		return i;
 	if (p[i] == ':') {
-		size_t ds = ++i, lim = n - i > 5 ? i + 5 : n;
-		uint32_t port = 0;
-		for (unsigned d; i < lim && (d = (unsigned)((unsigned char)p[i] - '0')) <= 9; i++)
-			port = port * 10 + d;
-		if (i == ds || port == 0 || port > 65535 ||
-		    (i < n && (unsigned)((unsigned char)p[i] - '0') <= 9))
+		uint32_t port;
+		const char *t = lex_port(p + i + 1, p + n, &port);
+		if (!t)
 			return 0;
 		u->port = (uint16_t)port;
+		i = (size_t)(t - p);
 		if (i == n)
 			return i;
 	}

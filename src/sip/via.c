@@ -244,20 +244,6 @@ static inline bool via_fast_stop(const char *t, const char *e, bool list)
 	return t == e || *t == ';' || (list && *t == ',');
 }
 
-/* 1 to 5 digits from q valued 1 to 65535 (a port), ending at a byte that is not a
- * digit: where they end, or NULL. One compare per digit besides its value. */
-static inline const char *via_fast_port(const char *q, const char *e, uint32_t *out)
-{
-	const char *t = q, *lim = e - q > 5 ? q + 5 : e;
-	uint32_t v = 0;
-	for (unsigned d; t < lim && (d = (unsigned)(*t - '0')) <= 9; t++)
-		v = v * 10 + d;
-	if (t == q || (t < e && (unsigned)(*t - '0') <= 9) || v == 0 || v > 65535)
-		return NULL;
-	*out = v;
-	return t;
-}
-
 /* The usual shape, read without the general walk: "SIP/2.0/" already matched at p,
  * then "TCP", "TLS" or "UDP", one SP, a dotted quad, ':' port, and only branch=token,
  * rport[=port] and received=IPv4 parameters, lowercase, with no LWS anywhere. Fills
@@ -286,7 +272,7 @@ static bool via_fast(const char *p, const char *e, const char *lo, bool list, si
 		return false;
 	out->host = ou_slice_make(q, (size_t)(t - q));
 	uint32_t port;
-	t = via_fast_port(t + 1, e, &port);
+	t = lex_port(t + 1, e, &port);
 	if (!t || t == e || *t != ';')
 		return false;
 	out->port = (uint16_t)port;
@@ -312,7 +298,7 @@ static bool via_fast(const char *p, const char *e, const char *lo, bool list, si
 			if (*t != '=')
 				return false;
 			uint32_t v;
-			t = via_fast_port(t + 1, e, &v);
+			t = lex_port(t + 1, e, &v);
 			if (!t || !via_fast_stop(t, e, list))
 				return false;
 			out->rport = (int32_t)v;
