@@ -330,6 +330,19 @@ static int via_parse(const char *p, const char *e, const char *lo, bool list, bo
 	p = lex_skip_lws(p, e);
 	while (e > p && lex_is(e[-1], OU_C_LWS))
 		e--;
+	/* nearly every Via starts with exactly "SIP/2.0/", which one compare settles; the
+	 * fast path writes every field it does not set here */
+	if (fast && e - p > 8 && memcmp(p, "SIP/2.0/", 8) == 0) {
+		out->raw.p = p;
+		out->branch = out->received = OU_SLICE_NULL;
+		out->rport = -1;
+		if (via_fast(p, e, lo, list, out, next)) {
+			out->protocol = ou_slice_make(p, 7);
+			out->maddr = OU_SLICE_NULL;
+			out->ttl = -1;
+			return 0;
+		}
+	}
 	/* field by field: cheaper than clearing the whole struct, padding included */
 	out->raw = out->protocol = out->transport_s = out->host = out->params = OU_SLICE_NULL;
 	out->branch = out->received = out->maddr = OU_SLICE_NULL;
@@ -341,19 +354,10 @@ static int via_parse(const char *p, const char *e, const char *lo, bool list, bo
 		VIA_BAD("empty");
 	out->raw = ou_slice_make(p, (size_t)(e - p));
 
-	/* sent-protocol = protocol-name SLASH protocol-version SLASH transport; nearly
-	 * every Via starts with exactly "SIP/2.0/", which one compare settles. */
+	/* sent-protocol = protocol-name SLASH protocol-version SLASH transport */
 	const char *proto = p;
 	if (e - p > 8 && memcmp(p, "SIP/2.0/", 8) == 0) {
 		out->protocol = ou_slice_make(p, 7);
-		if (fast && via_fast(p, e, lo, list, out, next))
-			return 0;
-		/* start over where the fast path may have written */
-		out->transport = SIP_TP_OTHER;
-		out->transport_s = out->host = out->params = OU_SLICE_NULL;
-		out->branch = out->received = OU_SLICE_NULL;
-		out->port = 0;
-		out->rport = -1;
 		p += 8;
 	} else {
 		t = lex_skip_cls(p, e, OU_C_TOKEN);
