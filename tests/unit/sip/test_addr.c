@@ -268,10 +268,10 @@ static void test_fast_path_matches_general(void **state)
 	    "sip:bob@contoso.com",
 	    "<sip:alice@contoso.com;opaque=app:voicemail>",
 	    "\"Carol White\" <sip:+14255550123@contoso.com;user=phone>;tag=a1b2c3d4",
-	    "<sip:bob@192.0.2.101:5060;transport=tcp>;+sip.instance=\"<urn:uuid:00000000-0000-"
-	    "1000-8000-0004f2a1b2c3>\"",
-	    "<sip:bob@192.0.2.101:52341;transport=tls>;+sip.instance=\"<urn:uuid:4e8b2c1a-9f3d-"
-	    "4b7e-a6c5-1d2e3f4a5b6c>\";reg-id=1;expires=3600",
+	    ("<sip:bob@192.0.2.101:5060;transport=tcp>;+sip.instance=\"<urn:uuid:00000000-0000-"
+	     "1000-8000-0004f2a1b2c3>\""),
+	    ("<sip:bob@192.0.2.101:52341;transport=tls>;+sip.instance=\"<urn:uuid:4e8b2c1a-9f3d-"
+	     "4b7e-a6c5-1d2e3f4a5b6c>\";reg-id=1;expires=3600"),
 	    "<sip:alice@192.0.2.130:49321;transport=tls;ob>",
 	    "Bob <sip:bob@biloxi.com>;tag=a6c85cf",
 	    "Mr. Watson <sip:watson@worcester.bell-telephone.com>;q=0.7;expires=3600",
@@ -280,8 +280,8 @@ static void test_fast_path_matches_general(void **state)
 	    "SIPS:bob@contoso.com:5061;TAG=x",
 	    "<sips:bob@contoso.com>;expires=0;q=1",
 	    "sip:1.2.3.4:5;tag=a-b.c_d!e%f*g+h~i'j`k",
-	    "\"A very long display name past sixteen\" <sip:abcdefghijklmnopqrstuvwxyz@abcdefghi"
-	    "jklmnop.example.com:65535;transport=tcp;maddr=192.0.2.1>;tag=0123456789abcdef012",
+	    ("\"A very long display name past sixteen\" <sip:abcdefghijklmnopqrstuvwxyz@abcdefghi"
+	     "jklmnop.example.com:65535;transport=tcp;maddr=192.0.2.1>;tag=0123456789abcdef012"),
 	    /* near misses: the general path decides (accepts or rejects) */
 	    "\"Bob \\\"J\\\"\" <sip:bob@contoso.com>;tag=1",
 	    "\"Bob\"\t<sip:bob@h>",
