@@ -141,7 +141,7 @@ static int addr_parse(ou_slice s, sip_addr *out, const char **why)
 	return 0;
 }
 
-int sip_addr_parse(ou_slice s, sip_addr *out, const char **why)
+static int addr_general(ou_slice s, sip_addr *out, const char **why)
 {
 	/* out->uri is set by sip_uri_parse (or cleared for '*'), on every path that
 	 * succeeds; a failure clears everything below. */
@@ -151,4 +151,135 @@ int sip_addr_parse(ou_slice s, sip_addr *out, const char **why)
 	if (rc)
 		memset(out, 0, sizeof(*out)); /* no half-filled result on failure */
 	return rc;
+}
+
+/* ---- the fast path ------------------------------------------------------------
+ * The usual shapes of From, To and Contact read in one pass: an optional display
+ * name (a quoted-string without escapes, or tokens) and "<" URI ">", or a bare
+ * addr-spec "sip:..."; the URI of uri.c's fast shape, read where it stands (no search
+ * for the '>' first); then header parameters ";name[=value]" of token bytes, values
+ * tokens or quoted-strings without escapes, no LWS, each ;tag with a token value. It
+ * fills *out exactly as addr_general would, each field once, and returns true; at the
+ * first byte outside that shape it returns false (out partly written) and the caller
+ * starts over with addr_general, which alone produces every error. */
+
+/* Parameter names and unquoted values: the bytes sip_param_next takes. */
+#define PARAM_CHARS (OU_C_TOKEN | OU_C_PARAM)
+
+/* p at a ';' in [p, e): the parameters to e, with the first tag. */
+static inline bool fast_params(const char *p, const char *e, ou_slice *tag)
+{
+	do {
+		const char *name = p + 1, *v;
+		p = lex_skip_cls(name, e, PARAM_CHARS);
+		if (p == name)
+			return false;
+		/* x | 0x20 equals a lowercase letter only for that letter in either case */
+		bool is_tag = p - name == 3 && (name[0] | 0x20) == 't' && (name[1] | 0x20) == 'a' &&
+		              (name[2] | 0x20) == 'g';
+		if (p == e || *p != '=') {
+			if (is_tag)
+				return false; /* a tag without a value: the general path's error */
+			continue;
+		}
+		v = ++p;
+		if (p < e && *p == '"') {
+			if (is_tag)
+				return false;
+			p = lex_skip_cls(ou_skip_qdtext(p + 1, e), e, OU_C_QDTEXT | OU_C_UTF8);
+			if (p == e || *p != '"')
+				return false; /* an escape, a bad byte or no closing quote */
+			p++;
+		} else {
+			p = lex_skip_cls(v, e, PARAM_CHARS);
+			if (p == v)
+				return false;
+			if (is_tag && !tag->p)
+				*tag = ou_slice_make(v, (size_t)(p - v));
+		}
+	} while (p < e && *p == ';');
+	return p == e;
+}
+
+static bool addr_fast(const char *p, size_t n, sip_addr *out)
+{
+	const char *e = p + n, *q = p, *u;
+	ou_slice display = OU_SLICE_NULL, params = OU_SLICE_NULL, tag = OU_SLICE_NULL;
+	bool angle = true;
+
+	if (p[0] == '"') {
+		q = lex_skip_cls(ou_skip_qdtext(p + 1, e), e, OU_C_QDTEXT | OU_C_UTF8);
+		if (q == e || *q != '"')
+			return false;
+		display = ou_slice_make(p + 1, (size_t)(q - p - 1));
+		q = lex_skip_lws(q + 1, e);
+		if (q == e || *q != '<')
+			return false;
+	} else if (p[0] != '<') {
+		/* "sip:" opens an addr-spec; otherwise *(token LWS) "<", as addr_parse
+		 * reads it */
+		if ((ou_load4(p) | ou_load4("\x20\x20\x20\0")) == ou_load4("sip:")) {
+			angle = false;
+		} else {
+			size_t i, last = 0;
+			for (i = 0; i < n; i++) {
+				uint16_t t = ou_ctype[(unsigned char)p[i]];
+				if (!(t & (OU_C_TOKEN | OU_C_LWS)))
+					break;
+				last = t & OU_C_TOKEN ? i + 1 : last;
+			}
+			if (i == n || p[i] != '<')
+				return false;
+			if (last)
+				display = ou_slice_make(p, last);
+			q = p + i;
+		}
+	}
+	/* A URI in <> stops at a byte it cannot hold, which must be the '>'. In an
+	 * addr-spec a ';' ends the URI (RFC 3261 20.10). */
+	u = sip_uri_fast_at(q + angle, e, angle, &out->uri);
+	if (!u)
+		return false;
+	if (angle) {
+		if (u == e || *u != '>')
+			return false;
+		u++;
+	}
+	if (u != e) {
+		if (*u != ';')
+			return false;
+		/* the usual From and To: ";tag=" and a token to the end */
+		if (e - u > 5 && (ou_load4(u + 1) | 0x00202020u) == ou_load4("tag=") &&
+		    lex_skip_cls(u + 5, e, PARAM_CHARS) == e)
+			tag = ou_slice_make(u + 5, (size_t)(e - u - 5));
+		else if (!fast_params(u, e, &tag))
+			return false;
+		params = ou_slice_make(u, (size_t)(e - u));
+	}
+	out->raw = ou_slice_make(p, n);
+	out->display = display;
+	out->params = params;
+	out->tag = tag;
+	out->star = false;
+	out->angle = angle;
+	return true;
+}
+
+int sip_addr_parse(ou_slice s, sip_addr *out, const char **why)
+{
+	const char *p = s.p;
+	size_t n = s.n;
+	if (n) { /* as addr_parse: trim LWS */
+		const char *e = lex_trim_end(p, p + n);
+		p = lex_skip_lws(p, e);
+		n = (size_t)(e - p);
+	}
+	if (n > 4 && addr_fast(p, n, out))
+		return 0;
+	return addr_general(ou_slice_make(p, n), out, why);
+}
+
+int sip_addr_parse_general(ou_slice s, sip_addr *out, const char **why)
+{
+	return addr_general(s, out, why);
 }

@@ -103,6 +103,58 @@ int sip_via_parse_general(ou_slice s, sip_via *out, const char **why);
  * comparison. */
 int sip_uri_parse_general(ou_slice s, sip_uri *out, const char **why);
 
+/* The URI fast path for a URI that does not end its slice (uri.c, for addr.c): from
+ * p, a "sip:"/"sips:" URI of the fast shape (see sip_uri_parse), with its parameters
+ * when params is true; returns the first byte it did not take (e at the end) with all
+ * of *u set as sip_uri_parse would set it for [p, that byte), or NULL when the bytes
+ * from p are outside the shape (*u then holds garbage). The caller checks that the
+ * byte where it stopped may end the URI ('>' in a name-addr, ';' or the end in an
+ * addr-spec). */
+const char *sip_uri_fast_at(const char *p, const char *e, bool params, sip_uri *u);
+
+/* sip_addr_parse without its fast path for the usual shapes (addr.c), for the same
+ * comparison. */
+int sip_addr_parse_general(ou_slice s, sip_addr *out, const char **why);
+
+/* A port at p in [p, e) for the fast paths: 1 to 5 digits valued 1 to 65535, then a
+ * byte that is not a digit (or e). Returns where the digits end and sets *out, or NULL
+ * (the caller's general path decides). With 8 bytes to read (little-endian hosts), one
+ * load does it (SWAR): the first byte outside '0'-'9' is the lowest nonzero byte of nd
+ * (a byte is a digit when its high nibble is 3 and adding 6 keeps it 3; a carry out of
+ * a byte >= 0xFA only reaches bytes above it), and the digits, moved to the top bytes,
+ * are valued by pairs, quads and the eight at once. Fewer than 8 bytes: a byte loop. */
+static inline const char *lex_port(const char *p, const char *e, uint32_t *out)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (e - p >= 8) {
+		const uint64_t hi = 0xF0F0F0F0F0F0F0F0ull, zeros = 0x3030303030303030ull;
+		uint64_t x = ou_load8(p);
+		uint64_t nd = ((x & hi) ^ zeros) | (((x + 0x0606060606060606ull) & hi) ^ zeros);
+		if (!nd)
+			return NULL; /* eight digits */
+		unsigned len = (unsigned)__builtin_ctzll(nd) >> 3;
+		if (len - 1 >= 5)
+			return NULL; /* none, or more than five */
+		uint64_t v = (x - zeros) << (64 - 8 * len);
+		v = (v * 10 + (v >> 8)) & 0x00FF00FF00FF00FFull;
+		v = (v * 100 + (v >> 16)) & 0x0000FFFF0000FFFFull;
+		v = (v * 10000 + (v >> 32)) & 0xFFFFFFFFull;
+		if (v - 1 >= 65535)
+			return NULL;
+		*out = (uint32_t)v;
+		return p + len;
+	}
+#endif
+	const char *t = p, *lim = e - p > 5 ? p + 5 : e;
+	uint32_t v = 0;
+	for (unsigned d; t < lim && (d = (unsigned)((unsigned char)*t - '0')) <= 9; t++)
+		v = v * 10 + d;
+	if (t == p || (t < e && (unsigned)((unsigned char)*t - '0') <= 9) || v == 0 || v > 65535)
+		return NULL;
+	*out = v;
+	return t;
+}
+
 /* ---- header names ---------------------------------------------------------------
  * The lookup behind sip_hdr_id_from, inline so that the message parser's per-line
  * loop does not pay a call for it. A switch on the length, then one to three word

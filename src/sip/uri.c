@@ -170,7 +170,8 @@ static const uint8_t label_code[256] = {
  * fifth of the walk). */
 static inline size_t skip_tab(const char *p, size_t n, size_t i, const uint8_t tab[256])
 {
-	while (n - i >= 4) {
+	/* i < n3 is i + 4 <= n: one compare per step, n3 computed once */
+	for (size_t n3 = n > 3 ? n - 3 : 0; i < n3; i += 4) {
 		if (!tab[(unsigned char)p[i]])
 			return i;
 		if (!tab[(unsigned char)p[i + 1]])
@@ -179,7 +180,6 @@ static inline size_t skip_tab(const char *p, size_t n, size_t i, const uint8_t t
 			return i + 2;
 		if (!tab[(unsigned char)p[i + 3]])
 			return i + 3;
-		i += 4;
 	}
 	while (i < n && tab[(unsigned char)p[i]])
 		i++;
@@ -374,7 +374,14 @@ static const uint8_t fast_user[256] = {
     ['('] = true,         [')'] = true,         ['+'] = true,
 };
 
-static bool uri_fast(const char *p, size_t n, size_t i, sip_uri *u)
+/* The walk itself: from i (after the scheme's ':'), the user, host, port and (when
+ * params is true) parameters of the fast shape; returns the index of the first byte
+ * it does not take (n at the end), or 0 when what it read is outside the shape.
+ * Writes user, host, port and params (params only when it reads some); the callers
+ * clear the others. It never takes '>', ',', '?', LWS or ';' (';' only as params),
+ * so an address stopped at such a byte got the same URI as its slice would. */
+static inline __attribute__((always_inline)) size_t uri_fast_span(const char *p, size_t n, size_t i,
+                                                                  sip_uri *u, bool params)
 {
 	const char *err = NULL;
 	size_t s = i;
@@ -384,46 +391,74 @@ static bool uri_fast(const char *p, size_t n, size_t i, sip_uri *u)
 	i = skip_tab(p, n, i, fast_user);
 	if (i < n && p[i] == '@') {
 		if (i == s)
-			return false;
+			return 0;
 		u->user = ou_slice_make(p + s, i - s);
 		s = i + 1;
 	}
+	if (s < n && p[s] == '[')
+		return 0; /* IPv6 references are the general path's */
 	i = parse_host(p, n, s, u, &err);
-	if (!i || u->host_ipv6)
-		return false;
-	if (i == n)
-		return true;
+	if (!i || i == n)
+		return i;
 	if (p[i] == ':') {
-		size_t ds = ++i, lim = n - i > 5 ? i + 5 : n;
-		uint32_t port = 0;
-		for (unsigned d; i < lim && (d = (unsigned)((unsigned char)p[i] - '0')) <= 9; i++)
-			port = port * 10 + d;
-		if (i == ds || port == 0 || port > 65535 ||
-		    (i < n && (unsigned)((unsigned char)p[i] - '0') <= 9))
-			return false;
+		uint32_t port;
+		const char *t = lex_port(p + i + 1, p + n, &port);
+		if (!t)
+			return 0;
 		u->port = (uint16_t)port;
+		i = (size_t)(t - p);
 		if (i == n)
-			return true;
+			return i;
 	}
-	if (p[i] != ';')
-		return false;
+	if (!params || p[i] != ';')
+		return i;
 	size_t ps = i;
 	do {
 		size_t ns = ++i;
 		i = (size_t)(lex_skip_cls(p + i, p + n, OU_C_PARAM) - p);
 		if (i == ns)
-			return false;
+			return 0;
 		if (i < n && p[i] == '=') {
 			size_t vs = ++i;
 			i = (size_t)(lex_skip_cls(p + i, p + n, OU_C_PARAM) - p);
 			if (i == vs)
-				return false;
+				return 0;
 		}
 	} while (i < n && p[i] == ';');
-	if (i != n)
-		return false;
 	u->params = ou_slice_make(p + ps, i - ps);
-	return true;
+	return i;
+}
+
+static bool uri_fast(const char *p, size_t n, size_t i, sip_uri *u)
+{
+	return uri_fast_span(p, n, i, u, true) == n;
+}
+
+const char *sip_uri_fast_at(const char *p, const char *e, bool params, sip_uri *u)
+{
+	size_t n = (size_t)(e - p), i;
+	sip_uri_scheme scheme;
+	/* as uri_parse: "sip:" or "sips:" in any case */
+	if (n > 4 && (ou_load4(p) | ou_load4("\x20\x20\x20\0")) == ou_load4("sip:")) {
+		i = 4;
+		scheme = SIP_URI_SIP;
+	} else if (n > 5 && (ou_load4(p) | 0x20202020u) == ou_load4("sips") && p[4] == ':') {
+		i = 5;
+		scheme = SIP_URI_SIPS;
+	} else {
+		return NULL;
+	}
+	u->user = u->params = OU_SLICE_NULL;
+	u->port = 0;
+	size_t end = uri_fast_span(p, n, i, u, params);
+	if (!end || end > SIP_MAX_URI)
+		return NULL;
+	u->raw = ou_slice_make(p, end);
+	u->scheme_s = ou_slice_make(p, i - 1);
+	u->password = u->headers = OU_SLICE_NULL;
+	u->scheme = scheme;
+	u->host_ipv6 = false;
+	return p + end;
 }
 
 static int parse_sip_any(const char *p, size_t n, size_t i, sip_uri *u, const char **why, bool fast)

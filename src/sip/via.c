@@ -244,20 +244,6 @@ static inline bool via_fast_stop(const char *t, const char *e, bool list)
 	return t == e || *t == ';' || (list && *t == ',');
 }
 
-/* 1 to 5 digits from q valued 1 to 65535 (a port), ending at a byte that is not a
- * digit: where they end, or NULL. One compare per digit besides its value. */
-static inline const char *via_fast_port(const char *q, const char *e, uint32_t *out)
-{
-	const char *t = q, *lim = e - q > 5 ? q + 5 : e;
-	uint32_t v = 0;
-	for (unsigned d; t < lim && (d = (unsigned)(*t - '0')) <= 9; t++)
-		v = v * 10 + d;
-	if (t == q || (t < e && (unsigned)(*t - '0') <= 9) || v == 0 || v > 65535)
-		return NULL;
-	*out = v;
-	return t;
-}
-
 /* The usual shape, read without the general walk: "SIP/2.0/" already matched at p,
  * then "TCP", "TLS" or "UDP", one SP, a dotted quad, ':' port, and only branch=token,
  * rport[=port] and received=IPv4 parameters, lowercase, with no LWS anywhere. Fills
@@ -286,7 +272,7 @@ static bool via_fast(const char *p, const char *e, const char *lo, bool list, si
 		return false;
 	out->host = ou_slice_make(q, (size_t)(t - q));
 	uint32_t port;
-	t = via_fast_port(t + 1, e, &port);
+	t = lex_port(t + 1, e, &port);
 	if (!t || t == e || *t != ';')
 		return false;
 	out->port = (uint16_t)port;
@@ -312,7 +298,7 @@ static bool via_fast(const char *p, const char *e, const char *lo, bool list, si
 			if (*t != '=')
 				return false;
 			uint32_t v;
-			t = via_fast_port(t + 1, e, &v);
+			t = lex_port(t + 1, e, &v);
 			if (!t || !via_fast_stop(t, e, list))
 				return false;
 			out->rport = (int32_t)v;
@@ -344,6 +330,19 @@ static int via_parse(const char *p, const char *e, const char *lo, bool list, bo
 	p = lex_skip_lws(p, e);
 	while (e > p && lex_is(e[-1], OU_C_LWS))
 		e--;
+	/* nearly every Via starts with exactly "SIP/2.0/", which one compare settles; the
+	 * fast path writes every field it does not set here */
+	if (fast && e - p > 8 && memcmp(p, "SIP/2.0/", 8) == 0) {
+		out->raw.p = p;
+		out->branch = out->received = OU_SLICE_NULL;
+		out->rport = -1;
+		if (via_fast(p, e, lo, list, out, next)) {
+			out->protocol = ou_slice_make(p, 7);
+			out->maddr = OU_SLICE_NULL;
+			out->ttl = -1;
+			return 0;
+		}
+	}
 	/* field by field: cheaper than clearing the whole struct, padding included */
 	out->raw = out->protocol = out->transport_s = out->host = out->params = OU_SLICE_NULL;
 	out->branch = out->received = out->maddr = OU_SLICE_NULL;
@@ -355,19 +354,10 @@ static int via_parse(const char *p, const char *e, const char *lo, bool list, bo
 		VIA_BAD("empty");
 	out->raw = ou_slice_make(p, (size_t)(e - p));
 
-	/* sent-protocol = protocol-name SLASH protocol-version SLASH transport; nearly
-	 * every Via starts with exactly "SIP/2.0/", which one compare settles. */
+	/* sent-protocol = protocol-name SLASH protocol-version SLASH transport */
 	const char *proto = p;
 	if (e - p > 8 && memcmp(p, "SIP/2.0/", 8) == 0) {
 		out->protocol = ou_slice_make(p, 7);
-		if (fast && via_fast(p, e, lo, list, out, next))
-			return 0;
-		/* start over where the fast path may have written */
-		out->transport = SIP_TP_OTHER;
-		out->transport_s = out->host = out->params = OU_SLICE_NULL;
-		out->branch = out->received = OU_SLICE_NULL;
-		out->port = 0;
-		out->rport = -1;
 		p += 8;
 	} else {
 		t = lex_skip_cls(p, e, OU_C_TOKEN);

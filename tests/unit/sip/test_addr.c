@@ -4,11 +4,13 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "sip/sip.h"
+#include "sip/lex.h"
 #include "sip_test_util.h"
 
 static sip_addr parse_ok(const char *s)
@@ -203,13 +205,159 @@ static void test_from_equals_to(void **state)
 	assert_true(sip_uri_equal(&f.uri, &t.uri));
 }
 
+static void assert_same_slice(ou_slice a, ou_slice b, const char *field, const char *text,
+                              size_t len)
+{
+	if (a.p != b.p || a.n != b.n)
+		fail_msg("%s differs (fast '%.*s', general '%.*s'): %.*s", field, (int)a.n,
+		         a.p ? a.p : "", (int)b.n, b.p ? b.p : "", (int)len, text);
+}
+
+/* One input through sip_addr_parse (fast path first) and sip_addr_parse_general: same
+ * code, same reason, same fields. The input sits in a buffer of its exact length, so
+ * ASan sees any read past it. */
+static void same_both_ways(const char *text, size_t len)
+{
+	char *buf = malloc(len ? len : 1);
+	assert_non_null(buf);
+	memcpy(buf, text, len);
+	ou_slice s = ou_slice_make(buf, len);
+	sip_addr f, g;
+	const char *wf = NULL, *wg = NULL;
+	memset(&f, 0xa5, sizeof(f)); /* stale bytes must not show through */
+	memset(&g, 0x5a, sizeof(g));
+	int ef = sip_addr_parse(s, &f, &wf), eg = sip_addr_parse_general(s, &g, &wg);
+	if (ef != eg)
+		fail_msg("fast %d, general %d: %.*s", ef, eg, (int)len, text);
+	if (ef) {
+		assert_string_equal(wf, wg);
+	} else {
+		assert_same_slice(f.raw, g.raw, "raw", text, len);
+		assert_same_slice(f.display, g.display, "display", text, len);
+		assert_same_slice(f.params, g.params, "params", text, len);
+		assert_same_slice(f.tag, g.tag, "tag", text, len);
+		if (f.star != g.star || f.angle != g.angle)
+			fail_msg("star/angle differ: %.*s", (int)len, text);
+		assert_same_slice(f.uri.raw, g.uri.raw, "uri.raw", text, len);
+		assert_same_slice(f.uri.scheme_s, g.uri.scheme_s, "uri.scheme_s", text, len);
+		assert_same_slice(f.uri.user, g.uri.user, "uri.user", text, len);
+		assert_same_slice(f.uri.password, g.uri.password, "uri.password", text, len);
+		assert_same_slice(f.uri.host, g.uri.host, "uri.host", text, len);
+		assert_same_slice(f.uri.params, g.uri.params, "uri.params", text, len);
+		assert_same_slice(f.uri.headers, g.uri.headers, "uri.headers", text, len);
+		if (f.uri.scheme != g.uri.scheme || f.uri.port != g.uri.port ||
+		    f.uri.host_ipv6 != g.uri.host_ipv6)
+			fail_msg("uri scheme/port/host_ipv6 differ: %.*s", (int)len, text);
+	}
+	free(buf);
+}
+
+/* The name-addr fast path (addr.c) against the general parser on inputs at and around
+ * the usual shapes: each cut at every length from either end (15, 16, 17, 31, 32, 33
+ * bytes and the rest), and each with one byte replaced, at every position, by one of
+ * the bytes that end or change a shape. */
+static void test_fast_path_matches_general(void **state)
+{
+	(void)state;
+	static const char *const inputs[] = {
+	    /* the shapes the fast path takes */
+	    "\"Bob Jones\" <sip:bob@contoso.com>;tag=8d2f1e7a",
+	    "\"Alice Smith\" <sip:alice@contoso.com>",
+	    "<sip:bob@contoso.com>;tag=Ut8RDOsGz",
+	    "sip:bob@contoso.com;tag=3e7a9c1d5b2f",
+	    "sip:bob@contoso.com",
+	    "<sip:alice@contoso.com;opaque=app:voicemail>",
+	    "\"Carol White\" <sip:+14255550123@contoso.com;user=phone>;tag=a1b2c3d4",
+	    ("<sip:bob@192.0.2.101:5060;transport=tcp>;+sip.instance=\"<urn:uuid:00000000-0000-"
+	     "1000-8000-0004f2a1b2c3>\""),
+	    ("<sip:bob@192.0.2.101:52341;transport=tls>;+sip.instance=\"<urn:uuid:4e8b2c1a-9f3d-"
+	     "4b7e-a6c5-1d2e3f4a5b6c>\";reg-id=1;expires=3600"),
+	    "<sip:alice@192.0.2.130:49321;transport=tls;ob>",
+	    "Bob <sip:bob@biloxi.com>;tag=a6c85cf",
+	    "Mr. Watson <sip:watson@worcester.bell-telephone.com>;q=0.7;expires=3600",
+	    "\"\" <sip:t@h>",
+	    "\"J\xc3\xbcrgen\"<sip:j@h>;tag=1;tag=2;lr;lr",
+	    "SIPS:bob@contoso.com:5061;TAG=x",
+	    "<sips:bob@contoso.com>;expires=0;q=1",
+	    "sip:1.2.3.4:5;tag=a-b.c_d!e%f*g+h~i'j`k",
+	    ("\"A very long display name past sixteen\" <sip:abcdefghijklmnopqrstuvwxyz@abcdefghi"
+	     "jklmnop.example.com:65535;transport=tcp;maddr=192.0.2.1>;tag=0123456789abcdef012"),
+	    /* near misses: the general path decides (accepts or rejects) */
+	    "\"Bob \\\"J\\\"\" <sip:bob@contoso.com>;tag=1",
+	    "\"Bob\"\t<sip:bob@h>",
+	    "\"Bob\"<sip:bob@h> ;tag=1",
+	    "<sip:bob@h>; tag=1",
+	    "<sip:bob@h>;tag =1",
+	    "<sip:bob@h>;tag= 1",
+	    "<sip:bob@h>;tag=\"1\"",
+	    "<sip:bob@h>;tag",
+	    "<sip:bob@h>;tag=",
+	    "<sip:bob@h>;tag=1;",
+	    "<sip:bob@h>;;tag=1",
+	    "<sip:bob@h>;a=\"x\\\"y\";tag=1",
+	    "<sip:bob@h>;a=\"x\"y",
+	    "<sip:bob@h>;a=\"x",
+	    "<sip:bob@h>;a=\"x\x01\"",
+	    "<sip:bob@h>;a==b",
+	    "<sip:bob@h>x",
+	    "<sip:bob@h>>",
+	    "<sip:bob@h",
+	    "<sip:bob@[2001:db8::1]:5060>;tag=1",
+	    "<sip:bob:pw@h>;tag=1",
+	    "<sip:bob@h?subject=x>;tag=1",
+	    "<sip:b%6fb@h>;tag=1",
+	    "<tel:+1-201-555-0123>;tag=t",
+	    "<urn:service:sos>",
+	    "tel:+1234;tag=x",
+	    "sip:bob@h ;tag=1",
+	    "sip:bob@h;tag=1>",
+	    "sip:bob@h?x=y;tag=1",
+	    "sip:bob@h:0;tag=1",
+	    "sip:bob@h,sip:carol@h",
+	    "<sip:bob@h>,<sip:carol@h>",
+	    "Bob@home <sip:bob@h>",
+	    "Bob \"Jones\" <sip:bob@h>",
+	    "sip <sip:bob@h>",
+	    "sips <sip:bob@h>",
+	    "sip:<sip:bob@h>",
+	    "<>",
+	    "<sip:>",
+	    "<sip:bob@>",
+	    "<sip:@h>",
+	    "*",
+	    "  <sip:bob@h>  ",
+	};
+	static const char subst[] = " \t\"\\<>;=,@:%?[]*\x80\x01Ax5";
+	for (size_t i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++) {
+		size_t n = strlen(inputs[i]);
+		for (size_t len = 0; len <= n; len++) {
+			same_both_ways(inputs[i], len);
+			same_both_ways(inputs[i] + n - len, len);
+		}
+		char *v = malloc(n + 1);
+		assert_non_null(v);
+		for (size_t at = 0; at < n; at++)
+			for (size_t k = 0; k < sizeof(subst) - 1; k++) {
+				memcpy(v, inputs[i], n + 1);
+				v[at] = subst[k];
+				same_both_ways(v, n);
+			}
+		free(v);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_name_addr), cmocka_unit_test(test_quoted_display),
-	    cmocka_unit_test(test_addr_spec), cmocka_unit_test(test_star),
-	    cmocka_unit_test(test_tag),       cmocka_unit_test(test_bad),
-	    cmocka_unit_test(test_bounds),    cmocka_unit_test(test_from_equals_to),
+	    cmocka_unit_test(test_name_addr),
+	    cmocka_unit_test(test_quoted_display),
+	    cmocka_unit_test(test_addr_spec),
+	    cmocka_unit_test(test_star),
+	    cmocka_unit_test(test_tag),
+	    cmocka_unit_test(test_bad),
+	    cmocka_unit_test(test_bounds),
+	    cmocka_unit_test(test_from_equals_to),
+	    cmocka_unit_test(test_fast_path_matches_general),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

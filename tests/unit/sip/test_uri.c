@@ -568,6 +568,61 @@ static void test_fast_path_matches_general(void **state)
 	}
 }
 
+/* lex_port (lex.h), which the URI and Via fast paths share, against a byte-by-byte
+ * reading: every count of digits from 0 to 9, values at and around the limits,
+ * followed by each byte that could be mistaken for a digit (the neighbours of '0' and
+ * '9', bytes whose +6 carries), or by nothing, in buffers of exact length with 0 to 9
+ * bytes after the port (so the 8-byte load and the byte loop both run). */
+static void test_port_reader(void **state)
+{
+	(void)state;
+	static const char *const digits[] = {
+	    "",       "0",       "1",        "9",         "00",    "10",     "99",
+	    "100",    "999",     "5060",     "5061",      "0000",  "65535",  "65536",
+	    "65534",  "99999",   "00001",    "01234",     "00000", "123456", "000001",
+	    "655350", "1234567", "12345678", "123456789",
+	};
+	static const char stops[] = {'/', ':',  ';',    ',',    '>',   ' ',
+	                             'a', '\0', '\xfa', '\xff', '\x80'};
+	char text[32];
+	for (size_t d = 0; d < sizeof(digits) / sizeof(digits[0]); d++) {
+		size_t nd = strlen(digits[d]);
+		for (size_t k = 0; k <= sizeof(stops); k++) {
+			for (size_t tail = 0; tail < 10; tail++) {
+				/* the digits, then a stop byte (none when k is past the list),
+				 * then tail bytes of '5' (digits only if no stop came first) */
+				size_t len = 0;
+				memcpy(text, digits[d], nd);
+				len = nd;
+				if (k < sizeof(stops))
+					text[len++] = stops[k];
+				else if (tail)
+					continue;
+				for (size_t t = 0; k < sizeof(stops) && t < tail; t++)
+					text[len++] = '5';
+				char *buf = malloc(len ? len : 1);
+				assert_non_null(buf);
+				memcpy(buf, text, len);
+				/* the byte-by-byte reading */
+				size_t run = 0;
+				uint32_t v = 0;
+				while (run < len && buf[run] >= '0' && buf[run] <= '9')
+					v = run < 6 ? v * 10 + (uint32_t)(buf[run] - '0') : v,
+					run++;
+				bool ok = run >= 1 && run <= 5 && v >= 1 && v <= 65535;
+				uint32_t got = 0;
+				const char *end = lex_port(buf, buf + len, &got);
+				if (ok != (end != NULL) || (ok && (end != buf + run || got != v)))
+					fail_msg(
+					    "lex_port '%.*s' (%zu bytes): got %s %u, want %s %u",
+					    (int)len, text, len, end ? "end" : "NULL", got,
+					    ok ? "ok" : "NULL", v);
+				free(buf);
+			}
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -579,6 +634,7 @@ int main(void)
 	    cmocka_unit_test(test_reject),
 	    cmocka_unit_test(test_bounds),
 	    cmocka_unit_test(test_fast_path_matches_general),
+	    cmocka_unit_test(test_port_reader),
 	    cmocka_unit_test(test_tel),
 	    cmocka_unit_test(test_other),
 	    cmocka_unit_test(test_equal_rfc),
