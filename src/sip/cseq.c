@@ -97,11 +97,47 @@ int sip_uint_parse(ou_slice s, uint32_t *out, const char **why)
 	return 0;
 }
 
+/* The usual Call-ID of 16 to 64 bytes, [p, e) trimmed: letters, digits, '-' and '.',
+ * with at most one '@', not at either end. One pass of 16-byte blocks, the last one
+ * ending at e (so nothing outside [p, e) is read); the '@'s go into one bit map of
+ * the value (the last block's overlap sets the same bits again). True only where
+ * the general check below accepts; anything else (other lengths, other word bytes,
+ * errors) goes to it. */
+static inline bool callid_usual(const char *p, const char *e)
+{
+#ifdef __SSE2__
+	size_t n = (size_t)(e - p);
+	if (n < 16 || n > 64)
+		return false;
+	const __m128i at = _mm_set1_epi8('@');
+	unsigned ok = 0xffffu;
+	uint64_t ats = 0;
+	size_t i = 0;
+	for (; n - i > 16; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+		unsigned a = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, at));
+		ok &= ou_alnum_mask_(p + i) | a;
+		ats |= (uint64_t)a << i;
+	}
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(e - 16));
+	unsigned a = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, at));
+	ok &= ou_alnum_mask_(e - 16) | a;
+	ats |= (uint64_t)a << (n - 16);
+	return ok == 0xffffu && (ats & (ats - 1)) == 0 && (ats & (1 | (uint64_t)1 << (n - 1))) == 0;
+#else
+	(void)p;
+	(void)e;
+	return false;
+#endif
+}
+
 int sip_callid_check(ou_slice s, const char **why)
 {
 	const char *p = s.p, *e = s.n ? s.p + s.n : s.p;
 	p = lex_skip_lws(p, e);
 	e = lex_trim_end(p, e);
+	if (callid_usual(p, e))
+		return 0;
 
 	/* callid = word [ "@" word ] */
 	const char *w = lex_skip_cls(ou_skip_alnum(p, e, s.p), e, OU_C_WORD);

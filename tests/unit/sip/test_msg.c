@@ -857,37 +857,54 @@ static void callid_case(const char *s, size_t n)
 }
 
 /* sip_callid_check (the alnum blocks of ou_skip_alnum, the word walk) against the
- * reference: word@word and word values of 1 to 48 bytes with every
+ * reference: word@word and word values of 1 to 48 (66) bytes with every
  * byte value put at every place, and no '@', one, two, at either end. */
 static void test_callid_shapes(void **state)
 {
 	(void)state;
-	char base[64];
-	for (size_t n = 1; n <= 48; n++) {
-		for (size_t at = 0; at <= n; at++) { /* at == n: no '@' */
-			for (size_t i = 0; i < n; i++)
-				base[i] =
-				    "0123456789abcdef-.!%*_+`'~()<>:\\\"/[]?{}XYZ"[(i * 7 + n) %
-				                                                   43];
-			if (at < n)
-				base[at] = '@';
-			callid_case(base, n);
-			if (at % 5 != 0 && at != n - 1 && at != n)
-				continue;
-			for (size_t i = 0; i < n; i += (n > 20 ? 3 : 1))
-				for (int c = 0; c < 256; c++) {
-					char keep = base[i];
-					base[i] = (char)c;
-					callid_case(base, n);
-					base[i] = keep;
-				}
+	char base[80];
+	/* the second alphabet is the usual shape's (callid_usual: letters, digits, '-',
+	 * '.'), so each byte value at each place is also tried in values it accepts */
+	static const char *const alpha[] = {"0123456789abcdef-.!%*_+`'~()<>:\\\"/[]?{}XYZ",
+	                                    "0123456789abcdef-.ABCDEFGHIJKLMNOPQRSTUVWXYZghi"};
+	/* (the second up to 66 bytes: callid_usual takes 16 to 64) */
+	for (size_t k = 0; k < 2; k++)
+		for (size_t n = 1; n <= (k ? 66u : 48u); n++) {
+			for (size_t at = 0; at <= n; at++) { /* at == n: no '@' */
+				for (size_t i = 0; i < n; i++)
+					base[i] = alpha[k][(i * 7 + n) % 43];
+				if (at < n)
+					base[at] = '@';
+				callid_case(base, n);
+				if (at % 5 != 0 && at != n - 1 && at != n)
+					continue;
+				for (size_t i = 0; i < n; i += (n > 20 ? 3 : 1))
+					for (int c = 0; c < 256; c++) {
+						char keep = base[i];
+						base[i] = (char)c;
+						callid_case(base, n);
+						base[i] = keep;
+					}
+			}
 		}
-	}
 	/* two '@'s, in one block and in two */
 	callid_case("0123456789@abcdef@0123456789", 28);
 	callid_case("0123@5678@abcdef", 16);
 	callid_case("0123456789abcdef0123@56789abcdef0@", 34);
 	callid_case(" 0123456789abcdef0123456789@host ", 33);
+	/* the usual shape: '@' at either end, twice, in the overlap of the last block */
+	callid_case("@0123456789abcdef", 17);
+	callid_case("0123456789abcdef@", 17);
+	callid_case("0123456789abcdefg@1", 19);
+	callid_case("0123456789abcd@fghijklmnopqrstu@w", 33);
+	callid_case("0123456789abcdefghijklmnopqrs@uv@", 33);
+	callid_case("7f1e2d3c4b5a69788796a5b4c3d2e1f0@192.0.2.101", 44);
+	callid_case("3d6e2b1a-8c4f-4e7a-9b5d-0f1e2a3b4c5d", 36);
+	callid_case("3d6e2b1a-8c4f-4e7a-9b5d-0f1e2a3b4c5d\xe9", 37);
+	callid_case("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde@", 64);
+	callid_case("@123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", 64);
+	callid_case("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcd@f", 64);
+	callid_case("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef@", 65);
 }
 
 /* Each accessor twice: the second answer (from the cache) equals the first. Then a
