@@ -28,6 +28,16 @@ static inline void assert_slice(ou_slice got, const char *want)
 		fail_msg("got '%.*s', want '%s'", (int)got.n, got.p, want);
 }
 
+/* For the fast-path tests: a fast path and the general parser must give the same
+ * slice, pointer and length (text, len: the input, for the failure message). */
+static inline void assert_same_slice(ou_slice a, ou_slice b, const char *field, const char *text,
+                                     size_t len)
+{
+	if (a.p != b.p || a.n != b.n)
+		fail_msg("%s differs (fast '%.*s', general '%.*s'): %.*s", field, (int)a.n,
+		         a.p ? a.p : "", (int)b.n, b.p ? b.p : "", (int)len, text);
+}
+
 /* The last input hold() copied; free it (hold_free) before the test binary exits. */
 static char *held __attribute__((unused));
 

@@ -441,14 +441,6 @@ static void test_equal_rules(void **state)
 	assert_false(eq("sip:a@example.com", "sip:a@example.co"));
 }
 
-static void assert_same_slice(ou_slice a, ou_slice b, const char *field, const char *text,
-                              size_t len)
-{
-	if (a.p != b.p || a.n != b.n)
-		fail_msg("%s differs (fast '%.*s', general '%.*s'): %.*s", field, (int)a.n,
-		         a.p ? a.p : "", (int)b.n, b.p ? b.p : "", (int)len, text);
-}
-
 /* One input through sip_uri_parse (fast path first) and sip_uri_parse_general: same
  * code, same reason, same fields. The input sits in a buffer of its exact length, so
  * ASan sees any read past it. */

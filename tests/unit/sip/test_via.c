@@ -316,13 +316,6 @@ static void test_bad_params(void **state)
 	expect_bad("SIP/2.0/UDP h (comment)", "Bad Via: junk after sent-by");
 }
 
-static void assert_same_slice(ou_slice a, ou_slice b, const char *field, const char *text)
-{
-	if (a.p != b.p || a.n != b.n)
-		fail_msg("%s differs (fast '%.*s', general '%.*s'): %s", field, (int)a.n,
-		         a.p ? a.p : "", (int)b.n, b.p ? b.p : "", text);
-}
-
 /* The fast path for the usual shape (via.c) against the general parser, on inputs at
  * and around that shape: same code, same reason, same fields. Every input is held in a
  * buffer of its exact length, so ASan sees any read past it. */
@@ -423,14 +416,14 @@ static void test_fast_path_matches_general(void **state)
 			assert_string_equal(wf, wg);
 			continue;
 		}
-		assert_same_slice(f.raw, g.raw, "raw", text);
-		assert_same_slice(f.protocol, g.protocol, "protocol", text);
-		assert_same_slice(f.transport_s, g.transport_s, "transport_s", text);
-		assert_same_slice(f.host, g.host, "host", text);
-		assert_same_slice(f.params, g.params, "params", text);
-		assert_same_slice(f.branch, g.branch, "branch", text);
-		assert_same_slice(f.received, g.received, "received", text);
-		assert_same_slice(f.maddr, g.maddr, "maddr", text);
+		assert_same_slice(f.raw, g.raw, "raw", text, strlen(text));
+		assert_same_slice(f.protocol, g.protocol, "protocol", text, strlen(text));
+		assert_same_slice(f.transport_s, g.transport_s, "transport_s", text, strlen(text));
+		assert_same_slice(f.host, g.host, "host", text, strlen(text));
+		assert_same_slice(f.params, g.params, "params", text, strlen(text));
+		assert_same_slice(f.branch, g.branch, "branch", text, strlen(text));
+		assert_same_slice(f.received, g.received, "received", text, strlen(text));
+		assert_same_slice(f.maddr, g.maddr, "maddr", text, strlen(text));
 		if (f.transport != g.transport || f.port != g.port || f.rport != g.rport ||
 		    f.ttl != g.ttl)
 			fail_msg("transport/port/rport/ttl differ: %s", text);
