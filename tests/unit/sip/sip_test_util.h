@@ -5,6 +5,7 @@
 #ifndef OPENUM_TESTS_SIP_TEST_UTIL_H
 #define OPENUM_TESTS_SIP_TEST_UTIL_H
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,6 +37,29 @@ static inline void assert_same_slice(ou_slice a, ou_slice b, const char *field, 
 	if (a.p != b.p || a.n != b.n)
 		fail_msg("%s differs (fast '%.*s', general '%.*s'): %.*s", field, (int)a.n,
 		         a.p ? a.p : "", (int)b.n, b.p ? b.p : "", (int)len, text);
+}
+
+static inline void assert_same_field(ou_slice a, ou_slice b, const char *prefix, const char *name,
+                                     const char *text, size_t len)
+{
+	char field[32];
+	snprintf(field, sizeof(field), "%s%s", prefix, name);
+	assert_same_slice(a, b, field, text, len);
+}
+
+/* Every field of two URIs the same (field names in messages start with prefix). */
+static inline void assert_same_uri(const sip_uri *f, const sip_uri *g, const char *prefix,
+                                   const char *text, size_t len)
+{
+	assert_same_field(f->raw, g->raw, prefix, "raw", text, len);
+	assert_same_field(f->scheme_s, g->scheme_s, prefix, "scheme_s", text, len);
+	assert_same_field(f->user, g->user, prefix, "user", text, len);
+	assert_same_field(f->password, g->password, prefix, "password", text, len);
+	assert_same_field(f->host, g->host, prefix, "host", text, len);
+	assert_same_field(f->params, g->params, prefix, "params", text, len);
+	assert_same_field(f->headers, g->headers, prefix, "headers", text, len);
+	if (f->scheme != g->scheme || f->port != g->port || f->host_ipv6 != g->host_ipv6)
+		fail_msg("%sscheme/port/host_ipv6 differ: %.*s", prefix, (int)len, text);
 }
 
 /* The last input hold() copied; free it (hold_free) before the test binary exits. */

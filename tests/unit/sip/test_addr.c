@@ -230,16 +230,7 @@ static void same_both_ways(const char *text, size_t len)
 		assert_same_slice(f.tag, g.tag, "tag", text, len);
 		if (f.star != g.star || f.angle != g.angle)
 			fail_msg("star/angle differ: %.*s", (int)len, text);
-		assert_same_slice(f.uri.raw, g.uri.raw, "uri.raw", text, len);
-		assert_same_slice(f.uri.scheme_s, g.uri.scheme_s, "uri.scheme_s", text, len);
-		assert_same_slice(f.uri.user, g.uri.user, "uri.user", text, len);
-		assert_same_slice(f.uri.password, g.uri.password, "uri.password", text, len);
-		assert_same_slice(f.uri.host, g.uri.host, "uri.host", text, len);
-		assert_same_slice(f.uri.params, g.uri.params, "uri.params", text, len);
-		assert_same_slice(f.uri.headers, g.uri.headers, "uri.headers", text, len);
-		if (f.uri.scheme != g.uri.scheme || f.uri.port != g.uri.port ||
-		    f.uri.host_ipv6 != g.uri.host_ipv6)
-			fail_msg("uri scheme/port/host_ipv6 differ: %.*s", (int)len, text);
+		assert_same_uri(&f.uri, &g.uri, "uri.", text, len);
 	}
 	free(buf);
 }

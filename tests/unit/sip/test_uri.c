@@ -458,15 +458,7 @@ static void same_both_ways(const char *text, size_t len)
 	if (ef) {
 		assert_string_equal(wf, wg);
 	} else {
-		assert_same_slice(f.raw, g.raw, "raw", text, len);
-		assert_same_slice(f.scheme_s, g.scheme_s, "scheme_s", text, len);
-		assert_same_slice(f.user, g.user, "user", text, len);
-		assert_same_slice(f.password, g.password, "password", text, len);
-		assert_same_slice(f.host, g.host, "host", text, len);
-		assert_same_slice(f.params, g.params, "params", text, len);
-		assert_same_slice(f.headers, g.headers, "headers", text, len);
-		if (f.scheme != g.scheme || f.port != g.port || f.host_ipv6 != g.host_ipv6)
-			fail_msg("scheme/port/host_ipv6 differ: %.*s", (int)len, text);
+		assert_same_uri(&f, &g, "", text, len);
 	}
 	free(buf);
 }
